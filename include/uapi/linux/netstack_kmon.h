@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR BSD-2-Clause */
+/*
+ * netstack_kmon: the contract between the netstack_kmon kernel module and the
+ * netstack-kmon userspace tool.
+ *
+ * Transport: generic netlink family NSK_GENL_NAME.
+ *  - Control commands (STATUS, START, STOP, CONFIG) use attributes.  All of
+ *    them need CAP_NET_ADMIN.  Unknown attributes are rejected (strict policy)
+ *    with an extack message.
+ *  - Events are multicast on group NSK_MCGRP_EVENTS as NSK_CMD_EVENTS
+ *    messages.  Each message is one *batch* of records from one CPU:
+ *      NSK_ATTR_BATCH_CPU      u32  CPU the records were produced on
+ *      NSK_ATTR_BATCH_SEQ      u64  per-CPU sequence number of the first record
+ *      NSK_ATTR_BATCH_COUNT    u32  number of records in the batch
+ *      NSK_ATTR_BATCH_RECORDS  binary, COUNT records packed back to back
+ *    Sequence numbers count records, not messages: seq(next batch) ==
+ *    seq(this batch) + count.  A gap is a known number of lost records.
+ *    Joining the group needs CAP_NET_ADMIN too.
+ *
+ * Records: every record starts with struct nsk_rec_hdr { type, size }.  A
+ * reader skips records whose type it does not know (advance by size) and
+ * reads only the first sizeof() bytes it knows of a record that is larger
+ * than it expects (fields are only ever appended).
+ *
+ * Clock: ts_ns is ktime_get_mono_fast_ns(), i.e. CLOCK_MONOTONIC in ns.  It
+ * is NMI-safe, monotonic, and comparable across CPUs, so a packet sent on one
+ * CPU and received on another yields a meaningful difference.
+ *
+ * Identifiers: skb_id and sk_id are siphash(pointer, per-load random key).
+ * They are stable for the lifetime of one module load and never reveal a
+ * kernel address.  0 means "none / unknown".
+ *
+ * Numbers (enums) are append-only: never renumber, never reuse.
+ */
+#ifndef _UAPI_LINUX_NETSTACK_KMON_H
+#define _UAPI_LINUX_NETSTACK_KMON_H
+
+#include <linux/types.h>
+
+#define NSK_GENL_NAME		"netstack_kmon"
+#define NSK_GENL_VERSION	1	/* bump on incompatible command/attr change */
+#define NSK_MCGRP_EVENTS	"events"
+#define NSK_RECORD_VERSION	1	/* bump on incompatible record change */
+
+enum nsk_cmd {
+	NSK_CMD_UNSPEC,
+	NSK_CMD_STATUS,		/* do: reply carries status attributes */
+	NSK_CMD_START,		/* do: attach probes and start collecting */
+	NSK_CMD_STOP,		/* do: detach probes, drain, stop */
+	NSK_CMD_CONFIG,		/* do: set NSK_ATTR_CONFIG (refused while collecting) */
+	NSK_CMD_EVENTS,		/* multicast only: one batch of records */
+	NSK_CMD_STOPPED,	/* multicast only: collection stopped; carries
+				 * NSK_ATTR_CPU_STATS (final per-CPU counters) */
+	__NSK_CMD_MAX,
+};
+#define NSK_CMD_MAX (__NSK_CMD_MAX - 1)
+
+enum nsk_attr {
+	NSK_ATTR_UNSPEC,
+	NSK_ATTR_PAD,
+	NSK_ATTR_MODULE_VERSION,	/* string */
+	NSK_ATTR_FAMILY_VERSION,	/* u32: NSK_GENL_VERSION */
+	NSK_ATTR_RECORD_VERSION,	/* u32: NSK_RECORD_VERSION */
+	NSK_ATTR_KERNEL_RELEASE,	/* string: utsname release */
+	NSK_ATTR_COLLECTING,		/* u8: 0/1 */
+	NSK_ATTR_NR_CPUS,		/* u32: possible CPUs */
+	NSK_ATTR_RING_BYTES,		/* u32: ring size per CPU in bytes */
+	NSK_ATTR_CPU_STATS,		/* nest of NSK_ATTR_CPU */
+	NSK_ATTR_CPU,			/* nest: enum nsk_cpu_attr */
+	NSK_ATTR_PROBES,		/* nest of NSK_ATTR_PROBE */
+	NSK_ATTR_PROBE,			/* nest: enum nsk_probe_attr */
+	NSK_ATTR_CONFIG,		/* nest: enum nsk_cfg_attr */
+	NSK_ATTR_BATCH_CPU,		/* u32 */
+	NSK_ATTR_BATCH_SEQ,		/* u64 */
+	NSK_ATTR_BATCH_COUNT,		/* u32 */
+	NSK_ATTR_BATCH_RECORDS,		/* binary: packed records */
+	NSK_ATTR_CLOCK,			/* string: name of the ts_ns clock */
+	NSK_ATTR_START_TS,		/* u64: ts_ns when collection started */
+	NSK_ATTR_STOP_TS,		/* u64: ts_ns when collection stopped */
+	__NSK_ATTR_MAX,
+};
+#define NSK_ATTR_MAX (__NSK_ATTR_MAX - 1)
+
+/* Per-CPU counters (u64, summed over nothing: one nest per CPU). */
+enum nsk_cpu_attr {
+	NSK_CPU_ATTR_UNSPEC,
+	NSK_CPU_ATTR_PAD,
+	NSK_CPU_ATTR_ID,		/* u32: CPU number */
+	NSK_CPU_ATTR_HITS,		/* u64: probe handler invocations */
+	NSK_CPU_ATTR_WRITTEN,		/* u64: records stored in the ring */
+	NSK_CPU_ATTR_RING_FULL,		/* u64: records refused: ring full or nested too deep */
+	NSK_CPU_ATTR_NETLINK_FAIL,	/* u64: records in batches the netlink send failed to deliver */
+	NSK_CPU_ATTR_FILTERED,		/* u64: hits rejected by the filters */
+	NSK_CPU_ATTR_SAMPLED_OUT,	/* u64: hits rejected by sampling */
+	NSK_CPU_ATTR_SENT,		/* u64: records handed to netlink (== next seq) */
+	NSK_CPU_ATTR_BATCHES,		/* u64: batches sent */
+	__NSK_CPU_ATTR_MAX,
+};
+#define NSK_CPU_ATTR_MAX (__NSK_CPU_ATTR_MAX - 1)
+
+enum nsk_probe_kind {
+	NSK_PROBE_KIND_UNSPEC,
+	NSK_PROBE_KIND_KPROBE,
+	NSK_PROBE_KIND_TRACEPOINT,
+	__NSK_PROBE_KIND_MAX,
+};
+
+enum nsk_path {
+	NSK_PATH_UNSPEC,
+	NSK_PATH_RX,
+	NSK_PATH_TX,
+	NSK_PATH_DROP,		/* drop / end-of-life events */
+	__NSK_PATH_MAX,
+};
+
+enum nsk_probe_attr {
+	NSK_PROBE_ATTR_UNSPEC,
+	NSK_PROBE_ATTR_PAD,
+	NSK_PROBE_ATTR_ID,		/* u32: enum nsk_probe_id */
+	NSK_PROBE_ATTR_NAME,		/* string: stable probe name */
+	NSK_PROBE_ATTR_KIND,		/* u32: enum nsk_probe_kind */
+	NSK_PROBE_ATTR_PATH,		/* u32: enum nsk_path */
+	NSK_PROBE_ATTR_ATTACHED,	/* u8 */
+	NSK_PROBE_ATTR_ERROR,		/* s32: -errno of the last attach attempt, 0 ok */
+	NSK_PROBE_ATTR_TARGET,		/* string: symbol or tracepoint actually used */
+	NSK_PROBE_ATTR_HITS,		/* u64: handler invocations (all CPUs) */
+	NSK_PROBE_ATTR_NOTE,		/* string: why a probe was skipped/fell back */
+	NSK_PROBE_ATTR_MISSED,		/* u64: kprobe hits the kernel skipped (nested kprobe) */
+	__NSK_PROBE_ATTR_MAX,
+};
+#define NSK_PROBE_ATTR_MAX (__NSK_PROBE_ATTR_MAX - 1)
+
+/* Configuration (filters combine with AND; absent = no filter). */
+enum nsk_cfg_attr {
+	NSK_CFG_ATTR_UNSPEC,
+	NSK_CFG_ATTR_PAD,
+	NSK_CFG_ATTR_PROTO,		/* u8: IPPROTO_UDP or IPPROTO_TCP */
+	NSK_CFG_ATTR_PORT,		/* u16 (host order): local or remote port */
+	NSK_CFG_ATTR_ADDR_FAMILY,	/* u8: AF_INET / AF_INET6 (with ADDR) */
+	NSK_CFG_ATTR_ADDR,		/* binary: 4 or 16 bytes, network order */
+	NSK_CFG_ATTR_ADDR_PREFIX,	/* u8: prefix length (default: full) */
+	NSK_CFG_ATTR_PID,		/* u32: tgid of the task (task-context events) */
+	NSK_CFG_ATTR_NETNS,		/* u32: netns inode */
+	NSK_CFG_ATTR_SAMPLE,		/* u32: keep 1 flow in N (flow hash); 0/1 = all */
+	__NSK_CFG_ATTR_MAX,
+};
+#define NSK_CFG_ATTR_MAX (__NSK_CFG_ATTR_MAX - 1)
+
+/*
+ * Probe points.  Names (NSK_PROBE_ATTR_NAME) are what tools print; the id is
+ * what records carry.  Append only.
+ */
+enum nsk_probe_id {
+	NSK_PROBE_UNSPEC,
+	/* IPv4 UDP receive path, in path order */
+	NSK_PROBE_NETIF_RECEIVE_SKB,	/* tp net:netif_receive_skb (skb) */
+	NSK_PROBE_IP_RCV,		/* kprobe ip_rcv (skb, ...) */
+	NSK_PROBE_IP_LOCAL_DELIVER,	/* kprobe ip_local_deliver (skb) */
+	NSK_PROBE_UDP_RCV,		/* kprobe udp_rcv / __udp4_lib_rcv (skb) */
+	NSK_PROBE_UDP_ENQUEUE,		/* kprobe __udp_enqueue_schedule_skb (sk, skb) */
+	NSK_PROBE_SOCK_QUEUE_RCV,	/* kprobe sock_queue_rcv_skb[_reason] (sk, skb) */
+	NSK_PROBE_UDP_DEQUEUE,		/* kprobe skb_consume_udp (sk, skb, len): copied to user */
+	NSK_PROBE_UDP_RECVMSG,		/* kprobe udp_recvmsg (sk, ...): reader entered recvmsg */
+	/* ends and drops */
+	NSK_PROBE_CONSUME_SKB,		/* tp skb:consume_skb (skb) */
+	NSK_PROBE_KFREE_SKB,		/* tp skb:kfree_skb (skb, location[, reason]) -> NSK_REC_DROP */
+	NSK_PROBE_SOCK_RCVQUEUE_FULL,	/* tp sock:sock_rcvqueue_full (sk, skb) -> NSK_REC_DROP */
+	NSK_PROBE_SOCK_EXCEED_BUF,	/* tp sock:sock_exceed_buf_limit (sk, prot, allocated, kind) */
+	NSK_PROBE_UDP_FAIL_QUEUE,	/* tp udp:udp_fail_queue_rcv_skb (rc, sk[, skb]) */
+	__NSK_PROBE_MAX,
+};
+#define NSK_PROBE_MAX (__NSK_PROBE_MAX - 1)
+
+enum nsk_rec_type {
+	NSK_REC_UNSPEC,
+	NSK_REC_EVENT,		/* struct nsk_event */
+	NSK_REC_DROP,		/* struct nsk_drop */
+	__NSK_REC_MAX,
+};
+
+struct nsk_rec_hdr {
+	__u16 type;		/* enum nsk_rec_type */
+	__u16 size;		/* bytes of this record, header included */
+};
+
+/* nsk_event.flags */
+#define NSK_EF_PKT		0x01	/* packet tuple valid: saddr/sport = source, daddr/dport = destination */
+#define NSK_EF_SOCK		0x02	/* socket tuple valid: sk_laddr/sk_lport = local, sk_raddr/sk_rport = remote */
+#define NSK_EF_TASK		0x04	/* pid/tid/comm are the current task (task context) */
+#define NSK_EF_HAS_REASON	0x08	/* reason is valid */
+
+/* nsk_event.ctx: where the handler ran */
+enum nsk_ctx {
+	NSK_CTX_TASK,
+	NSK_CTX_SOFTIRQ,
+	NSK_CTX_HARDIRQ,
+	NSK_CTX_NMI,
+};
+
+/*
+ * One probe hit.  160 bytes, naturally aligned, no implicit padding.
+ * Addresses are in network byte order (IPv4 in the first 4 bytes), ports in
+ * host byte order.  family/proto describe both tuples (a socket and the
+ * packets it receives share them).
+ *
+ * The packet tuple is parsed from the skb's headers wherever an skb is
+ * present; the socket tuple is the socket's own view (bound local address
+ * and port, connected peer or 0.0.0.0:0) wherever a socket is present.
+ */
+struct nsk_event {
+	struct nsk_rec_hdr hdr;	/* NSK_REC_EVENT, sizeof(struct nsk_event) */
+	__u16 probe;		/* enum nsk_probe_id */
+	__u16 cpu;
+	__u64 ts_ns;		/* CLOCK_MONOTONIC ns */
+	__u64 skb_id;		/* keyed hash of the skb, 0 if none */
+	__u64 sk_id;		/* keyed hash of the socket, 0 if none */
+	__u8  saddr[16];	/* packet source (NSK_EF_PKT) */
+	__u8  daddr[16];	/* packet destination */
+	__u16 sport;
+	__u16 dport;
+	__u8  family;		/* AF_INET, AF_INET6, 0 = unknown */
+	__u8  proto;		/* IPPROTO_UDP, IPPROTO_TCP, ... */
+	__u8  flags;		/* NSK_EF_* */
+	__u8  ctx;		/* enum nsk_ctx */
+	__u32 netns;		/* netns inode, 0 unknown */
+	__u32 pid;		/* tgid of current (NSK_EF_TASK) */
+	__u32 tid;		/* pid of current (NSK_EF_TASK) */
+	__u32 len;		/* skb->len at the probe; dequeue: bytes copied */
+	char  comm[16];		/* current->comm (NSK_EF_TASK) */
+	__u32 reason;		/* drop reason value (kernel's enum), or tracepoint rc */
+	__u32 aux;		/* probe specific: sock_exceed_buf_limit kind, ... */
+	__u32 sk_ino;		/* socket inode as in /proc/net/udp; task-context socket probes only */
+	__u16 sk_lport;		/* socket tuple (NSK_EF_SOCK) */
+	__u16 sk_rport;
+	__u8  sk_laddr[16];
+	__u8  sk_raddr[16];
+	__u32 __pad[2];
+};
+
+/*
+ * A drop (kfree_skb, sock_rcvqueue_full).  The module resolves the location
+ * to "symbol+0xoff/0xsize" and the reason to the kernel's own name (e.g.
+ * "SOCKET_RCVBUFF"; empty before 5.17, where the tool maps the location).
+ */
+struct nsk_drop {
+	struct nsk_event ev;	/* ev.hdr.type = NSK_REC_DROP, size = sizeof(struct nsk_drop) */
+	char location[64];
+	char reason_name[32];
+};
+
+#endif /* _UAPI_LINUX_NETSTACK_KMON_H */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * netstack_kmon compat layer.  Force-included into every file (-include).
+ * It is the only place that knows that kernels differ; the NSK_HAS_* macros
+ * come from the feature probes in compat/probes/ (see compat/Kbuild.include).
+ * The core calls the nsk_* names below and reads as if written for one
+ * kernel.
+ *
+ * API history, newest first:
+ *  - skb:kfree_skb tracepoint: (skb, location) before 5.17; (skb, location,
+ *    reason) from 5.17; (skb, location, reason, rx_sk) from 6.11.
+ *  - skb:consume_skb tracepoint: (skb) before 6.3; (skb, location) from 6.3.
+ *  - udp:udp_fail_queue_rcv_skb: (rc, sk) before 6.10; (rc, sk, skb) after.
+ *  - drop reason names: drop_reasons[] (5.18..6.3), then
+ *    drop_reasons_by_subsys[] (6.4+); none before 5.17.
+ *  - genl multicast group capability flags: 6.7 (backported to 6.1.y).
+ *  - genl_family.resv_start_op: 6.1.
+ *  - in_hardirq(): 5.11 (in_irq() before).
+ *  - struct trace_buffer: 5.6 (struct ring_buffer before).
+ */
+#ifndef NSK_COMPAT_H
+#define NSK_COMPAT_H
+
+/* every message of the module starts with its name */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/version.h>
+#include <linux/preempt.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+
+#ifndef NSK_HAS_IN_HARDIRQ
+#define in_hardirq() in_irq()
+#endif
+
+#ifdef NSK_HAS_MONO_FAST_NS
+static inline u64 nsk_clock_ns(void) { return ktime_get_mono_fast_ns(); }
+#define NSK_CLOCK_NAME "CLOCK_MONOTONIC (ktime_get_mono_fast_ns)"
+#else
+static inline u64 nsk_clock_ns(void) { return ktime_get_ns(); }
+#define NSK_CLOCK_NAME "CLOCK_MONOTONIC (ktime_get_ns)"
+#endif
+
+#ifndef NSK_HAS_RING_BUFFER_TRACE_BUFFER
+#define trace_buffer ring_buffer
+#endif
+
+/*
+ * Tracepoint probe prototypes.  NSK_TP_* expand to the argument list the
+ * running kernel's tracepoint passes; NSK_TP_ARG_* name the ones the core
+ * uses.  A wrong prototype fails the build (the probe files type-check
+ * against the kernel's own trace/events headers).
+ */
+#if defined(NSK_HAS_KFREE_SKB_RX_SK)
+#define NSK_TP_KFREE_SKB_ARGS void *__data, struct sk_buff *skb, void *location, \
+	enum skb_drop_reason reason, struct sock *rx_sk
+#define NSK_KFREE_REASON(r) ((u32)(r))
+#define NSK_HAS_DROP_REASON 1
+#elif defined(NSK_HAS_KFREE_SKB_REASON)
+#define NSK_TP_KFREE_SKB_ARGS void *__data, struct sk_buff *skb, void *location, \
+	enum skb_drop_reason reason
+#define NSK_KFREE_REASON(r) ((u32)(r))
+#define NSK_HAS_DROP_REASON 1
+#else
+#define NSK_TP_KFREE_SKB_ARGS void *__data, struct sk_buff *skb, void *location
+#define NSK_KFREE_REASON(r) 0U
+#define NSK_HAS_DROP_REASON 0
+#endif
+
+#ifdef NSK_HAS_CONSUME_SKB_LOCATION
+#define NSK_TP_CONSUME_SKB_ARGS void *__data, struct sk_buff *skb, void *location
+#else
+#define NSK_TP_CONSUME_SKB_ARGS void *__data, struct sk_buff *skb
+#endif
+
+#ifdef NSK_HAS_UDP_FAIL_QUEUE_SKB
+#define NSK_TP_UDP_FAIL_QUEUE_ARGS void *__data, int rc, struct sock *sk, struct sk_buff *skb
+#define NSK_UDP_FAIL_QUEUE_SKB(s) (s)
+#else
+#define NSK_TP_UDP_FAIL_QUEUE_ARGS void *__data, int rc, struct sock *sk
+#define NSK_UDP_FAIL_QUEUE_SKB(s) NULL
+#endif
+
+/* Name of a drop reason, or NULL when this kernel has no names for it. */
+const char *nsk_drop_reason_name(u32 reason);
+
+#ifdef NSK_HAS_GENL_MCAST_CAP
+#define NSK_MCGRP_FLAGS GENL_MCAST_CAP_NET_ADMIN
+#else
+#define NSK_MCGRP_FLAGS 0
+#endif
+
+/*
+ * Strict attribute validation for every command.  6.1+ applies it to the
+ * commands at or above resv_start_op; older kernels validate strictly unless
+ * an op opts out (.validate), which ours never do.
+ */
+#ifdef NSK_HAS_GENL_RESV_START_OP
+#define NSK_GENL_STRICT_FROM(op) .resv_start_op = (op),
+#else
+#define NSK_GENL_STRICT_FROM(op)
+#endif
+
+#endif /* NSK_COMPAT_H */

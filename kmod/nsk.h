@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * netstack_kmon internal interfaces.
+ *
+ * Files, in data-flow order:
+ *   nsk_probes.c  the probe table (one row per probe point) and the handlers
+ *   nsk_emit.c    shared handler logic: parse, filter, sample, write a record
+ *   nsk_ring.c    per-CPU rings (kernel ring_buffer) and the drain to netlink
+ *   nsk_genl.c    generic netlink family: policies, commands, messages
+ *   nsk_main.c    module parameters, start/stop state machine, init/exit
+ */
+#ifndef NSK_H
+#define NSK_H
+
+#include <linux/types.h>
+#include <linux/percpu.h>
+#include <linux/skbuff.h>
+#include <linux/kprobes.h>
+#include <linux/tracepoint.h>
+#include <net/genetlink.h>
+#include <uapi/linux/netstack_kmon.h>
+
+#define NSK_RING_KB_DEFAULT	2048
+#define NSK_DRAIN_MS_DEFAULT	5
+/*
+ * Records per netlink message: the payload is kept under 16 KiB so the skb
+ * data (payload + headers + skb_shared_info) fits an order-2 allocation.
+ */
+#define NSK_BATCH_BYTES		(15 * 1024)
+
+/* --- configuration (nsk_main.c) ------------------------------------------ */
+
+/*
+ * Filters and sampling.  Written only by the control path while no probe is
+ * attached (CONFIG is refused with -EBUSY while collecting), read by handlers
+ * while collecting: no lock is needed, the attach/detach of the probes orders
+ * the accesses.
+ */
+struct nsk_config {
+	bool has_proto, has_port, has_addr, has_pid, has_netns;
+	u8 proto;
+	u16 port;
+	u8 addr_family;
+	u8 addr_prefix;
+	u8 addr[16];
+	u32 pid;
+	u32 netns;
+	u32 sample;		/* keep 1 flow in sample; 0 or 1 = all */
+};
+
+extern struct nsk_config nsk_cfg;
+extern unsigned int nsk_ring_kb;
+extern unsigned int nsk_drain_ms;
+
+/* --- per-CPU counters ------------------------------------------------------ */
+
+/* Written by handlers on their own CPU (this_cpu_inc: IRQ/NMI safe on x86). */
+struct nsk_pcpu {
+	u64 hits;
+	u64 written;
+	u64 ring_full;
+	u64 filtered;
+	u64 sampled_out;
+	u64 probe_hits[__NSK_PROBE_MAX];
+};
+DECLARE_PER_CPU(struct nsk_pcpu, nsk_pcpu);
+
+/* Written only by the drain (one at a time), read by status. */
+struct nsk_drain_stats {
+	u64 sent;		/* records handed to netlink == next sequence number */
+	u64 netlink_fail;	/* records in batches that were not delivered */
+	u64 batches;
+};
+extern struct nsk_drain_stats *nsk_dstats;	/* [nr_cpu_ids] */
+
+/* --- probes (nsk_probes.c) ------------------------------------------------- */
+
+struct nsk_probe_info {
+	u32 id;
+	const char *name;
+	u32 kind;
+	u32 path;
+	bool attached;
+	int error;
+	const char *target;
+	const char *note;
+	u64 missed;
+};
+
+int nsk_probes_attach(void);	/* attaches what it can; never fails the load */
+void nsk_probes_detach(void);	/* returns when no handler runs any more */
+unsigned int nsk_probes_count(void);
+void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out);
+
+/* --- emit (nsk_emit.c) ----------------------------------------------------- */
+
+int nsk_emit_init(void);
+void nsk_emit_kprobe_skb(u16 probe, struct sk_buff *skb, bool early);
+void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, bool early,
+	      u32 reason, u32 aux);
+void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
+		   void *location, u32 reason, bool has_reason);
+
+/* --- ring and drain (nsk_ring.c) ------------------------------------------ */
+
+int nsk_ring_start(void);
+void *nsk_ring_reserve(unsigned int size, void **handle);
+void nsk_ring_commit(void *handle);
+void nsk_ring_stop(void);	/* final drain; call after the probes are detached */
+void nsk_ring_kick(void);
+bool nsk_ring_active(void);
+
+/* --- netlink (nsk_genl.c) -------------------------------------------------- */
+
+extern struct genl_family nsk_genl_family;
+int nsk_genl_init(void);
+void nsk_genl_exit(void);
+int nsk_genl_send_batch(u32 cpu, u64 seq, u32 count, const void *recs,
+			size_t len);
+void nsk_genl_send_stopped(void);
+
+/* --- state machine (nsk_main.c) ------------------------------------------- */
+
+int nsk_start(u32 portid, struct netlink_ext_ack *extack);
+int nsk_stop(struct netlink_ext_ack *extack);
+bool nsk_collecting(void);
+u64 nsk_start_ts(void);
+u64 nsk_stop_ts(void);
+extern struct mutex nsk_ctl_lock;	/* serialises start/stop/config/status */
+
+#endif /* NSK_H */

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared handler logic, written once: identify (keyed hashes), describe
+ * (packet and socket tuples, task, netns), filter, sample, and write one
+ * record into this CPU's ring.
+ *
+ * Runs in any context (task, softirq, hardirq, NMI) with preemption off.
+ * Rules: no sleeping, no allocation, no lock, bounded work.  Every byte read
+ * from an skb is bounds-checked against its linear area; every pointer read
+ * from a socket is one the traced function was handed.
+ */
+
+#include <linux/siphash.h>
+#include <linux/random.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <linux/tcp.h>
+#include <linux/in.h>
+#include <linux/net.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <net/sock.h>
+#include <net/inet_sock.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
+#include "nsk.h"
+
+static siphash_key_t nsk_id_key __read_mostly;
+static siphash_key_t nsk_flow_key __read_mostly;
+
+int nsk_emit_init(void)
+{
+	get_random_bytes(&nsk_id_key, sizeof(nsk_id_key));
+	get_random_bytes(&nsk_flow_key, sizeof(nsk_flow_key));
+	return 0;
+}
+
+static inline u64 nsk_id(const void *p)
+{
+	return p ? siphash_1u64((u64)(unsigned long)p, &nsk_id_key) : 0;
+}
+
+/*
+ * Parse the packet tuple.  Early receive probes (netif_receive_skb, ip_rcv)
+ * see skb->data at the network header before the network header offset is
+ * reset; later probes use the recorded network header offset.
+ */
+static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
+			  bool early)
+{
+	const unsigned char *head = skb->head;
+	const unsigned char *tail = skb_tail_pointer(skb);
+	const unsigned char *nh;
+	const unsigned char *th = NULL;
+	u8 proto;
+
+	if (skb->protocol != htons(ETH_P_IP) &&
+	    skb->protocol != htons(ETH_P_IPV6))
+		return;
+	nh = early ? skb->data : skb_network_header(skb);
+	if (nh < head || nh >= tail)
+		return;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph = (const struct iphdr *)nh;
+		unsigned int ihl;
+
+		if (nh + sizeof(*iph) > tail || iph->version != 4)
+			return;
+		ihl = iph->ihl * 4;
+		if (ihl < sizeof(*iph))
+			return;
+		ev->family = AF_INET;
+		proto = iph->protocol;
+		memcpy(ev->saddr, &iph->saddr, 4);
+		memcpy(ev->daddr, &iph->daddr, 4);
+		if (!(iph->frag_off & htons(IP_OFFSET)))
+			th = nh + ihl;
+	} else {
+		const struct ipv6hdr *ip6 = (const struct ipv6hdr *)nh;
+
+		if (nh + sizeof(*ip6) > tail || ip6->version != 6)
+			return;
+		ev->family = AF_INET6;
+		proto = ip6->nexthdr;	/* extension headers: ports unknown */
+		memcpy(ev->saddr, &ip6->saddr, 16);
+		memcpy(ev->daddr, &ip6->daddr, 16);
+		th = nh + sizeof(*ip6);
+	}
+	ev->proto = proto;
+	ev->flags |= NSK_EF_PKT;
+	if (th && (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||
+		   proto == IPPROTO_TCP) && th + 4 <= tail) {
+		const __be16 *ports = (const __be16 *)th;
+
+		ev->sport = ntohs(ports[0]);
+		ev->dport = ntohs(ports[1]);
+	}
+}
+
+static void nsk_parse_sock(struct nsk_event *ev, const struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	u16 family = READ_ONCE(sk->sk_family);
+
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	if (!ev->family) {
+		ev->family = family;
+		ev->proto = READ_ONCE(sk->sk_protocol);
+	}
+	ev->flags |= NSK_EF_SOCK;
+	ev->sk_lport = READ_ONCE(inet->inet_num);
+	ev->sk_rport = ntohs(READ_ONCE(inet->inet_dport));
+	if (family == AF_INET) {
+		__be32 l = READ_ONCE(inet->inet_rcv_saddr);
+		__be32 r = READ_ONCE(inet->inet_daddr);
+
+		memcpy(ev->sk_laddr, &l, 4);
+		memcpy(ev->sk_raddr, &r, 4);
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	else {
+		memcpy(ev->sk_laddr, &sk->sk_v6_rcv_saddr, 16);
+		memcpy(ev->sk_raddr, &sk->sk_v6_daddr, 16);
+	}
+#endif
+}
+
+static bool nsk_prefix_match(const u8 *a, const u8 *f, unsigned int bits)
+{
+	unsigned int bytes = bits / 8, rem = bits % 8;
+
+	if (memcmp(a, f, bytes))
+		return false;
+	if (rem) {
+		u8 mask = 0xff << (8 - rem);
+
+		return (a[bytes] & mask) == (f[bytes] & mask);
+	}
+	return true;
+}
+
+/* true: keep the record.  Applied before anything is written. */
+static bool nsk_filter(const struct nsk_event *ev)
+{
+	const struct nsk_config *c = &nsk_cfg;
+	bool pkt = ev->flags & NSK_EF_PKT, sock = ev->flags & NSK_EF_SOCK;
+
+	if (c->has_proto && ev->proto != c->proto)
+		return false;
+	if (c->has_port &&
+	    !(pkt && (ev->sport == c->port || ev->dport == c->port)) &&
+	    !(sock && (ev->sk_lport == c->port || ev->sk_rport == c->port)))
+		return false;
+	if (c->has_addr) {
+		if (ev->family != c->addr_family)
+			return false;
+		if (!(pkt && (nsk_prefix_match(ev->saddr, c->addr, c->addr_prefix) ||
+			      nsk_prefix_match(ev->daddr, c->addr, c->addr_prefix))) &&
+		    !(sock && (nsk_prefix_match(ev->sk_laddr, c->addr, c->addr_prefix) ||
+			       nsk_prefix_match(ev->sk_raddr, c->addr, c->addr_prefix))))
+			return false;
+	}
+	if (c->has_netns && ev->netns != c->netns)
+		return false;
+	/* pid is only known in task context; other contexts pass (documented) */
+	if (c->has_pid && (ev->flags & NSK_EF_TASK) && ev->pid != c->pid)
+		return false;
+	return true;
+}
+
+/*
+ * Flow-consistent sampling: the decision is a keyed hash of the flow, with
+ * the two endpoints ordered so both directions of a flow agree.  Every event
+ * of a sampled flow is kept, so its journeys are complete.
+ */
+static bool nsk_sample(const struct nsk_event *ev)
+{
+	u32 n = nsk_cfg.sample;
+	const u8 *a, *b;
+	u16 pa, pb;
+	struct {
+		u8 a[16], b[16];
+		u16 pa, pb;
+		u32 proto;
+	} k;
+
+	if (n <= 1)
+		return true;
+	if (ev->flags & NSK_EF_PKT) {
+		a = ev->saddr; b = ev->daddr; pa = ev->sport; pb = ev->dport;
+	} else if (ev->flags & NSK_EF_SOCK) {
+		a = ev->sk_laddr; b = ev->sk_raddr; pa = ev->sk_lport; pb = ev->sk_rport;
+	} else {
+		return true;	/* nothing to decide on: keep (rare end events) */
+	}
+	if (memcmp(a, b, 16) > 0 || (!memcmp(a, b, 16) && pa > pb)) {
+		swap(a, b);
+		swap(pa, pb);
+	}
+	memcpy(k.a, a, 16);
+	memcpy(k.b, b, 16);
+	k.pa = pa;
+	k.pb = pb;
+	k.proto = ev->proto;
+	return siphash(&k, sizeof(k), &nsk_flow_key) % n == 0;
+}
+
+static inline u8 nsk_ctx(void)
+{
+	if (in_nmi())
+		return NSK_CTX_NMI;
+	if (in_hardirq())
+		return NSK_CTX_HARDIRQ;
+	if (in_serving_softirq())
+		return NSK_CTX_SOFTIRQ;
+	return NSK_CTX_TASK;
+}
+
+static void nsk_describe(struct nsk_event *ev, u16 probe, struct sk_buff *skb,
+			 struct sock *sk, bool early)
+{
+	ev->probe = probe;
+	ev->cpu = smp_processor_id();
+	ev->ts_ns = nsk_clock_ns();
+	ev->skb_id = nsk_id(skb);
+	ev->sk_id = nsk_id(sk);
+	ev->ctx = nsk_ctx();
+	if (skb)
+		nsk_parse_pkt(ev, skb, early);
+	if (sk) {
+		nsk_parse_sock(ev, sk);
+		ev->netns = sock_net(sk)->ns.inum;
+	} else if (skb && skb->dev) {
+		ev->netns = dev_net(skb->dev)->ns.inum;
+	}
+	if (skb)
+		ev->len = skb->len;
+	if (ev->ctx == NSK_CTX_TASK) {
+		ev->flags |= NSK_EF_TASK;
+		ev->pid = current->tgid;
+		ev->tid = current->pid;
+		/* no get_task_comm(): it takes task_lock */
+		memcpy(ev->comm, current->comm, sizeof(ev->comm));
+		ev->comm[sizeof(ev->comm) - 1] = 0;
+		/* the syscall holds the socket: sk_socket is stable here */
+		if (sk) {
+			struct socket *sock = READ_ONCE(sk->sk_socket);
+
+			if (sock)
+				ev->sk_ino = SOCK_INODE(sock)->i_ino;
+		}
+	}
+}
+
+/* Filter, sample, store: shared by every handler. */
+static void nsk_commit(struct nsk_event *ev, unsigned int size)
+{
+	void *handle, *slot;
+
+	if (!nsk_filter(ev)) {
+		this_cpu_inc(nsk_pcpu.filtered);
+		return;
+	}
+	if (!nsk_sample(ev)) {
+		this_cpu_inc(nsk_pcpu.sampled_out);
+		return;
+	}
+	slot = nsk_ring_reserve(size, &handle);
+	if (!slot) {
+		this_cpu_inc(nsk_pcpu.ring_full);
+		return;
+	}
+	memcpy(slot, ev, size);
+	nsk_ring_commit(handle);
+	this_cpu_inc(nsk_pcpu.written);
+}
+
+void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, bool early,
+	      u32 reason, u32 aux)
+{
+	struct nsk_event ev = {
+		.hdr = { .type = NSK_REC_EVENT, .size = sizeof(ev) },
+		.reason = reason,
+		.aux = aux,
+	};
+
+	this_cpu_inc(nsk_pcpu.hits);
+	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
+	nsk_describe(&ev, probe, skb, sk, early);
+	nsk_commit(&ev, sizeof(ev));
+}
+
+void nsk_emit_kprobe_skb(u16 probe, struct sk_buff *skb, bool early)
+{
+	nsk_emit(probe, skb, NULL, early, 0, 0);
+}
+
+/*
+ * Drops: the location is a kernel text address.  It never leaves the module
+ * as a number: the handler parks it in the (not yet filled) location string
+ * of the ring record and the drain, in process context, replaces it with
+ * "symbol+0xoff/0xsize" (see nsk_ring.c).
+ */
+void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
+		   void *location, u32 reason, bool has_reason)
+{
+	struct nsk_drop d = {
+		.ev.hdr = { .type = NSK_REC_DROP, .size = sizeof(d) },
+	};
+	unsigned long loc = (unsigned long)location;
+
+	this_cpu_inc(nsk_pcpu.hits);
+	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
+	nsk_describe(&d.ev, probe, skb, sk, false);
+	if (!sk && skb && skb->sk)
+		d.ev.sk_id = nsk_id(skb->sk);
+	if (has_reason) {
+		d.ev.reason = reason;
+		d.ev.flags |= NSK_EF_HAS_REASON;
+	}
+	memcpy(d.location, &loc, sizeof(loc));
+	nsk_commit(&d.ev, sizeof(d));
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netstack_kmon: where packets spend time and where they are dropped in the
+ * Linux network stack, without BPF.
+ *
+ * Module parameters, the start/stop state machine, init and exit.
+ *
+ * States: idle (no probe attached, no ring, no work: zero cost) and
+ * collecting.  nsk_ctl_lock (a mutex, control path only, never taken by a
+ * handler) serialises every transition and every reader of the state.
+ *
+ * Stop is ordered, and promises that no event message of a collection is
+ * sent after the STOPPED message that ends it:
+ *   1. detach every probe and wait until no handler runs (kprobe and
+ *      tracepoint synchronisation);
+ *   2. cancel the drain work, drain every record left, free the rings;
+ *   3. send STOPPED with the final per-CPU counters.
+ * A collection also stops when the netlink socket that started it is
+ * released (the collector died): nobody is left to read its events.
+ */
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/notifier.h>
+#include <linux/netlink.h>
+#include <linux/workqueue.h>
+#include <net/dropreason.h>
+#include "nsk.h"
+
+/* ---- parameters ------------------------------------------------------------ */
+
+unsigned int nsk_ring_kb = NSK_RING_KB_DEFAULT;
+module_param_named(ring_kb, nsk_ring_kb, uint, 0444);
+MODULE_PARM_DESC(ring_kb, "ring size per CPU in KiB (16..262144, default 2048)");
+
+unsigned int nsk_drain_ms = NSK_DRAIN_MS_DEFAULT;
+module_param_named(drain_ms, nsk_drain_ms, uint, 0444);
+MODULE_PARM_DESC(drain_ms, "drain interval in ms (1..1000, default 5)");
+
+/* ---- state -------------------------------------------------------------------- */
+
+DEFINE_MUTEX(nsk_ctl_lock);
+DEFINE_PER_CPU(struct nsk_pcpu, nsk_pcpu);
+struct nsk_drain_stats *nsk_dstats;
+struct nsk_config nsk_cfg;
+
+/* All under nsk_ctl_lock. */
+static bool nsk_is_collecting;
+static bool nsk_exiting;
+static u32 nsk_owner_portid;
+static u64 nsk_ts_start, nsk_ts_stop;
+
+bool nsk_collecting(void) { return READ_ONCE(nsk_is_collecting); }
+u64 nsk_start_ts(void) { return nsk_ts_start; }
+u64 nsk_stop_ts(void) { return nsk_ts_stop; }
+
+/* ---- drop reason names (compat) ------------------------------------------------ */
+
+const char *nsk_drop_reason_name(u32 reason)
+{
+#if defined(NSK_HAS_DROP_REASONS_SUBSYS)
+	const struct drop_reason_list *l;
+	const char *name = NULL;
+
+	rcu_read_lock();
+	l = rcu_dereference(drop_reasons_by_subsys[reason >> SKB_DROP_REASON_SUBSYS_SHIFT]);
+	if (l && (reason & ~SKB_DROP_REASON_SUBSYS_MASK) < l->n_reasons)
+		name = l->reasons[reason & ~SKB_DROP_REASON_SUBSYS_MASK];
+	rcu_read_unlock();
+	return name;
+#elif defined(NSK_HAS_DROP_REASONS_ARRAY)
+	return reason < SKB_DROP_REASON_MAX ? drop_reasons[reason] : NULL;
+#else
+	return NULL;
+#endif
+}
+
+/* ---- start / stop -------------------------------------------------------------- */
+
+static void nsk_reset_counters(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(&nsk_pcpu, cpu), 0, sizeof(struct nsk_pcpu));
+}
+
+int nsk_start(u32 portid, struct netlink_ext_ack *extack)
+{
+	int err, n;
+
+	lockdep_assert_held(&nsk_ctl_lock);
+	if (nsk_exiting) {
+		NL_SET_ERR_MSG(extack, "module is unloading");
+		return -ENODEV;
+	}
+	if (nsk_is_collecting) {
+		NL_SET_ERR_MSG(extack, "already collecting (another collector is running)");
+		return -EBUSY;
+	}
+	nsk_reset_counters();
+	err = nsk_ring_start();
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot allocate the per-CPU rings (ring_kb too large?)");
+		return err;
+	}
+	nsk_ts_start = nsk_clock_ns();
+	nsk_ts_stop = 0;
+	nsk_owner_portid = portid;
+	WRITE_ONCE(nsk_is_collecting, true);
+	n = nsk_probes_attach();
+	if (n == 0) {
+		nsk_probes_detach();
+		nsk_ring_stop();
+		WRITE_ONCE(nsk_is_collecting, false);
+		NL_SET_ERR_MSG(extack, "no probe could be attached on this kernel (see status)");
+		return -ENOENT;
+	}
+	pr_info("collecting: %d of %u probes attached\n", n, nsk_probes_count());
+	return 0;
+}
+
+int nsk_stop(struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&nsk_ctl_lock);
+	if (!nsk_is_collecting) {
+		NL_SET_ERR_MSG(extack, "not collecting");
+		return -EALREADY;
+	}
+	nsk_probes_detach();		/* 1: no handler runs after this */
+	nsk_ts_stop = nsk_clock_ns();
+	nsk_ring_stop();		/* 2: drain everything, free */
+	WRITE_ONCE(nsk_is_collecting, false);
+	nsk_owner_portid = 0;
+	nsk_genl_send_stopped();	/* 3: the last message */
+	pr_info("stopped\n");
+	return 0;
+}
+
+/* The collector's socket went away: stop on its behalf (process context). */
+static void nsk_orphan_stop_fn(struct work_struct *w)
+{
+	mutex_lock(&nsk_ctl_lock);
+	if (nsk_is_collecting && !nsk_exiting) {
+		pr_info("collector went away, stopping\n");
+		nsk_stop(NULL);
+	}
+	mutex_unlock(&nsk_ctl_lock);
+}
+static DECLARE_WORK(nsk_orphan_stop_work, nsk_orphan_stop_fn);
+
+static int nsk_netlink_event(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
+	    !net_eq(n->net, &init_net))
+		return NOTIFY_DONE;
+	/* racy read on purpose: the work re-checks under the lock */
+	if (READ_ONCE(nsk_is_collecting) && n->portid &&
+	    n->portid == READ_ONCE(nsk_owner_portid))
+		schedule_work(&nsk_orphan_stop_work);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block nsk_netlink_nb = {
+	.notifier_call = nsk_netlink_event,
+};
+
+/* ---- init / exit ------------------------------------------------------------------- */
+
+static int __init nsk_check_params(void)
+{
+	if (nsk_ring_kb < 16 || nsk_ring_kb > 262144) {
+		pr_err("ring_kb=%u out of range (16..262144)\n", nsk_ring_kb);
+		return -EINVAL;
+	}
+	if (nsk_drain_ms < 1 || nsk_drain_ms > 1000) {
+		pr_err("drain_ms=%u out of range (1..1000)\n", nsk_drain_ms);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init nsk_init(void)
+{
+	int err;
+
+	err = nsk_check_params();
+	if (err)
+		return err;
+	err = nsk_emit_init();
+	if (err)
+		return err;
+	nsk_dstats = kcalloc(nr_cpu_ids, sizeof(*nsk_dstats), GFP_KERNEL);
+	if (!nsk_dstats)
+		return -ENOMEM;
+	err = netlink_register_notifier(&nsk_netlink_nb);
+	if (err)
+		goto err_free_dstats;
+	err = nsk_genl_init();
+	if (err)
+		goto err_unregister_notifier;
+	pr_info("version %s loaded (family %s v%d)\n", NSK_VERSION,
+		NSK_GENL_NAME, NSK_GENL_VERSION);
+	return 0;
+
+err_unregister_notifier:
+	netlink_unregister_notifier(&nsk_netlink_nb);
+err_free_dstats:
+	kfree(nsk_dstats);
+	return err;
+}
+
+static void __exit nsk_exit(void)
+{
+	/* no new collection may start; stop the running one (safe under traffic) */
+	mutex_lock(&nsk_ctl_lock);
+	nsk_exiting = true;
+	if (nsk_is_collecting)
+		nsk_stop(NULL);
+	mutex_unlock(&nsk_ctl_lock);
+	nsk_genl_exit();
+	netlink_unregister_notifier(&nsk_netlink_nb);
+	cancel_work_sync(&nsk_orphan_stop_work);
+	kfree(nsk_dstats);
+	pr_info("unloaded\n");
+}
+
+module_init(nsk_init);
+module_exit(nsk_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("netstack-kmon developers");
+MODULE_DESCRIPTION("Per-packet network stack latency and drop tracing without BPF");
+MODULE_VERSION(NSK_VERSION);

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The probe table: one row per probe point.  Adding a probe is one row (and,
+ * for a new argument shape, one small handler).  Kprobes try their symbol
+ * candidates in order (a renamed, compiler-suffixed or inlined function falls
+ * back to the next one); tracepoints are found by name among the kernel's
+ * built-in tracepoints.  A probe that cannot attach is reported in status
+ * with its error and never fails the start.
+ *
+ * Handlers are small: pick the arguments, call the shared nsk_emit*().
+ * Tracepoint handler prototypes are type-checked against the kernel's own
+ * trace/events headers (nsk_tp_typecheck below), so a prototype that does
+ * not match this kernel fails the build instead of corrupting the stack.
+ */
+
+#include <linux/kprobes.h>
+#include <linux/tracepoint.h>
+#include <linux/ptrace.h>
+#include <linux/string.h>
+#include <net/sock.h>
+#include <trace/events/net.h>
+#include <trace/events/skb.h>
+#include <trace/events/sock.h>
+#include <trace/events/udp.h>
+#include "nsk.h"
+
+/* ---- kprobe handlers ------------------------------------------------------ */
+
+#define NSK_ARG(regs, n) ((void *)regs_get_kernel_argument(regs, n))
+
+static inline bool nsk_is_ip(const struct sk_buff *skb)
+{
+	return skb && (skb->protocol == htons(ETH_P_IP) ||
+		       skb->protocol == htons(ETH_P_IPV6));
+}
+
+/* f(skb, ...) with skb->data at the network header */
+static int nsk_kp_skb_early(struct kprobe *p, struct pt_regs *regs);
+/* f(skb, ...) after the network header offset is set */
+static int nsk_kp_skb(struct kprobe *p, struct pt_regs *regs);
+/* f(sk, skb, ...) */
+static int nsk_kp_sk_skb(struct kprobe *p, struct pt_regs *regs);
+/* f(sk, ...) */
+static int nsk_kp_sk(struct kprobe *p, struct pt_regs *regs);
+
+/* ---- tracepoint handlers ---------------------------------------------------- */
+
+static void nsk_tp_netif_receive_skb(void *__data, struct sk_buff *skb)
+{
+	if (nsk_is_ip(skb))
+		nsk_emit(NSK_PROBE_NETIF_RECEIVE_SKB, skb, NULL, true, 0, 0);
+}
+
+static void nsk_tp_consume_skb(NSK_TP_CONSUME_SKB_ARGS)
+{
+	if (nsk_is_ip(skb))
+		nsk_emit(NSK_PROBE_CONSUME_SKB, skb, NULL, false, 0, 0);
+}
+
+static void nsk_tp_kfree_skb(NSK_TP_KFREE_SKB_ARGS)
+{
+	if (nsk_is_ip(skb))
+		nsk_emit_drop(NSK_PROBE_KFREE_SKB, skb, NULL, location,
+			      NSK_KFREE_REASON(reason), NSK_HAS_DROP_REASON);
+}
+
+static void nsk_tp_sock_rcvqueue_full(void *__data, struct sock *sk,
+				      struct sk_buff *skb)
+{
+	nsk_emit_drop(NSK_PROBE_SOCK_RCVQUEUE_FULL, skb, sk, NULL, 0, false);
+}
+
+static void nsk_tp_sock_exceed_buf(void *__data, struct sock *sk,
+				   struct proto *prot, long allocated, int kind)
+{
+	nsk_emit(NSK_PROBE_SOCK_EXCEED_BUF, NULL, sk, false,
+		 (u32)min_t(long, allocated, U32_MAX), (u32)kind);
+}
+
+static void nsk_tp_udp_fail_queue(NSK_TP_UDP_FAIL_QUEUE_ARGS)
+{
+	nsk_emit(NSK_PROBE_UDP_FAIL_QUEUE, NSK_UDP_FAIL_QUEUE_SKB(skb), sk,
+		 false, (u32)rc, 0);
+}
+
+/* Compile-time check of every tracepoint prototype; never called. */
+static void __maybe_unused nsk_tp_typecheck(void)
+{
+	BUILD_BUG_ON(sizeof(register_trace_netif_receive_skb(nsk_tp_netif_receive_skb, NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_consume_skb(nsk_tp_consume_skb, NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_kfree_skb(nsk_tp_kfree_skb, NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_sock_rcvqueue_full(nsk_tp_sock_rcvqueue_full, NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_sock_exceed_buf_limit(nsk_tp_sock_exceed_buf, NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_udp_fail_queue_rcv_skb(nsk_tp_udp_fail_queue, NULL)) == 0);
+}
+
+/* ---- the table ------------------------------------------------------------- */
+
+#define NSK_MAX_CANDIDATES 4
+
+struct nsk_probe {
+	u16 id;
+	const char *name;		/* stable name shown by the tool */
+	u32 kind;			/* enum nsk_probe_kind */
+	u32 path;			/* enum nsk_path */
+	const char *targets[NSK_MAX_CANDIDATES];	/* symbols, or the tracepoint */
+	kprobe_pre_handler_t kp_handler;
+	void *tp_handler;
+
+	/* runtime, under nsk_ctl_lock */
+	struct kprobe kp;
+	struct tracepoint *tp;
+	bool attached;
+	int error;
+	const char *target;
+	const char *note;
+	u64 missed;			/* kprobe nmissed at detach */
+};
+
+#define KP(_id, _name, _path, _h, ...) \
+	{ .id = _id, .name = _name, .kind = NSK_PROBE_KIND_KPROBE, \
+	  .path = _path, .targets = { __VA_ARGS__ }, .kp_handler = _h }
+#define TP(_id, _name, _path, _tp, _h) \
+	{ .id = _id, .name = _name, .kind = NSK_PROBE_KIND_TRACEPOINT, \
+	  .path = _path, .targets = { _tp }, .tp_handler = _h }
+
+static struct nsk_probe nsk_probes[] = {
+	/* IPv4 UDP receive path, in path order */
+	TP(NSK_PROBE_NETIF_RECEIVE_SKB, "netif_receive_skb", NSK_PATH_RX,
+	   "netif_receive_skb", nsk_tp_netif_receive_skb),
+	KP(NSK_PROBE_IP_RCV, "ip_rcv", NSK_PATH_RX, nsk_kp_skb_early, "ip_rcv"),
+	KP(NSK_PROBE_IP_LOCAL_DELIVER, "ip_local_deliver", NSK_PATH_RX,
+	   nsk_kp_skb, "ip_local_deliver"),
+	KP(NSK_PROBE_UDP_RCV, "udp_rcv", NSK_PATH_RX, nsk_kp_skb,
+	   "udp_rcv", "__udp4_lib_rcv"),
+	KP(NSK_PROBE_UDP_ENQUEUE, "udp_enqueue", NSK_PATH_RX, nsk_kp_sk_skb,
+	   "__udp_enqueue_schedule_skb"),
+	KP(NSK_PROBE_SOCK_QUEUE_RCV, "sock_queue_rcv_skb", NSK_PATH_RX,
+	   nsk_kp_sk_skb, "sock_queue_rcv_skb_reason", "sock_queue_rcv_skb"),
+	KP(NSK_PROBE_UDP_DEQUEUE, "udp_dequeue", NSK_PATH_RX, nsk_kp_sk_skb,
+	   "skb_consume_udp"),
+	KP(NSK_PROBE_UDP_RECVMSG, "udp_recvmsg", NSK_PATH_RX, nsk_kp_sk,
+	   "udp_recvmsg"),
+	/* ends and drops */
+	TP(NSK_PROBE_CONSUME_SKB, "consume_skb", NSK_PATH_DROP, "consume_skb",
+	   nsk_tp_consume_skb),
+	TP(NSK_PROBE_KFREE_SKB, "kfree_skb", NSK_PATH_DROP, "kfree_skb",
+	   nsk_tp_kfree_skb),
+	TP(NSK_PROBE_SOCK_RCVQUEUE_FULL, "sock_rcvqueue_full", NSK_PATH_DROP,
+	   "sock_rcvqueue_full", nsk_tp_sock_rcvqueue_full),
+	TP(NSK_PROBE_SOCK_EXCEED_BUF, "sock_exceed_buf_limit", NSK_PATH_DROP,
+	   "sock_exceed_buf_limit", nsk_tp_sock_exceed_buf),
+	TP(NSK_PROBE_UDP_FAIL_QUEUE, "udp_fail_queue_rcv_skb", NSK_PATH_DROP,
+	   "udp_fail_queue_rcv_skb", nsk_tp_udp_fail_queue),
+};
+
+static inline u16 nsk_kp_id(struct kprobe *p)
+{
+	return container_of(p, struct nsk_probe, kp)->id;
+}
+
+static int nsk_kp_skb_early(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sk_buff *skb = NSK_ARG(regs, 0);
+
+	if (nsk_is_ip(skb))
+		nsk_emit(nsk_kp_id(p), skb, NULL, true, 0, 0);
+	return 0;
+}
+
+static int nsk_kp_skb(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sk_buff *skb = NSK_ARG(regs, 0);
+
+	if (nsk_is_ip(skb))
+		nsk_emit(nsk_kp_id(p), skb, NULL, false, 0, 0);
+	return 0;
+}
+
+static int nsk_kp_sk_skb(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = NSK_ARG(regs, 0);
+	struct sk_buff *skb = NSK_ARG(regs, 1);
+
+	if (sk && skb)
+		nsk_emit(nsk_kp_id(p), skb, sk, false, 0, 0);
+	return 0;
+}
+
+static int nsk_kp_sk(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = NSK_ARG(regs, 0);
+
+	if (sk)
+		nsk_emit(nsk_kp_id(p), NULL, sk, false, 0, 0);
+	return 0;
+}
+
+/* ---- attach / detach ------------------------------------------------------- */
+
+struct nsk_tp_lookup {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void nsk_tp_find(struct tracepoint *tp, void *priv)
+{
+	struct nsk_tp_lookup *l = priv;
+
+	if (!l->tp && !strcmp(tp->name, l->name))
+		l->tp = tp;
+}
+
+static int nsk_attach_kprobe(struct nsk_probe *p)
+{
+	int i, err = -ENOENT;
+
+	for (i = 0; i < NSK_MAX_CANDIDATES && p->targets[i]; i++) {
+		memset(&p->kp, 0, sizeof(p->kp));
+		p->kp.symbol_name = p->targets[i];
+		p->kp.pre_handler = p->kp_handler;
+		err = register_kprobe(&p->kp);
+		if (!err) {
+			p->target = p->targets[i];
+			if (i > 0)
+				p->note = "fell back to an alternative symbol";
+			return 0;
+		}
+	}
+	p->note = err == -ENOENT ? "symbol not found (inlined or renamed on this kernel)" :
+		  "register_kprobe failed";
+	return err;
+}
+
+static int nsk_attach_tp(struct nsk_probe *p)
+{
+	struct nsk_tp_lookup l = { .name = p->targets[0] };
+	int err;
+
+	for_each_kernel_tracepoint(nsk_tp_find, &l);
+	if (!l.tp) {
+		p->note = "tracepoint not found on this kernel";
+		return -ENOENT;
+	}
+	err = tracepoint_probe_register(l.tp, p->tp_handler, NULL);
+	if (err) {
+		p->note = "tracepoint_probe_register failed";
+		return err;
+	}
+	p->tp = l.tp;
+	p->target = p->targets[0];
+	return 0;
+}
+
+int nsk_probes_attach(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
+		struct nsk_probe *p = &nsk_probes[i];
+
+		p->attached = false;
+		p->target = NULL;
+		p->note = NULL;
+		p->missed = 0;
+		p->error = p->kind == NSK_PROBE_KIND_KPROBE ?
+			nsk_attach_kprobe(p) : nsk_attach_tp(p);
+		if (p->error) {
+			pr_notice("probe %s not attached: %s (%d)\n", p->name,
+				  p->note, p->error);
+			continue;
+		}
+		p->attached = true;
+		n++;
+	}
+	return n;
+}
+
+void nsk_probes_detach(void)
+{
+	bool tps = false;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
+		struct nsk_probe *p = &nsk_probes[i];
+
+		if (!p->attached)
+			continue;
+		if (p->kind == NSK_PROBE_KIND_KPROBE) {
+			p->missed = p->kp.nmissed;
+			/* waits until no handler of this kprobe runs */
+			unregister_kprobe(&p->kp);
+		} else {
+			tracepoint_probe_unregister(p->tp, p->tp_handler, NULL);
+			tps = true;
+		}
+		p->attached = false;
+	}
+	/* no tracepoint handler runs once this returns */
+	if (tps)
+		tracepoint_synchronize_unregister();
+}
+
+unsigned int nsk_probes_count(void)
+{
+	return ARRAY_SIZE(nsk_probes);
+}
+
+void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out)
+{
+	const struct nsk_probe *p = &nsk_probes[idx];
+
+	out->id = p->id;
+	out->name = p->name;
+	out->kind = p->kind;
+	out->path = p->path;
+	out->attached = p->attached;
+	out->error = p->error;
+	out->target = p->target;
+	out->note = p->note;
+	out->missed = p->attached && p->kind == NSK_PROBE_KIND_KPROBE ?
+		      p->kp.nmissed : p->missed;
+}

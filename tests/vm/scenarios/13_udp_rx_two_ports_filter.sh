@@ -1,0 +1,48 @@
+#!/bin/sh
+# Issue 4, scenario 4: two receivers on two ports; with a filter on one port
+# each socket's numbers are its own, and nothing of the other port is seen.
+. /scenarios/lib.sh
+N1=${NSK_N1:-1500}
+N2=${NSK_N2:-900}
+P1=9201
+P2=9202
+
+load_module
+run nsk-udp-recv --bind 127.0.0.1 --port $P1 --expect $N1 --idle-ms 4000 \
+	--ready-file /tmp/ready1 --out /tmp/recv1 --comm app-one &
+run nsk-udp-recv --bind 127.0.0.1 --port $P2 --expect $N2 --idle-ms 4000 \
+	--ready-file /tmp/ready2 --out /tmp/recv2 --comm app-two &
+wait_file /tmp/ready1 10
+wait_file /tmp/ready2 10
+
+# 1) filter on P1
+start_live --port $P1
+run nsk-udp-send --dst 127.0.0.1 --port $P1 --count $N1 --pps 3000 &
+run nsk-udp-send --dst 127.0.0.1 --port $P2 --count $N2 --pps 3000
+wait
+stop_live
+assert_eq "$(jq_get .sockets[local=127.0.0.1:$P1].rx_packets)" "$N1" "port $P1 socket rx == N1"
+assert_eq "$(jq_get .sockets|length)" 1 "only the filtered port's socket is reported"
+assert_eq "$(jq_get .journeys.rx.complete)" "$N1" "journeys only of port $P1"
+assert_eq "$(jq_get .probes_seen.ip_rcv)" "$N1" "ip_rcv events only of port $P1"
+assert_gt "$(jq_get .cpus|sum:filtered)" 0 "the kernel filtered the other port's events"
+
+# 2) no filter, both ports, numbers per socket
+run nsk-udp-recv --bind 127.0.0.1 --port $P1 --expect $N1 --idle-ms 4000 \
+	--ready-file /tmp/ready3 --out /tmp/recv3 --comm app-one &
+run nsk-udp-recv --bind 127.0.0.1 --port $P2 --expect $N2 --idle-ms 4000 \
+	--ready-file /tmp/ready4 --out /tmp/recv4 --comm app-two &
+wait_file /tmp/ready3 10
+wait_file /tmp/ready4 10
+start_live --proto udp
+run nsk-udp-send --dst 127.0.0.1 --port $P1 --count $N1 --pps 3000 &
+run nsk-udp-send --dst 127.0.0.1 --port $P2 --count $N2 --pps 3000
+wait
+stop_live
+assert_eq "$(jq_get .sockets[local=127.0.0.1:$P1].rx_packets)" "$N1" "port $P1 rx == N1"
+assert_eq "$(jq_get .sockets[local=127.0.0.1:$P2].rx_packets)" "$N2" "port $P2 rx == N2"
+assert_eq "$(jq_get .sockets[local=127.0.0.1:$P1].comm)" app-one "port $P1 comm"
+assert_eq "$(jq_get .sockets[local=127.0.0.1:$P2].comm)" app-two "port $P2 comm"
+assert_eq "$(jq_get .sockets[local=127.0.0.1:$P1].drops_total)" 0 "port $P1 no drops"
+assert_eq "$(jq_get .sockets[local=127.0.0.1:$P2].drops_total)" 0 "port $P2 no drops"
+unload_module
