@@ -107,4 +107,4 @@ __used __section("__versions") = {
 MODULE_INFO(depends, "");
 
 
-MODULE_INFO(srcversion, "2BE923864FBD500706DDD6C");
+MODULE_INFO(srcversion, "6F04FF8DBBA83CD90867D69");

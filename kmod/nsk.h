@@ -95,8 +95,17 @@ void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out);
 /* --- emit (nsk_emit.c) ----------------------------------------------------- */
 
 int nsk_emit_init(void);
-void nsk_emit_kprobe_skb(u16 probe, struct sk_buff *skb, bool early);
-void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, bool early,
+/*
+ * What a probe point may assume about its skb (nsk_emit's pf argument):
+ * NSK_PF_EARLY: skb->data is at the network header, whose offset is not set
+ *               yet (netif_receive_skb, ip_rcv);
+ * NSK_PF_DEV:   skb->dev is valid.  It is not once UDP queued the skb: UDP
+ *               reuses the field as dev_scratch.
+ */
+#define NSK_PF_EARLY	0x1
+#define NSK_PF_DEV	0x2
+
+void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, unsigned int pf,
 	      u32 reason, u32 aux);
 void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 		   void *location, u32 reason, bool has_reason);

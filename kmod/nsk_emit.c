@@ -220,7 +220,7 @@ static inline u8 nsk_ctx(void)
 }
 
 static void nsk_describe(struct nsk_event *ev, u16 probe, struct sk_buff *skb,
-			 struct sock *sk, bool early)
+			 struct sock *sk, unsigned int pf)
 {
 	ev->probe = probe;
 	ev->cpu = smp_processor_id();
@@ -229,11 +229,11 @@ static void nsk_describe(struct nsk_event *ev, u16 probe, struct sk_buff *skb,
 	ev->sk_id = nsk_id(sk);
 	ev->ctx = nsk_ctx();
 	if (skb)
-		nsk_parse_pkt(ev, skb, early);
+		nsk_parse_pkt(ev, skb, pf & NSK_PF_EARLY);
 	if (sk) {
 		nsk_parse_sock(ev, sk);
 		ev->netns = sock_net(sk)->ns.inum;
-	} else if (skb && skb->dev) {
+	} else if (skb && (pf & NSK_PF_DEV) && skb->dev) {
 		ev->netns = dev_net(skb->dev)->ns.inum;
 	}
 	if (skb)
@@ -278,7 +278,7 @@ static void nsk_commit(struct nsk_event *ev, unsigned int size)
 	this_cpu_inc(nsk_pcpu.written);
 }
 
-void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, bool early,
+void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, unsigned int pf,
 	      u32 reason, u32 aux)
 {
 	struct nsk_event ev = {
@@ -289,13 +289,8 @@ void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, bool early,
 
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
-	nsk_describe(&ev, probe, skb, sk, early);
+	nsk_describe(&ev, probe, skb, sk, pf);
 	nsk_commit(&ev, sizeof(ev));
-}
-
-void nsk_emit_kprobe_skb(u16 probe, struct sk_buff *skb, bool early)
-{
-	nsk_emit(probe, skb, NULL, early, 0, 0);
 }
 
 /*
@@ -314,7 +309,7 @@ void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
-	nsk_describe(&d.ev, probe, skb, sk, false);
+	nsk_describe(&d.ev, probe, skb, sk, 0);
 	if (!sk && skb && skb->sk)
 		d.ev.sk_id = nsk_id(skb->sk);
 	if (has_reason) {

@@ -26,7 +26,6 @@
 #include <linux/notifier.h>
 #include <linux/netlink.h>
 #include <linux/workqueue.h>
-#include <net/dropreason.h>
 #include "nsk.h"
 
 /* ---- parameters ------------------------------------------------------------ */
@@ -55,27 +54,6 @@ static u64 nsk_ts_start, nsk_ts_stop;
 bool nsk_collecting(void) { return READ_ONCE(nsk_is_collecting); }
 u64 nsk_start_ts(void) { return nsk_ts_start; }
 u64 nsk_stop_ts(void) { return nsk_ts_stop; }
-
-/* ---- drop reason names (compat) ------------------------------------------------ */
-
-const char *nsk_drop_reason_name(u32 reason)
-{
-#if defined(NSK_HAS_DROP_REASONS_SUBSYS)
-	const struct drop_reason_list *l;
-	const char *name = NULL;
-
-	rcu_read_lock();
-	l = rcu_dereference(drop_reasons_by_subsys[reason >> SKB_DROP_REASON_SUBSYS_SHIFT]);
-	if (l && (reason & ~SKB_DROP_REASON_SUBSYS_MASK) < l->n_reasons)
-		name = l->reasons[reason & ~SKB_DROP_REASON_SUBSYS_MASK];
-	rcu_read_unlock();
-	return name;
-#elif defined(NSK_HAS_DROP_REASONS_ARRAY)
-	return reason < SKB_DROP_REASON_MAX ? drop_reasons[reason] : NULL;
-#else
-	return NULL;
-#endif
-}
 
 /* ---- start / stop -------------------------------------------------------------- */
 

@@ -48,13 +48,14 @@ static int nsk_kp_sk(struct kprobe *p, struct pt_regs *regs);
 static void nsk_tp_netif_receive_skb(void *__data, struct sk_buff *skb)
 {
 	if (nsk_is_ip(skb))
-		nsk_emit(NSK_PROBE_NETIF_RECEIVE_SKB, skb, NULL, true, 0, 0);
+		nsk_emit(NSK_PROBE_NETIF_RECEIVE_SKB, skb, NULL,
+			 NSK_PF_EARLY | NSK_PF_DEV, 0, 0);
 }
 
 static void nsk_tp_consume_skb(NSK_TP_CONSUME_SKB_ARGS)
 {
 	if (nsk_is_ip(skb))
-		nsk_emit(NSK_PROBE_CONSUME_SKB, skb, NULL, false, 0, 0);
+		nsk_emit(NSK_PROBE_CONSUME_SKB, skb, NULL, 0, 0, 0);
 }
 
 static void nsk_tp_kfree_skb(NSK_TP_KFREE_SKB_ARGS)
@@ -73,14 +74,14 @@ static void nsk_tp_sock_rcvqueue_full(void *__data, struct sock *sk,
 static void nsk_tp_sock_exceed_buf(void *__data, struct sock *sk,
 				   struct proto *prot, long allocated, int kind)
 {
-	nsk_emit(NSK_PROBE_SOCK_EXCEED_BUF, NULL, sk, false,
+	nsk_emit(NSK_PROBE_SOCK_EXCEED_BUF, NULL, sk, 0,
 		 (u32)min_t(long, allocated, U32_MAX), (u32)kind);
 }
 
 static void nsk_tp_udp_fail_queue(NSK_TP_UDP_FAIL_QUEUE_ARGS)
 {
-	nsk_emit(NSK_PROBE_UDP_FAIL_QUEUE, NSK_UDP_FAIL_QUEUE_SKB(skb), sk,
-		 false, (u32)rc, 0);
+	nsk_emit(NSK_PROBE_UDP_FAIL_QUEUE, NSK_UDP_FAIL_QUEUE_SKB(skb), sk, 0,
+		 (u32)rc, 0);
 }
 
 /* Compile-time check of every tracepoint prototype; never called. */
@@ -164,7 +165,7 @@ static int nsk_kp_skb_early(struct kprobe *p, struct pt_regs *regs)
 	struct sk_buff *skb = NSK_ARG(regs, 0);
 
 	if (nsk_is_ip(skb))
-		nsk_emit(nsk_kp_id(p), skb, NULL, true, 0, 0);
+		nsk_emit(nsk_kp_id(p), skb, NULL, NSK_PF_EARLY | NSK_PF_DEV, 0, 0);
 	return 0;
 }
 
@@ -173,7 +174,7 @@ static int nsk_kp_skb(struct kprobe *p, struct pt_regs *regs)
 	struct sk_buff *skb = NSK_ARG(regs, 0);
 
 	if (nsk_is_ip(skb))
-		nsk_emit(nsk_kp_id(p), skb, NULL, false, 0, 0);
+		nsk_emit(nsk_kp_id(p), skb, NULL, NSK_PF_DEV, 0, 0);
 	return 0;
 }
 
@@ -183,7 +184,7 @@ static int nsk_kp_sk_skb(struct kprobe *p, struct pt_regs *regs)
 	struct sk_buff *skb = NSK_ARG(regs, 1);
 
 	if (sk && skb)
-		nsk_emit(nsk_kp_id(p), skb, sk, false, 0, 0);
+		nsk_emit(nsk_kp_id(p), skb, sk, 0, 0, 0);
 	return 0;
 }
 
@@ -192,7 +193,7 @@ static int nsk_kp_sk(struct kprobe *p, struct pt_regs *regs)
 	struct sock *sk = NSK_ARG(regs, 0);
 
 	if (sk)
-		nsk_emit(nsk_kp_id(p), NULL, sk, false, 0, 0);
+		nsk_emit(nsk_kp_id(p), NULL, sk, 0, 0, 0);
 	return 0;
 }
 

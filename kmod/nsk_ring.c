@@ -73,7 +73,7 @@ void *nsk_ring_reserve(unsigned int size, void **handle)
 
 void nsk_ring_commit(void *handle)
 {
-	ring_buffer_unlock_commit(READ_ONCE(nsk_rb), handle);
+	nsk_ring_buffer_unlock_commit(READ_ONCE(nsk_rb), handle);
 }
 
 /* Process context: make a drop record fit to leave the kernel. */

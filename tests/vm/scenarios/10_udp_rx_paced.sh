@@ -8,7 +8,10 @@ N=${NSK_N:-20000}
 PORT=9000
 
 load_module
-run nsk-udp-recv --bind 127.0.0.1 --port $PORT --expect $N --idle-ms 5000 \
+# a receive buffer that holds the whole run: the receiver keeps up even when
+# the emulated CPU stalls it for a while
+run sysctl -w net.core.rmem_max=33554432
+run nsk-udp-recv --bind 127.0.0.1 --port $PORT --rcvbuf 16777216 --expect $N --idle-ms 5000 \
 	--ready-file /tmp/ready --out /tmp/recv.txt --comm rx-app &
 RECV=$!
 wait_file /tmp/ready 10

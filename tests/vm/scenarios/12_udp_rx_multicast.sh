@@ -11,16 +11,19 @@ GROUP=239.1.2.3
 load_module
 run ip link set lo multicast on
 run ip route add 224.0.0.0/4 dev lo
+PIDS=
 for c in fast-a fast-b; do
 	run nsk-udp-recv --port $PORT --group $GROUP --idle-ms 3000 --expect $N \
 		--ready-file /tmp/ready.$c --out /tmp/recv.$c --comm $c &
+	PIDS="$PIDS $!"
 done
 run nsk-udp-recv --port $PORT --group $GROUP --idle-ms 3000 --rcvbuf 4096 \
 	--delay-us 3000 --ready-file /tmp/ready.slow-c --out /tmp/recv.slow-c --comm slow-c &
+PIDS="$PIDS $!"
 for c in fast-a fast-b slow-c; do wait_file /tmp/ready.$c 10; done
 start_live --port $PORT
 run nsk-udp-send --dst $GROUP --port $PORT --count $N --pps 2000
-wait
+wait $PIDS
 cat /tmp/recv.fast-a /tmp/recv.fast-b /tmp/recv.slow-c
 stop_live
 

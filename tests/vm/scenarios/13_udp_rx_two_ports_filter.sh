@@ -10,16 +10,19 @@ P2=9202
 load_module
 run nsk-udp-recv --bind 127.0.0.1 --port $P1 --expect $N1 --idle-ms 4000 \
 	--ready-file /tmp/ready1 --out /tmp/recv1 --comm app-one &
+R1=$!
 run nsk-udp-recv --bind 127.0.0.1 --port $P2 --expect $N2 --idle-ms 4000 \
 	--ready-file /tmp/ready2 --out /tmp/recv2 --comm app-two &
+R2=$!
 wait_file /tmp/ready1 10
 wait_file /tmp/ready2 10
 
 # 1) filter on P1
 start_live --port $P1
 run nsk-udp-send --dst 127.0.0.1 --port $P1 --count $N1 --pps 3000 &
+S1=$!
 run nsk-udp-send --dst 127.0.0.1 --port $P2 --count $N2 --pps 3000
-wait
+wait $S1 $R1 $R2
 stop_live
 assert_eq "$(jq_get .sockets[local=127.0.0.1:$P1].rx_packets)" "$N1" "port $P1 socket rx == N1"
 assert_eq "$(jq_get .sockets|length)" 1 "only the filtered port's socket is reported"
@@ -30,14 +33,17 @@ assert_gt "$(jq_get .cpus|sum:filtered)" 0 "the kernel filtered the other port's
 # 2) no filter, both ports, numbers per socket
 run nsk-udp-recv --bind 127.0.0.1 --port $P1 --expect $N1 --idle-ms 4000 \
 	--ready-file /tmp/ready3 --out /tmp/recv3 --comm app-one &
+R3=$!
 run nsk-udp-recv --bind 127.0.0.1 --port $P2 --expect $N2 --idle-ms 4000 \
 	--ready-file /tmp/ready4 --out /tmp/recv4 --comm app-two &
+R4=$!
 wait_file /tmp/ready3 10
 wait_file /tmp/ready4 10
 start_live --proto udp
 run nsk-udp-send --dst 127.0.0.1 --port $P1 --count $N1 --pps 3000 &
+S1=$!
 run nsk-udp-send --dst 127.0.0.1 --port $P2 --count $N2 --pps 3000
-wait
+wait $S1 $R3 $R4
 stop_live
 assert_eq "$(jq_get .sockets[local=127.0.0.1:$P1].rx_packets)" "$N1" "port $P1 rx == N1"
 assert_eq "$(jq_get .sockets[local=127.0.0.1:$P2].rx_packets)" "$N2" "port $P2 rx == N2"
