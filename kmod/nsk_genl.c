@@ -277,16 +277,23 @@ static int nsk_parse_config(struct nlattr *nest, struct nsk_config *c,
 	return 0;
 }
 
-static int nsk_apply_config(struct genl_info *info)
+/*
+ * CONFIG replaces the whole configuration: an absent NSK_ATTR_CONFIG nest (or
+ * an empty one) means "no filter, no sampling".  START applies its nest if it
+ * carries one and keeps the current configuration otherwise.
+ */
+static int nsk_apply_config(struct genl_info *info, bool reset_if_absent)
 {
-	struct nsk_config c;
+	struct nsk_config c = {};
 	int err;
 
-	if (!info->attrs[NSK_ATTR_CONFIG])
+	if (!info->attrs[NSK_ATTR_CONFIG] && !reset_if_absent)
 		return 0;
-	err = nsk_parse_config(info->attrs[NSK_ATTR_CONFIG], &c, info->extack);
-	if (err)
-		return err;
+	if (info->attrs[NSK_ATTR_CONFIG]) {
+		err = nsk_parse_config(info->attrs[NSK_ATTR_CONFIG], &c, info->extack);
+		if (err)
+			return err;
+	}
 	if (nsk_collecting()) {
 		NL_SET_ERR_MSG(info->extack,
 			       "cannot change the configuration while collecting; stop first");
@@ -300,12 +307,8 @@ static int nsk_cmd_config(struct sk_buff *skb, struct genl_info *info)
 {
 	int err;
 
-	if (!info->attrs[NSK_ATTR_CONFIG]) {
-		NL_SET_ERR_MSG(info->extack, "CONFIG needs the NSK_ATTR_CONFIG nest");
-		return -EINVAL;
-	}
 	mutex_lock(&nsk_ctl_lock);
-	err = nsk_apply_config(info);
+	err = nsk_apply_config(info, true);
 	mutex_unlock(&nsk_ctl_lock);
 	return err;
 }
@@ -315,7 +318,7 @@ static int nsk_cmd_start(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&nsk_ctl_lock);
-	err = nsk_apply_config(info);
+	err = nsk_apply_config(info, false);
 	if (!err)
 		err = nsk_start(info->snd_portid, info->extack);
 	mutex_unlock(&nsk_ctl_lock);
