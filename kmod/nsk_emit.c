@@ -293,6 +293,20 @@ void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, unsigned int pf,
 	nsk_commit(&ev, sizeof(ev));
 }
 
+/* Like nsk_emit() with the probe's own length instead of skb->len. */
+void nsk_emit_len(u16 probe, struct sk_buff *skb, struct sock *sk, u32 len)
+{
+	struct nsk_event ev = {
+		.hdr = { .type = NSK_REC_EVENT, .size = sizeof(ev) },
+	};
+
+	this_cpu_inc(nsk_pcpu.hits);
+	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
+	nsk_describe(&ev, probe, skb, sk, 0);
+	ev.len = len;
+	nsk_commit(&ev, sizeof(ev));
+}
+
 /*
  * Drops: the location is a kernel text address.  It never leaves the module
  * as a number: the handler parks it in the (not yet filled) location string

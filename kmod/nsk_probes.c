@@ -42,6 +42,8 @@ static int nsk_kp_skb(struct kprobe *p, struct pt_regs *regs);
 static int nsk_kp_sk_skb(struct kprobe *p, struct pt_regs *regs);
 /* f(sk, ...) */
 static int nsk_kp_sk(struct kprobe *p, struct pt_regs *regs);
+/* skb_consume_udp(sk, skb, len): len < 0 for MSG_PEEK */
+static int nsk_kp_udp_dequeue(struct kprobe *p, struct pt_regs *regs);
 
 /* ---- tracepoint handlers ---------------------------------------------------- */
 
@@ -138,7 +140,7 @@ static struct nsk_probe nsk_probes[] = {
 	   "__udp_enqueue_schedule_skb"),
 	KP(NSK_PROBE_SOCK_QUEUE_RCV, "sock_queue_rcv_skb", NSK_PATH_RX,
 	   nsk_kp_sk_skb, "sock_queue_rcv_skb_reason", "sock_queue_rcv_skb"),
-	KP(NSK_PROBE_UDP_DEQUEUE, "udp_dequeue", NSK_PATH_RX, nsk_kp_sk_skb,
+	KP(NSK_PROBE_UDP_DEQUEUE, "udp_dequeue", NSK_PATH_RX, nsk_kp_udp_dequeue,
 	   "skb_consume_udp"),
 	KP(NSK_PROBE_UDP_RECVMSG, "udp_recvmsg", NSK_PATH_RX, nsk_kp_sk,
 	   "udp_recvmsg"),
@@ -185,6 +187,22 @@ static int nsk_kp_sk_skb(struct kprobe *p, struct pt_regs *regs)
 
 	if (sk && skb)
 		nsk_emit(nsk_kp_id(p), skb, sk, 0, 0, 0);
+	return 0;
+}
+
+/*
+ * The copy to user: len is what udp_recvmsg copied, negative when the reader
+ * only peeked (MSG_PEEK: the datagram stays queued).  It goes to ev.len as a
+ * signed 32-bit value (UAPI: NSK_PROBE_UDP_DEQUEUE).
+ */
+static int nsk_kp_udp_dequeue(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = NSK_ARG(regs, 0);
+	struct sk_buff *skb = NSK_ARG(regs, 1);
+	int len = (int)regs_get_kernel_argument(regs, 2);
+
+	if (sk && skb)
+		nsk_emit_len(NSK_PROBE_UDP_DEQUEUE, skb, sk, (u32)len);
 	return 0;
 }
 

@@ -13,10 +13,14 @@
  *  - udp:udp_fail_queue_rcv_skb: (rc, sk) before 6.10; (rc, sk, skb) after.
  *  - drop reason names: drop_reasons[] (5.18..6.3), then
  *    drop_reasons_by_subsys[] (6.4+); none before 5.17.
- *  - genl multicast group capability flags: 6.7 (backported to 6.1.y).
+ *  - genl multicast group capability flags: GENL_MCAST_CAP_* in 6.8
+ *    (backported to 6.1.y); before, stable kernels checked
+ *    GENL_UNS_ADMIN_PERM in the group flags (Dec 2023 backports), older
+ *    ones nothing.
  *  - genl_family.resv_start_op: 6.1.
  *  - in_hardirq(): 5.11 (in_irq() before).
  *  - struct trace_buffer: 5.6 (struct ring_buffer before).
+ *  - ring_buffer_unlock_commit(buffer): 6.3 ((buffer, event) before).
  */
 #ifndef NSK_COMPAT_H
 #define NSK_COMPAT_H
@@ -43,6 +47,13 @@ static inline u64 nsk_clock_ns(void) { return ktime_get_ns(); }
 
 #ifndef NSK_HAS_RING_BUFFER_TRACE_BUFFER
 #define trace_buffer ring_buffer
+#endif
+
+/* The core passes the event; 6.3+ no longer wants it. */
+#ifdef NSK_HAS_RING_BUFFER_COMMIT_NO_EVENT
+#define nsk_ring_buffer_unlock_commit(rb, event) ring_buffer_unlock_commit(rb)
+#else
+#define nsk_ring_buffer_unlock_commit(rb, event) ring_buffer_unlock_commit(rb, event)
 #endif
 
 /*
@@ -81,11 +92,54 @@ static inline u64 nsk_clock_ns(void) { return ktime_get_ns(); }
 #define NSK_UDP_FAIL_QUEUE_SKB(s) NULL
 #endif
 
-/* Name of a drop reason, or NULL when this kernel has no names for it. */
-const char *nsk_drop_reason_name(u32 reason);
+/*
+ * Name of a drop reason, or NULL when this kernel has no names for it.
+ * 6.4+: the high 16 bits select a subsystem whose name table is registered
+ * at run time (drop_reasons_by_subsys[], RCU); 5.18..6.3: one array
+ * drop_reasons[] (in <net/dropreason.h> from 6.0); before: no names.
+ */
+#if defined(NSK_HAS_DROP_REASONS_SUBSYS)
+#include <linux/rcupdate.h>
+#include <net/dropreason.h>
+static inline const char *nsk_drop_reason_name(u32 reason)
+{
+	u32 subsys = reason >> SKB_DROP_REASON_SUBSYS_SHIFT;
+	u32 code = reason & ~SKB_DROP_REASON_SUBSYS_MASK;
+	const struct drop_reason_list *l;
+	const char *name = NULL;
 
-#ifdef NSK_HAS_GENL_MCAST_CAP
+	if (subsys >= SKB_DROP_REASON_SUBSYS_NUM)
+		return NULL;
+	rcu_read_lock();
+	l = rcu_dereference(drop_reasons_by_subsys[subsys]);
+	if (l && code < l->n_reasons)
+		name = l->reasons[code];
+	rcu_read_unlock();
+	return name;
+}
+#elif defined(NSK_HAS_DROP_REASONS_ARRAY)
+#include <net/dropreason.h>
+static inline const char *nsk_drop_reason_name(u32 reason)
+{
+	return reason < SKB_DROP_REASON_MAX ? drop_reasons[reason] : NULL;
+}
+#else
+static inline const char *nsk_drop_reason_name(u32 reason)
+{
+	return NULL;
+}
+#endif
+
+/*
+ * Joining the events group needs CAP_NET_ADMIN: GENL_MCAST_CAP_NET_ADMIN
+ * (6.8, backported to 6.1.y); the stable series before it checked
+ * GENL_UNS_ADMIN_PERM in the group's flags.  Older kernels cannot restrict
+ * a group join at all (Kbuild says so when building for one).
+ */
+#if defined(NSK_HAS_GENL_MCAST_CAP)
 #define NSK_MCGRP_FLAGS GENL_MCAST_CAP_NET_ADMIN
+#elif defined(NSK_HAS_GENL_MCAST_PERM_LEGACY)
+#define NSK_MCGRP_FLAGS GENL_UNS_ADMIN_PERM
 #else
 #define NSK_MCGRP_FLAGS 0
 #endif

@@ -31,6 +31,9 @@
  * kernel address.  0 means "none / unknown".
  *
  * Numbers (enums) are append-only: never renumber, never reuse.
+ *
+ * Every START resets the per-CPU counters and the per-CPU sequence numbers
+ * to 0: a collection's first batch from each CPU has seq 0.
  */
 #ifndef _UAPI_LINUX_NETSTACK_KMON_H
 #define _UAPI_LINUX_NETSTACK_KMON_H
@@ -159,7 +162,8 @@ enum nsk_probe_id {
 	NSK_PROBE_UDP_RCV,		/* kprobe udp_rcv / __udp4_lib_rcv (skb) */
 	NSK_PROBE_UDP_ENQUEUE,		/* kprobe __udp_enqueue_schedule_skb (sk, skb) */
 	NSK_PROBE_SOCK_QUEUE_RCV,	/* kprobe sock_queue_rcv_skb[_reason] (sk, skb) */
-	NSK_PROBE_UDP_DEQUEUE,		/* kprobe skb_consume_udp (sk, skb, len): copied to user */
+	NSK_PROBE_UDP_DEQUEUE,		/* kprobe skb_consume_udp (sk, skb, len): copied to user;
+					 * ev.len = len as s32, negative for MSG_PEEK */
 	NSK_PROBE_UDP_RECVMSG,		/* kprobe udp_recvmsg (sk, ...): reader entered recvmsg */
 	/* ends and drops */
 	NSK_PROBE_CONSUME_SKB,		/* tp skb:consume_skb (skb) */

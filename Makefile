@@ -1,0 +1,149 @@
+# netstack-kmon — top-level entry points.  Target names are a contract
+# (docs/cli-contract.md): deps all module tool test demo install
+# dkms-install dkms-uninstall clean.
+#
+#   make demo      install what is missing, build, boot the VM, show the tool
+#   make test      install what is missing, build, run unit + kernel-build + VM tests
+#
+# Variables (all overridable): KVER (default: newest installed kernel with
+# both /boot/vmlinuz-<ver> and /lib/modules/<ver>/build, never `uname -r`),
+# KDIR, KERNEL_IMAGE, BUILD_DIR, CMAKE_BUILD_TYPE, JOBS, PREFIX, DESTDIR,
+# CTEST_ARGS, SCENARIOS (for `make vm`).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+VERSION := $(shell cat $(CURDIR)/VERSION)
+DEPS := $(CURDIR)/scripts/install-deps.sh
+
+# KDIR given without KVER: take the version from the tree.
+ifeq ($(origin KVER),undefined)
+ifneq ($(origin KDIR),undefined)
+KVER := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+endif
+endif
+# Lazy and evaluated once: after `make deps` installed a kernel, a sub-make
+# finds it.
+KVER ?= $(eval KVER := $(shell $(CURDIR)/scripts/kdir.sh 2>/dev/null))$(KVER)
+KDIR ?= /lib/modules/$(KVER)/build
+KERNEL_IMAGE ?= /boot/vmlinuz-$(KVER)
+
+BUILD_DIR ?= $(CURDIR)/build
+CMAKE_BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX ?= /usr/local
+DESTDIR ?=
+CTEST_ARGS ?=
+SCENARIOS ?=
+KMOD_KO := $(CURDIR)/kmod/netstack_kmon.ko
+DKMS_NAME := netstack-kmon
+DKMS_SRC := /usr/src/$(DKMS_NAME)-$(VERSION)
+RUN_VM := $(CURDIR)/tests/vm/run-vm.sh --build-dir $(BUILD_DIR) --kernel $(KERNEL_IMAGE) \
+	--kver $(KVER) --kmod $(KMOD_KO)
+
+.PHONY: all deps module tool test unit vm demo install install-tool install-module \
+	dkms-install dkms-uninstall clean check-kernel run-demo run-tests help
+
+all: module tool
+
+help:
+	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST))
+	@echo "KVER=$(KVER) KDIR=$(KDIR) KERNEL_IMAGE=$(KERNEL_IMAGE)"
+
+deps:
+	@$(DEPS)
+
+check-kernel:
+	@test -n "$(KVER)" || { echo "No kernel with both /boot/vmlinuz-<ver> and /lib/modules/<ver>/build: run 'make deps' or set KVER= / KDIR=" >&2; exit 1; }
+	@test -d "$(KDIR)" || { echo "Kernel build tree $(KDIR) not found: install linux-headers-$(KVER) or set KDIR=" >&2; exit 1; }
+
+module: check-kernel
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
+
+tool:
+	cmake -S $(CURDIR) -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) \
+		-DNSK_KMOD=$(KMOD_KO) -DNSK_KVER=$(KVER) -DNSK_KERNEL_IMAGE=$(KERNEL_IMAGE) -DNSK_KDIR=$(KDIR)
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# deps-if-missing (quiet and fast when all is there), then build and test in
+# sub-makes so KVER is looked up after the kernel is installed.
+test:
+	@$(DEPS)
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory run-tests
+
+run-tests:
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+
+# Unit tests only / VM scenarios only (SCENARIOS="01_load_status demo" runs
+# those in one VM with the console streamed).
+unit:
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) -LE 'vm|kbuild' $(CTEST_ARGS)
+
+vm: check-kernel
+ifeq ($(strip $(SCENARIOS)),)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) -L vm $(CTEST_ARGS)
+else
+	$(RUN_VM) --live $(SCENARIOS)
+endif
+
+demo:
+	@$(DEPS)
+	@mkdir -p $(BUILD_DIR)
+	@echo "Building module and tool (log: $(BUILD_DIR)/build.log) ..."
+	@$(MAKE) --no-print-directory all >$(BUILD_DIR)/build.log 2>&1 || \
+		{ tail -n 40 $(BUILD_DIR)/build.log; echo "Build failed: see $(BUILD_DIR)/build.log" >&2; exit 1; }
+	@$(MAKE) --no-print-directory run-demo
+
+run-demo: check-kernel
+	@echo "Booting kernel $(KVER) in QEMU ..."
+	@$(RUN_VM) --show demo
+
+# `make && sudo make install`.  The module goes to /lib/modules/$(KVER)/extra
+# (under DESTDIR if set); depmod runs only for a real install (no DESTDIR).
+# Not signed (distribution keys are not on the machine) unless MODULE_SIGN=1
+# and the tree has a signing key; with Secure Boot prefer `make dkms-install`
+# (DKMS signs with its MOK key).
+install: install-tool install-module
+
+install-tool:
+	@test -f $(BUILD_DIR)/nsk-paths.sh || { echo "Nothing built in $(BUILD_DIR): run 'make' first" >&2; exit 1; }
+	. $(BUILD_DIR)/nsk-paths.sh && test -x "$$NSK_PATH_TOOL" && \
+		install -D -m 0755 "$$NSK_PATH_TOOL" "$(DESTDIR)$(PREFIX)/bin/netstack-kmon"
+
+install-module: check-kernel
+	@test -f $(KMOD_KO) || { echo "$(KMOD_KO) not built: run 'make' first" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) \
+		$(if $(MODULE_SIGN),,CONFIG_MODULE_SIG_ALL=) modules_install
+ifeq ($(DESTDIR),)
+	depmod -a $(KVER)
+	@if [ "$$(uname -r)" != "$(KVER)" ]; then \
+		echo "note: installed for kernel $(KVER); the running kernel is $$(uname -r)." \
+		     "Boot $(KVER), or build for the running kernel: make KVER=$$(uname -r) && make install KVER=$$(uname -r)"; \
+	fi
+endif
+
+# DKMS: a clean copy of kmod/ + include/ in $(DKMS_SRC), dkms.conf with
+# PACKAGE_VERSION from VERSION; rebuilt automatically for new kernels.
+dkms-install: check-kernel
+	@$(DEPS) dkms
+	-@dkms remove -m $(DKMS_NAME) -v $(VERSION) --all >/dev/null 2>&1
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	tar -C $(CURDIR) --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+		--exclude='.*.cmd' --exclude='Module.symvers' --exclude='modules.order' \
+		-cf - kmod include VERSION | tar -C $(DKMS_SRC) -xf -
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(VERSION)"/' $(CURDIR)/dkms.conf >$(DKMS_SRC)/dkms.conf
+	dkms add -m $(DKMS_NAME) -v $(VERSION)
+	dkms build -m $(DKMS_NAME) -v $(VERSION) -k $(KVER)
+	dkms install -m $(DKMS_NAME) -v $(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	-dkms remove -m $(DKMS_NAME) -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+clean:
+	@if [ -n "$(KVER)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean || true; fi
+	find $(CURDIR)/kmod \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name 'Module.symvers' -o -name 'modules.order' \) -delete
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,230 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for VM scenario scripts (busybox sh).  Scenarios start with
+#     . /scenarios/lib.sh
+# and exit 0 to pass.  Every helper that checks something prints "ok: ..." on
+# success and exits the scenario with "FAIL: ..." otherwise, so the console
+# log reads as the test's story.
+
+NSK_KO=${NSK_KO:-/lib/netstack_kmon.ko}
+NSK_MOD=netstack_kmon
+# Extra module parameters for every load_module (run-vm.sh --kmod-args).
+NSK_KMOD_ARGS=${NSK_KMOD_ARGS:-}
+
+# Kernel log lines that fail a scenario (extended regex).
+NSK_DMESG_BAD='WARNING:|(^|[^A-Za-z_])BUG[: ]|Oops|general protection|soft lockup|hard LOCKUP|hung task|blocked for more than|Call Trace|rcu_.* detected stalls|UBSAN|KASAN|kernel stack overflow|list_(add|del) corruption|refcount_t: |scheduling while atomic|sleeping function called from invalid context|possible recursive locking|possible circular locking|unreferenced object|Kernel panic'
+# Taint bits a scenario may set: O (4096, out-of-tree) and E (8192, unsigned).
+NSK_TAINT_OK=$((4096 | 8192))
+
+# fd 9 stays on the console, so `run cmd >file` logs the command line
+# without writing it into the file.
+exec 9>&1
+
+# run CMD ARGS...: echo "+ CMD ARGS" (to the log) then run it; returns its status.
+run() {
+	echo "+ $*" >&9
+	"$@"
+}
+
+# step TEXT: a heading in the log.
+step() {
+	echo
+	echo "## $*"
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+# assert_eq EXPECTED ACTUAL MSG (string equality; numbers compare as written)
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-assert_eq}: expected '$1', got '$2'"
+	ok "${3:-assert_eq}: $2 == $1"
+}
+
+assert_ne() {
+	[ "$1" != "$2" ] || fail "${3:-assert_ne}: both are '$1'"
+	ok "${3:-assert_ne}: '$1' != '$2'"
+}
+
+_num() {
+	case $1 in
+	'' | *[!0-9-]* | -*-*) fail "$2: '$1' is not an integer" ;;
+	esac
+}
+
+# assert_le A B MSG: A <= B ; assert_lt, assert_ge, assert_gt alike
+assert_le() { _num "$1" "${3:-assert_le}"; _num "$2" "${3:-assert_le}"; [ "$1" -le "$2" ] || fail "${3:-assert_le}: $1 > $2"; ok "${3:-assert_le}: $1 <= $2"; }
+assert_lt() { _num "$1" "${3:-assert_lt}"; _num "$2" "${3:-assert_lt}"; [ "$1" -lt "$2" ] || fail "${3:-assert_lt}: $1 >= $2"; ok "${3:-assert_lt}: $1 < $2"; }
+assert_ge() { _num "$1" "${3:-assert_ge}"; _num "$2" "${3:-assert_ge}"; [ "$1" -ge "$2" ] || fail "${3:-assert_ge}: $1 < $2"; ok "${3:-assert_ge}: $1 >= $2"; }
+assert_gt() { _num "$1" "${3:-assert_gt}"; _num "$2" "${3:-assert_gt}"; [ "$1" -gt "$2" ] || fail "${3:-assert_gt}: $1 <= $2"; ok "${3:-assert_gt}: $1 > $2"; }
+
+# assert_match FILE ERE MSG / assert_no_match FILE ERE MSG
+assert_match() {
+	grep -Eq -- "$2" "$1" || { echo "--- $1:"; cat "$1"; fail "${3:-assert_match}: /$2/ not found in $1"; }
+	ok "${3:-assert_match}: /$2/ in $1"
+}
+assert_no_match() {
+	! grep -Eq -- "$2" "$1" || { grep -E -- "$2" "$1"; fail "${3:-assert_no_match}: /$2/ found in $1"; }
+	ok "${3:-assert_no_match}: no /$2/ in $1"
+}
+
+# count_matches FILE ERE: number of (possibly several per line) matches
+count_matches() {
+	grep -Eo -- "$2" "$1" | wc -l
+}
+
+# kv KEY FILE: value of KEY=value in a "k=v k=v" line (the workload programs'
+# output), e.g. kv received /tmp/recv.txt
+kv() {
+	tr ' ' '\n' <"$2" | sed -n "s/^$1=//p" | tail -n1
+}
+
+# --- netstack-kmon live capture ------------------------------------------
+NSK_LIVE_OUT=${NSK_LIVE_OUT:-/tmp/live.jsonl}
+export NSK_LIVE_OUT
+NSK_LIVE_PID=
+
+# start_live [FILTERS...]: `netstack-kmon live --json FILTERS` in the
+# background (JSON Lines to $NSK_LIVE_OUT), returns once the module reports
+# "collecting": true.  The capture is not a child of the scenario shell, so a
+# bare `wait` (for receivers, senders) does not wait for it.
+start_live() {
+	local n=500
+	[ -z "$NSK_LIVE_PID" ] || fail "start_live: a live capture is already running"
+	rm -f "$NSK_LIVE_OUT" "$NSK_LIVE_OUT.err" "$NSK_LIVE_OUT.pid" "$NSK_LIVE_OUT.rc"
+	echo "+ netstack-kmon live --json $* >$NSK_LIVE_OUT &" >&9
+	(sh -c 'netstack-kmon live --json "$@" >"$NSK_LIVE_OUT" 2>"$NSK_LIVE_OUT.err" &
+		echo $! >"$NSK_LIVE_OUT.pid"; wait $!; echo $? >"$NSK_LIVE_OUT.rc"' sh "$@" &)
+	while [ ! -s "$NSK_LIVE_OUT.pid" ]; do usleep 10000; done
+	NSK_LIVE_PID=$(cat "$NSK_LIVE_OUT.pid")
+	while ! netstack-kmon status --json 2>/dev/null | grep -Eq '"collecting"[[:space:]]*:[[:space:]]*true'; do
+		if [ -e "$NSK_LIVE_OUT.rc" ]; then
+			cat "$NSK_LIVE_OUT.err"
+			NSK_LIVE_PID=
+			fail "netstack-kmon live exited at start (rc $(cat "$NSK_LIVE_OUT.rc"))"
+		fi
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "start_live: status never showed \"collecting\": true"
+		usleep 20000
+	done
+	ok "live capture collecting (pid $NSK_LIVE_PID)"
+}
+
+# stop_live: SIGTERM the capture, wait (30 s at most) for it, require exit 0
+# and a summary line; jq_get then reads that summary.
+stop_live() {
+	local rc n=1500
+	[ -n "$NSK_LIVE_PID" ] || fail "stop_live: no live capture running"
+	echo "+ kill -TERM $NSK_LIVE_PID  # netstack-kmon live" >&9
+	kill -TERM "$NSK_LIVE_PID"
+	while [ ! -e "$NSK_LIVE_OUT.rc" ]; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "netstack-kmon live did not exit within 30 s of SIGTERM"
+		usleep 20000
+	done
+	rc=$(cat "$NSK_LIVE_OUT.rc")
+	NSK_LIVE_PID=
+	[ -s "$NSK_LIVE_OUT.err" ] && sed 's/^/live stderr: /' "$NSK_LIVE_OUT.err"
+	[ "$rc" = 0 ] || fail "netstack-kmon live exited with $rc"
+	grep -Eq '"type"[[:space:]]*:[[:space:]]*"summary"' "$NSK_LIVE_OUT" ||
+		{ tail -n 5 "$NSK_LIVE_OUT"; fail "netstack-kmon live printed no summary line"; }
+	echo "summary: $(grep -E '"type"[[:space:]]*:[[:space:]]*"summary"' "$NSK_LIVE_OUT" | tail -n1)"
+	ok "live capture stopped, $(wc -l <"$NSK_LIVE_OUT") JSON lines"
+}
+
+# jq_get PATH [FILE]: a value of the last summary in FILE (default the last
+# live capture), via nsk-jq: .a.b  .a[3]  .sockets[local=127.0.0.1:9000].rx_packets
+# .a|length  .a|sum:field.  Prints "missing" (status 1) if the path is absent.
+jq_get() {
+	nsk-jq "${2:-$NSK_LIVE_OUT}" "$1"
+}
+
+# snmp_get PROTO FIELD: a counter from /proc/net/snmp or /proc/net/netstat
+# (e.g. snmp_get Udp RcvbufErrors, snmp_get TcpExt TCPBacklogDrop), or from
+# /proc/net/snmp6 for PROTO ending in 6 (snmp_get Udp6 RcvbufErrors).
+snmp_get() {
+	local v
+	case $1 in
+	*6) v=$(awk -v k="$1$2" '$1 == k { print $2; exit }' /proc/net/snmp6) ;;
+	*) v=$(awk -v p="$1:" -v f="$2" '
+		$1 == p && !col { for (i = 2; i <= NF; i++) if ($i == f) col = i; next }
+		$1 == p && col { print $col; exit }' /proc/net/snmp /proc/net/netstat) ;;
+	esac
+	[ -n "$v" ] || { echo "snmp_get: no counter $1 $2" >&2; return 1; }
+	echo "$v"
+}
+
+# udp_drops PORT: sum of the drops column of /proc/net/udp{,6} for sockets
+# whose local port is PORT.
+udp_drops() {
+	awk -v h="$(printf '%04X' "$1")" 'FNR > 1 { n = split($2, a, ":"); if (a[n] == h) s += $NF }
+		END { print s + 0 }' /proc/net/udp /proc/net/udp6 2>/dev/null
+}
+
+# sock_inodes PID: socket inodes held open by PID, one per line
+sock_inodes() {
+	ls -l /proc/"$1"/fd 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p'
+}
+
+# udp_drops_pid PID: sum of /proc/net/udp{,6} drops for the sockets of PID
+udp_drops_pid() {
+	local inos
+	inos=$(sock_inodes "$1" | tr '\n' ' ')
+	awk -v inos=" $inos" 'FNR > 1 && index(inos, " " $10 " ") { s += $NF } END { print s + 0 }' \
+		/proc/net/udp /proc/net/udp6 2>/dev/null
+}
+
+# wait_file PATH [TIMEOUT_S=10]: wait until PATH exists
+wait_file() {
+	local n=$((${2:-10} * 50))
+	while [ ! -e "$1" ]; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "wait_file: $1 did not appear within ${2:-10} s"
+		usleep 20000
+	done
+}
+
+# online_cpus: number of online CPUs
+online_cpus() {
+	grep -c '^processor' /proc/cpuinfo
+}
+
+module_loaded() {
+	[ -d /sys/module/$NSK_MOD ]
+}
+
+# load_module [PARAM=VALUE...]: insmod the module under test
+load_module() {
+	run insmod "$NSK_KO" $NSK_KMOD_ARGS "$@" || fail "insmod $NSK_KO failed"
+	module_loaded || fail "/sys/module/$NSK_MOD missing after insmod"
+}
+
+unload_module() {
+	run rmmod $NSK_MOD || fail "rmmod $NSK_MOD failed"
+	! module_loaded || fail "/sys/module/$NSK_MOD still present after rmmod"
+}
+
+# dmesg_errors [FILE]: print kernel log lines matching NSK_DMESG_BAD (from
+# FILE, default the live log); status 0 if there are any.
+dmesg_errors() {
+	if [ -n "${1:-}" ]; then grep -E -- "$NSK_DMESG_BAD" "$1"; else dmesg | grep -E -- "$NSK_DMESG_BAD"; fi
+}
+
+# check_dmesg: fail the scenario if the kernel log (cleared when the scenario
+# started) shows a WARN, BUG, oops, lockup, ... or a taint other than O/E.
+check_dmesg() {
+	local t
+	if dmesg_errors >/tmp/.dmesg_bad; then
+		echo "--- kernel log:"
+		dmesg | sed 's/^/dmesg: /'
+		fail "kernel log shows errors: $(head -n1 /tmp/.dmesg_bad)"
+	fi
+	t=$(cat /proc/sys/kernel/tainted)
+	[ $((t & ~NSK_TAINT_OK & ~${NSK_BOOT_TAINT:-0})) -eq 0 ] || fail "kernel tainted: $t"
+	ok "kernel log clean, taint $t"
+}

@@ -1,0 +1,282 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot Debian's kernel in QEMU (TCG) with the module, the tool and the
+# scenario scripts in the initramfs, run scenarios, report PASS/FAIL.
+#
+#   tests/vm/run-vm.sh [options] SCENARIO...      (names from tests/vm/scenarios)
+#
+#   --kernel IMG        kernel image (default /boot/vmlinuz-$KVER); the ELF
+#                       vmlinux inside it is extracted and cached (PVH boot)
+#   --kver VER          kernel version (default: from IMG's name, the build's
+#                       NSK_KVER, or scripts/kdir.sh)
+#   --kmod KO           module to test, installed as /lib/netstack_kmon.ko
+#   --tool BIN          netstack-kmon binary, installed as /usr/bin/netstack-kmon
+#   --workload-dir DIR  directory of the nsk-* workload programs
+#   --build-dir DIR     build tree (default <repo>/build; images in DIR/vm)
+#   --scenario-dir DIR  where SCENARIO.sh live (default tests/vm/scenarios)
+#   --kmod-args "A=1"   parameters added to every load_module in the guest
+#   --env KEY=VALUE     exported in the guest (repeatable)
+#   --add SRC:DEST      extra file in the guest (repeatable; ELF libs follow)
+#   --append "ARGS"     extra kernel command line
+#   --timeout SEC       whole-VM timeout (default 600)
+#   --scenario-timeout SEC  per-scenario timeout inside the guest (default 600)
+#   --smp N --mem MB    (default 2 / 1024)
+#   --no-panic-on-warn  report a WARN through the dmesg check instead of a panic
+#   --bzimage           boot the compressed image (no vmlinux extraction)
+#   --show              demo mode: print the scenarios' output plainly
+#   --live              stream the console while the VM runs
+#   --keep              keep the staging directory
+# Exit: 0 all scenarios passed, 1 a scenario failed or the VM crashed/timed
+# out, 2 bad usage or missing inputs.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+KERNEL= KVER= KMOD= TOOL= WORKLOAD_DIR= BUILD_DIR= SCEN_DIR= KMOD_ARGS= APPEND=
+TIMEOUT=600 STIMEOUT= SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE= SHOW= LIVE= KEEP=
+ENVS=() ADDS=() SCENARIOS=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) KERNEL=$2; shift ;;
+	--kver) KVER=$2; shift ;;
+	--kmod) KMOD=$2; shift ;;
+	--tool) TOOL=$2; shift ;;
+	--workload-dir) WORKLOAD_DIR=$2; shift ;;
+	--build-dir) BUILD_DIR=$2; shift ;;
+	--scenario-dir) SCEN_DIR=$2; shift ;;
+	--kmod-args) KMOD_ARGS=$2; shift ;;
+	--env) ENVS+=("$2"); shift ;;
+	--add) ADDS+=("$2"); shift ;;
+	--append) APPEND="$APPEND $2"; shift ;;
+	--timeout) TIMEOUT=$2; shift ;;
+	--scenario-timeout) STIMEOUT=$2; shift ;;
+	--smp) SMP=$2; shift ;;
+	--mem) MEM=$2; shift ;;
+	--no-panic-on-warn) PANIC_ON_WARN= ;;
+	--bzimage) BZIMAGE=1 ;;
+	--show) SHOW=1 ;;
+	--live) LIVE=1 ;;
+	--keep) KEEP=1 ;;
+	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
+	-*) die "unknown option: $1 (see --help)" ;;
+	*) SCENARIOS+=("$(basename "${1%.sh}")") ;;
+	esac
+	shift
+done
+[ ${#SCENARIOS[@]} -gt 0 ] || die "no scenario given (see --help)"
+
+BUILD_DIR=${BUILD_DIR:-$NSK_REPO/build}
+SCEN_DIR=${SCEN_DIR:-$NSK_REPO/tests/vm/scenarios}
+# Paths recorded by CMake at configure/generate time (tests/CMakeLists.txt).
+if [ -f "$BUILD_DIR/nsk-paths.sh" ]; then . "$BUILD_DIR/nsk-paths.sh"; fi
+if [ -z "$KVER" ] && [ -n "$KERNEL" ]; then
+	case ${KERNEL##*/} in vmlinuz-*|vmlinux-*|bzImage-*) KVER=${KERNEL##*/}; KVER=${KVER#*-} ;; esac
+fi
+KVER=${KVER:-${NSK_PATH_KVER:-}}
+KVER=${KVER:-$(default_kver)} || die "no kernel found (run: make deps)"
+KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
+KMOD=${KMOD:-${NSK_PATH_KMOD:-$NSK_REPO/kmod/netstack_kmon.ko}}
+TOOL=${TOOL:-${NSK_PATH_TOOL:-$BUILD_DIR/user/netstack-kmon}}
+WORKLOAD_DIR=${WORKLOAD_DIR:-${NSK_PATH_WORKLOAD_DIR:-$BUILD_DIR/workload}}
+# a hung scenario is reported by the guest (rc=137) before the VM is killed
+STIMEOUT=${STIMEOUT:-$((TIMEOUT > 60 ? TIMEOUT - 30 : TIMEOUT))}
+VMDIR=$BUILD_DIR/vm
+
+# Missing inputs are errors, never a skip.
+[ -f "$KERNEL" ] || die "kernel image not found: $KERNEL"
+[ -f "$KMOD" ] || die "kernel module not found: $KMOD (build it: make module)"
+[ -x "$TOOL" ] || die "tool not found: $TOOL (build it: make tool)"
+[ -d "$WORKLOAD_DIR" ] || die "workload directory not found: $WORKLOAD_DIR (build it: make tool)"
+for s in "${SCENARIOS[@]}"; do
+	[ -f "$SCEN_DIR/$s.sh" ] || die "no such scenario: $SCEN_DIR/$s.sh"
+done
+vermagic=$(modinfo -F vermagic "$KMOD" 2>/dev/null || true)
+case "$vermagic " in
+"$KVER "*) ;;
+*) die "$KMOD was built for '${vermagic%% *}', the VM boots $KVER (set KVER/KDIR consistently)" ;;
+esac
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run: make deps)"
+
+mkdir -p "$VMDIR/logs"
+base=$("$NSK_REPO/tests/vm/mkbase.sh" --build-dir "$BUILD_DIR")
+
+# Kernel: the ELF vmlinux inside the bzImage boots through PVH in ~3 s
+# instead of ~6 s (no decompression under TCG).  Cached per image.
+boot_kernel=$KERNEL boot_kind=bzImage
+if [ -z "$BZIMAGE" ]; then
+	vml=$VMDIR/vmlinux-$KVER
+	exec 8>"$VMDIR/vmlinux.lock"
+	flock 8
+	if { [ ! -s "$vml" ] || [ "$KERNEL" -nt "$vml" ]; } &&
+		{ [ ! -e "$vml.failed" ] || [ "$KERNEL" -nt "$vml.failed" ]; }; then
+		rm -f "$vml" "$vml.failed"
+		if python3 "$NSK_REPO/tests/vm/extract-vmlinux.py" "$KERNEL" "$vml.tmp" 2>/dev/null &&
+			{ ! command -v readelf >/dev/null || readelf -n "$vml.tmp" | grep -q 'Unknown note type: (0x00000012)'; }; then
+			mv "$vml.tmp" "$vml"
+		else
+			rm -f "$vml.tmp"
+			note "could not extract a PVH vmlinux from $KERNEL; booting the bzImage (slower)"
+			: >"$vml.failed"
+		fi
+	fi
+	flock -u 8
+	[ -s "$vml" ] && { boot_kernel=$vml; boot_kind=vmlinux; }
+fi
+
+# Overlay: module, tool, workload programs, scenarios, environment.
+st=$(mktemp -d "$VMDIR/run.XXXXXX")
+qpid=
+cleanup() {
+	[ -n "$qpid" ] && kill -TERM "$qpid" 2>/dev/null
+	[ -n "$KEEP" ] || rm -rf "$st"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+mkdir -p "$st/ov/lib" "$st/ov/scenarios" "$st/ov/etc" "$st/ov/usr/bin"
+install -m 0644 "$KMOD" "$st/ov/lib/netstack_kmon.ko"
+stage_elf "$st/ov" "$TOOL" /usr/bin/netstack-kmon
+for f in "$WORKLOAD_DIR"/nsk-*; do
+	[ -f "$f" ] && [ -x "$f" ] && stage_elf "$st/ov" "$f" "/usr/bin/${f##*/}"
+done
+install -m 0644 "$NSK_REPO/tests/vm/lib.sh" "$st/ov/scenarios/lib.sh"
+for f in "$SCEN_DIR"/*; do
+	[ -f "$f" ] && install -m 0755 "$f" "$st/ov/scenarios/"
+done
+for a in ${ADDS[@]+"${ADDS[@]}"}; do
+	stage_elf "$st/ov" "${a%%:*}" "${a#*:}"
+done
+squote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+{
+	echo "export NSK_KMOD_ARGS=$(squote "$KMOD_ARGS")"
+	echo "export NSK_KVER=$(squote "$KVER")"
+	for e in ${ENVS[@]+"${ENVS[@]}"}; do
+		[[ $e == [A-Za-z_]*=* ]] || die "--env wants KEY=VALUE: $e"
+		echo "export ${e%%=*}=$(squote "${e#*=}")"
+	done
+} >"$st/ov/etc/nsk-env"
+mkcpio "$st/ov" "$st/overlay.cpio"
+# Concatenated archives are one initramfs; the kernel only recognises an
+# uncompressed cpio that starts on a 4-byte boundary: pad the gzip'd base.
+{ cat "$base"; head -c $(((4 - $(stat -c %s "$base") % 4) % 4)) /dev/zero; cat "$st/overlay.cpio"; } >"$st/initrd"
+
+list=$(IFS=,; echo "${SCENARIOS[*]}")
+name=$(IFS=+; echo "${SCENARIOS[*]}")
+[ ${#name} -le 80 ] || name="${SCENARIOS[0]}+$((${#SCENARIOS[@]} - 1))-more"
+LOG=$VMDIR/logs/$name.log
+cmdline="console=ttyS0 quiet panic=-1 oops=panic tsc=reliable${PANIC_ON_WARN:+ panic_on_warn=1}"
+cmdline="$cmdline nsk.scenarios=$list nsk.scenario_timeout=$STIMEOUT$APPEND"
+# A scenario that attaches or detaches probes while packets flow says
+# "# nsk-vm: tcg-thread=single": QEMU 7.2's multi-threaded TCG does not make
+# kernel text patching (ftrace/kprobe arm and disarm, int3 + sync_core)
+# visible to a vCPU that keeps executing the patched function, which then
+# re-executes a stale int3 forever (a livelock of the emulator, not of the
+# kernel: docs/troubleshooting.md).  Single-threaded TCG is exact.
+TCG_THREAD=${NSK_TCG_THREAD:-multi}
+for s in "${SCENARIOS[@]}"; do
+	if grep -q '^# nsk-vm: tcg-thread=single' "$SCEN_DIR/$s.sh" 2>/dev/null; then
+		TCG_THREAD=${NSK_TCG_THREAD:-single}
+	fi
+done
+qemu=(qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" -cpu max -smp "$SMP" -m "$MEM"
+	-nographic -no-reboot -nic none -kernel "$boot_kernel" -initrd "$st/initrd"
+	-append "$cmdline")
+
+# At most NSK_VM_SLOTS (default 2) VMs at once on this host, whatever ctest -j
+# says and whichever build tree they come from.
+slots=${NSK_VM_SLOTS:-2}
+slotdir=${NSK_VM_SLOT_DIR:-/tmp/netstack-kmon-vm-slots}
+mkdir -p "$slotdir" && chmod 1777 "$slotdir" 2>/dev/null || true
+while :; do
+	for ((i = 0; i < slots; i++)); do
+		(umask 0; : >>"$slotdir/slot.$i.lock") 2>/dev/null
+		exec 7>>"$slotdir/slot.$i.lock"
+		flock -n 7 && break 2
+		exec 7>&-
+	done
+	sleep 1
+done
+
+[ -n "$SHOW" ] || echo "==== vm: $KVER ($boot_kind), ${SMP} vCPU, ${MEM} MiB, scenarios: ${SCENARIOS[*]}; log: $LOG"
+: >"$LOG"
+t0=$(date +%s.%N)
+timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null >"$LOG" 2>&1 &
+qpid=$!
+tpid=
+if [ -n "$LIVE" ]; then
+	tail -n +1 -f --pid="$qpid" "$LOG" &
+	tpid=$!
+fi
+set +e
+wait "$qpid"
+qrc=$?
+[ -z "$tpid" ] || wait "$tpid"
+set -e
+qpid=
+t1=$(date +%s.%N)
+exec 7>&-
+wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+tr -d '\r' <"$LOG" >"$LOG.tmp" && mv "$LOG.tmp" "$LOG"
+
+# Report.
+kline='^\[ *[0-9]+\.[0-9]+\] '
+failed=0 passed=0 open_ended=
+for s in "${SCENARIOS[@]}"; do
+	out=$(awk -v b="@@NSK-BEGIN $s@@" -v e="@@NSK-END $s rc=" '
+		index($0, b) { on = 1; next } on && index($0, e) { exit } on && !/@@NSK-INFO/' "$LOG")
+	end=$(grep -o "@@NSK-END $s rc=[0-9]*@@" "$LOG" | tail -n1 || true)
+	took=$(sed -n "s/.*@@NSK-INFO $s took \(.*\) s@@.*/\1/p" "$LOG" | tail -n1)
+	rc=${end#*rc=}; rc=${rc%@@}
+	if [ -n "$SHOW" ]; then
+		if [ "$rc" = 0 ]; then
+			grep -Ev "$kline" <<<"$out" || true
+		else
+			printf '%s\n' "$out"
+		fi
+	elif [ -z "$LIVE" ]; then   # (--live already showed it)
+		echo "---- $s ----"
+		[ -z "$out" ] || printf '%s\n' "$out"
+	fi
+	if [ -z "$end" ]; then
+		[ -z "$out" ] || open_ended=1   # its output already runs to the end of the log
+		echo "---- FAIL $s: no result (the VM crashed, hung or timed out before it finished)"
+		failed=$((failed + 1))
+	elif [ "$rc" != 0 ]; then
+		why=
+		case $rc in 100) why=" (kernel log shows errors)" ;; 101) why=" (kernel tainted)" ;;
+		137) why=" (killed: scenario timeout)" ;; 127) why=" (not found)" ;; esac
+		echo "---- FAIL $s: rc=$rc$why${took:+, $took s}"
+		failed=$((failed + 1))
+	else
+		[ -n "$SHOW" ] || echo "---- PASS $s${took:+ ($took s)}"
+		passed=$((passed + 1))
+	fi
+done
+
+problem=
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	problem="VM timed out after ${TIMEOUT}s"
+elif grep -q 'Kernel panic' "$LOG"; then
+	problem="kernel panic: $(grep -m1 -o 'Kernel panic.*' "$LOG")"
+elif ! grep -q '@@NSK-DONE@@' "$LOG"; then
+	problem="VM stopped before the scenarios finished (qemu exit $qrc)"
+elif [ $qrc != 0 ]; then
+	problem="qemu exited with $qrc"
+fi
+if [ -n "$problem" ]; then
+	if [ -n "$open_ended" ]; then
+		echo "==== vm: $problem"
+	else
+		echo "==== vm: $problem; last console lines:"
+		tail -n 60 "$LOG" | sed 's/^/console: /'
+	fi
+	[ $failed -gt 0 ] || failed=1
+fi
+booted=$(sed -n 's/.*@@NSK-BOOTED uptime=\([0-9.]*\)@@.*/\1/p' "$LOG" | head -n1)
+grep -h '@@NSK-INFO' "$LOG" | grep -v ' took ' | sed 's/@@NSK-INFO \(.*\)@@/==== vm: note: \1/' >&2 || true
+summary="==== vm: $passed passed, $failed failed; guest boot ${booted:-?} s, VM wall time ${wall} s; log: $LOG"
+if [ -n "$SHOW" ]; then
+	[ $failed = 0 ] || echo "$summary" >&2
+else
+	echo "$summary"
+fi
+[ $failed = 0 ]

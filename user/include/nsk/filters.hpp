@@ -1,0 +1,51 @@
+// FILTERS of live/drops/record: raw option values -> validated filters -> CONFIG attributes.
+#pragma once
+
+#include "nsk/error.hpp"
+
+#include <array>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace nsk {
+
+/// Raw option values as CLI11 fills them (empty / -1 = not given).
+struct FilterOptions {
+    std::string proto;    // udp | tcp
+    int port = -1;        // 1..65535
+    std::string addr;     // IP or IP/prefix
+    long long pid = -1;   // tgid
+    long long netns = -1; // netns inode
+    std::string sample;   // "1/N" or "N"
+};
+
+struct AddrFilter {
+    std::uint8_t family = 0; // AF_INET / AF_INET6
+    std::array<std::uint8_t, 16> bytes{};
+    std::uint8_t prefix = 0;
+    std::string text; // canonical "a.b.c.d/len"
+};
+
+struct Filters {
+    std::optional<std::uint8_t> proto;
+    std::optional<std::uint16_t> port;
+    std::optional<AddrFilter> addr;
+    std::optional<std::uint32_t> pid;
+    std::optional<std::uint32_t> netns;
+    std::uint32_t sample = 1; // keep 1 flow in N
+    bool any() const { return proto || port || addr || pid || netns || sample > 1; }
+};
+
+Result<Filters> parse_filters(const FilterOptions &opts);
+/// "1/N" or "N" -> N (>= 1).
+Result<std::uint32_t> parse_sample(const std::string &s);
+/// "IP" or "IP/prefix".
+Result<AddrFilter> parse_addr(const std::string &s);
+/// JSON view (enums as strings, absent filters as null).
+nlohmann::ordered_json filters_json(const Filters &f);
+/// One-line text ("none" when empty).
+std::string filters_text(const Filters &f);
+
+} // namespace nsk

@@ -1,0 +1,85 @@
+// Generic netlink client (libnl-genl-3): control requests on one socket, the multicast event
+// stream on another.  RAII wrappers own every nl_sock / nl_msg.
+#pragma once
+
+#include "nsk/error.hpp"
+#include "nsk/filters.hpp"
+#include "nsk/status.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+struct nl_sock;
+struct nl_msg;
+struct nlattr;
+
+namespace nsk {
+
+struct NlSockDeleter {
+    void operator()(nl_sock *s) const;
+};
+struct NlMsgDeleter {
+    void operator()(nl_msg *m) const;
+};
+using NlSockPtr = std::unique_ptr<nl_sock, NlSockDeleter>;
+using NlMsgPtr = std::unique_ptr<nl_msg, NlMsgDeleter>;
+
+/// Parse a NSK_ATTR_CPU_STATS nest (also used for STOPPED).
+std::vector<CpuCounters> parse_cpu_stats(nlattr *nest);
+/// Parse the attributes of a STATUS reply (tb indexed by enum nsk_attr, NSK_ATTR_MAX + 1).
+Result<Status> parse_status(nlattr **tb);
+
+class GenlClient {
+public:
+    /// Connect and resolve the family; Errc::module_not_loaded when it is not registered.
+    static Result<GenlClient> open();
+
+    Result<Status> status();
+    Result<void> configure(const Filters &f);
+    Result<void> start();
+    Result<void> stop();
+    int family_id() const { return family_; }
+
+private:
+    using Fill = std::function<Result<void>(nl_msg *)>;
+    using OnReply = std::function<Result<void>(nlattr **tb)>;
+    Result<void> transact(std::uint8_t cmd, const char *what, const Fill &fill,
+                          const OnReply &on_reply);
+
+    NlSockPtr sock_;
+    int family_ = 0;
+};
+
+struct EventHandlers {
+    std::function<void(std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,
+                       const std::uint8_t *data, std::size_t len)>
+        on_batch;
+    std::function<void(std::vector<CpuCounters>)> on_stopped;
+    std::function<void()> on_enobufs;
+};
+
+class EventSocket {
+public:
+    /// Join NSK_MCGRP_EVENTS of `family_id` with a large receive buffer.
+    static Result<EventSocket> open(int family_id);
+
+    int fd() const;
+    /// Read every message available now (non-blocking) and dispatch it.
+    Result<void> drain(const EventHandlers &h);
+    /// Receive buffer actually obtained, and whether SO_RCVBUFFORCE worked.
+    int rcvbuf_bytes() const { return rcvbuf_; }
+    bool forced() const { return forced_; }
+    std::uint64_t truncated() const { return truncated_; }
+
+private:
+    NlSockPtr sock_;
+    int family_ = 0;
+    int rcvbuf_ = 0;
+    bool forced_ = false;
+    std::uint64_t truncated_ = 0;
+    std::vector<std::uint8_t> buf_;
+};
+
+} // namespace nsk

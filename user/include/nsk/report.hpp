@@ -1,0 +1,32 @@
+// Renderers for the summary: JSON Lines objects and the text report.
+#pragma once
+
+#include "nsk/histogram.hpp"
+#include "nsk/summary.hpp"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace nsk {
+
+using ojson = nlohmann::ordered_json;
+
+/// {"count", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "hist": [[lo, hi, n], ...]}
+ojson latency_json(const Histogram &h);
+/// The cli-contract summary object; type is "summary" or "interval" (interval_s added).
+ojson summary_json(const Summary &s, std::string_view type = "summary",
+                   std::optional<double> interval_s = std::nullopt);
+
+enum class ReportMode { full, drops };
+
+struct TextOptions {
+    ReportMode mode = ReportMode::full;
+    std::string title = "summary"; // e.g. "summary", "interval 3"
+    int bar_width = 40;
+};
+
+std::string summary_text(const Summary &s, const TextOptions &opts = {});
+
+} // namespace nsk

@@ -1,0 +1,65 @@
+// What NSK_CMD_STATUS returns, parsed.  Also the per-CPU counters of NSK_CMD_STOPPED.
+#pragma once
+
+#include "nsk/filters.hpp"
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace nsk {
+
+struct ProbeStatus {
+    std::uint32_t id = 0;
+    std::string name;
+    std::uint32_t kind = 0; // enum nsk_probe_kind
+    std::uint32_t path = 0; // enum nsk_path
+    bool attached = false;
+    std::int32_t error = 0; // -errno of the last attach attempt
+    std::string target;
+    std::uint64_t hits = 0;
+    std::string note;
+    std::uint64_t missed = 0; // kprobe hits the kernel skipped
+};
+
+struct CpuCounters {
+    std::uint32_t cpu = 0;
+    std::uint64_t hits = 0;
+    std::uint64_t written = 0;
+    std::uint64_t ring_full = 0;
+    std::uint64_t netlink_fail = 0;
+    std::uint64_t filtered = 0;
+    std::uint64_t sampled_out = 0;
+    std::uint64_t sent = 0;
+    std::uint64_t batches = 0;
+};
+
+struct Status {
+    std::string module_version;
+    std::uint32_t family_version = 0;
+    std::uint32_t record_version = 0;
+    std::string kernel_release;
+    bool collecting = false;
+    std::uint32_t nr_cpus = 0;
+    std::uint32_t ring_bytes = 0;
+    std::string clock;
+    std::uint64_t start_ts = 0;
+    std::uint64_t stop_ts = 0;
+    std::vector<ProbeStatus> probes;
+    std::vector<CpuCounters> cpus;
+    Filters config;
+};
+
+/// cpus(after) - cpus(before), per CPU, clamped at 0 (counters reset by the kernel count from 0).
+std::vector<CpuCounters> cpu_delta(const std::vector<CpuCounters> &after,
+                                   const std::vector<CpuCounters> &before);
+/// probe id -> name, from status.
+std::map<std::uint16_t, std::string> probe_names(const Status &st);
+
+nlohmann::ordered_json status_json(const Status &st);
+nlohmann::ordered_json cpu_json(const CpuCounters &c);
+std::string status_text(const Status &st);
+
+} // namespace nsk

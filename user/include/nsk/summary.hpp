@@ -1,0 +1,102 @@
+// The summary model: everything a report shows, decoupled from how it was computed, so the
+// renderers (text, JSON) are tested on fixed data.
+#pragma once
+
+#include "nsk/correlator.hpp"
+#include "nsk/filters.hpp"
+#include "nsk/histogram.hpp"
+#include "nsk/status.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nsk {
+
+class Pipeline;
+class Reconciler;
+
+struct StageRow {
+    std::string path, from, to;
+    Histogram hist;
+};
+
+struct SocketRow {
+    std::string proto;
+    int family = 0; // 4 or 6
+    std::string local, remote;
+    std::uint32_t netns = 0;
+    std::optional<std::uint32_t> pid;
+    std::vector<std::uint32_t> pids;
+    std::string comm;
+    std::uint32_t sk_ino = 0;
+    std::uint64_t rx_packets = 0;
+    std::uint64_t tx_packets = 0;
+    std::uint64_t dequeued = 0;
+    std::map<std::string, std::uint64_t> drops;
+    std::uint64_t drops_total = 0;
+    std::uint64_t drops_after_queue = 0;
+    std::optional<std::int64_t> kernel_drops_delta;
+    std::uint64_t fail_queue_events = 0;
+    std::uint64_t exceed_buf_events = 0;
+    std::uint64_t rcvqueue_full_events = 0;
+    Histogram queue;
+    bool mismatch = false;
+};
+
+struct DropRow {
+    std::string reason, location, stage, proto;
+    std::uint64_t count = 0;
+};
+
+struct LossLedger {
+    std::uint64_t ring = 0;                // records refused by full per-CPU rings (kernel)
+    std::uint64_t netlink = 0;             // records missing in sequence gaps
+    std::uint64_t user = 0;                // records this tool dropped (malformed, duplicate)
+    std::uint64_t incomplete_journeys = 0; // journeys that never completed
+    // details
+    std::uint64_t enobufs = 0; // ENOBUFS episodes on the event socket (records are in netlink)
+    std::uint64_t malformed = 0;
+    std::uint64_t duplicate = 0;
+    std::uint64_t late = 0; // records that arrived after the reorder window (processed anyway)
+    bool any() const { return ring || netlink || user || incomplete_journeys; }
+};
+
+struct Summary {
+    double duration_s = 0;
+    std::string kernel;
+    std::string module_version;
+    std::uint64_t events = 0;
+    Histogram tx, rx, queue, end_to_end;
+    std::vector<StageRow> stages;
+    JourneyCounts tx_journeys, rx_journeys;
+    std::vector<SocketRow> sockets;
+    std::vector<DropRow> drops;
+    std::map<std::string, std::int64_t> counters;
+    LossLedger loss;
+    std::map<std::string, std::uint64_t> probes_seen;
+    std::vector<CpuCounters> cpus; // deltas over the collection
+    Filters filters;
+    bool reconciled = true;
+    std::vector<std::string> mismatches;
+};
+
+struct SummaryContext {
+    double duration_s = 0;
+    std::string kernel;
+    std::string module_version;
+    Filters filters;
+    std::vector<CpuCounters> cpus; // per-CPU deltas over the collection
+    std::map<std::uint16_t, std::string> probe_names;
+};
+
+/// Snapshot of the pipeline (for intervals: cumulative so far; journeys still open are shown
+/// as in_flight).
+Summary build_summary(const Pipeline &p, const SummaryContext &ctx);
+
+/// Fill counters and kernel_drops_delta from the reconciler and flag mismatches.
+void reconcile(Summary &s, const Reconciler &rec);
+
+} // namespace nsk

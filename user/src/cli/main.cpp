@@ -1,0 +1,49 @@
+// netstack-kmon: thin main.  Parses the command line, runs one subcommand, turns an error into
+// one sentence on stderr and the exit code of cli-contract.md.
+#include "commands.hpp"
+
+#include <iostream>
+
+int main(int argc, char **argv)
+{
+    using namespace nsk::cli;
+    CLI::App app{"netstack-kmon: where packets spend their time in the Linux network stack, and "
+                 "where they are dropped (needs the netstack_kmon module and CAP_NET_ADMIN)",
+                 "netstack-kmon"};
+    app.set_version_flag("--version", std::string("netstack-kmon ") + NSK_VERSION);
+    app.require_subcommand(1);
+    app.footer("Examples:\n"
+               "  sudo netstack-kmon status\n"
+               "  sudo netstack-kmon live --duration 10 --proto udp --port 9000\n"
+               "  sudo netstack-kmon drops --json\n"
+               "Exit codes: 0 ok, 1 error, 2 usage, 3 module not loaded, 4 permission denied.");
+
+    StatusOptions status_opts;
+    LiveOptions live_opts;
+    DropsOptions drops_opts;
+    auto *status = setup_status(app, status_opts);
+    auto *live = setup_live(app, live_opts);
+    auto *drops = setup_drops(app, drops_opts);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        if (e.get_exit_code() == 0) // --help, --version
+            return app.exit(e);
+        std::cerr << "netstack-kmon: " << e.what() << " (see 'netstack-kmon --help')\n";
+        return 2;
+    }
+
+    nsk::Result<void> r;
+    if (status->parsed())
+        r = run_status(status_opts);
+    else if (live->parsed())
+        r = run_live(live_opts);
+    else if (drops->parsed())
+        r = run_drops(drops_opts);
+    if (!r.ok()) {
+        std::cerr << "netstack-kmon: " << r.error().message << '\n';
+        return nsk::exit_code(r.error());
+    }
+    return 0;
+}

@@ -1,0 +1,483 @@
+#include "nsk/genl.hpp"
+
+#include "nsk/format.hpp"
+#include "nsk/uapi.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netlink/errno.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <sys/socket.h>
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+namespace nsk {
+
+void NlSockDeleter::operator()(nl_sock *s) const
+{
+    nl_socket_free(s);
+}
+void NlMsgDeleter::operator()(nl_msg *m) const
+{
+    nlmsg_free(m);
+}
+
+namespace {
+
+Error from_nl(int nlerr, const std::string &what)
+{
+    if (nlerr < 0)
+        nlerr = -nlerr;
+    if (nlerr == NLE_PERM)
+        return permission_error(what);
+    return Error{Errc::system, what + " failed: " + nl_geterror(nlerr), 0};
+}
+
+Error from_errno(int err, const std::string &what, const std::string &extack)
+{
+    if (err < 0)
+        err = -err;
+    const std::string detail = extack.empty() ? std::string(std::strerror(err)) : extack;
+    switch (err) {
+    case EPERM:
+    case EACCES:
+        return permission_error(what);
+    case EBUSY:
+        return Error{Errc::busy,
+                     "another collector is running (" + what + ": " + detail + "); stop it first",
+                     err};
+    case ENOENT:
+    case EOPNOTSUPP:
+        return Error{Errc::module_gone, what + " failed: " + detail + " (was the module unloaded?)",
+                     err};
+    default:
+        return Error{Errc::other, what + " failed: " + detail, err};
+    }
+}
+
+NlSockPtr connect_genl(int &nlerr)
+{
+    NlSockPtr s(nl_socket_alloc());
+    if (!s) {
+        nlerr = NLE_NOMEM;
+        return nullptr;
+    }
+    nlerr = genl_connect(s.get());
+    if (nlerr < 0)
+        return nullptr;
+    return s;
+}
+
+std::string get_str(nlattr *a)
+{
+    if (!a || nla_len(a) <= 0)
+        return "";
+    return bounded_string(static_cast<const char *>(nla_data(a)),
+                          static_cast<std::size_t>(nla_len(a)));
+}
+std::uint64_t get_u64(nlattr *a)
+{
+    if (!a)
+        return 0;
+    if (nla_len(a) >= 8)
+        return nla_get_u64(a);
+    if (nla_len(a) >= 4)
+        return nla_get_u32(a);
+    return 0;
+}
+std::uint32_t get_u32(nlattr *a)
+{
+    return a && nla_len(a) >= 4 ? nla_get_u32(a) : 0;
+}
+std::uint8_t get_u8(nlattr *a)
+{
+    return a && nla_len(a) >= 1 ? nla_get_u8(a) : 0;
+}
+std::uint16_t get_u16(nlattr *a)
+{
+    return a && nla_len(a) >= 2 ? nla_get_u16(a) : 0;
+}
+
+Filters parse_config(nlattr *nest)
+{
+    Filters f;
+    if (!nest)
+        return f;
+    nlattr *tb[NSK_CFG_ATTR_MAX + 1] = {};
+    if (nla_parse_nested(tb, NSK_CFG_ATTR_MAX, nest, nullptr) < 0)
+        return f;
+    if (tb[NSK_CFG_ATTR_PROTO])
+        f.proto = get_u8(tb[NSK_CFG_ATTR_PROTO]);
+    if (tb[NSK_CFG_ATTR_PORT])
+        f.port = get_u16(tb[NSK_CFG_ATTR_PORT]);
+    if (tb[NSK_CFG_ATTR_ADDR]) {
+        AddrFilter a;
+        const int len = nla_len(tb[NSK_CFG_ATTR_ADDR]);
+        a.family = get_u8(tb[NSK_CFG_ATTR_ADDR_FAMILY]);
+        if (!a.family)
+            a.family = len == 16 ? AF_INET6 : AF_INET;
+        std::memcpy(a.bytes.data(), nla_data(tb[NSK_CFG_ATTR_ADDR]),
+                    static_cast<std::size_t>(std::min(len, 16)));
+        a.prefix = tb[NSK_CFG_ATTR_ADDR_PREFIX] ? get_u8(tb[NSK_CFG_ATTR_ADDR_PREFIX])
+                                                : static_cast<std::uint8_t>(len == 16 ? 128 : 32);
+        std::string ep = format_endpoint(a.family, a.bytes.data(), 0);
+        ep = ep.substr(0, ep.rfind(':'));
+        if (a.family == AF_INET6 && ep.size() > 2)
+            ep = ep.substr(1, ep.size() - 2);
+        a.text = ep + "/" + std::to_string(a.prefix);
+        f.addr = a;
+    }
+    if (tb[NSK_CFG_ATTR_PID])
+        f.pid = get_u32(tb[NSK_CFG_ATTR_PID]);
+    if (tb[NSK_CFG_ATTR_NETNS])
+        f.netns = get_u32(tb[NSK_CFG_ATTR_NETNS]);
+    if (tb[NSK_CFG_ATTR_SAMPLE])
+        f.sample = std::max<std::uint32_t>(1, get_u32(tb[NSK_CFG_ATTR_SAMPLE]));
+    return f;
+}
+
+/// Extended ACK message of an NLMSG_ERROR, "" when absent.
+std::string extack_message(const nlmsgerr *err)
+{
+    const auto *nlh =
+        reinterpret_cast<const nlmsghdr *>(reinterpret_cast<const char *>(err) - NLMSG_HDRLEN);
+    if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+        return "";
+    std::size_t ack_len = NLMSG_HDRLEN + sizeof(nlmsgerr);
+    if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+        ack_len += err->msg.nlmsg_len - NLMSG_HDRLEN;
+    ack_len = NLMSG_ALIGN(ack_len);
+    if (nlh->nlmsg_len <= ack_len)
+        return "";
+    nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
+    auto *attrs = reinterpret_cast<nlattr *>(
+        const_cast<char *>(reinterpret_cast<const char *>(nlh) + ack_len));
+    if (nla_parse(tb, NLMSGERR_ATTR_MAX, attrs, static_cast<int>(nlh->nlmsg_len - ack_len),
+                  nullptr) < 0)
+        return "";
+    return get_str(tb[NLMSGERR_ATTR_MSG]);
+}
+
+struct TransactState {
+    bool done = false;
+    int err = 0; // -errno from the kernel
+    std::string extack;
+    Result<void> reply_result;
+    const std::function<Result<void>(nlattr **)> *on_reply = nullptr;
+};
+
+int cb_valid(nl_msg *msg, void *arg)
+{
+    auto *st = static_cast<TransactState *>(arg);
+    nlattr *tb[NSK_ATTR_MAX + 1] = {};
+    if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NSK_ATTR_MAX, nullptr) < 0) {
+        st->reply_result = Error{Errc::protocol, "malformed reply from the module", 0};
+        return NL_SKIP;
+    }
+    if (st->on_reply && *st->on_reply && st->reply_result.ok())
+        st->reply_result = (*st->on_reply)(tb);
+    return NL_OK;
+}
+int cb_ack(nl_msg *, void *arg)
+{
+    static_cast<TransactState *>(arg)->done = true;
+    return NL_STOP;
+}
+int cb_err(sockaddr_nl *, nlmsgerr *err, void *arg)
+{
+    auto *st = static_cast<TransactState *>(arg);
+    st->done = true;
+    st->err = err->error;
+    st->extack = extack_message(err);
+    return NL_STOP;
+}
+
+} // namespace
+
+std::vector<CpuCounters> parse_cpu_stats(nlattr *nest)
+{
+    std::vector<CpuCounters> out;
+    if (!nest)
+        return out;
+    nlattr *pos = nullptr;
+    int rem = 0;
+    nla_for_each_nested(pos, nest, rem)
+    {
+        if (nla_type(pos) != NSK_ATTR_CPU)
+            continue;
+        nlattr *tb[NSK_CPU_ATTR_MAX + 1] = {};
+        if (nla_parse_nested(tb, NSK_CPU_ATTR_MAX, pos, nullptr) < 0)
+            continue;
+        CpuCounters c;
+        c.cpu = get_u32(tb[NSK_CPU_ATTR_ID]);
+        c.hits = get_u64(tb[NSK_CPU_ATTR_HITS]);
+        c.written = get_u64(tb[NSK_CPU_ATTR_WRITTEN]);
+        c.ring_full = get_u64(tb[NSK_CPU_ATTR_RING_FULL]);
+        c.netlink_fail = get_u64(tb[NSK_CPU_ATTR_NETLINK_FAIL]);
+        c.filtered = get_u64(tb[NSK_CPU_ATTR_FILTERED]);
+        c.sampled_out = get_u64(tb[NSK_CPU_ATTR_SAMPLED_OUT]);
+        c.sent = get_u64(tb[NSK_CPU_ATTR_SENT]);
+        c.batches = get_u64(tb[NSK_CPU_ATTR_BATCHES]);
+        out.push_back(c);
+    }
+    return out;
+}
+
+Result<Status> parse_status(nlattr **tb)
+{
+    Status s;
+    if (!tb[NSK_ATTR_MODULE_VERSION] && !tb[NSK_ATTR_FAMILY_VERSION])
+        return Error{Errc::protocol, "status reply from the module lacks its version", 0};
+    s.module_version = get_str(tb[NSK_ATTR_MODULE_VERSION]);
+    s.family_version = get_u32(tb[NSK_ATTR_FAMILY_VERSION]);
+    s.record_version = get_u32(tb[NSK_ATTR_RECORD_VERSION]);
+    s.kernel_release = get_str(tb[NSK_ATTR_KERNEL_RELEASE]);
+    s.collecting = get_u8(tb[NSK_ATTR_COLLECTING]) != 0;
+    s.nr_cpus = get_u32(tb[NSK_ATTR_NR_CPUS]);
+    s.ring_bytes = get_u32(tb[NSK_ATTR_RING_BYTES]);
+    s.clock = get_str(tb[NSK_ATTR_CLOCK]);
+    s.start_ts = get_u64(tb[NSK_ATTR_START_TS]);
+    s.stop_ts = get_u64(tb[NSK_ATTR_STOP_TS]);
+    s.cpus = parse_cpu_stats(tb[NSK_ATTR_CPU_STATS]);
+    if (nlattr *probes = tb[NSK_ATTR_PROBES]) {
+        nlattr *pos = nullptr;
+        int rem = 0;
+        nla_for_each_nested(pos, probes, rem)
+        {
+            if (nla_type(pos) != NSK_ATTR_PROBE)
+                continue;
+            nlattr *pt[NSK_PROBE_ATTR_MAX + 1] = {};
+            if (nla_parse_nested(pt, NSK_PROBE_ATTR_MAX, pos, nullptr) < 0)
+                continue;
+            ProbeStatus p;
+            p.id = get_u32(pt[NSK_PROBE_ATTR_ID]);
+            p.name = get_str(pt[NSK_PROBE_ATTR_NAME]);
+            p.kind = get_u32(pt[NSK_PROBE_ATTR_KIND]);
+            p.path = get_u32(pt[NSK_PROBE_ATTR_PATH]);
+            p.attached = get_u8(pt[NSK_PROBE_ATTR_ATTACHED]) != 0;
+            p.error = static_cast<std::int32_t>(get_u32(pt[NSK_PROBE_ATTR_ERROR]));
+            p.target = get_str(pt[NSK_PROBE_ATTR_TARGET]);
+            p.hits = get_u64(pt[NSK_PROBE_ATTR_HITS]);
+            p.note = get_str(pt[NSK_PROBE_ATTR_NOTE]);
+            p.missed = get_u64(pt[NSK_PROBE_ATTR_MISSED]);
+            s.probes.push_back(std::move(p));
+        }
+    }
+    s.config = parse_config(tb[NSK_ATTR_CONFIG]);
+    return s;
+}
+
+Result<GenlClient> GenlClient::open()
+{
+    int nlerr = 0;
+    GenlClient c;
+    c.sock_ = connect_genl(nlerr);
+    if (!c.sock_)
+        return from_nl(nlerr, "connecting to generic netlink");
+    const int one = 1;
+    // Best effort: older kernels without extended ACK just ignore it.
+    setsockopt(nl_socket_get_fd(c.sock_.get()), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+    c.family_ = genl_ctrl_resolve(c.sock_.get(), NSK_GENL_NAME);
+    if (c.family_ < 0) {
+        if (c.family_ == -NLE_OBJ_NOTFOUND)
+            return module_not_loaded_error();
+        return from_nl(c.family_, "resolving the netstack_kmon family");
+    }
+    return c;
+}
+
+Result<void> GenlClient::transact(std::uint8_t cmd, const char *what, const Fill &fill,
+                                  const OnReply &on_reply)
+{
+    NlMsgPtr msg(nlmsg_alloc());
+    if (!msg)
+        return Error{Errc::system, "out of memory", ENOMEM};
+    if (!genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, NLM_F_ACK, cmd,
+                     NSK_GENL_VERSION))
+        return Error{Errc::system, std::string(what) + ": cannot build the request", 0};
+    if (fill)
+        if (auto r = fill(msg.get()); !r)
+            return r;
+    std::unique_ptr<nl_cb, void (*)(nl_cb *)> cb(nl_cb_alloc(NL_CB_DEFAULT), nl_cb_put);
+    if (!cb)
+        return Error{Errc::system, "out of memory", ENOMEM};
+    TransactState st;
+    st.on_reply = &on_reply;
+    nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, cb_valid, &st);
+    nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, cb_ack, &st);
+    nl_cb_err(cb.get(), NL_CB_CUSTOM, cb_err, &st);
+    int rc = nl_send_auto(sock_.get(), msg.get());
+    if (rc < 0)
+        return from_nl(rc, what);
+    while (!st.done) {
+        rc = nl_recvmsgs(sock_.get(), cb.get());
+        if (rc < 0 && !st.done)
+            return from_nl(rc, what);
+    }
+    if (st.err)
+        return from_errno(st.err, what, st.extack);
+    return st.reply_result;
+}
+
+Result<Status> GenlClient::status()
+{
+    std::optional<Status> out;
+    auto r = transact(NSK_CMD_STATUS, "status", nullptr, [&](nlattr **tb) -> Result<void> {
+        auto s = parse_status(tb);
+        if (!s)
+            return s.error();
+        out = std::move(s.value());
+        return {};
+    });
+    if (!r)
+        return r.error();
+    if (!out)
+        return Error{Errc::protocol, "the module answered status without a reply", 0};
+    return std::move(*out);
+}
+
+Result<void> GenlClient::configure(const Filters &f)
+{
+    return transact(
+        NSK_CMD_CONFIG, "config",
+        [&](nl_msg *m) -> Result<void> {
+            nlattr *nest = nla_nest_start(m, NSK_ATTR_CONFIG);
+            if (!nest)
+                return Error{Errc::system, "config: message too small", 0};
+            int rc = 0;
+            if (f.proto)
+                rc |= nla_put_u8(m, NSK_CFG_ATTR_PROTO, *f.proto);
+            if (f.port)
+                rc |= nla_put_u16(m, NSK_CFG_ATTR_PORT, *f.port);
+            if (f.addr) {
+                rc |= nla_put_u8(m, NSK_CFG_ATTR_ADDR_FAMILY, f.addr->family);
+                rc |= nla_put(m, NSK_CFG_ATTR_ADDR, f.addr->family == AF_INET ? 4 : 16,
+                              f.addr->bytes.data());
+                rc |= nla_put_u8(m, NSK_CFG_ATTR_ADDR_PREFIX, f.addr->prefix);
+            }
+            if (f.pid)
+                rc |= nla_put_u32(m, NSK_CFG_ATTR_PID, *f.pid);
+            if (f.netns)
+                rc |= nla_put_u32(m, NSK_CFG_ATTR_NETNS, *f.netns);
+            if (f.sample > 1)
+                rc |= nla_put_u32(m, NSK_CFG_ATTR_SAMPLE, f.sample);
+            nla_nest_end(m, nest);
+            if (rc)
+                return Error{Errc::system, "config: message too small", 0};
+            return {};
+        },
+        nullptr);
+}
+
+Result<void> GenlClient::start()
+{
+    return transact(NSK_CMD_START, "start", nullptr, nullptr);
+}
+Result<void> GenlClient::stop()
+{
+    return transact(NSK_CMD_STOP, "stop", nullptr, nullptr);
+}
+
+Result<EventSocket> EventSocket::open(int family_id)
+{
+    int nlerr = 0;
+    EventSocket e;
+    e.family_ = family_id;
+    e.sock_ = connect_genl(nlerr);
+    if (!e.sock_)
+        return from_nl(nlerr, "connecting to generic netlink");
+    const int grp = genl_ctrl_resolve_grp(e.sock_.get(), NSK_GENL_NAME, NSK_MCGRP_EVENTS);
+    if (grp < 0) {
+        if (grp == -NLE_OBJ_NOTFOUND)
+            return module_not_loaded_error();
+        return from_nl(grp, "resolving the events group");
+    }
+    nl_socket_disable_seq_check(e.sock_.get());
+    const int fd = nl_socket_get_fd(e.sock_.get());
+    int want = 64 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) == 0) {
+        e.forced_ = true;
+    } else {
+        nl_socket_set_buffer_size(e.sock_.get(), want, 0); // capped by net.core.rmem_max
+    }
+    socklen_t len = sizeof(e.rcvbuf_);
+    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &e.rcvbuf_, &len);
+    if (int rc = nl_socket_add_membership(e.sock_.get(), grp); rc < 0)
+        return from_nl(rc, "joining the events group");
+    nl_socket_set_nonblocking(e.sock_.get());
+    e.buf_.resize(1 << 20);
+    return e;
+}
+
+int EventSocket::fd() const
+{
+    return nl_socket_get_fd(sock_.get());
+}
+
+Result<void> EventSocket::drain(const EventHandlers &h)
+{
+    // Raw recvmsg on libnl's socket: libnl folds ENOBUFS into a generic error, and every
+    // ENOBUFS must be counted and survived here.
+    const int fd = nl_socket_get_fd(sock_.get());
+    for (;;) {
+        iovec iov{buf_.data(), buf_.size()};
+        sockaddr_nl from{};
+        msghdr mh{};
+        mh.msg_name = &from;
+        mh.msg_namelen = sizeof(from);
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        const ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return {};
+            if (errno == ENOBUFS) {
+                if (h.on_enobufs)
+                    h.on_enobufs();
+                continue;
+            }
+            return Error{Errc::system, std::string("reading events: ") + std::strerror(errno),
+                         errno};
+        }
+        if (n == 0)
+            return {};
+        if (mh.msg_flags & MSG_TRUNC) {
+            ++truncated_; // the lost records show up as a sequence gap
+            buf_.resize(buf_.size() * 2);
+            continue;
+        }
+        int left = static_cast<int>(n);
+        for (auto *nlh = reinterpret_cast<nlmsghdr *>(buf_.data()); NLMSG_OK(nlh, left);
+             nlh = NLMSG_NEXT(nlh, left)) {
+            if (static_cast<int>(nlh->nlmsg_type) != family_)
+                continue;
+            const auto *g = static_cast<const genlmsghdr *>(NLMSG_DATA(nlh));
+            nlattr *tb[NSK_ATTR_MAX + 1] = {};
+            if (genlmsg_parse(nlh, 0, tb, NSK_ATTR_MAX, nullptr) < 0)
+                continue;
+            if (g->cmd == NSK_CMD_EVENTS) {
+                nlattr *rec = tb[NSK_ATTR_BATCH_RECORDS];
+                if (h.on_batch)
+                    h.on_batch(get_u32(tb[NSK_ATTR_BATCH_CPU]), get_u64(tb[NSK_ATTR_BATCH_SEQ]),
+                               get_u32(tb[NSK_ATTR_BATCH_COUNT]),
+                               rec ? static_cast<const std::uint8_t *>(nla_data(rec)) : nullptr,
+                               rec ? static_cast<std::size_t>(nla_len(rec)) : 0);
+            } else if (g->cmd == NSK_CMD_STOPPED) {
+                if (h.on_stopped)
+                    h.on_stopped(parse_cpu_stats(tb[NSK_ATTR_CPU_STATS]));
+            }
+        }
+    }
+}
+
+} // namespace nsk

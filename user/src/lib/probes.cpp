@@ -1,0 +1,98 @@
+#include "nsk/probes.hpp"
+
+#include "nsk/uapi.hpp"
+
+#include <array>
+#include <netinet/in.h>
+
+namespace nsk {
+namespace {
+
+constexpr std::uint8_t kUdp = IPPROTO_UDP;
+
+// clang-format off
+constexpr std::array<ProbeInfo, NSK_PROBE_MAX> kProbes{{
+    {NSK_PROBE_NETIF_RECEIVE_SKB,  "netif_receive_skb",  PathKind::rx,   1, Role::start,      0,    false},
+    {NSK_PROBE_IP_RCV,             "ip_rcv",             PathKind::rx,   2, Role::start,      0,    false},
+    {NSK_PROBE_IP_LOCAL_DELIVER,   "ip_local_deliver",   PathKind::rx,   3, Role::mid,        0,    false},
+    {NSK_PROBE_UDP_RCV,            "udp_rcv",            PathKind::rx,   4, Role::mid,        kUdp, true},
+    {NSK_PROBE_UDP_ENQUEUE,        "udp_enqueue",        PathKind::rx,   5, Role::enqueue,    kUdp, false},
+    {NSK_PROBE_SOCK_QUEUE_RCV,     "sock_queue_rcv_skb", PathKind::rx,   5, Role::enqueue,    0,    false},
+    {NSK_PROBE_UDP_DEQUEUE,        "udp_dequeue",        PathKind::rx,   7, Role::dequeue,    kUdp, false},
+    {NSK_PROBE_UDP_RECVMSG,        "udp_recvmsg",        PathKind::rx,   0, Role::reader,     kUdp, false},
+    {NSK_PROBE_CONSUME_SKB,        "consume_skb",        PathKind::drop, 0, Role::consume,    0,    false},
+    {NSK_PROBE_KFREE_SKB,          "kfree_skb",          PathKind::drop, 0, Role::drop,       0,    false},
+    {NSK_PROBE_SOCK_RCVQUEUE_FULL, "sock_rcvqueue_full", PathKind::drop, 0, Role::queue_full, 0,    false},
+    {NSK_PROBE_SOCK_EXCEED_BUF,    "sock_exceed_buf_limit", PathKind::drop, 0, Role::exceed_buf, 0,    false},
+    {NSK_PROBE_UDP_FAIL_QUEUE,     "udp_fail_queue_rcv_skb", PathKind::drop, 0, Role::fail_queue, kUdp, false},
+}};
+// clang-format on
+
+static_assert(kProbes.size() == NSK_PROBE_MAX, "one row per probe id");
+
+constexpr bool ids_in_order()
+{
+    for (std::size_t i = 0; i < kProbes.size(); ++i)
+        if (kProbes[i].id != i + 1)
+            return false;
+    return true;
+}
+static_assert(ids_in_order(), "rows are indexed by probe id - 1");
+
+} // namespace
+
+const ProbeInfo *probe_info(std::uint16_t id)
+{
+    if (id == 0 || id > kProbes.size())
+        return nullptr;
+    return &kProbes[id - 1];
+}
+
+std::string probe_name(std::uint16_t id)
+{
+    if (const auto *p = probe_info(id))
+        return std::string(p->name);
+    return "probe_" + std::to_string(id);
+}
+
+std::string_view probe_kind_name(std::uint32_t kind)
+{
+    switch (kind) {
+    case NSK_PROBE_KIND_KPROBE:
+        return "kprobe";
+    case NSK_PROBE_KIND_TRACEPOINT:
+        return "tracepoint";
+    default:
+        return "unknown";
+    }
+}
+
+std::string_view path_name(std::uint32_t path)
+{
+    switch (path) {
+    case NSK_PATH_RX:
+        return "rx";
+    case NSK_PATH_TX:
+        return "tx";
+    case NSK_PATH_DROP:
+        return "drop";
+    default:
+        return "unknown";
+    }
+}
+
+std::string_view path_name(PathKind path)
+{
+    switch (path) {
+    case PathKind::rx:
+        return "rx";
+    case PathKind::tx:
+        return "tx";
+    case PathKind::drop:
+        return "drop";
+    default:
+        return "unknown";
+    }
+}
+
+} // namespace nsk

@@ -1,0 +1,249 @@
+#include "nsk/reconciler.hpp"
+
+#include "nsk/format.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+namespace nsk {
+namespace {
+
+std::vector<std::string_view> split_ws(std::string_view line)
+{
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+            ++i;
+        std::size_t j = i;
+        while (j < line.size() && line[j] != ' ' && line[j] != '\t')
+            ++j;
+        if (j > i)
+            out.push_back(line.substr(i, j - i));
+        i = j;
+    }
+    return out;
+}
+
+std::vector<std::string_view> lines_of(std::string_view s)
+{
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    while (start < s.size()) {
+        auto nl = s.find('\n', start);
+        if (nl == std::string_view::npos)
+            nl = s.size();
+        out.push_back(s.substr(start, nl - start));
+        start = nl + 1;
+    }
+    return out;
+}
+
+template <typename T>
+bool parse_num(std::string_view s, T &v, int base = 10)
+{
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+    return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+} // namespace
+
+std::map<std::string, std::int64_t> parse_snmp(std::string_view content)
+{
+    static const std::set<std::string_view> wanted{"Ip", "Icmp", "Udp", "UdpLite"};
+    std::map<std::string, std::int64_t> out;
+    auto lines = lines_of(content);
+    for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+        auto h = split_ws(lines[i]);
+        auto v = split_ws(lines[i + 1]);
+        if (h.empty() || v.empty() || h[0] != v[0] || h[0].back() != ':')
+            continue;
+        const std::string_view section = h[0].substr(0, h[0].size() - 1);
+        ++i; // consumed the value line
+        if (!wanted.count(section) || h.size() != v.size())
+            continue;
+        for (std::size_t k = 1; k < h.size(); ++k) {
+            std::int64_t val = 0;
+            if (parse_num(v[k], val))
+                out[std::string(section) + "." + std::string(h[k])] = val;
+        }
+    }
+    return out;
+}
+
+std::string decode_proc_endpoint(std::string_view hex, bool v6)
+{
+    auto colon = hex.find(':');
+    if (colon == std::string_view::npos)
+        return "";
+    std::string_view a = hex.substr(0, colon);
+    std::uint16_t port = 0;
+    if (!parse_num(hex.substr(colon + 1), port, 16))
+        return "";
+    std::uint8_t bytes[16] = {};
+    const std::size_t words = v6 ? 4 : 1;
+    if (a.size() != words * 8)
+        return "";
+    for (std::size_t w = 0; w < words; ++w) {
+        std::uint32_t word = 0;
+        if (!parse_num(a.substr(w * 8, 8), word, 16))
+            return "";
+        std::memcpy(bytes + 4 * w, &word, 4); // the kernel printed the native u32
+    }
+    return format_endpoint(v6 ? AF_INET6 : AF_INET, bytes, port);
+}
+
+std::vector<ProcUdpEntry> parse_proc_udp(std::string_view content, bool v6)
+{
+    // sl local rem st tx:rx tr:tm retrnsmt uid timeout inode ref pointer drops
+    std::vector<ProcUdpEntry> out;
+    for (auto line : lines_of(content)) {
+        auto f = split_ws(line);
+        if (f.size() < 13 || f[0] == "sl")
+            continue;
+        ProcUdpEntry e;
+        e.family = v6 ? 6 : 4;
+        e.local = decode_proc_endpoint(f[1], v6);
+        e.remote = decode_proc_endpoint(f[2], v6);
+        auto q = f[4].find(':');
+        if (e.local.empty() || q == std::string_view::npos || !parse_num(f[3], e.state, 16) ||
+            !parse_num(f[4].substr(0, q), e.tx_queue, 16) ||
+            !parse_num(f[4].substr(q + 1), e.rx_queue, 16) || !parse_num(f[7], e.uid) ||
+            !parse_num(f[9], e.inode) || !parse_num(f[12], e.drops))
+            continue;
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::optional<std::string> ProcFs::read(const std::string &path) const
+{
+    std::ifstream in(path);
+    if (!in)
+        return std::nullopt;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::vector<int> ProcFs::pids() const
+{
+    std::vector<int> out;
+    std::unique_ptr<DIR, int (*)(DIR *)> d(opendir("/proc"), closedir);
+    if (!d)
+        return out;
+    while (dirent *e = readdir(d.get())) {
+        int pid = 0;
+        if (parse_num(std::string_view(e->d_name), pid) && pid > 0)
+            out.push_back(pid);
+    }
+    return out;
+}
+
+std::optional<std::uint32_t> ProcFs::netns_of(int pid) const
+{
+    const std::string path =
+        pid == 0 ? std::string("/proc/self/ns/net") : "/proc/" + std::to_string(pid) + "/ns/net";
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0)
+        return std::nullopt;
+    return static_cast<std::uint32_t>(st.st_ino);
+}
+
+Reconciler::Reconciler(std::shared_ptr<const ProcFs> fs) : fs_(std::move(fs)) {}
+
+void Reconciler::read_udp(const std::string &dir, std::map<std::uint32_t, ProcUdpEntry> &into) const
+{
+    for (bool v6 : {false, true}) {
+        auto text = fs_->read(dir + (v6 ? "/udp6" : "/udp"));
+        if (!text)
+            continue;
+        for (auto &e : parse_proc_udp(*text, v6))
+            if (e.inode)
+                into[e.inode] = std::move(e);
+    }
+}
+
+void Reconciler::start()
+{
+    started_ = true;
+    own_netns_ = fs_->netns_of(0);
+    if (auto t = fs_->read("/proc/net/snmp"))
+        snmp_base_ = parse_snmp(*t);
+    snmp_last_ = snmp_base_;
+    base_.clear();
+    read_udp("/proc/net", base_);
+    // Every other network namespace, through one of its processes.
+    std::set<std::uint32_t> seen;
+    if (own_netns_)
+        seen.insert(*own_netns_);
+    netns_pids_.clear();
+    for (int pid : fs_->pids()) {
+        auto ns = fs_->netns_of(pid);
+        if (!ns || !seen.insert(*ns).second)
+            continue;
+        netns_pids_.push_back(pid);
+        read_udp("/proc/" + std::to_string(pid) + "/net", base_);
+    }
+    last_ = base_;
+}
+
+void Reconciler::sample(const std::vector<std::uint32_t> &pids)
+{
+    if (!started_)
+        return;
+    if (auto t = fs_->read("/proc/net/snmp"))
+        snmp_last_ = parse_snmp(*t);
+    read_udp("/proc/net", last_);
+    std::set<std::uint32_t> done;
+    for (auto pid : pids)
+        if (pid && done.insert(pid).second)
+            read_udp("/proc/" + std::to_string(pid) + "/net", last_);
+    for (int pid : netns_pids_)
+        if (done.insert(static_cast<std::uint32_t>(pid)).second)
+            read_udp("/proc/" + std::to_string(pid) + "/net", last_);
+}
+
+std::map<std::string, std::int64_t> Reconciler::counter_deltas() const
+{
+    std::map<std::string, std::int64_t> out;
+    for (const auto &[k, v] : snmp_last_) {
+        auto it = snmp_base_.find(k);
+        out[k] = v - (it == snmp_base_.end() ? 0 : it->second);
+    }
+    return out;
+}
+
+std::optional<std::int64_t> Reconciler::drops_delta(std::uint32_t inode) const
+{
+    auto it = last_.find(inode);
+    if (it == last_.end())
+        return std::nullopt;
+    auto b = base_.find(inode);
+    const auto base = b == base_.end() ? 0 : static_cast<std::int64_t>(b->second.drops);
+    return static_cast<std::int64_t>(it->second.drops) - base;
+}
+
+std::optional<std::int64_t> Reconciler::drops_delta(const std::string &local,
+                                                    const std::string &remote) const
+{
+    std::optional<std::uint32_t> found;
+    for (const auto &[inode, e] : last_) {
+        if (e.local == local && e.remote == remote) {
+            if (found)
+                return std::nullopt; // ambiguous
+            found = inode;
+        }
+    }
+    if (!found)
+        return std::nullopt;
+    return drops_delta(*found);
+}
+
+} // namespace nsk

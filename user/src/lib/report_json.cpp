@@ -1,0 +1,163 @@
+#include "nsk/report.hpp"
+
+#include <cmath>
+
+namespace nsk {
+
+ojson latency_json(const Histogram &h)
+{
+    const auto s = h.summary();
+    ojson j;
+    j["count"] = s.count;
+    j["p50_ns"] = s.p50_ns;
+    j["p90_ns"] = s.p90_ns;
+    j["p99_ns"] = s.p99_ns;
+    j["p999_ns"] = s.p999_ns;
+    j["max_ns"] = s.max_ns;
+    auto hist = ojson::array();
+    for (const auto &b : h.nonempty())
+        hist.push_back(ojson::array({b.lower_ns, b.upper_ns, b.count}));
+    j["hist"] = std::move(hist);
+    return j;
+}
+
+namespace {
+
+ojson journeys_json(const JourneyCounts &c, bool rx)
+{
+    ojson j;
+    j["complete"] = c.complete;
+    j["incomplete"] = c.incomplete;
+    j["dropped"] = c.dropped;
+    if (rx) {
+        j["consumed"] = c.consumed;
+        j["queued_at_end"] = c.queued_at_end;
+        j["partial"] = c.partial;
+        j["fanout_children"] = c.fanout_children;
+        j["reused_before_end"] = c.reused_before_end;
+        j["in_flight"] = c.in_flight;
+    }
+    return j;
+}
+
+double round3(double v)
+{
+    return std::round(v * 1000.0) / 1000.0;
+}
+
+} // namespace
+
+ojson summary_json(const Summary &s, std::string_view type, std::optional<double> interval_s)
+{
+    ojson j;
+    j["type"] = std::string(type);
+    if (interval_s)
+        j["interval_s"] = round3(*interval_s);
+    j["duration_s"] = round3(s.duration_s);
+    j["kernel"] = s.kernel;
+    j["module_version"] = s.module_version;
+    j["events"] = s.events;
+
+    ojson totals;
+    totals["tx"] = latency_json(s.tx);
+    totals["rx"] = latency_json(s.rx);
+    totals["queue"] = latency_json(s.queue);
+    totals["end_to_end"] = latency_json(s.end_to_end);
+    j["totals"] = std::move(totals);
+
+    auto stages = ojson::array();
+    for (const auto &st : s.stages) {
+        ojson o;
+        o["path"] = st.path;
+        o["from"] = st.from;
+        o["to"] = st.to;
+        const ojson lat = latency_json(st.hist);
+        for (auto it = lat.begin(); it != lat.end(); ++it)
+            o[it.key()] = it.value();
+        stages.push_back(std::move(o));
+    }
+    j["stages"] = std::move(stages);
+
+    ojson journeys;
+    journeys["tx"] = journeys_json(s.tx_journeys, false);
+    journeys["rx"] = journeys_json(s.rx_journeys, true);
+    j["journeys"] = std::move(journeys);
+
+    auto sockets = ojson::array();
+    for (const auto &r : s.sockets) {
+        ojson o;
+        o["proto"] = r.proto;
+        o["family"] = r.family;
+        o["local"] = r.local;
+        o["remote"] = r.remote;
+        o["netns"] = r.netns;
+        o["pid"] = r.pid ? ojson(*r.pid) : ojson(nullptr);
+        o["pids"] = r.pids;
+        o["comm"] = r.comm;
+        o["sk_ino"] = r.sk_ino;
+        o["rx_packets"] = r.rx_packets;
+        o["tx_packets"] = r.tx_packets;
+        o["dequeued"] = r.dequeued;
+        ojson drops = ojson::object();
+        for (const auto &[k, v] : r.drops)
+            drops[k] = v;
+        o["drops"] = std::move(drops);
+        o["drops_total"] = r.drops_total;
+        o["drops_after_queue"] = r.drops_after_queue;
+        o["kernel_drops_delta"] =
+            r.kernel_drops_delta ? ojson(*r.kernel_drops_delta) : ojson(nullptr);
+        o["reconciled"] = !r.mismatch;
+        o["fail_queue_events"] = r.fail_queue_events;
+        o["exceed_buf_events"] = r.exceed_buf_events;
+        o["rcvqueue_full_events"] = r.rcvqueue_full_events;
+        o["queue"] = latency_json(r.queue);
+        sockets.push_back(std::move(o));
+    }
+    j["sockets"] = std::move(sockets);
+
+    auto drops = ojson::array();
+    for (const auto &d : s.drops) {
+        ojson o;
+        o["reason"] = d.reason;
+        o["location"] = d.location;
+        o["count"] = d.count;
+        o["stage"] = d.stage;
+        o["proto"] = d.proto;
+        drops.push_back(std::move(o));
+    }
+    j["drops"] = std::move(drops);
+
+    ojson counters = ojson::object();
+    for (const auto &[k, v] : s.counters)
+        counters[k] = v;
+    j["counters"] = std::move(counters);
+
+    ojson loss;
+    loss["ring"] = s.loss.ring;
+    loss["netlink"] = s.loss.netlink;
+    loss["user"] = s.loss.user;
+    loss["incomplete_journeys"] = s.loss.incomplete_journeys;
+    j["loss"] = std::move(loss);
+    ojson detail;
+    detail["enobufs"] = s.loss.enobufs;
+    detail["malformed"] = s.loss.malformed;
+    detail["duplicate"] = s.loss.duplicate;
+    detail["late"] = s.loss.late;
+    j["loss_detail"] = std::move(detail);
+
+    j["reconciled"] = s.reconciled;
+    j["mismatches"] = s.mismatches;
+
+    ojson seen = ojson::object();
+    for (const auto &[k, v] : s.probes_seen)
+        seen[k] = v;
+    j["probes_seen"] = std::move(seen);
+    auto cpus = ojson::array();
+    for (const auto &c : s.cpus)
+        cpus.push_back(cpu_json(c));
+    j["cpus"] = std::move(cpus);
+    j["filters"] = filters_json(s.filters);
+    return j;
+}
+
+} // namespace nsk

@@ -1,0 +1,191 @@
+#include "nsk/format.hpp"
+#include "nsk/report.hpp"
+
+#include <cstdio>
+
+namespace nsk {
+namespace {
+
+std::string fixed(double v, int digits)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+    return buf;
+}
+
+std::vector<std::string> latency_cells(const Histogram &h)
+{
+    const auto s = h.summary();
+    if (s.count == 0)
+        return {"0", "-", "-", "-", "-", "-"};
+    return {std::to_string(s.count), human_ns(s.p50_ns),  human_ns(s.p90_ns),
+            human_ns(s.p99_ns),      human_ns(s.p999_ns), human_ns(s.max_ns)};
+}
+
+std::string header(const Summary &s, const TextOptions &o)
+{
+    std::string out = "netstack-kmon " + o.title + ": kernel " +
+                      (s.kernel.empty() ? "?" : s.kernel) + ", module " +
+                      (s.module_version.empty() ? "?" : s.module_version) + ", " +
+                      fixed(s.duration_s, 1) + " s, " + std::to_string(s.events) + " events";
+    if (s.duration_s > 0)
+        out += " (" + fixed(static_cast<double>(s.events) / s.duration_s, 0) + "/s)";
+    out += ", filters: " + filters_text(s.filters) + "\n";
+    return out;
+}
+
+std::string latency_section(const Summary &s, const TextOptions &o)
+{
+    std::string out = "\nRX latency by stage\n";
+    std::vector<std::vector<std::string>> rows{
+        {"STAGE", "COUNT", "p50", "p90", "p99", "p99.9", "max"}};
+    auto add = [&](const std::string &label, const Histogram &h) {
+        auto cells = latency_cells(h);
+        cells.insert(cells.begin(), label);
+        rows.push_back(std::move(cells));
+    };
+    for (const auto &st : s.stages)
+        add(st.from + " → " + st.to + (st.path == "queue" ? "  (in queue)" : ""), st.hist);
+    add("total rx: first probe → socket queue", s.rx);
+    add("total queue: socket queue → user copy", s.queue);
+    out += render_table(rows, {1, 2, 3, 4, 5, 6}, "  ");
+    for (const auto &[name, h] : {std::pair<const char *, const Histogram &>{"rx", s.rx},
+                                  std::pair<const char *, const Histogram &>{"queue", s.queue}}) {
+        if (h.count() == 0)
+            continue;
+        out += "\n  totals." + std::string(name) + " (ns, log2):\n";
+        out += h.render_bars(o.bar_width, "  ");
+    }
+    return out;
+}
+
+std::string journeys_line(const Summary &s)
+{
+    const auto &j = s.rx_journeys;
+    std::string out = "\nRX journeys: " + std::to_string(j.complete) + " complete, " +
+                      std::to_string(j.dropped) + " dropped, " + std::to_string(j.incomplete) +
+                      " incomplete, " + std::to_string(j.consumed) + " consumed, " +
+                      std::to_string(j.queued_at_end) + " queued at end";
+    if (j.in_flight)
+        out += ", " + std::to_string(j.in_flight) + " in flight";
+    if (j.fanout_children)
+        out += " (" + std::to_string(j.fanout_children) + " multicast copies)";
+    if (j.partial)
+        out += " (" + std::to_string(j.partial) + " seen only from a later stage)";
+    return out + "\n";
+}
+
+std::string sockets_section(const Summary &s, bool only_drops)
+{
+    std::vector<std::vector<std::string>> rows{{"PROTO", "LOCAL", "REMOTE", "NETNS", "PID", "COMM",
+                                                "RX", "DROPS", "KERNEL-DROPS", "QUEUE p50",
+                                                "QUEUE p99", "DROP REASONS"}};
+    for (const auto &r : s.sockets) {
+        if (only_drops && r.drops_total == 0 && !r.mismatch)
+            continue;
+        std::string reasons;
+        for (const auto &[k, v] : r.drops)
+            reasons += (reasons.empty() ? "" : " ") + k + ":" + std::to_string(v);
+        std::string kd = r.kernel_drops_delta ? std::to_string(*r.kernel_drops_delta) : "-";
+        if (r.mismatch)
+            kd += " MISMATCH";
+        std::string pid = r.pid ? std::to_string(*r.pid) : "-";
+        if (r.pids.size() > 1)
+            pid += "+" + std::to_string(r.pids.size() - 1);
+        const auto q = r.queue.summary();
+        rows.push_back({r.proto, r.local.empty() ? "?" : r.local, r.remote.empty() ? "?" : r.remote,
+                        r.netns ? std::to_string(r.netns) : "-", pid, r.comm.empty() ? "-" : r.comm,
+                        std::to_string(r.rx_packets), std::to_string(r.drops_total), kd,
+                        q.count ? human_ns(q.p50_ns) : "-", q.count ? human_ns(q.p99_ns) : "-",
+                        reasons.empty() ? "-" : reasons});
+    }
+    std::string out = only_drops ? "\nSockets with drops\n" : "\nSockets\n";
+    if (rows.size() == 1)
+        return out + "  (none)\n";
+    return out + render_table(rows, {3, 4, 6, 7, 8, 9, 10}, "  ");
+}
+
+std::string drops_section(const Summary &s)
+{
+    std::string out = "\nDrops by reason and location\n";
+    if (s.drops.empty())
+        return out + "  (none)\n";
+    std::vector<std::vector<std::string>> rows{{"REASON", "LOCATION", "COUNT", "STAGE", "PROTO"}};
+    for (const auto &d : s.drops)
+        rows.push_back({d.reason, d.location.empty() ? "?" : d.location, std::to_string(d.count),
+                        d.stage.empty() ? "-" : d.stage, d.proto.empty() ? "-" : d.proto});
+    return out + render_table(rows, {2}, "  ");
+}
+
+std::string counters_section(const Summary &s)
+{
+    std::string out = "\nKernel counters (delta, /proc/net/snmp)\n";
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> row;
+    for (const auto &[k, v] : s.counters) {
+        if (k.rfind("Udp.", 0) != 0 && v == 0)
+            continue; // all Udp fields, other sections only when they moved
+        if (k.rfind("Ip.", 0) == 0 || k.rfind("Icmp.", 0) == 0)
+            continue; // noise for a UDP receive report; in JSON
+        row.push_back(k);
+        row.push_back(std::to_string(v));
+        if (row.size() == 6) {
+            rows.push_back(std::move(row));
+            row.clear();
+        }
+    }
+    if (!row.empty())
+        rows.push_back(std::move(row));
+    if (rows.empty())
+        return out + "  (not available)\n";
+    return out + render_table(rows, {1, 3, 5}, "  ");
+}
+
+std::string reconciliation_section(const Summary &s)
+{
+    std::string out;
+    for (const auto &m : s.mismatches)
+        out += "MISMATCH: " + m + "\n";
+    return out.empty() ? out : "\n" + out;
+}
+
+std::string loss_line(const Summary &s)
+{
+    const auto &l = s.loss;
+    if (!l.any() && !l.enobufs)
+        return "\nloss: none\n";
+    std::string out;
+    auto add = [&](const std::string &x) { out += (out.empty() ? "" : ", ") + x; };
+    if (l.ring)
+        add("ring " + std::to_string(l.ring) + " records (per-CPU buffer full)");
+    if (l.netlink || l.enobufs)
+        add("netlink " + std::to_string(l.netlink) + " records" +
+            (l.enobufs ? " (" + std::to_string(l.enobufs) + " ENOBUFS)" : ""));
+    if (l.user)
+        add("user " + std::to_string(l.user) + " records (" + std::to_string(l.malformed) +
+            " malformed, " + std::to_string(l.duplicate) + " duplicate)");
+    if (l.incomplete_journeys)
+        add("incomplete journeys " + std::to_string(l.incomplete_journeys));
+    return "\nloss: " + out + "\n";
+}
+
+} // namespace
+
+std::string summary_text(const Summary &s, const TextOptions &o)
+{
+    std::string out = header(s, o);
+    if (o.mode == ReportMode::full) {
+        out += latency_section(s, o);
+        out += journeys_line(s);
+        out += sockets_section(s, false);
+    } else {
+        out += sockets_section(s, true);
+    }
+    out += drops_section(s);
+    out += counters_section(s);
+    out += reconciliation_section(s);
+    out += loss_line(s);
+    return out;
+}
+
+} // namespace nsk

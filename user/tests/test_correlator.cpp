@@ -1,0 +1,430 @@
+#define BOOST_TEST_MODULE correlator
+#include <boost/test/unit_test.hpp>
+
+#include "synth.hpp"
+
+#include "nsk/summary.hpp"
+
+using namespace synth;
+using nsk::Pipeline;
+using nsk::Record;
+
+namespace {
+
+constexpr std::uint16_t NETIF = NSK_PROBE_NETIF_RECEIVE_SKB;
+constexpr std::uint16_t IPRCV = NSK_PROBE_IP_RCV;
+constexpr std::uint16_t LOCAL = NSK_PROBE_IP_LOCAL_DELIVER;
+constexpr std::uint16_t UDPRCV = NSK_PROBE_UDP_RCV;
+constexpr std::uint16_t ENQ = NSK_PROBE_UDP_ENQUEUE;
+constexpr std::uint16_t DEQ = NSK_PROBE_UDP_DEQUEUE;
+constexpr std::uint16_t RECVMSG = NSK_PROBE_UDP_RECVMSG;
+constexpr std::uint16_t CONSUME = NSK_PROBE_CONSUME_SKB;
+constexpr std::uint16_t KFREE = NSK_PROBE_KFREE_SKB;
+constexpr std::uint16_t FAILQ = NSK_PROBE_UDP_FAIL_QUEUE;
+
+/// The four receive stages of one packet on `cpu`, 1 µs apart, starting at t.
+void rx_path(std::vector<Record> &out, std::uint16_t cpu, std::uint64_t t, std::uint64_t skb,
+             std::uint8_t proto = IPPROTO_UDP)
+{
+    out.push_back(ev(NETIF, cpu, t, skb, 0, proto));
+    out.push_back(ev(IPRCV, cpu, t + 1000, skb, 0, proto));
+    out.push_back(ev(LOCAL, cpu, t + 2000, skb, 0, proto));
+    if (proto == IPPROTO_UDP)
+        out.push_back(ev(UDPRCV, cpu, t + 3000, skb, 0, proto));
+}
+
+const nsk::StageStat *stage(const std::vector<nsk::StageStat> &v, std::uint16_t from,
+                            std::uint16_t to)
+{
+    for (const auto &s : v)
+        if (s.from == from && s.to == to)
+            return &s;
+    return nullptr;
+}
+
+nsk::SocketStats sock_by_id(const nsk::Correlator &c, std::uint64_t sk)
+{
+    for (const auto &s : c.sockets())
+        if (s.sk_id == sk)
+            return s;
+    BOOST_FAIL("socket not reported");
+    return {};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(plain_unicast_journey)
+{
+    Pipeline p;
+    Feeder f(p);
+    constexpr int N = 100;
+    std::vector<Record> cpu0, cpu1;
+    for (int i = 0; i < N; ++i) {
+        const std::uint64_t t = 1'000'000 + static_cast<std::uint64_t>(i) * 100'000;
+        const std::uint64_t skb = 1000 + static_cast<std::uint64_t>(i);
+        rx_path(cpu0, 0, t, skb);
+        cpu0.push_back(sock(ev(ENQ, 0, t + 4000, skb, 0xAA), "127.0.0.1", 9000, 0));
+        cpu1.push_back(
+            task(sock(ev(RECVMSG, 1, t + 5000, 0, 0xAA), "127.0.0.1", 9000, 777), 42, "app"));
+        cpu1.push_back(
+            task(sock(ev(DEQ, 1, t + 9000, skb, 0xAA), "127.0.0.1", 9000, 777), 42, "app"));
+    }
+    f.send(0, cpu0);
+    f.send(1, cpu1);
+    p.finish(f.sent());
+    const auto &c = p.correlator();
+
+    BOOST_TEST(c.rx_journeys().complete == N);
+    BOOST_TEST(c.rx_journeys().incomplete == 0u);
+    BOOST_TEST(c.rx_journeys().dropped == 0u);
+    BOOST_TEST(c.rx_journeys().partial == 0u);
+    const auto st = c.stages();
+    BOOST_TEST(st.size() == 5u);
+    for (auto [a, b] : {std::pair{NETIF, IPRCV}, {IPRCV, LOCAL}, {LOCAL, UDPRCV}, {UDPRCV, ENQ}}) {
+        const auto *s = stage(st, a, b);
+        BOOST_REQUIRE(s);
+        BOOST_TEST(s->path == "rx");
+        BOOST_TEST(s->hist.count() == N);
+        BOOST_TEST(s->hist.max() == 1000u);
+        BOOST_TEST(s->hist.percentile(0.5) == 1000u);
+    }
+    const auto *q = stage(st, ENQ, DEQ);
+    BOOST_REQUIRE(q);
+    BOOST_TEST(q->path == "queue");
+    BOOST_TEST(q->hist.count() == N);
+    BOOST_TEST(c.total_rx().count() == N);
+    BOOST_TEST(c.total_rx().max() == 4000u);
+    BOOST_TEST(c.total_rx().percentile(0.99) == 4000u);
+    BOOST_TEST(c.total_queue().count() == N);
+    BOOST_TEST(c.total_queue().max() == 5000u);
+
+    for (const char *name : {"netif_receive_skb", "ip_rcv", "ip_local_deliver", "udp_rcv",
+                             "udp_enqueue", "udp_dequeue", "udp_recvmsg"})
+        BOOST_TEST(c.probes_seen().at(name) == N);
+
+    const auto socks = c.sockets();
+    BOOST_REQUIRE(socks.size() == 1u);
+    const auto &s = socks[0];
+    BOOST_TEST(s.local == "127.0.0.1:9000");
+    BOOST_TEST(s.remote == "0.0.0.0:0");
+    BOOST_TEST(s.pid == 42u);
+    BOOST_TEST(s.comm == "app");
+    BOOST_TEST(s.sk_ino == 777u);
+    BOOST_TEST(s.rx_packets() == N);
+    BOOST_TEST(s.dequeued == N);
+    BOOST_TEST(s.drops_total == 0u);
+    BOOST_TEST(s.queue.count() == N);
+    BOOST_TEST(s.netns == 4026531840U);
+
+    const auto sum = nsk::build_summary(p, {});
+    BOOST_TEST(sum.loss.netlink == 0u);
+    BOOST_TEST(sum.loss.user == 0u);
+    BOOST_TEST(sum.loss.incomplete_journeys == 0u);
+    BOOST_TEST(!sum.loss.any());
+}
+
+BOOST_AUTO_TEST_CASE(skb_address_reuse)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> cpu0;
+    // Same skb id, two complete journeys one after the other.
+    for (std::uint64_t t : {1'000'000ULL, 2'000'000ULL}) {
+        rx_path(cpu0, 0, t, 7);
+        cpu0.push_back(sock(ev(ENQ, 0, t + 4000, 7, 0xAA), "127.0.0.1", 9000));
+        cpu0.push_back(task(ev(DEQ, 0, t + 9000, 7, 0xAA), 42, "app"));
+    }
+    // skb 8: starts, never finishes, then the address starts a new, complete journey.
+    cpu0.push_back(ev(NETIF, 0, 3'000'000, 8));
+    cpu0.push_back(ev(IPRCV, 0, 3'001'000, 8));
+    rx_path(cpu0, 0, 3'500'000, 8);
+    cpu0.push_back(sock(ev(ENQ, 0, 3'504'000, 8, 0xAA), "127.0.0.1", 9000));
+    cpu0.push_back(task(ev(DEQ, 0, 3'509'000, 8, 0xAA), 42, "app"));
+    f.send(0, cpu0);
+    p.finish(f.sent());
+    const auto &c = p.correlator();
+    BOOST_TEST(c.rx_journeys().complete == 3u);
+    BOOST_TEST(c.rx_journeys().incomplete == 1u);
+    BOOST_TEST(c.rx_journeys().reused_before_end == 1u);
+    BOOST_TEST(c.incomplete_loss() == 1u);
+    BOOST_TEST(stage(c.stages(), NETIF, IPRCV)->hist.count() == 4u); // the reused one too
+    BOOST_TEST(stage(c.stages(), IPRCV, LOCAL)->hist.count() == 3u);
+    BOOST_TEST(sock_by_id(c, 0xAA).rx_packets() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(multicast_fanout_three_sockets_one_dropping)
+{
+    Pipeline p;
+    Feeder f(p);
+    constexpr int N = 50;
+    std::vector<Record> cpu0, cpu1, cpu2;
+    for (int i = 0; i < N; ++i) {
+        const std::uint64_t t = 1'000'000 + static_cast<std::uint64_t>(i) * 50'000;
+        const std::uint64_t P = 10000 + static_cast<std::uint64_t>(i);
+        const std::uint64_t C1 = 20000 + static_cast<std::uint64_t>(i);
+        const std::uint64_t C2 = 30000 + static_cast<std::uint64_t>(i);
+        std::vector<Record> path;
+        rx_path(path, 0, t, P);
+        for (auto &r : path)
+            dport(r, 9000, "239.1.1.1");
+        cpu0.insert(cpu0.end(), path.begin(), path.end());
+        // Clones for every socket but the last, then the original for the last one.
+        cpu0.push_back(sock(ev(ENQ, 0, t + 4000, C1, 1), "239.1.1.1", 9000));
+        cpu0.push_back(sock(ev(ENQ, 0, t + 5000, C2, 2), "239.1.1.1", 9000));
+        cpu0.push_back(drop(KFREE, 0, t + 5100, C2, "SOCKET_RCVBUFF",
+                            "__udp_enqueue_schedule_skb+0x1c2/0x2d0"));
+        cpu0.push_back(sock(ev(FAILQ, 0, t + 5200, 0, 2), "239.1.1.1", 9000));
+        cpu0.push_back(sock(ev(ENQ, 0, t + 6000, P, 3), "239.1.1.1", 9000));
+        cpu1.push_back(
+            task(sock(ev(DEQ, 1, t + 10000, C1, 1), "239.1.1.1", 9000, 101), 11, "fast1"));
+        cpu2.push_back(
+            task(sock(ev(DEQ, 2, t + 12000, P, 3), "239.1.1.1", 9000, 103), 33, "fast3"));
+    }
+    f.send(2, cpu2); // readers' batches first: the reorder stage must cope
+    f.send(1, cpu1);
+    f.send(0, cpu0);
+    p.finish(f.sent());
+    const auto &c = p.correlator();
+
+    BOOST_TEST(c.rx_journeys().complete == 2 * N);
+    BOOST_TEST(c.rx_journeys().dropped == N);
+    BOOST_TEST(c.rx_journeys().fanout_children == 2 * N);
+    BOOST_TEST(c.rx_journeys().incomplete == 0u);
+    BOOST_TEST(c.rx_journeys().partial == 0u);
+
+    const auto s1 = sock_by_id(c, 1), s2 = sock_by_id(c, 2), s3 = sock_by_id(c, 3);
+    BOOST_TEST(s1.rx_packets() == N);
+    BOOST_TEST(s1.drops_total == 0u);
+    BOOST_TEST(s1.pid == 11u);
+    BOOST_TEST(s1.comm == "fast1");
+    BOOST_TEST(s2.rx_packets() == 0u);
+    BOOST_TEST(s2.drops_total == N);
+    BOOST_TEST(s2.drops.at("SOCKET_RCVBUFF") == N);
+    BOOST_TEST(s2.fail_queue_events == N);
+    BOOST_TEST(s3.rx_packets() == N);
+    BOOST_TEST(s3.drops_total == 0u);
+    BOOST_TEST(s3.pid == 33u);
+    BOOST_TEST(c.sockets().front().sk_id == 2u); // most drops first
+
+    // Per delivered copy: every copy passed ip_rcv -> ip_local_deliver.
+    BOOST_TEST(stage(c.stages(), IPRCV, LOCAL)->hist.count() == 3 * N);
+    const auto *enq = stage(c.stages(), UDPRCV, ENQ);
+    BOOST_TEST(enq->hist.count() == 3 * N);
+    BOOST_TEST(enq->hist.min() == 1000u);
+    BOOST_TEST(enq->hist.max() == 3000u);
+    BOOST_TEST(c.probes_seen().at("ip_rcv") == N);
+    BOOST_TEST(c.probes_seen().at("udp_enqueue") == 3 * N);
+    BOOST_TEST(c.total_rx().count() == 2 * N); // the refused copies are not in totals.rx
+
+    const auto drops = c.drops();
+    BOOST_REQUIRE(drops.size() == 1u);
+    BOOST_TEST(drops[0].reason == "SOCKET_RCVBUFF");
+    BOOST_TEST(drops[0].location == "__udp_enqueue_schedule_skb+0x1c2");
+    BOOST_TEST(drops[0].count == N);
+    BOOST_TEST(drops[0].stage == "udp_enqueue");
+    BOOST_TEST(drops[0].proto == "udp");
+}
+
+BOOST_AUTO_TEST_CASE(reordering_across_cpus)
+{
+    Pipeline p;
+    Feeder f(p);
+    constexpr int N = 20;
+    std::vector<Record> cpu0, cpu1;
+    for (int i = 0; i < N; ++i) {
+        const std::uint64_t t = 5'000'000 + static_cast<std::uint64_t>(i) * 10'000;
+        const std::uint64_t skb = 500 + static_cast<std::uint64_t>(i);
+        rx_path(cpu0, 0, t, skb);
+        cpu0.push_back(sock(ev(ENQ, 0, t + 4000, skb, 0xBB), "127.0.0.1", 9001));
+        cpu1.push_back(task(ev(DEQ, 1, t + 7000, skb, 0xBB), 7, "reader"));
+    }
+    // The dequeue batch from CPU1 arrives before the enqueue batch from CPU0.
+    f.send(1, cpu1);
+    f.send(0, cpu0);
+    p.finish(f.sent());
+    const auto &c = p.correlator();
+    BOOST_TEST(c.rx_journeys().complete == N);
+    BOOST_TEST(c.rx_journeys().partial == 0u);
+    BOOST_TEST(c.rx_journeys().incomplete == 0u);
+    BOOST_TEST(c.total_queue().count() == N);
+    BOOST_TEST(c.total_queue().max() == 3000u);
+    BOOST_TEST(c.total_queue().min() == 3000u);
+    BOOST_TEST(p.reorder().late() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(sequence_gaps_give_exact_netlink_loss)
+{
+    Pipeline p;
+    Feeder f(p);
+    auto noise = [](std::uint16_t cpu, std::uint64_t t, int n) {
+        std::vector<Record> v;
+        for (int i = 0; i < n; ++i) // frees of skbs we never saw: ignored by journeys
+            v.push_back(ev(CONSUME, cpu, t + static_cast<std::uint64_t>(i), 900000 + t + i));
+        return v;
+    };
+    f.send(0, noise(0, 1000, 10));
+    f.lose(0, 5); // a whole batch of 5 records lost
+    f.send(0, noise(0, 2000, 5));
+    f.send(1, noise(1, 3000, 3));
+    f.lose(1, 2); // lost at the end: only the final counters tell
+    // A duplicate (replayed) batch: seq below expected.
+    auto dup = pack(noise(0, 4000, 2));
+    p.on_batch(0, 3, 2, dup.data(), dup.size());
+    p.on_enobufs();
+    p.finish(f.sent()); // final "sent": cpu0 = 20, cpu1 = 5
+    const auto s = nsk::build_summary(p, {});
+    BOOST_TEST(s.loss.netlink == 7u);
+    BOOST_TEST(s.loss.user == 2u);
+    BOOST_TEST(s.loss.duplicate == 2u);
+    BOOST_TEST(s.loss.enobufs == 1u);
+    BOOST_TEST(s.events == 18u);
+    BOOST_TEST(s.probes_seen.at("consume_skb") == 18u);
+}
+
+BOOST_AUTO_TEST_CASE(aging_makes_incomplete_but_not_queued)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> cpu0;
+    cpu0.push_back(ev(NETIF, 0, 1'000'000'000, 1));
+    cpu0.push_back(ev(IPRCV, 0, 1'000'001'000, 1)); // never goes further
+    rx_path(cpu0, 0, 1'000'100'000, 2);
+    cpu0.push_back(sock(ev(ENQ, 0, 1'000'104'000, 2, 0xCC), "127.0.0.1", 9002)); // never read
+    cpu0.push_back(ev(CONSUME, 0, 12'000'000'000, 999)); // time passes: 11 s later
+    cpu0.push_back(ev(CONSUME, 0, 13'000'000'000, 998));
+    f.send(0, cpu0);
+    // Before the end: skb 1 is aged out, skb 2 sits in the queue.
+    p.tick(0);
+    p.finish(f.sent());
+    const auto &c = p.correlator();
+    BOOST_TEST(c.rx_journeys().incomplete == 1u);
+    BOOST_TEST(c.incomplete_loss() == 1u);
+    BOOST_TEST(c.rx_journeys().queued_at_end == 1u);
+    BOOST_TEST(c.rx_journeys().complete == 0u);
+    BOOST_TEST(c.total_rx().count() == 1u);
+    BOOST_TEST(sock_by_id(c, 0xCC).rx_packets() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(non_udp_journeys_are_not_reported)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> cpu0;
+    rx_path(cpu0, 0, 1'000'000, 50, IPPROTO_TCP);
+    cpu0.push_back(ev(CONSUME, 0, 1'010'000, 50, 0, IPPROTO_TCP));
+    rx_path(cpu0, 0, 2'000'000, 51, IPPROTO_ICMP); // never finishes
+    f.send(0, cpu0);
+    p.finish(f.sent());
+    const auto &c = p.correlator();
+    const auto &j = c.rx_journeys();
+    BOOST_TEST(j.complete + j.incomplete + j.dropped + j.consumed + j.queued_at_end == 0u);
+    BOOST_TEST(c.stages().empty());
+    BOOST_TEST(c.incomplete_loss() == 0u);
+    BOOST_TEST(c.total_rx().count() == 0u);
+    BOOST_TEST(c.probes_seen().at("ip_rcv") == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(consumed_without_listener)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> cpu0;
+    rx_path(cpu0, 0, 1'000'000, 60);
+    cpu0.push_back(ev(CONSUME, 0, 1'005'000, 60));
+    f.send(0, cpu0);
+    p.finish(f.sent());
+    BOOST_TEST(p.correlator().rx_journeys().consumed == 1u);
+    BOOST_TEST(p.correlator().rx_journeys().complete == 0u);
+    BOOST_TEST(p.correlator().rx_journeys().incomplete == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(fail_queue_only_socket_gets_a_row)
+{
+    Pipeline p;
+    Feeder f(p);
+    f.send(0, {sock(ev(FAILQ, 0, 1000, 0, 77), "127.0.0.1", 9100)});
+    p.finish(f.sent());
+    const auto socks = p.correlator().sockets();
+    BOOST_REQUIRE(socks.size() == 1u);
+    BOOST_TEST(socks[0].fail_queue_events == 1u);
+    BOOST_TEST(socks[0].drops_total == 0u);
+    BOOST_TEST(socks[0].local == "127.0.0.1:9100");
+}
+
+BOOST_AUTO_TEST_CASE(peek_does_not_complete)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> cpu0;
+    rx_path(cpu0, 0, 1'000'000, 70);
+    cpu0.push_back(sock(ev(ENQ, 0, 1'004'000, 70, 0xDD), "127.0.0.1", 9003));
+    auto peek = task(ev(DEQ, 0, 1'006'000, 70, 0xDD), 5, "peeker");
+    peek.ev.len = static_cast<std::uint32_t>(-11);
+    cpu0.push_back(peek);
+    cpu0.push_back(task(ev(DEQ, 0, 1'008'000, 70, 0xDD), 5, "peeker"));
+    f.send(0, cpu0);
+    p.finish(f.sent());
+    BOOST_TEST(p.correlator().rx_journeys().complete == 1u);
+    BOOST_TEST(p.correlator().rx_journeys().partial == 0u);
+    BOOST_TEST(sock_by_id(p.correlator(), 0xDD).peeks == 1u);
+    BOOST_TEST(p.correlator().total_queue().max() == 4000u);
+}
+
+BOOST_AUTO_TEST_CASE(free_after_queueing_is_not_a_queue_drop)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> cpu0, cpu1;
+    rx_path(cpu0, 0, 1'000'000, 80);
+    cpu0.push_back(sock(ev(ENQ, 0, 1'004'000, 80, 0xEE), "127.0.0.1", 9004));
+    auto purge = drop(KFREE, 1, 2'000'000, 80, "NOT_SPECIFIED", "skb_queue_purge+0x20/0x40");
+    purge.ev.ctx = NSK_CTX_TASK; // socket closed with the datagram still queued
+    cpu1.push_back(purge);
+    f.send(0, cpu0);
+    f.send(1, cpu1);
+    p.finish(f.sent());
+    const auto s = sock_by_id(p.correlator(), 0xEE);
+    BOOST_TEST(s.drops_total == 0u);
+    BOOST_TEST(s.drops_after_queue == 1u);
+    BOOST_TEST(s.rx_packets() == 1u);
+    BOOST_TEST(p.correlator().rx_journeys().dropped == 1u);
+    BOOST_TEST(p.correlator().drops().at(0).location == "skb_queue_purge+0x20");
+}
+
+BOOST_AUTO_TEST_CASE(orphan_enqueue_is_partial_not_a_clone)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> cpu0;
+    // Unicast packet fully enqueued: it can no longer have clones.
+    rx_path(cpu0, 0, 1'000'000, 90);
+    cpu0.push_back(sock(ev(ENQ, 0, 1'004'000, 90, 0xA1), "127.0.0.1", 9000));
+    cpu0.push_back(sock(ev(ENQ, 0, 1'005'000, 91, 0xA1), "127.0.0.1", 9000)); // earlier part lost
+    // A packet at udp_rcv for port 9000, and an enqueue of another skb on port 53.
+    rx_path(cpu0, 0, 2'000'000, 92);
+    cpu0.push_back(sock(ev(ENQ, 0, 2'004'000, 93, 0xA2), "127.0.0.1", 53));
+    f.send(0, cpu0);
+    p.finish(f.sent());
+    const auto &j = p.correlator().rx_journeys();
+    BOOST_TEST(j.fanout_children == 0u);
+    BOOST_TEST(j.partial == 2u);
+    BOOST_TEST(p.correlator().fanout_rejected() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(sock_rcvqueue_full_reason_carries_to_kfree)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> cpu0;
+    rx_path(cpu0, 0, 1'000'000, 95);
+    cpu0.push_back(sock(ev(NSK_PROBE_SOCK_QUEUE_RCV, 0, 1'004'000, 95, 0xA3), "127.0.0.1", 9005));
+    cpu0.push_back(drop(NSK_PROBE_SOCK_RCVQUEUE_FULL, 0, 1'004'100, 95, "", "", 0xA3));
+    cpu0.push_back(drop(KFREE, 0, 1'004'200, 95, "", "__udp_queue_rcv_skb+0x10/0x100"));
+    f.send(0, cpu0);
+    p.finish(f.sent());
+    const auto s = sock_by_id(p.correlator(), 0xA3);
+    BOOST_TEST(s.drops_total == 1u);
+    BOOST_TEST(s.drops.at("SOCK_RCVQUEUE_FULL") == 1u);
+    BOOST_TEST(s.rcvqueue_full_events == 1u);
+    BOOST_TEST(p.correlator().drops().size() == 1u);
+}
