@@ -46,6 +46,8 @@ struct nsk_config {
 	u32 pid;
 	u32 netns;
 	u32 sample;		/* keep 1 flow in sample; 0 or 1 = all */
+	bool has_budget;
+	u32 budget;		/* governor: records/s per CPU, 0 = off */
 };
 
 extern struct nsk_config nsk_cfg;
@@ -128,6 +130,17 @@ void nsk_genl_exit(void);
 int nsk_genl_send_batch(u32 cpu, u64 seq, u32 count, const void *recs,
 			size_t len);
 void nsk_genl_send_stopped(void);
+
+/* --- overhead governor (nsk_governor.c) ------------------------------------ */
+
+extern u32 nsk_sample_eff;	/* effective 1/N, read by handlers */
+extern unsigned int nsk_budget_param;
+int nsk_gov_start(const struct nsk_config *c);
+void nsk_gov_tick(void);	/* drain context */
+void nsk_gov_exit(void);
+u32 nsk_gov_budget_now(void);
+u32 nsk_gov_changes_now(void);
+void nsk_genl_send_governor(u64 ts, u32 from, u32 to, u64 rate, u32 budget);
 
 /* --- state machine (nsk_main.c) ------------------------------------------- */
 

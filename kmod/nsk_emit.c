@@ -178,7 +178,7 @@ static bool nsk_filter(const struct nsk_event *ev)
  */
 static bool nsk_sample(const struct nsk_event *ev)
 {
-	u32 n = nsk_cfg.sample;
+	u32 n = READ_ONCE(nsk_sample_eff);
 	const u8 *a, *b;
 	u16 pa, pb;
 	struct {

@@ -30,6 +30,7 @@ static const struct nla_policy nsk_cfg_policy[NSK_CFG_ATTR_MAX + 1] = {
 	[NSK_CFG_ATTR_PID]		= { .type = NLA_U32 },
 	[NSK_CFG_ATTR_NETNS]		= { .type = NLA_U32 },
 	[NSK_CFG_ATTR_SAMPLE]		= { .type = NLA_U32 },
+	[NSK_CFG_ATTR_BUDGET]		= { .type = NLA_U32 },
 };
 
 static const struct nla_policy nsk_policy[NSK_ATTR_MAX + 1] = {
@@ -63,7 +64,7 @@ static size_t nsk_config_size(void)
 {
 	return nla_total_size(0) + 3 * nla_total_size(sizeof(u8)) +
 	       nla_total_size(sizeof(u16)) + nla_total_size(16) +
-	       nla_total_size(sizeof(u8)) + 3 * nla_total_size(sizeof(u32));
+	       nla_total_size(sizeof(u8)) + 4 * nla_total_size(sizeof(u32));
 }
 
 static size_t nsk_status_size(void)
@@ -74,6 +75,7 @@ static size_t nsk_status_size(void)
 	       nla_total_size(sizeof(u8)) + nla_total_size(sizeof(u32)) +
 	       nla_total_size(sizeof(NSK_CLOCK_NAME)) +
 	       2 * nla_total_size_64bit(sizeof(u64)) +
+	       3 * nla_total_size(sizeof(u32)) +
 	       nsk_cpu_stats_size() + nsk_probes_size() + nsk_config_size();
 }
 
@@ -163,7 +165,8 @@ static int nsk_put_config(struct sk_buff *msg)
 	      nla_put_u8(msg, NSK_CFG_ATTR_ADDR_PREFIX, c->addr_prefix))) ||
 	    (c->has_pid && nla_put_u32(msg, NSK_CFG_ATTR_PID, c->pid)) ||
 	    (c->has_netns && nla_put_u32(msg, NSK_CFG_ATTR_NETNS, c->netns)) ||
-	    nla_put_u32(msg, NSK_CFG_ATTR_SAMPLE, c->sample ? c->sample : 1))
+	    nla_put_u32(msg, NSK_CFG_ATTR_SAMPLE, c->sample ? c->sample : 1) ||
+	    nla_put_u32(msg, NSK_CFG_ATTR_BUDGET, c->has_budget ? c->budget : nsk_budget_param))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -180,7 +183,10 @@ static int nsk_fill_status(struct sk_buff *msg)
 	    nla_put_u32(msg, NSK_ATTR_RING_BYTES, nsk_ring_kb * 1024) ||
 	    nla_put_string(msg, NSK_ATTR_CLOCK, NSK_CLOCK_NAME) ||
 	    nla_put_u64_64bit(msg, NSK_ATTR_START_TS, nsk_start_ts(), NSK_ATTR_PAD) ||
-	    nla_put_u64_64bit(msg, NSK_ATTR_STOP_TS, nsk_stop_ts(), NSK_ATTR_PAD))
+	    nla_put_u64_64bit(msg, NSK_ATTR_STOP_TS, nsk_stop_ts(), NSK_ATTR_PAD) ||
+	    nla_put_u32(msg, NSK_ATTR_SAMPLE_EFFECTIVE, READ_ONCE(nsk_sample_eff)) ||
+	    nla_put_u32(msg, NSK_ATTR_GOV_BUDGET, nsk_gov_budget_now()) ||
+	    nla_put_u32(msg, NSK_ATTR_GOV_CHANGES, nsk_gov_changes_now()))
 		return -EMSGSIZE;
 	if (nsk_put_cpu_stats(msg) || nsk_put_probes(msg) || nsk_put_config(msg))
 		return -EMSGSIZE;
@@ -272,8 +278,18 @@ static int nsk_parse_config(struct nlattr *nest, struct nsk_config *c,
 		c->netns = nla_get_u32(tb[NSK_CFG_ATTR_NETNS]);
 		c->has_netns = true;
 	}
-	if (tb[NSK_CFG_ATTR_SAMPLE])
+	if (tb[NSK_CFG_ATTR_SAMPLE]) {
 		c->sample = nla_get_u32(tb[NSK_CFG_ATTR_SAMPLE]);
+		if (c->sample > 65536) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NSK_CFG_ATTR_SAMPLE],
+					    "sampling divisor must be 0..65536");
+			return -EINVAL;
+		}
+	}
+	if (tb[NSK_CFG_ATTR_BUDGET]) {
+		c->budget = nla_get_u32(tb[NSK_CFG_ATTR_BUDGET]);
+		c->has_budget = true;
+	}
 	return 0;
 }
 
@@ -386,6 +402,30 @@ void nsk_genl_send_stopped(void)
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&nsk_genl_family, msg, 0, NSK_MCGRP_EVENTS_ID,
 			  GFP_KERNEL);
+}
+
+/* A governor decision (drain context). */
+void nsk_genl_send_governor(u64 ts, u32 from, u32 to, u64 rate, u32 budget)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(2 * nla_total_size_64bit(sizeof(u64)) +
+			  3 * nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &nsk_genl_family, 0, NSK_CMD_GOVERNOR);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, NSK_ATTR_GOV_TS, ts, NSK_ATTR_PAD) ||
+	    nla_put_u32(msg, NSK_ATTR_GOV_FROM, from) ||
+	    nla_put_u32(msg, NSK_ATTR_GOV_TO, to) ||
+	    nla_put_u64_64bit(msg, NSK_ATTR_GOV_RATE, rate, NSK_ATTR_PAD) ||
+	    nla_put_u32(msg, NSK_ATTR_GOV_BUDGET, budget)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&nsk_genl_family, msg, 0, NSK_MCGRP_EVENTS_ID, GFP_KERNEL);
 }
 
 /* ---- family -------------------------------------------------------------------- */

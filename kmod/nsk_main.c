@@ -79,6 +79,11 @@ int nsk_start(u32 portid, struct netlink_ext_ack *extack)
 		return -EBUSY;
 	}
 	nsk_reset_counters();
+	err = nsk_gov_start(&nsk_cfg);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot allocate the governor state");
+		return err;
+	}
 	err = nsk_ring_start();
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot allocate the per-CPU rings (ring_kb too large?)");
@@ -204,6 +209,7 @@ static void __exit nsk_exit(void)
 	nsk_genl_exit();
 	netlink_unregister_notifier(&nsk_netlink_nb);
 	cancel_work_sync(&nsk_orphan_stop_work);
+	nsk_gov_exit();
 	kfree(nsk_dstats);
 	pr_info("unloaded\n");
 }

@@ -146,6 +146,8 @@ static void nsk_drain_fn(struct work_struct *w)
 {
 	bool more = nsk_drain_all(NSK_DRAIN_BATCHES_PER_CPU);
 
+	nsk_gov_tick();
+
 	if (READ_ONCE(nsk_rb_active))
 		queue_delayed_work(system_unbound_wq, &nsk_drain_work,
 				   more ? 0 : msecs_to_jiffies(nsk_drain_ms));

@@ -54,6 +54,8 @@ enum nsk_cmd {
 	NSK_CMD_EVENTS,		/* multicast only: one batch of records */
 	NSK_CMD_STOPPED,	/* multicast only: collection stopped; carries
 				 * NSK_ATTR_CPU_STATS (final per-CPU counters) */
+	NSK_CMD_GOVERNOR,	/* multicast only: the overhead governor changed the
+				 * effective sampling: NSK_ATTR_GOV_* */
 	__NSK_CMD_MAX,
 };
 #define NSK_CMD_MAX (__NSK_CMD_MAX - 1)
@@ -80,6 +82,13 @@ enum nsk_attr {
 	NSK_ATTR_CLOCK,			/* string: name of the ts_ns clock */
 	NSK_ATTR_START_TS,		/* u64: ts_ns when collection started */
 	NSK_ATTR_STOP_TS,		/* u64: ts_ns when collection stopped */
+	NSK_ATTR_GOV_TS,		/* u64: ts_ns of a governor decision */
+	NSK_ATTR_GOV_FROM,		/* u32: effective sampling 1/N before */
+	NSK_ATTR_GOV_TO,		/* u32: effective sampling 1/N after */
+	NSK_ATTR_GOV_RATE,		/* u64: busiest CPU's record rate (records/s) that decided */
+	NSK_ATTR_GOV_BUDGET,		/* u32: budget, records/s per CPU */
+	NSK_ATTR_GOV_CHANGES,		/* u32: decisions so far in this collection (status) */
+	NSK_ATTR_SAMPLE_EFFECTIVE,	/* u32: effective sampling 1/N now (status) */
 	__NSK_ATTR_MAX,
 };
 #define NSK_ATTR_MAX (__NSK_ATTR_MAX - 1)
@@ -145,6 +154,9 @@ enum nsk_cfg_attr {
 	NSK_CFG_ATTR_PID,		/* u32: tgid of the task (task-context events) */
 	NSK_CFG_ATTR_NETNS,		/* u32: netns inode */
 	NSK_CFG_ATTR_SAMPLE,		/* u32: keep 1 flow in N (flow hash); 0/1 = all */
+	NSK_CFG_ATTR_BUDGET,		/* u32: overhead governor budget, records/s per
+					 * CPU; 0 = governor off (default: module
+					 * parameter budget) */
 	__NSK_CFG_ATTR_MAX,
 };
 #define NSK_CFG_ATTR_MAX (__NSK_CFG_ATTR_MAX - 1)
