@@ -19,6 +19,7 @@ struct FilterOptions {
     long long pid = -1;   // tgid
     long long netns = -1; // netns inode
     std::string sample;   // "1/N" or "N"
+    long long budget = -1; // governor budget, records/s per CPU (0 = off)
 };
 
 struct AddrFilter {
@@ -35,6 +36,8 @@ struct Filters {
     std::optional<std::uint32_t> pid;
     std::optional<std::uint32_t> netns;
     std::uint32_t sample = 1; // keep 1 flow in N
+    /// Overhead governor budget (records/s per CPU; 0 = off); unset = module default.
+    std::optional<std::uint32_t> budget;
     bool any() const { return proto || port || addr || pid || netns || sample > 1; }
 };
 

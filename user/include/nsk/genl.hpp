@@ -58,6 +58,7 @@ struct EventHandlers {
         on_batch;
     std::function<void(std::vector<CpuCounters>)> on_stopped;
     std::function<void()> on_enobufs;
+    std::function<void(const GovernorChange &)> on_governor;
 };
 
 class EventSocket {

@@ -36,6 +36,15 @@ struct CpuCounters {
     std::uint64_t batches = 0;
 };
 
+/// One decision of the kernel's overhead governor (NSK_CMD_GOVERNOR).
+struct GovernorChange {
+    std::uint64_t ts_ns = 0;  // CLOCK_MONOTONIC
+    std::uint32_t from = 1;   // effective sampling 1/from before
+    std::uint32_t to = 1;     // ... and after
+    std::uint64_t rate = 0;   // busiest CPU's records/s that decided
+    std::uint32_t budget = 0; // records/s per CPU
+};
+
 struct Status {
     std::string module_version;
     std::uint32_t family_version = 0;
@@ -47,6 +56,9 @@ struct Status {
     std::string clock;
     std::uint64_t start_ts = 0;
     std::uint64_t stop_ts = 0;
+    std::uint32_t sample_effective = 1; // governor-adjusted sampling 1/N now
+    std::uint32_t gov_budget = 0;       // records/s per CPU, 0 = governor off
+    std::uint32_t gov_changes = 0;      // governor decisions in this collection
     std::vector<ProbeStatus> probes;
     std::vector<CpuCounters> cpus;
     Filters config;

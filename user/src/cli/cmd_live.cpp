@@ -1,8 +1,15 @@
 #include "commands.hpp"
 
 #include "nsk/collector.hpp"
+#include "nsk/metrics.hpp"
+#include "nsk/session.hpp"
 
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
+#include <sys/ioctl.h>
+#include <thread>
+#include <unistd.h>
 
 namespace nsk::cli {
 
@@ -42,21 +49,75 @@ void add_collect_options(CLI::App *sub, LiveOptions &opts)
         ->group(a);
 }
 
+void add_output_options(CLI::App *sub, LiveOptions &opts)
+{
+    const std::string g = "Capture, replay and metrics";
+    sub->add_option("--record", opts.record,
+                    "Also write everything to a capture FILE (read it with 'report')")
+        ->group(g);
+    sub->add_flag("--no-compress", opts.no_compress,
+                  "Store capture chunks uncompressed (default: zstd level 1)")
+        ->group(g);
+    sub->add_option("--replay", opts.replay,
+                    "Drive the reports from a capture FILE instead of the kernel (no module, no "
+                    "privilege)")
+        ->check(CLI::ExistingFile)
+        ->group(g);
+    sub->add_option("--speed", opts.speed,
+                    "Replay pace: 1 as recorded (default), N times faster, 0 as fast as possible")
+        ->check(CLI::NonNegativeNumber)
+        ->group(g);
+    sub->add_option("--listen", opts.listen,
+                    "Serve OpenMetrics on http://ADDR:PORT/metrics (PORT 0: any free port)")
+        ->group(g);
+    sub->add_option("--linger", opts.linger,
+                    "Keep serving /metrics SEC seconds after the end (or until Ctrl-C)")
+        ->check(CLI::NonNegativeNumber)
+        ->group(g);
+}
+
 CLI::App *setup_live(CLI::App &app, LiveOptions &opts)
 {
     auto *sub = app.add_subcommand(
         "live", "Trace packets now: per-stage latency, per-socket drops, kernel counters");
     add_collect_options(sub, opts);
-    sub->footer("Examples:\n"
+    add_output_options(sub, opts);
+    sub->footer("On a terminal the report refreshes in place (NO_COLOR turns colour off); piped,\n"
+                "each interval is appended.\n"
+                "Examples:\n"
                 "  sudo netstack-kmon live --duration 10                # 10 s report\n"
                 "  sudo netstack-kmon live --proto udp --port 9000      # one UDP service\n"
                 "  sudo netstack-kmon live --json --interval 5 > out.jsonl\n"
-                "  sudo netstack-kmon live --addr 10.0.0.0/8 --sample 1/10");
+                "  sudo netstack-kmon live --addr 10.0.0.0/8 --sample 1/10\n"
+                "  sudo netstack-kmon live --listen 127.0.0.1:9464      # Prometheus scrapes it\n"
+                "  sudo netstack-kmon live --port 9000 --record cap.nsk # watch and keep a copy\n"
+                "  netstack-kmon live --replay cap.nsk --speed 10       # replay, 10x faster");
     return sub;
 }
 
+std::pair<int, int> terminal_size()
+{
+    winsize ws{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0)
+        return {ws.ws_col, ws.ws_row};
+    auto env = [](const char *name, int def) {
+        const char *v = std::getenv(name);
+        const int n = v ? std::atoi(v) : 0;
+        return n > 0 ? n : def;
+    };
+    return {env("COLUMNS", 80), env("LINES", 24)};
+}
+
+bool use_color()
+{
+    const char *nc = std::getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
 namespace {
-Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode)
+
+Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode,
+                                  const std::string &command)
 {
     auto f = parse_filters(o.filters);
     if (!f)
@@ -64,26 +125,135 @@ Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode)
     CollectOptions c;
     c.interval_s = o.interval;
     c.duration_s = o.duration;
-    c.json = o.json;
     c.mode = mode;
+    c.command = command;
     c.filters = *f;
     c.reorder_window_ns = static_cast<std::uint64_t>(o.reorder_window_ms * 1e6);
     c.age_ns = static_cast<std::uint64_t>(o.age_s * 1e9);
+    c.record_path = o.record;
+    c.capture.codec = o.no_compress ? Codec::none : Codec::zstd;
     return c;
 }
+
+/// Terminal-aware printer: screen + colour on a TTY, sized at every refresh.
+class TerminalPrinter : public SessionOutput {
+public:
+    TerminalPrinter(PrinterOptions o) : o_(o) {}
+    void interval(const Summary &s, int n, double interval_s) override
+    {
+        resize();
+        printer().interval(s, n, interval_s);
+    }
+    void summary(const Summary &s) override { printer().summary(s); }
+    void set_mode(ReportMode m) { o_.mode = m; }
+
+private:
+    Printer &printer()
+    {
+        if (!p_)
+            p_ = std::make_unique<Printer>(std::cout, o_);
+        return *p_;
+    }
+    void resize()
+    {
+        if (!o_.screen || !p_)
+            return;
+        auto [w, h] = terminal_size();
+        if (w != o_.width || h != o_.height + 1) {
+            // keep the printer's state (last events for the rate) but not its size
+            o_.width = w;
+            o_.height = h - 1;
+            p_->resize(o_.width, o_.height);
+        }
+    }
+    PrinterOptions o_;
+    std::unique_ptr<Printer> p_;
+};
+
 } // namespace
 
-Result<void> run_collect(const LiveOptions &o, ReportMode mode)
+Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::string &command)
 {
-    auto c = to_collect(o, mode);
+    const bool record_cmd = command == "record";
+    if (!o.replay.empty()) {
+        if (!o.record.empty())
+            return Error{Errc::usage, "--replay and --record cannot be combined", 0};
+        if (o.filters.port != -1 || !o.filters.proto.empty() || !o.filters.addr.empty() ||
+            o.filters.pid != -1 || o.filters.netns != -1 || !o.filters.sample.empty())
+            return Error{Errc::usage,
+                         "filters apply in the kernel while recording; a replay shows what the "
+                         "capture holds",
+                         0};
+    }
+    auto c = to_collect(o, mode, command);
     if (!c)
         return c.error();
-    return collect(*c, std::cout, std::cerr);
+
+    PrinterOptions po;
+    po.json = o.json;
+    po.intervals = !record_cmd;
+    po.screen = !record_cmd && !o.json && isatty(STDOUT_FILENO);
+    po.color = po.screen && use_color();
+    po.mode = mode;
+    auto [w, h] = terminal_size();
+    po.width = w;
+    po.height = h - 1; // the cursor's line after the last row
+    TerminalPrinter printer(po);
+    MultiOutput outputs;
+    outputs.add(&printer);
+
+    std::unique_ptr<MetricsServer> server;
+    std::unique_ptr<MetricsOutput> metrics;
+    if (!o.listen.empty()) {
+        auto srv = MetricsServer::start(o.listen);
+        if (!srv)
+            return srv.error();
+        server = std::move(*srv);
+        metrics = std::make_unique<MetricsOutput>(*server);
+        outputs.add(metrics.get());
+        std::cerr << "netstack-kmon: serving OpenMetrics on " << server->url() << std::endl;
+    }
+    if (record_cmd)
+        std::cerr << "netstack-kmon: recording to " << o.record
+                  << (o.duration > 0 ? "" : "; stop with Ctrl-C") << std::endl;
+
+    Result<void> result;
+    if (!o.replay.empty()) {
+        auto reader = CaptureReader::open(o.replay);
+        if (!reader)
+            return reader.error();
+        StopSignals signals;
+        ReplayOptions ro;
+        ro.speed = o.speed;
+        ro.should_stop = stop_requested;
+        ro.on_header = [&](const CaptureHeader &hdr) {
+            if (mode == ReportMode::full)
+                printer.set_mode(hdr.mode);
+        };
+        auto res = replay(**reader, &outputs, ro);
+        if (!res)
+            return res.error();
+        if (!res->complete && !res->stopped_early)
+            result = Error{Errc::capture, o.replay +
+                                              (res->damaged ? " is damaged (" : " is truncated (") +
+                                              res->problem + "); the summary covers what it holds"};
+    } else {
+        result = collect(*c, outputs, std::cerr);
+    }
+
+    if (server && o.linger > 0) {
+        StopSignals signals;
+        const auto until = std::chrono::steady_clock::now() +
+                           std::chrono::milliseconds(static_cast<long long>(o.linger * 1000));
+        while (!stop_requested() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return result;
 }
 
 Result<void> run_live(const LiveOptions &opts)
 {
-    return run_collect(opts, ReportMode::full);
+    return run_collect(opts, ReportMode::full, "live");
 }
 
 } // namespace nsk::cli

@@ -107,6 +107,11 @@ Result<Filters> parse_filters(const FilterOptions &o)
             return n.error();
         f.sample = *n;
     }
+    if (o.budget >= 0) {
+        if (o.budget > 0xffffffffLL)
+            return usage("--budget must be 0..4294967295 records/s per CPU");
+        f.budget = static_cast<std::uint32_t>(o.budget);
+    }
     return f;
 }
 
@@ -119,6 +124,7 @@ nlohmann::ordered_json filters_json(const Filters &f)
     j["pid"] = f.pid ? nlohmann::ordered_json(*f.pid) : nullptr;
     j["netns"] = f.netns ? nlohmann::ordered_json(*f.netns) : nullptr;
     j["sample"] = f.sample;
+    j["budget"] = f.budget ? nlohmann::ordered_json(*f.budget) : nullptr;
     return j;
 }
 
@@ -138,6 +144,8 @@ std::string filters_text(const Filters &f)
         add("netns=" + std::to_string(*f.netns));
     if (f.sample > 1)
         add("sample=1/" + std::to_string(f.sample));
+    if (f.budget && *f.budget)
+        add("budget=" + std::to_string(*f.budget) + "/s/cpu");
     return s.empty() ? "none" : s;
 }
 

@@ -141,6 +141,8 @@ Filters parse_config(nlattr *nest)
         f.netns = get_u32(tb[NSK_CFG_ATTR_NETNS]);
     if (tb[NSK_CFG_ATTR_SAMPLE])
         f.sample = std::max<std::uint32_t>(1, get_u32(tb[NSK_CFG_ATTR_SAMPLE]));
+    if (tb[NSK_CFG_ATTR_BUDGET])
+        f.budget = get_u32(tb[NSK_CFG_ATTR_BUDGET]);
     return f;
 }
 
@@ -246,6 +248,9 @@ Result<Status> parse_status(nlattr **tb)
     s.clock = get_str(tb[NSK_ATTR_CLOCK]);
     s.start_ts = get_u64(tb[NSK_ATTR_START_TS]);
     s.stop_ts = get_u64(tb[NSK_ATTR_STOP_TS]);
+    s.sample_effective = tb[NSK_ATTR_SAMPLE_EFFECTIVE] ? get_u32(tb[NSK_ATTR_SAMPLE_EFFECTIVE]) : 1;
+    s.gov_budget = get_u32(tb[NSK_ATTR_GOV_BUDGET]);
+    s.gov_changes = get_u32(tb[NSK_ATTR_GOV_CHANGES]);
     s.cpus = parse_cpu_stats(tb[NSK_ATTR_CPU_STATS]);
     if (nlattr *probes = tb[NSK_ATTR_PROBES]) {
         nlattr *pos = nullptr;
@@ -369,6 +374,8 @@ Result<void> GenlClient::configure(const Filters &f)
                 rc |= nla_put_u32(m, NSK_CFG_ATTR_NETNS, *f.netns);
             if (f.sample > 1)
                 rc |= nla_put_u32(m, NSK_CFG_ATTR_SAMPLE, f.sample);
+            if (f.budget)
+                rc |= nla_put_u32(m, NSK_CFG_ATTR_BUDGET, *f.budget);
             nla_nest_end(m, nest);
             if (rc)
                 return Error{Errc::system, "config: message too small", 0};
@@ -472,6 +479,16 @@ Result<void> EventSocket::drain(const EventHandlers &h)
                                get_u32(tb[NSK_ATTR_BATCH_COUNT]),
                                rec ? static_cast<const std::uint8_t *>(nla_data(rec)) : nullptr,
                                rec ? static_cast<std::size_t>(nla_len(rec)) : 0);
+            } else if (g->cmd == NSK_CMD_GOVERNOR) {
+                if (h.on_governor) {
+                    GovernorChange c;
+                    c.ts_ns = get_u64(tb[NSK_ATTR_GOV_TS]);
+                    c.from = get_u32(tb[NSK_ATTR_GOV_FROM]);
+                    c.to = get_u32(tb[NSK_ATTR_GOV_TO]);
+                    c.rate = get_u64(tb[NSK_ATTR_GOV_RATE]);
+                    c.budget = get_u32(tb[NSK_ATTR_GOV_BUDGET]);
+                    h.on_governor(c);
+                }
             } else if (g->cmd == NSK_CMD_STOPPED) {
                 if (h.on_stopped)
                     h.on_stopped(parse_cpu_stats(tb[NSK_ATTR_CPU_STATS]));

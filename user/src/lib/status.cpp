@@ -89,6 +89,9 @@ nlohmann::ordered_json status_json(const Status &st)
         cpus.push_back(cpu_json(c));
     j["cpus"] = std::move(cpus);
     j["config"] = filters_json(st.config);
+    j["governor"] = {{"budget", st.gov_budget},
+                     {"sample_effective", st.sample_effective},
+                     {"changes", st.gov_changes}};
     return j;
 }
 
@@ -101,7 +104,13 @@ std::string status_text(const Status &st)
     out += std::string("collecting: ") + (st.collecting ? "yes" : "no") +
            "   cpus: " + std::to_string(st.nr_cpus) +
            "   ring: " + std::to_string(st.ring_bytes / 1024) + " KiB per CPU" +
-           "   filters: " + filters_text(st.config) + "\n\n";
+           "   filters: " + filters_text(st.config) + "\n";
+    out += "governor: " +
+           (st.gov_budget ? "budget " + std::to_string(st.gov_budget) + " records/s per CPU" +
+                                ", sampling now 1/" + std::to_string(st.sample_effective) + ", " +
+                                std::to_string(st.gov_changes) + " change(s)"
+                          : std::string("off")) +
+           "\n\n";
 
     std::vector<std::vector<std::string>> rows{
         {"PROBE", "KIND", "PATH", "ATTACHED", "TARGET", "HITS", "ERROR / NOTE"}};
