@@ -29,6 +29,10 @@ stage_elf() {
 	[ -e "$src" ] || die "missing file: $src"
 	deps=$(elf_deps "$src") || die "cannot resolve the libraries of $src"
 	install -D -m 0755 "$src" "$st/$dest"
+	# debug info only slows the initramfs down (symbols stay for backtraces)
+	if [ -n "${NSK_STRIP:-}" ] && [ -n "$deps" ] && command -v strip >/dev/null; then
+		strip --strip-debug "$st/$dest" 2>/dev/null || true
+	fi
 	for lib in $deps; do
 		[ -e "$st$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$st$lib"
 	done

@@ -26,13 +26,15 @@
 #   --show              demo mode: print the scenarios' output plainly
 #   --live              stream the console while the VM runs
 #   --keep              keep the staging directory
+#   --no-strip          keep debug info of the tool/workload in the guest
 # Exit: 0 all scenarios passed, 1 a scenario failed or the VM crashed/timed
 # out, 2 bad usage or missing inputs.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-KERNEL= KVER= KMOD= TOOL= WORKLOAD_DIR= BUILD_DIR= SCEN_DIR= KMOD_ARGS= APPEND=
-TIMEOUT=600 STIMEOUT= SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE= SHOW= LIVE= KEEP=
+KERNEL='' KVER='' KMOD='' TOOL='' WORKLOAD_DIR='' BUILD_DIR='' SCEN_DIR='' KMOD_ARGS='' APPEND=''
+TIMEOUT=600 STIMEOUT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' SHOW='' LIVE='' KEEP=''
+NSK_STRIP=1
 ENVS=() ADDS=() SCENARIOS=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--show) SHOW=1 ;;
 	--live) LIVE=1 ;;
 	--keep) KEEP=1 ;;
+	--no-strip) NSK_STRIP= ;;
 	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
 	-*) die "unknown option: $1 (see --help)" ;;
 	*) SCENARIOS+=("$(basename "${1%.sh}")") ;;
