@@ -106,6 +106,7 @@ int nsk_emit_init(void);
  */
 #define NSK_PF_EARLY	0x1
 #define NSK_PF_DEV	0x2
+#define NSK_PF_NOPKT	0x4	/* no network header yet (ip_queue_xmit, ip6_xmit) */
 
 void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, unsigned int pf,
 	      u32 reason, u32 aux);

@@ -228,7 +228,7 @@ static void nsk_describe(struct nsk_event *ev, u16 probe, struct sk_buff *skb,
 	ev->skb_id = nsk_id(skb);
 	ev->sk_id = nsk_id(sk);
 	ev->ctx = nsk_ctx();
-	if (skb)
+	if (skb && !(pf & NSK_PF_NOPKT))
 		nsk_parse_pkt(ev, skb, pf & NSK_PF_EARLY);
 	if (sk) {
 		nsk_parse_sock(ev, sk);

@@ -42,8 +42,16 @@ static int nsk_kp_skb(struct kprobe *p, struct pt_regs *regs);
 static int nsk_kp_sk_skb(struct kprobe *p, struct pt_regs *regs);
 /* f(sk, ...) */
 static int nsk_kp_sk(struct kprobe *p, struct pt_regs *regs);
+/* f(sk, skb, ...) before the network header exists */
+static int nsk_kp_sk_skb_nopkt(struct kprobe *p, struct pt_regs *regs);
+/* f(net, sk, skb): the IP output functions */
+static int nsk_kp_net_sk_skb(struct kprobe *p, struct pt_regs *regs);
+/* f(struct socket *, ...) */
+static int nsk_kp_socket(struct kprobe *p, struct pt_regs *regs);
 /* skb_consume_udp(sk, skb, len): len < 0 for MSG_PEEK */
 static int nsk_kp_udp_dequeue(struct kprobe *p, struct pt_regs *regs);
+/* f(skb, ...) where skb->dev is the device (transmit) */
+static int nsk_kp_skb_dev(struct kprobe *p, struct pt_regs *regs);
 
 /* ---- tracepoint handlers ---------------------------------------------------- */
 
@@ -155,6 +163,40 @@ static struct nsk_probe nsk_probes[] = {
 	   "sock_exceed_buf_limit", nsk_tp_sock_exceed_buf),
 	TP(NSK_PROBE_UDP_FAIL_QUEUE, "udp_fail_queue_rcv_skb", NSK_PATH_DROP,
 	   "udp_fail_queue_rcv_skb", nsk_tp_udp_fail_queue),
+	/* send path, L5 -> L2 */
+	KP(NSK_PROBE_SOCK_SENDMSG, "sock_sendmsg", NSK_PATH_TX, nsk_kp_socket,
+	   "__sock_sendmsg", "sock_sendmsg"),
+	KP(NSK_PROBE_UDP_SENDMSG, "udp_sendmsg", NSK_PATH_TX, nsk_kp_sk, "udp_sendmsg"),
+	KP(NSK_PROBE_UDPV6_SENDMSG, "udpv6_sendmsg", NSK_PATH_TX, nsk_kp_sk,
+	   "udpv6_sendmsg"),
+	KP(NSK_PROBE_TCP_SENDMSG, "tcp_sendmsg", NSK_PATH_TX, nsk_kp_sk, "tcp_sendmsg"),
+	KP(NSK_PROBE_IP_QUEUE_XMIT, "ip_queue_xmit", NSK_PATH_TX, nsk_kp_sk_skb_nopkt,
+	   "__ip_queue_xmit", "ip_queue_xmit"),
+	KP(NSK_PROBE_IP6_XMIT, "ip6_xmit", NSK_PATH_TX, nsk_kp_sk_skb_nopkt, "ip6_xmit"),
+	KP(NSK_PROBE_IP_OUTPUT, "ip_output", NSK_PATH_TX, nsk_kp_net_sk_skb, "ip_output"),
+	KP(NSK_PROBE_IP_FINISH_OUTPUT2, "ip_finish_output2", NSK_PATH_TX,
+	   nsk_kp_net_sk_skb, "ip_finish_output2"),
+	KP(NSK_PROBE_IP6_OUTPUT, "ip6_output", NSK_PATH_TX, nsk_kp_net_sk_skb,
+	   "ip6_output"),
+	KP(NSK_PROBE_IP6_FINISH_OUTPUT2, "ip6_finish_output2", NSK_PATH_TX,
+	   nsk_kp_net_sk_skb, "ip6_finish_output2"),
+	KP(NSK_PROBE_DEV_QUEUE_XMIT, "dev_queue_xmit", NSK_PATH_TX, nsk_kp_skb_dev,
+	   "__dev_queue_xmit", "dev_queue_xmit"),
+	KP(NSK_PROBE_DEV_HARD_START_XMIT, "dev_hard_start_xmit", NSK_PATH_TX,
+	   nsk_kp_skb_dev, "dev_hard_start_xmit"),
+	/* IPv6 and TCP receive */
+	KP(NSK_PROBE_IPV6_RCV, "ipv6_rcv", NSK_PATH_RX, nsk_kp_skb_early, "ipv6_rcv"),
+	KP(NSK_PROBE_IP6_INPUT, "ip6_input", NSK_PATH_RX, nsk_kp_skb, "ip6_input"),
+	KP(NSK_PROBE_UDPV6_RCV, "udpv6_rcv", NSK_PATH_RX, nsk_kp_skb, "udpv6_rcv"),
+	KP(NSK_PROBE_UDPV6_RECVMSG, "udpv6_recvmsg", NSK_PATH_RX, nsk_kp_sk,
+	   "udpv6_recvmsg"),
+	KP(NSK_PROBE_TCP_V4_RCV, "tcp_v4_rcv", NSK_PATH_RX, nsk_kp_skb, "tcp_v4_rcv"),
+	KP(NSK_PROBE_TCP_V6_RCV, "tcp_v6_rcv", NSK_PATH_RX, nsk_kp_skb, "tcp_v6_rcv"),
+	KP(NSK_PROBE_TCP_QUEUE_RCV, "tcp_queue_rcv", NSK_PATH_RX, nsk_kp_sk_skb,
+	   "tcp_queue_rcv"),
+	KP(NSK_PROBE_TCP_DATA_QUEUE_OFO, "tcp_data_queue_ofo", NSK_PATH_RX,
+	   nsk_kp_sk_skb, "tcp_data_queue_ofo"),
+	KP(NSK_PROBE_TCP_RECVMSG, "tcp_recvmsg", NSK_PATH_RX, nsk_kp_sk, "tcp_recvmsg"),
 };
 
 static inline u16 nsk_kp_id(struct kprobe *p)
@@ -203,6 +245,46 @@ static int nsk_kp_udp_dequeue(struct kprobe *p, struct pt_regs *regs)
 
 	if (sk && skb)
 		nsk_emit_len(NSK_PROBE_UDP_DEQUEUE, skb, sk, (u32)len);
+	return 0;
+}
+
+static int nsk_kp_skb_dev(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sk_buff *skb = NSK_ARG(regs, 0);
+
+	if (nsk_is_ip(skb))
+		nsk_emit(nsk_kp_id(p), skb, NULL, NSK_PF_DEV, 0, 0);
+	return 0;
+}
+
+static int nsk_kp_sk_skb_nopkt(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = NSK_ARG(regs, 0);
+	struct sk_buff *skb = NSK_ARG(regs, 1);
+
+	if (sk && skb)
+		nsk_emit(nsk_kp_id(p), skb, sk, NSK_PF_NOPKT, 0, 0);
+	return 0;
+}
+
+static int nsk_kp_net_sk_skb(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = NSK_ARG(regs, 1);
+	struct sk_buff *skb = NSK_ARG(regs, 2);
+
+	if (skb)
+		nsk_emit(nsk_kp_id(p), skb, sk, 0, 0, 0);
+	return 0;
+}
+
+static int nsk_kp_socket(struct kprobe *p, struct pt_regs *regs)
+{
+	struct socket *sock = NSK_ARG(regs, 0);
+	struct sock *sk = sock ? READ_ONCE(sock->sk) : NULL;
+
+	/* only the inet families the tool follows */
+	if (sk && (sk->sk_family == AF_INET || sk->sk_family == AF_INET6))
+		nsk_emit(nsk_kp_id(p), NULL, sk, 0, 0, 0);
 	return 0;
 }
 

@@ -183,6 +183,29 @@ enum nsk_probe_id {
 	NSK_PROBE_SOCK_RCVQUEUE_FULL,	/* tp sock:sock_rcvqueue_full (sk, skb) -> NSK_REC_DROP */
 	NSK_PROBE_SOCK_EXCEED_BUF,	/* tp sock:sock_exceed_buf_limit (sk, prot, allocated, kind) */
 	NSK_PROBE_UDP_FAIL_QUEUE,	/* tp udp:udp_fail_queue_rcv_skb (rc, sk[, skb]) */
+	/* send path, L5 -> L2 (no skb before the transport builds one) */
+	NSK_PROBE_SOCK_SENDMSG,		/* kprobe __sock_sendmsg / sock_sendmsg (sock): sk only, task */
+	NSK_PROBE_UDP_SENDMSG,		/* kprobe udp_sendmsg (sk, ...): sk only */
+	NSK_PROBE_UDPV6_SENDMSG,	/* kprobe udpv6_sendmsg (sk, ...): sk only */
+	NSK_PROBE_TCP_SENDMSG,		/* kprobe tcp_sendmsg (sk, ...): sk only */
+	NSK_PROBE_IP_QUEUE_XMIT,	/* kprobe __ip_queue_xmit / ip_queue_xmit (sk, skb): no IP header yet */
+	NSK_PROBE_IP6_XMIT,		/* kprobe ip6_xmit (sk, skb): no IP header yet */
+	NSK_PROBE_IP_OUTPUT,		/* kprobe ip_output (net, sk, skb) */
+	NSK_PROBE_IP_FINISH_OUTPUT2,	/* kprobe ip_finish_output2 (net, sk, skb) */
+	NSK_PROBE_IP6_OUTPUT,		/* kprobe ip6_output (net, sk, skb) */
+	NSK_PROBE_IP6_FINISH_OUTPUT2,	/* kprobe ip6_finish_output2 (net, sk, skb) */
+	NSK_PROBE_DEV_QUEUE_XMIT,	/* kprobe __dev_queue_xmit (skb, ...) */
+	NSK_PROBE_DEV_HARD_START_XMIT,	/* kprobe dev_hard_start_xmit (first skb, dev, ...) */
+	/* IPv6 and TCP receive */
+	NSK_PROBE_IPV6_RCV,		/* kprobe ipv6_rcv (skb, ...) */
+	NSK_PROBE_IP6_INPUT,		/* kprobe ip6_input (skb) */
+	NSK_PROBE_UDPV6_RCV,		/* kprobe udpv6_rcv (skb) */
+	NSK_PROBE_UDPV6_RECVMSG,	/* kprobe udpv6_recvmsg (sk, ...) */
+	NSK_PROBE_TCP_V4_RCV,		/* kprobe tcp_v4_rcv (skb) */
+	NSK_PROBE_TCP_V6_RCV,		/* kprobe tcp_v6_rcv (skb) */
+	NSK_PROBE_TCP_QUEUE_RCV,	/* kprobe tcp_queue_rcv (sk, skb, ...): in-order data queued */
+	NSK_PROBE_TCP_DATA_QUEUE_OFO,	/* kprobe tcp_data_queue_ofo (sk, skb): out of order */
+	NSK_PROBE_TCP_RECVMSG,		/* kprobe tcp_recvmsg (sk, ...): sk only */
 	__NSK_PROBE_MAX,
 };
 #define NSK_PROBE_MAX (__NSK_PROBE_MAX - 1)
