@@ -371,15 +371,19 @@ int nsk_genl_send_batch(u32 cpu, u64 seq, u32 count, const void *recs,
 	if (!hdr ||
 	    nla_put_u32(msg, NSK_ATTR_BATCH_CPU, cpu) ||
 	    nla_put_u64_64bit(msg, NSK_ATTR_BATCH_SEQ, seq, NSK_ATTR_PAD) ||
-	    nla_put_u32(msg, NSK_ATTR_BATCH_COUNT, count) ||
-	    !(a = nla_reserve(msg, NSK_ATTR_BATCH_RECORDS, len))) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
+	    nla_put_u32(msg, NSK_ATTR_BATCH_COUNT, count))
+		goto err_free;
+	a = nla_reserve(msg, NSK_ATTR_BATCH_RECORDS, len);
+	if (!a)
+		goto err_free;
 	memcpy(nla_data(a), recs, len);
 	genlmsg_end(msg, hdr);
 	return genlmsg_multicast(&nsk_genl_family, msg, 0, NSK_MCGRP_EVENTS_ID,
 				 GFP_KERNEL);
+
+err_free:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
 }
 
 /* After the final drain: the last message of a collection. */
