@@ -16,6 +16,7 @@ PKGS=(
 	libnl-3-dev libnl-genl-3-dev libcli11-dev nlohmann-json3-dev libboost-test-dev
 	iproute2 tmux python3 xz-utils zstd gzip file
 	perl                                      # W=1 kernel builds run scripts/kernel-doc (Pod::Usage)
+	dwarves                                   # pahole: module BTF for kernels that want it (6.12)
 	"$@"
 )
 

@@ -26,18 +26,19 @@ run grep -E 'CONFIG_BPF|CONFIG_KPROBES=|CONFIG_MODULES=|CONFIG_TRACEPOINTS=' /tm
 assert_match /tmp/config '^# CONFIG_BPF_SYSCALL is not set$' "CONFIG_BPF_SYSCALL is not set"
 assert_no_match /tmp/config '^CONFIG_BPF_JIT=y' "no BPF JIT"
 assert_no_match /tmp/config '^CONFIG_BPF_EVENTS=y' "no BPF_EVENTS (BPF programs on kprobes/tracepoints)"
-mount -t bpf bpf /sys/fs/bpf 2>/dev/null && fail "bpffs mounted" || ok "no bpffs"
+if mount -t bpf bpf /sys/fs/bpf 2>/dev/null; then fail "bpffs mounted"; fi
+ok "no bpffs"
 
 step "netstack-kmon works without BPF"
 load_module
-run nsk-udp-recv --bind 127.0.0.1 --port $PORT --expect $N --idle-ms 5000 \
+run nsk-udp-recv --bind 127.0.0.1 --port $PORT --expect "$N" --idle-ms 5000 \
 	--ready-file /tmp/ready --out /tmp/recv.txt --comm rx-app &
 RECV=$!
 wait_file /tmp/ready 10
 start_live --port $PORT
 run netstack-kmon status --json >/tmp/s.json || fail "status --json exited $?"
 cat /tmp/s.json
-run nsk-udp-send --dst 127.0.0.1 --port $PORT --count $N --pps 2000
+run nsk-udp-send --dst 127.0.0.1 --port $PORT --count "$N" --pps 2000
 wait $RECV
 stop_live
 assert_eq "$N" "$(kv received /tmp/recv.txt)" "application received N"

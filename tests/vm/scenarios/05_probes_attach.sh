@@ -22,10 +22,10 @@ assert_gt "$n" 0 "status lists probes"
 i=0
 while [ "$i" -lt "$n" ]; do
 	P=".probes[$i]"
-	name=$(jq_get $P.name /tmp/s.json)
-	att=$(jq_get $P.attached /tmp/s.json)
-	err=$(jq_get $P.error /tmp/s.json)
-	echo "probe: $name kind=$(jq_get $P.kind /tmp/s.json) attached=$att target=$(jq_get $P.target /tmp/s.json) error=$err note=$(jq_get $P.note /tmp/s.json)"
+	name=$(jq_get "$P".name /tmp/s.json)
+	att=$(jq_get "$P".attached /tmp/s.json)
+	err=$(jq_get "$P".error /tmp/s.json)
+	echo "probe: $name kind=$(jq_get "$P".kind /tmp/s.json) attached=$att target=$(jq_get "$P".target /tmp/s.json) error=$err note=$(jq_get "$P".note /tmp/s.json)"
 	[ "$att" = true ] || [ "$err" != null ] || fail "$name is not attached and gives no error"
 	i=$((i + 1))
 done
