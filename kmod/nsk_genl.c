@@ -75,7 +75,7 @@ static size_t nsk_status_size(void)
 	       nla_total_size(sizeof(u8)) + nla_total_size(sizeof(u32)) +
 	       nla_total_size(sizeof(NSK_CLOCK_NAME)) +
 	       2 * nla_total_size_64bit(sizeof(u64)) +
-	       3 * nla_total_size(sizeof(u32)) +
+	       3 * nla_total_size(sizeof(u32)) + nla_total_size(sizeof(u8)) +
 	       nsk_cpu_stats_size() + nsk_probes_size() + nsk_config_size();
 }
 
@@ -186,7 +186,8 @@ static int nsk_fill_status(struct sk_buff *msg)
 	    nla_put_u64_64bit(msg, NSK_ATTR_STOP_TS, nsk_stop_ts(), NSK_ATTR_PAD) ||
 	    nla_put_u32(msg, NSK_ATTR_SAMPLE_EFFECTIVE, READ_ONCE(nsk_sample_eff)) ||
 	    nla_put_u32(msg, NSK_ATTR_GOV_BUDGET, nsk_gov_budget_now()) ||
-	    nla_put_u32(msg, NSK_ATTR_GOV_CHANGES, nsk_gov_changes_now()))
+	    nla_put_u32(msg, NSK_ATTR_GOV_CHANGES, nsk_gov_changes_now()) ||
+	    nla_put_u8(msg, NSK_ATTR_DROP_REASONS, NSK_HAS_DROP_REASON))
 		return -EMSGSIZE;
 	if (nsk_put_cpu_stats(msg) || nsk_put_probes(msg) || nsk_put_config(msg))
 		return -EMSGSIZE;

@@ -89,6 +89,8 @@ enum nsk_attr {
 	NSK_ATTR_GOV_BUDGET,		/* u32: budget, records/s per CPU */
 	NSK_ATTR_GOV_CHANGES,		/* u32: decisions so far in this collection (status) */
 	NSK_ATTR_SAMPLE_EFFECTIVE,	/* u32: effective sampling 1/N now (status) */
+	NSK_ATTR_DROP_REASONS,		/* u8: 1 if this kernel gives drop reasons (5.17+):
+					 * nsk_drop.reason_name is filled */
 	__NSK_ATTR_MAX,
 };
 #define NSK_ATTR_MAX (__NSK_ATTR_MAX - 1)

@@ -27,7 +27,12 @@ assert_eq "$DROPS" "$KDROPS" "drops_total == kernel_drops_delta (/proc/net/udp)"
 assert_eq "$DROPS" "$RCVBUF" "drops_total == Udp.RcvbufErrors delta"
 assert_eq "$((RX + DROPS))" "$N" "rx_packets + drops_total == N"
 assert_eq "$RX" "$(kv received /tmp/recv.txt)" "rx_packets == datagrams the application read"
-assert_eq "$(jq_get $SOCK.drops.SOCKET_RCVBUFF)" "$DROPS" "every drop has reason SOCKET_RCVBUFF"
+if netstack-kmon status --json | grep -q '"drop_reasons":true'; then
+	assert_eq "$(jq_get $SOCK.drops.SOCKET_RCVBUFF)" "$DROPS" "every drop has reason SOCKET_RCVBUFF"
+else
+	echo "NOTE: this kernel has no drop reasons (before 5.17): reason check replaced by the location"
+	assert_eq "$(jq_get '.drops|sum:count')" "$DROPS" "every drop is in the drop table"
+fi
 assert_eq "$(jq_get .journeys.rx.dropped)" "$DROPS" "dropped journeys == drops"
 assert_eq "$(jq_get .journeys.rx.complete)" "$RX" "complete journeys == delivered"
 for l in ring netlink user incomplete_journeys; do

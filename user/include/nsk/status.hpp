@@ -59,6 +59,7 @@ struct Status {
     std::uint32_t sample_effective = 1; // governor-adjusted sampling 1/N now
     std::uint32_t gov_budget = 0;       // records/s per CPU, 0 = governor off
     std::uint32_t gov_changes = 0;      // governor decisions in this collection
+    bool drop_reasons = false;          // the kernel names drop reasons (5.17+)
     std::vector<ProbeStatus> probes;
     std::vector<CpuCounters> cpus;
     Filters config;

@@ -251,6 +251,7 @@ Result<Status> parse_status(nlattr **tb)
     s.sample_effective = tb[NSK_ATTR_SAMPLE_EFFECTIVE] ? get_u32(tb[NSK_ATTR_SAMPLE_EFFECTIVE]) : 1;
     s.gov_budget = get_u32(tb[NSK_ATTR_GOV_BUDGET]);
     s.gov_changes = get_u32(tb[NSK_ATTR_GOV_CHANGES]);
+    s.drop_reasons = get_u8(tb[NSK_ATTR_DROP_REASONS]) != 0;
     s.cpus = parse_cpu_stats(tb[NSK_ATTR_CPU_STATS]);
     if (nlattr *probes = tb[NSK_ATTR_PROBES]) {
         nlattr *pos = nullptr;

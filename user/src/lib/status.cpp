@@ -68,6 +68,7 @@ nlohmann::ordered_json status_json(const Status &st)
     j["nr_cpus"] = st.nr_cpus;
     j["ring_bytes"] = st.ring_bytes;
     j["clock"] = st.clock;
+    j["drop_reasons"] = st.drop_reasons;
     auto probes = nlohmann::ordered_json::array();
     for (const auto &p : st.probes) {
         nlohmann::ordered_json pj;
