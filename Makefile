@@ -4,11 +4,12 @@
 #
 #   make demo      install what is missing, build, boot the VM, show the tool
 #   make test      install what is missing, build, run unit + kernel-build + VM tests
+#   make bench     packets/s per tracing configuration in the VM: docs/performance.md
 #
 # Variables (all overridable): KVER (default: newest installed kernel with
 # both /boot/vmlinuz-<ver> and /lib/modules/<ver>/build, never `uname -r`),
 # KDIR, KERNEL_IMAGE, BUILD_DIR, CMAKE_BUILD_TYPE, JOBS, PREFIX, DESTDIR,
-# CTEST_ARGS, SCENARIOS (for `make vm`).
+# CTEST_ARGS, SCENARIOS (for `make vm`), BENCH_ARGS (for `make bench`).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -42,7 +43,7 @@ RUN_VM := $(CURDIR)/tests/vm/run-vm.sh --build-dir $(BUILD_DIR) --kernel $(KERNE
 	--kver $(KVER) --kmod $(KMOD_KO)
 
 .PHONY: all deps module tool test unit vm demo install install-tool install-module \
-	dkms-install dkms-uninstall clean check-kernel run-demo run-tests help
+	dkms-install dkms-uninstall clean check-kernel run-demo run-tests help bench
 
 all: module tool
 
@@ -86,6 +87,10 @@ ifeq ($(strip $(SCENARIOS)),)
 else
 	$(RUN_VM) --live $(SCENARIOS)
 endif
+
+bench: check-kernel
+	$(CURDIR)/scripts/bench.sh --build-dir $(BUILD_DIR) --kernel $(KERNEL_IMAGE) --kver $(KVER) \
+		--kmod $(KMOD_KO) $(BENCH_ARGS)
 
 demo:
 	@$(DEPS)

@@ -191,10 +191,18 @@ static bool nsk_sample(const struct nsk_event *ev)
 		return true;
 	if (ev->flags & NSK_EF_PKT) {
 		a = ev->saddr; b = ev->daddr; pa = ev->sport; pb = ev->dport;
-	} else if (ev->flags & NSK_EF_SOCK) {
+	} else if ((ev->flags & NSK_EF_SOCK) && ev->sk_rport) {
+		/* a connected socket's own tuple is its packets' flow */
 		a = ev->sk_laddr; b = ev->sk_raddr; pa = ev->sk_lport; pb = ev->sk_rport;
 	} else {
-		return true;	/* nothing to decide on: keep (rare end events) */
+		/*
+		 * No flow to decide on: socket-only events of an unconnected
+		 * socket (sendmsg/recvmsg: one socket, many flows) and rare
+		 * end events.  Keep them: they carry no skb, so they never
+		 * make a sampled-out flow's journey look incomplete, and
+		 * dropping them would cut the sampled flows' journeys.
+		 */
+		return true;
 	}
 	if (memcmp(a, b, 16) > 0 || (!memcmp(a, b, 16) && pa > pb)) {
 		swap(a, b);

@@ -21,6 +21,9 @@
 #   --timeout SEC       whole-VM timeout (default 600)
 #   --scenario-timeout SEC  per-scenario timeout inside the guest (default 600)
 #   --smp N --mem MB    (default 2 / 1024)
+#   --icount            deterministic mode: single-threaded TCG with
+#                       `-icount shift=0,sleep=off` (guest ns = instructions),
+#                       forces --smp 1 (benchmarks: scripts/bench.sh)
 #   --no-panic-on-warn  report a WARN through the dmesg check instead of a panic
 #   --bzimage           boot the compressed image (no vmlinux extraction)
 #   --show              demo mode: print the scenarios' output plainly
@@ -33,7 +36,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 KERNEL='' KVER='' KMOD='' TOOL='' WORKLOAD_DIR='' BUILD_DIR='' SCEN_DIR='' KMOD_ARGS='' APPEND=''
-TIMEOUT=600 STIMEOUT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' SHOW='' LIVE='' KEEP=''
+TIMEOUT=600 STIMEOUT='' ICOUNT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' SHOW='' LIVE='' KEEP=''
 NSK_STRIP=1
 ENVS=() ADDS=() SCENARIOS=()
 while [ $# -gt 0 ]; do
@@ -53,13 +56,14 @@ while [ $# -gt 0 ]; do
 	--scenario-timeout) STIMEOUT=$2; shift ;;
 	--smp) SMP=$2; shift ;;
 	--mem) MEM=$2; shift ;;
+	--icount) ICOUNT=1 ;;
 	--no-panic-on-warn) PANIC_ON_WARN= ;;
 	--bzimage) BZIMAGE=1 ;;
 	--show) SHOW=1 ;;
 	--live) LIVE=1 ;;
 	--keep) KEEP=1 ;;
 	--no-strip) NSK_STRIP= ;;
-	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,34p' "$0"; exit 0 ;;
 	-*) die "unknown option: $1 (see --help)" ;;
 	*) SCENARIOS+=("$(basename "${1%.sh}")") ;;
 	esac
@@ -180,9 +184,16 @@ for s in "${SCENARIOS[@]}"; do
 		TCG_THREAD=${NSK_TCG_THREAD:-single}
 	fi
 done
-qemu=(qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" -cpu max -smp "$SMP" -m "$MEM"
-	-nographic -no-reboot -nic none -kernel "$boot_kernel" -initrd "$st/initrd"
-	-append "$cmdline")
+# --icount: guest time counts instructions (1 ns each), runs repeat exactly;
+# only with one vCPU and single-threaded TCG (2 vCPUs hang at SMP bring-up).
+icount=()
+if [ -n "$ICOUNT" ]; then
+	TCG_THREAD=single SMP=1
+	icount=(-icount shift=0,sleep=off)
+fi
+qemu=(qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" ${icount[@]+"${icount[@]}"} -cpu max
+	-smp "$SMP" -m "$MEM" -nographic -no-reboot -nic none -kernel "$boot_kernel"
+	-initrd "$st/initrd" -append "$cmdline")
 
 # At most NSK_VM_SLOTS (default 2) VMs at once on this host, whatever ctest -j
 # says and whichever build tree they come from.
@@ -199,7 +210,7 @@ while :; do
 	sleep 1
 done
 
-[ -n "$SHOW" ] || echo "==== vm: $KVER ($boot_kind), ${SMP} vCPU, ${MEM} MiB, scenarios: ${SCENARIOS[*]}; log: $LOG"
+[ -n "$SHOW" ] || echo "==== vm: $KVER ($boot_kind), ${SMP} vCPU${ICOUNT:+ (icount)}, ${MEM} MiB, scenarios: ${SCENARIOS[*]}; log: $LOG"
 : >"$LOG"
 t0=$(date +%s.%N)
 timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null >"$LOG" 2>&1 &

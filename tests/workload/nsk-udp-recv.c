@@ -5,12 +5,14 @@
  *
  *   nsk-udp-recv --port N [--bind IP] [--group MCASTIP] [--rcvbuf BYTES]
  *                [--delay-us N] [--expect N] [--idle-ms N] [--ready-file PATH]
- *                [--comm NAME] [--out FILE]
+ *                [--comm NAME] [--out FILE] [--report-time]
  *
  * At exit (expect reached, idle timeout, SIGTERM/SIGINT) prints
  * "received=N pid=P port=X rcvbuf=B" and writes the same line to --out.
  * --ready-file is created (holding "pid=P port=X rcvbuf=B") once the socket is
  * bound and joined, so scripts can wait for it instead of sleeping.
+ * --report-time adds " first_ns=T last_ns=T" to that line: CLOCK_MONOTONIC
+ * when the first and the last datagram were read (benchmarks).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -41,7 +43,7 @@ static void usage(int rc)
 	fprintf(rc ? stderr : stdout,
 		"usage: nsk-udp-recv --port N [--bind IP] [--group MCASTIP] [--rcvbuf BYTES]\n"
 		"                    [--delay-us N] [--expect N] [--idle-ms N] [--ready-file PATH]\n"
-		"                    [--comm NAME] [--out FILE]\n");
+		"                    [--comm NAME] [--out FILE] [--report-time]\n");
 	exit(rc);
 }
 
@@ -87,6 +89,7 @@ int main(int argc, char **argv)
 		{ "ready-file", required_argument, NULL, 'R' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "report-time", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -99,6 +102,8 @@ int main(int argc, char **argv)
 	int fd, c, fam, one = 1, eff = 0;
 	socklen_t efflen = sizeof(eff);
 	long received = 0;
+	int report_time = 0;
+	unsigned long long first_ns = 0, last_ns = 0;
 	char line[256];
 	static char buf[65536];
 
@@ -114,6 +119,7 @@ int main(int argc, char **argv)
 		case 'R': ready = optarg; break;
 		case 'c': comm = optarg; break;
 		case 'o': out = optarg; break;
+		case 'T': report_time = 1; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -220,6 +226,14 @@ int main(int argc, char **argv)
 			break;
 		}
 		received++;
+		if (report_time) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			last_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+			if (received == 1)
+				first_ns = last_ns;
+		}
 		if (delay_us) {
 			struct timespec ts = { delay_us / 1000000, (delay_us % 1000000) * 1000 };
 
@@ -227,8 +241,13 @@ int main(int argc, char **argv)
 		}
 	}
 
-	snprintf(line, sizeof(line), "received=%ld pid=%d port=%ld rcvbuf=%d\n", received,
-		 (int)getpid(), port, eff);
+	if (report_time)
+		snprintf(line, sizeof(line),
+			 "received=%ld pid=%d port=%ld rcvbuf=%d first_ns=%llu last_ns=%llu\n",
+			 received, (int)getpid(), port, eff, first_ns, last_ns);
+	else
+		snprintf(line, sizeof(line), "received=%ld pid=%d port=%ld rcvbuf=%d\n", received,
+			 (int)getpid(), port, eff);
 	fputs(line, stdout);
 	fflush(stdout);
 	if (out && write_file(out, line))

@@ -3,9 +3,11 @@
  * nsk-udp-send: paced UDP datagram sender for netstack-kmon VM scenarios.
  *
  *   nsk-udp-send --dst IP --port N [--count N] [--size BYTES] [--pps N]
- *                [--src-port N] [--bind IP] [--ttl N] [--mcast-loop 0|1]
+ *                [--src-port N] [--bind IP] [--ttl N] [--mcast-loop 0|1] [--connect]
+ *                [--report-time]
  *
- * Prints "sent=N errors=M" and exits 0 only if all --count datagrams went out.
+ * Prints "sent=N errors=M" (with --report-time also " start_ns=T end_ns=T":
+ * CLOCK_MONOTONIC before the first and after the last sendto) and exits 0 only if all --count datagrams went out.
  * ENOBUFS/EAGAIN are retried briefly (each failed attempt counts as an error).
  */
 #define _GNU_SOURCE
@@ -25,7 +27,8 @@ static void usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
 		"usage: nsk-udp-send --dst IP --port N [--count N] [--size BYTES] [--pps N]\n"
-		"                    [--src-port N] [--bind IP] [--ttl N] [--mcast-loop 0|1]\n");
+		"                    [--src-port N] [--bind IP] [--ttl N] [--mcast-loop 0|1]\n"
+		"                    [--report-time] [--connect]\n");
 	exit(rc);
 }
 
@@ -71,6 +74,8 @@ int main(int argc, char **argv)
 		{ "bind", required_argument, NULL, 'b' },
 		{ "ttl", required_argument, NULL, 't' },
 		{ "mcast-loop", required_argument, NULL, 'l' },
+		{ "connect", no_argument, NULL, 'C' },
+		{ "report-time", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -78,7 +83,7 @@ int main(int argc, char **argv)
 	long port = -1, count = 1, size = 64, pps = 0, src_port = 0, ttl = 1, loop = 1;
 	struct sockaddr_storage sa = { 0 }, la = { 0 };
 	socklen_t salen;
-	int fd, c, fam, mcast;
+	int fd, c, fam, mcast, report_time = 0, conn = 0;
 	long sent = 0, errors = 0;
 	char *buf;
 
@@ -93,6 +98,8 @@ int main(int argc, char **argv)
 		case 'b': bind_ip = optarg; break;
 		case 't': ttl = num(optarg, "ttl", 0, 255); break;
 		case 'l': loop = num(optarg, "mcast-loop", 0, 1); break;
+		case 'C': conn = 1; break;
+		case 'T': report_time = 1; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -170,6 +177,12 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* --connect: the socket's own tuple names the peer (a --port filter then
+	 * keeps its sk-only sendmsg events) */
+	if (conn && connect(fd, (struct sockaddr *)&sa, salen) < 0) {
+		perror("nsk-udp-send: connect");
+		return 1;
+	}
 	buf = calloc(1, size ? size : 1);
 	if (!buf)
 		return 1;
@@ -180,7 +193,8 @@ int main(int argc, char **argv)
 		if (size >= 8)
 			memcpy(buf, &i, 8); /* sequence number, handy when reading captures */
 		for (int attempt = 0;; attempt++) {
-			if (sendto(fd, buf, size, 0, (struct sockaddr *)&sa, salen) == size) {
+			if ((conn ? send(fd, buf, size, 0)
+				  : sendto(fd, buf, size, 0, (struct sockaddr *)&sa, salen)) == size) {
 				sent++;
 				break;
 			}
@@ -193,7 +207,11 @@ int main(int argc, char **argv)
 			usleep(1000);
 		}
 	}
-	printf("sent=%ld errors=%ld\n", sent, errors);
+	if (report_time)
+		printf("sent=%ld errors=%ld start_ns=%llu end_ns=%llu\n", sent, errors, start,
+		       now_ns());
+	else
+		printf("sent=%ld errors=%ld\n", sent, errors);
 	fflush(stdout);
 	return sent == count ? 0 : 1;
 }
