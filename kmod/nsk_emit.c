@@ -194,15 +194,18 @@ static bool nsk_sample(const struct nsk_event *ev)
 	} else if ((ev->flags & NSK_EF_SOCK) && ev->sk_rport) {
 		/* a connected socket's own tuple is its packets' flow */
 		a = ev->sk_laddr; b = ev->sk_raddr; pa = ev->sk_lport; pb = ev->sk_rport;
-	} else {
+	} else if (ev->sk_id) {
 		/*
-		 * No flow to decide on: socket-only events of an unconnected
-		 * socket (sendmsg/recvmsg: one socket, many flows) and rare
-		 * end events.  Keep them: they carry no skb, so they never
-		 * make a sampled-out flow's journey look incomplete, and
-		 * dropping them would cut the sampled flows' journeys.
+		 * Socket-only events of an unconnected socket (sendmsg,
+		 * recvmsg: one socket, many flows) have no flow to decide
+		 * on: they are sampled per socket (sk_id is already a keyed
+		 * hash), so the governor can shed them too.  A sampled flow
+		 * on an unsampled socket then lacks its sendmsg stage and
+		 * the reader's pid (docs/design.md).
 		 */
-		return true;
+		return ev->sk_id % n == 0;
+	} else {
+		return true;	/* nothing to decide on: keep (rare end events) */
 	}
 	if (memcmp(a, b, 16) > 0 || (!memcmp(a, b, 16) && pa > pb)) {
 		swap(a, b);

@@ -14,6 +14,7 @@ PKGS=(
 	qemu-system-x86 busybox-static cpio kmod  # the VM
 	cmake g++ make pkgconf                    # build (user/ finds libnl through pkg-config)
 	libnl-3-dev libnl-genl-3-dev libcli11-dev nlohmann-json3-dev libboost-test-dev
+	libzstd-dev libcpp-httplib-dev python3-prometheus-client  # captures, /metrics + its test
 	iproute2 tmux python3 xz-utils zstd gzip file
 	perl                                      # W=1 kernel builds run scripts/kernel-doc (Pod::Usage)
 	dwarves                                   # pahole: module BTF for kernels that want it (6.12)

@@ -51,8 +51,15 @@ bool select(const json *&cur, const std::string &path)
                 return i == end;
             i = j;
         } else if (path[i] == '[') {
-            size_t j = path.find(']', i);
-            if (j == std::string::npos)
+            // the closing ']' at depth 0: values may hold brackets ("[::1]:9000")
+            size_t j = i + 1;
+            for (int depth = 0; j < path.size(); ++j) {
+                if (path[j] == '[')
+                    ++depth;
+                else if (path[j] == ']' && depth-- == 0)
+                    break;
+            }
+            if (j >= path.size())
                 return false;
             std::string sel = path.substr(i + 1, j - i - 1);
             i = j + 1;

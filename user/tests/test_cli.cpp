@@ -11,13 +11,17 @@ struct App {
     StatusOptions status;
     LiveOptions live;
     DropsOptions drops;
-    CLI::App *s, *l, *d;
+    RecordOptions record;
+    ReportOptions report;
+    CLI::App *s, *l, *d, *rec, *rep;
     App()
     {
         app.require_subcommand(1);
         s = setup_status(app, status);
         l = setup_live(app, live);
         d = setup_drops(app, drops);
+        rec = setup_record(app, record);
+        rep = setup_report(app, report);
     }
     void parse(std::vector<std::string> args)
     {
@@ -94,4 +98,59 @@ BOOST_AUTO_TEST_CASE(help_has_examples)
     BOOST_TEST(a.l->help().find("Examples:") != std::string::npos);
     BOOST_TEST(a.s->help().find("Examples:") != std::string::npos);
     BOOST_TEST(a.d->help().find("Examples:") != std::string::npos);
+    BOOST_TEST(a.rec->help().find("Examples:") != std::string::npos);
+    BOOST_TEST(a.rep->help().find("Examples:") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(record_needs_an_output_and_takes_filters)
+{
+    {
+        App a;
+        BOOST_CHECK_THROW(a.parse({"record", "--duration", "5"}), CLI::ParseError);
+    }
+    App a;
+    a.parse({"record", "-o", "/tmp/x.nsk", "--duration", "5", "--port", "9000", "--no-compress"});
+    BOOST_TEST(a.rec->parsed());
+    BOOST_TEST(a.record.record == "/tmp/x.nsk");
+    BOOST_TEST(a.record.duration == 5.0);
+    BOOST_TEST(a.record.filters.port == 9000);
+    BOOST_TEST(a.record.no_compress);
+}
+
+BOOST_AUTO_TEST_CASE(report_takes_a_file)
+{
+    {
+        App a;
+        BOOST_CHECK_THROW(a.parse({"report"}), CLI::ParseError);
+    }
+    {
+        App a;
+        BOOST_CHECK_THROW(a.parse({"report", "/nonexistent/capture.nsk"}), CLI::ParseError);
+    }
+    App a;
+    a.parse({"report", "--json", NSK_TEST_DATA_DIR "/fixtures/snmp_before.txt"});
+    BOOST_TEST(a.rep->parsed());
+    BOOST_TEST(a.report.json);
+    // not a capture: exit 5, one sentence
+    auto r = run_report(a.report);
+    BOOST_TEST(!r.ok());
+    BOOST_TEST(nsk::exit_code(r.error()) == 5);
+    BOOST_TEST(r.error().message.find("not a netstack-kmon capture") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(live_output_options)
+{
+    App a;
+    a.parse({"live", "--record", "c.nsk", "--listen", "127.0.0.1:9464", "--linger", "5"});
+    BOOST_TEST(a.live.record == "c.nsk");
+    BOOST_TEST(a.live.listen == "127.0.0.1:9464");
+    BOOST_TEST(a.live.linger == 5.0);
+    App b;
+    b.parse({"live", "--replay", NSK_TEST_DATA_DIR "/fixtures/snmp_before.txt", "--speed", "0"});
+    BOOST_TEST(b.live.speed == 0.0);
+    // filters make no sense on a replay
+    b.live.filters.port = 53;
+    auto r = run_live(b.live);
+    BOOST_TEST(!r.ok());
+    BOOST_TEST(nsk::exit_code(r.error()) == 2);
 }

@@ -305,13 +305,13 @@ BOOST_AUTO_TEST_CASE(aging_makes_incomplete_but_not_queued)
     BOOST_TEST(sock_by_id(c, 0xCC).rx_packets() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(non_udp_journeys_are_not_reported)
+BOOST_AUTO_TEST_CASE(non_udp_tcp_journeys_are_not_reported)
 {
     Pipeline p;
     Feeder f(p);
     std::vector<Record> cpu0;
-    rx_path(cpu0, 0, 1'000'000, 50, IPPROTO_TCP);
-    cpu0.push_back(ev(CONSUME, 0, 1'010'000, 50, 0, IPPROTO_TCP));
+    rx_path(cpu0, 0, 1'000'000, 50, IPPROTO_SCTP);
+    cpu0.push_back(ev(CONSUME, 0, 1'010'000, 50, 0, IPPROTO_SCTP));
     rx_path(cpu0, 0, 2'000'000, 51, IPPROTO_ICMP); // never finishes
     f.send(0, cpu0);
     p.finish(f.sent());
@@ -427,4 +427,265 @@ BOOST_AUTO_TEST_CASE(sock_rcvqueue_full_reason_carries_to_kfree)
     BOOST_TEST(s.drops.at("SOCK_RCVQUEUE_FULL") == 1u);
     BOOST_TEST(s.rcvqueue_full_events == 1u);
     BOOST_TEST(p.correlator().drops().size() == 1u);
+}
+
+// --- send path and loopback end to end (issue 5) --------------------------------------------
+
+namespace {
+
+constexpr std::uint16_t SOCKSEND = NSK_PROBE_SOCK_SENDMSG;
+constexpr std::uint16_t UDPSEND = NSK_PROBE_UDP_SENDMSG;
+constexpr std::uint16_t UDP6SEND = NSK_PROBE_UDPV6_SENDMSG;
+constexpr std::uint16_t IPQX = NSK_PROBE_IP_QUEUE_XMIT;
+constexpr std::uint16_t IPOUT = NSK_PROBE_IP_OUTPUT;
+constexpr std::uint16_t IPFIN = NSK_PROBE_IP_FINISH_OUTPUT2;
+constexpr std::uint16_t IP6OUT = NSK_PROBE_IP6_OUTPUT;
+constexpr std::uint16_t IP6FIN = NSK_PROBE_IP6_FINISH_OUTPUT2;
+constexpr std::uint16_t DEVQ = NSK_PROBE_DEV_QUEUE_XMIT;
+constexpr std::uint16_t XMIT = NSK_PROBE_DEV_HARD_START_XMIT;
+constexpr std::uint16_t IP6RCV = NSK_PROBE_IPV6_RCV;
+constexpr std::uint16_t IP6IN = NSK_PROBE_IP6_INPUT;
+constexpr std::uint16_t UDP6RCV = NSK_PROBE_UDPV6_RCV;
+constexpr std::uint16_t UDP6RECVMSG = NSK_PROBE_UDPV6_RECVMSG;
+
+Record v6(Record r)
+{
+    r.ev.family = AF_INET6;
+    std::memset(r.ev.saddr, 0, 16);
+    std::memset(r.ev.daddr, 0, 16);
+    r.ev.saddr[15] = 1;
+    r.ev.daddr[15] = 1;
+    if (r.ev.flags & NSK_EF_SOCK) {
+        std::memset(r.ev.sk_laddr, 0, 16);
+        std::memset(r.ev.sk_raddr, 0, 16);
+        r.ev.sk_laddr[15] = 1;
+    }
+    return r;
+}
+
+/// A task-context event of thread `tid` (pid 500).
+Record in_task(Record r, std::uint32_t tid)
+{
+    r = task(r, 500, "sender");
+    r.ev.tid = tid;
+    return r;
+}
+
+/// sk-only event (sendmsg): no packet tuple.
+Record sk_only(Record r)
+{
+    r.ev.flags &= static_cast<std::uint8_t>(~NSK_EF_PKT);
+    return r;
+}
+
+std::uint64_t bucket_count(const nsk::Histogram &h, std::uint64_t lower)
+{
+    for (const auto &b : h.nonempty())
+        if (b.lower_ns == lower)
+            return b.count;
+    return 0;
+}
+
+/// One datagram: sendmsg (task `tid`, cpu) -> driver -> loopback -> queue -> read.  Send stages
+/// 1 µs apart (total tx 5 µs), loopback hop 2 µs, rx to enqueue 4 µs, read 8 µs after enqueue:
+/// end to end = 5 + 2 + 4 + 8 = 19 µs.
+void udp_loopback(std::vector<Record> &tx, std::vector<Record> &rx, std::uint16_t cpu,
+                  std::uint64_t t, std::uint64_t skb, std::uint32_t tid, bool ipv6)
+{
+    auto fam = [&](Record r) { return ipv6 ? v6(r) : r; };
+    const std::uint64_t ssk = 0x5E, rsk = 0xAA;
+    tx.push_back(fam(in_task(sk_only(sock(ev(SOCKSEND, cpu, t, 0, ssk), "127.0.0.1", 40000)), tid)));
+    tx.push_back(fam(in_task(sk_only(sock(ev(ipv6 ? UDP6SEND : UDPSEND, cpu, t + 1000, 0, ssk),
+                                          "127.0.0.1", 40000)),
+                             tid)));
+    tx.push_back(fam(in_task(sock(ev(ipv6 ? IP6OUT : IPOUT, cpu, t + 2000, skb, ssk), "127.0.0.1",
+                                  40000),
+                             tid)));
+    tx.push_back(fam(in_task(ev(ipv6 ? IP6FIN : IPFIN, cpu, t + 3000, skb, ssk), tid)));
+    tx.push_back(fam(in_task(ev(DEVQ, cpu, t + 4000, skb), tid)));
+    tx.push_back(fam(in_task(ev(XMIT, cpu, t + 5000, skb), tid)));
+    // loopback: the same skb is received in softirq
+    tx.push_back(fam(ev(NETIF, cpu, t + 7000, skb)));
+    tx.push_back(fam(ev(ipv6 ? IP6RCV : IPRCV, cpu, t + 8000, skb)));
+    tx.push_back(fam(ev(ipv6 ? IP6IN : LOCAL, cpu, t + 9000, skb)));
+    tx.push_back(fam(ev(ipv6 ? UDP6RCV : UDPRCV, cpu, t + 10000, skb)));
+    tx.push_back(fam(sock(ev(ENQ, cpu, t + 11000, skb, rsk), "127.0.0.1", 9000)));
+    rx.push_back(fam(task(sock(ev(ipv6 ? UDP6RECVMSG : RECVMSG, 3, t + 12000, 0, rsk), "127.0.0.1",
+                               9000, 777),
+                          42, "app")));
+    rx.push_back(fam(task(sock(ev(DEQ, 3, t + 19000, skb, rsk), "127.0.0.1", 9000, 777), 42, "app")));
+}
+
+void check_loopback_run(const nsk::Correlator &c, std::uint64_t n, const std::string &local)
+{
+    const auto &tx = c.tx_journeys();
+    BOOST_TEST(tx.complete == n);
+    BOOST_TEST(tx.with_sendmsg == n);
+    BOOST_TEST(tx.incomplete == 0u);
+    BOOST_TEST(tx.partial == 0u);
+    BOOST_TEST(tx.sendmsg_without_skb == 0u);
+    const auto &rx = c.rx_journeys();
+    BOOST_TEST(rx.complete == n);
+    BOOST_TEST(rx.incomplete == 0u);
+    BOOST_TEST(rx.reused_before_end == 0u);
+    BOOST_TEST(rx.looped == n);
+    BOOST_TEST(c.incomplete_loss() == 0u);
+    BOOST_TEST(c.total_tx().count() == n);
+    BOOST_TEST(c.total_tx().summary().max_ns == 5000u);
+    BOOST_TEST(bucket_count(c.total_tx(), 4096) == n);
+    BOOST_TEST(c.total_end_to_end().count() == n);
+    BOOST_TEST(c.total_end_to_end().summary().max_ns == 19000u);
+    BOOST_TEST(bucket_count(c.total_end_to_end(), 16384) == n);
+    BOOST_TEST(c.total_rx().count() == n);
+    BOOST_TEST(c.total_queue().count() == n);
+    int tx_rows = 0, lo_rows = 0;
+    for (const auto &st : c.stages()) {
+        BOOST_TEST(st.hist.count() == n);
+        if (st.path == "tx") {
+            ++tx_rows;
+            BOOST_TEST(st.hist.summary().max_ns == 1000u);
+        }
+        if (st.path == "loopback") {
+            ++lo_rows;
+            BOOST_TEST(st.from == XMIT);
+            BOOST_TEST(st.to == NETIF);
+            BOOST_TEST(st.hist.summary().max_ns == 2000u);
+        }
+    }
+    BOOST_TEST(tx_rows == 5);
+    BOOST_TEST(lo_rows == 1);
+    BOOST_TEST(c.stages().front().path == "tx"); // L5 -> L2 -> L2 -> L5
+    const auto snd = sock_by_id(c, 0x5E);
+    BOOST_TEST(snd.tx_packets == n);
+    BOOST_TEST(snd.tx.count() == n);
+    BOOST_TEST(snd.rx_packets() == 0u);
+    BOOST_TEST(snd.comm == "sender");
+    const auto rcv = sock_by_id(c, 0xAA);
+    BOOST_TEST(rcv.rx_packets() == n);
+    BOOST_TEST(rcv.tx_packets == 0u);
+    BOOST_TEST(rcv.local == local);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(udp_v4_send_loopback_receive_end_to_end)
+{
+    Pipeline p;
+    Feeder f(p);
+    constexpr int N = 50;
+    std::vector<Record> cpu0, cpu3;
+    for (int i = 0; i < N; ++i)
+        udp_loopback(cpu0, cpu3, 0, 1'000'000 + static_cast<std::uint64_t>(i) * 100'000,
+                     7000 + static_cast<std::uint64_t>(i % 3), 300, false); // skb addresses reused
+    f.send(0, cpu0);
+    f.send(3, cpu3);
+    p.finish(f.sent());
+    check_loopback_run(p.correlator(), N, "127.0.0.1:9000");
+    BOOST_TEST(sock_by_id(p.correlator(), 0xAA).family == AF_INET);
+}
+
+BOOST_AUTO_TEST_CASE(udp_v6_send_loopback_receive_end_to_end)
+{
+    Pipeline p;
+    Feeder f(p);
+    constexpr int N = 40;
+    std::vector<Record> cpu1, cpu3;
+    for (int i = 0; i < N; ++i)
+        udp_loopback(cpu1, cpu3, 1, 1'000'000 + static_cast<std::uint64_t>(i) * 100'000,
+                     9000 + static_cast<std::uint64_t>(i), 301, true);
+    f.send(1, cpu1);
+    f.send(3, cpu3);
+    p.finish(f.sent());
+    check_loopback_run(p.correlator(), N, "[::1]:9000");
+    BOOST_TEST(sock_by_id(p.correlator(), 0xAA).family == AF_INET6);
+    BOOST_TEST(p.correlator().probes_seen().at("udpv6_sendmsg") == static_cast<std::uint64_t>(N));
+}
+
+BOOST_AUTO_TEST_CASE(two_senders_on_one_socket_are_not_mixed)
+{
+    // Threads 11 (cpu 0) and 12 (cpu 1) send on the same socket at the same time.  Thread 11's
+    // datagrams take 10 µs from sendmsg to the driver, thread 12's 3 µs, and 12's sendmsg starts
+    // after 11's but its skb reaches ip_output first: keyed by socket alone they would swap.
+    Pipeline p;
+    Feeder f(p);
+    constexpr int N = 30;
+    const std::uint64_t sk = 0x77;
+    std::vector<Record> cpu0, cpu1;
+    for (int i = 0; i < N; ++i) {
+        const std::uint64_t t = 1'000'000 + static_cast<std::uint64_t>(i) * 50'000;
+        const std::uint64_t a = 100 + 2 * static_cast<std::uint64_t>(i), b = a + 1;
+        cpu0.push_back(in_task(sk_only(sock(ev(SOCKSEND, 0, t, 0, sk), "0.0.0.0", 4000)), 11));
+        cpu0.push_back(in_task(sk_only(sock(ev(UDPSEND, 0, t + 500, 0, sk), "0.0.0.0", 4000)), 11));
+        cpu1.push_back(in_task(sk_only(sock(ev(SOCKSEND, 1, t + 1000, 0, sk), "0.0.0.0", 4000)), 12));
+        cpu1.push_back(in_task(sk_only(sock(ev(UDPSEND, 1, t + 1500, 0, sk), "0.0.0.0", 4000)), 12));
+        cpu1.push_back(in_task(ev(IPOUT, 1, t + 2000, b, sk), 12));
+        cpu1.push_back(in_task(ev(XMIT, 1, t + 4000, b), 12));
+        cpu0.push_back(in_task(ev(IPOUT, 0, t + 6000, a, sk), 11));
+        cpu0.push_back(in_task(ev(XMIT, 0, t + 10000, a), 11));
+    }
+    f.send(0, cpu0);
+    f.send(1, cpu1);
+    p.finish(f.sent());
+    const auto &c = p.correlator();
+    BOOST_TEST(c.tx_journeys().complete == 2u * N);
+    BOOST_TEST(c.tx_journeys().with_sendmsg == 2u * N);
+    BOOST_TEST(c.tx_journeys().sendmsg_without_skb == 0u);
+    BOOST_TEST(bucket_count(c.total_tx(), 8192) == static_cast<std::uint64_t>(N)); // 10 µs
+    BOOST_TEST(bucket_count(c.total_tx(), 2048) == static_cast<std::uint64_t>(N)); // 3 µs
+    BOOST_TEST(c.total_tx().summary().max_ns == 10000u);
+    const auto *s = stage(c.stages(), UDPSEND, IPOUT);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(s->hist.count() == 2u * N);
+    BOOST_TEST(s->hist.summary().max_ns == 5500u); // thread 11: 500 -> 6000
+    BOOST_TEST(bucket_count(s->hist, 256) == static_cast<std::uint64_t>(N)); // thread 12: 500 ns
+    BOOST_TEST(sock_by_id(c, sk).tx_packets == 2u * N);
+}
+
+BOOST_AUTO_TEST_CASE(tx_journey_in_softirq_starts_at_its_first_skb_event)
+{
+    // A TCP segment sent from softirq (ACK clocked) while the task's sendmsg of the same socket
+    // waits for its own skb: the softirq journey must not take the sendmsg stages.
+    Pipeline p;
+    Feeder f(p);
+    const std::uint64_t sk = 0x99;
+    std::vector<Record> cpu0;
+    auto tcp = [](Record r) {
+        r.ev.proto = IPPROTO_TCP;
+        return r;
+    };
+    cpu0.push_back(tcp(in_task(sk_only(sock(ev(SOCKSEND, 0, 1'000'000, 0, sk), "10.0.0.1", 5000)), 21)));
+    cpu0.push_back(tcp(in_task(sk_only(sock(ev(NSK_PROBE_TCP_SENDMSG, 0, 1'001'000, 0, sk), "10.0.0.1", 5000)), 21)));
+    // softirq: no task, no tid
+    cpu0.push_back(tcp(sk_only(sock(ev(IPQX, 0, 1'002'000, 500, sk), "10.0.0.1", 5000))));
+    cpu0.push_back(tcp(ev(IPOUT, 0, 1'003'000, 500, sk)));
+    cpu0.push_back(tcp(ev(IPFIN, 0, 1'004'000, 500, sk)));
+    cpu0.push_back(tcp(ev(DEVQ, 0, 1'005'000, 500)));
+    cpu0.push_back(tcp(ev(XMIT, 0, 1'006'000, 500)));
+    // then the task's own segment
+    cpu0.push_back(tcp(in_task(sk_only(sock(ev(IPQX, 0, 1'010'000, 501, sk), "10.0.0.1", 5000)), 21)));
+    cpu0.push_back(tcp(in_task(ev(XMIT, 0, 1'012'000, 501), 21)));
+    // a dropped one (qdisc): ends dropped at its last stage
+    cpu0.push_back(tcp(ev(IPQX, 0, 1'020'000, 502, sk)));
+    cpu0.push_back(tcp(ev(DEVQ, 0, 1'021'000, 502)));
+    cpu0.push_back(drop(KFREE, 0, 1'022'000, 502, "QDISC_DROP", "__dev_queue_xmit+0x1/0x2"));
+    f.send(0, cpu0);
+    p.finish(f.sent());
+    const auto &c = p.correlator();
+    BOOST_TEST(c.tx_journeys().complete == 2u);
+    BOOST_TEST(c.tx_journeys().dropped == 1u);
+    BOOST_TEST(c.tx_journeys().with_sendmsg == 1u);
+    BOOST_TEST(c.tx_journeys().incomplete == 0u);
+    BOOST_TEST(c.total_tx().count() == 2u);
+    BOOST_TEST(c.total_tx().summary().max_ns == 12000u); // sendmsg 1'000'000 -> xmit 1'012'000
+    BOOST_REQUIRE(stage(c.stages(), IPQX, IPOUT));
+    BOOST_TEST(stage(c.stages(), IPQX, IPOUT)->hist.count() == 1u);
+    BOOST_TEST(stage(c.stages(), NSK_PROBE_TCP_SENDMSG, IPQX)->hist.summary().max_ns == 9000u);
+    BOOST_TEST(sock_by_id(c, sk).tx_packets == 2u);
+    BOOST_TEST(sock_by_id(c, sk).tx_dropped == 1u);
+    const auto d = c.drops();
+    BOOST_REQUIRE(d.size() == 1u);
+    BOOST_TEST(d[0].reason == "QDISC_DROP");
+    BOOST_TEST(d[0].stage == "dev_queue_xmit");
+    BOOST_TEST(d[0].proto == "tcp");
+    BOOST_TEST(c.rx_journeys().complete + c.rx_journeys().dropped == 0u);
 }

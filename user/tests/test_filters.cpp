@@ -13,7 +13,7 @@ BOOST_AUTO_TEST_CASE(empty_means_no_filter)
     BOOST_TEST(!f->any());
     BOOST_TEST(nsk::filters_text(*f) == "none");
     BOOST_TEST(nsk::filters_json(*f).dump() ==
-               R"({"proto":null,"port":null,"addr":null,"pid":null,"netns":null,"sample":1})");
+               R"({"proto":null,"port":null,"addr":null,"pid":null,"netns":null,"sample":1,"budget":null})");
 }
 
 BOOST_AUTO_TEST_CASE(all_filters)

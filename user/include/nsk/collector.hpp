@@ -1,25 +1,51 @@
-// The live collection loop shared by `live` and `drops`: subscribe, CONFIG, START, poll the event
-// socket, report every interval, STOP, wait for STOPPED, print the summary.
+// The live collection loop shared by `live`, `drops` and `record`: subscribe, CONFIG, START,
+// poll the event socket, tick every interval, STOP, wait for STOPPED, report.  The analysis and
+// the capture file are the Session's (session.hpp); this is the kernel side of it.
 #pragma once
 
+#include "nsk/capture.hpp"
 #include "nsk/error.hpp"
 #include "nsk/filters.hpp"
 #include "nsk/report.hpp"
+#include "nsk/session.hpp"
 
+#include <csignal>
 #include <ostream>
+#include <string>
 
 namespace nsk {
 
 struct CollectOptions {
     double interval_s = 1.0;
     double duration_s = 0.0; // 0: until SIGINT/SIGTERM
-    bool json = false;
     ReportMode mode = ReportMode::full;
+    std::string command = "live";
     Filters filters;
     std::uint64_t reorder_window_ns = 300'000'000ULL;
     std::uint64_t age_ns = 10'000'000'000ULL;
+    std::string record_path; // write a capture here ("" = none)
+    CaptureWriterOptions capture;
 };
 
-Result<void> collect(const CollectOptions &opts, std::ostream &out, std::ostream &err);
+/// Collect until the duration ends or SIGINT/SIGTERM; reports go to `out` (printer, screen,
+/// metrics), notes to `err`.
+Result<void> collect(const CollectOptions &opts, SessionOutput &out, std::ostream &err);
+
+/// True once SIGINT/SIGTERM arrived during collect() / a replay with install_stop_signals().
+bool stop_requested();
+/// SIGINT/SIGTERM set the stop flag (no SA_RESTART) until the guard dies.
+class StopSignals {
+public:
+    StopSignals();
+    ~StopSignals();
+    StopSignals(const StopSignals &) = delete;
+    StopSignals &operator=(const StopSignals &) = delete;
+
+private:
+    struct ::sigaction old_int_ {};
+    struct ::sigaction old_term_ {};
+};
+
+std::uint64_t mono_now_ns();
 
 } // namespace nsk

@@ -8,7 +8,12 @@
 //    the same CPU and has not been enqueued itself yet (the kernel delivers the original last);
 //    the child copies the parent's stage timestamps;
 //  - aging in event time; journeys sitting in a socket queue are never aged, they are reported
-//    as queued_at_end.
+//    as queued_at_end;
+//  - send journeys (path "tx") live in their own table, keyed by skb_id too: the sk-only
+//    sendmsg events of a task wait per (tid, sk_id) for the first skb-bearing send event of the
+//    same socket in the same task, which starts the journey with them as its first stages;
+//    dev_hard_start_xmit completes it.  On loopback the same skb then starts a receive journey:
+//    that is a continuation (end_to_end), never an skb reuse.
 #pragma once
 
 #include "nsk/histogram.hpp"
@@ -39,12 +44,15 @@ struct JourneyCounts {
     std::uint64_t fanout_children = 0;   // multicast copies (counted above too)
     std::uint64_t reused_before_end = 0; // incomplete because the skb id started a new journey
     std::uint64_t in_flight = 0;         // open right now (intervals only)
+    std::uint64_t with_sendmsg = 0;      // tx: journeys that carry their sendmsg stages
+    std::uint64_t sendmsg_without_skb = 0; // tx: sendmsg calls that produced no traced skb
+    std::uint64_t looped = 0;            // rx: continued a send journey (loopback)
 };
 
 struct StageStat {
     std::uint16_t from = 0;
     std::uint16_t to = 0;
-    std::string path; // "rx" or "queue"
+    std::string path; // "tx", "loopback", "rx" or "queue"
     Histogram hist;
 };
 
@@ -69,6 +77,9 @@ struct SocketStats {
     std::uint64_t exceed_buf_events = 0;
     std::uint64_t rcvqueue_full_events = 0;
     Histogram queue;
+    std::uint64_t tx_packets = 0; // send journeys of this socket that reached the driver
+    std::uint64_t tx_dropped = 0; // send journeys of this socket freed with a drop
+    Histogram tx;                 // first send stage -> dev_hard_start_xmit, per journey
     bool active = false; // had packet activity (not only recvmsg calls)
     std::uint64_t rx_packets() const
     {
@@ -96,6 +107,10 @@ public:
 
     // --- results -------------------------------------------------------------------------------
     const JourneyCounts &rx_journeys() const { return rx_; }
+    const JourneyCounts &tx_journeys() const { return tx_; }
+    JourneyCounts tx_journeys_now() const; // with in_flight filled
+    const Histogram &total_tx() const { return total_tx_; }
+    const Histogram &total_end_to_end() const { return total_e2e_; }
     JourneyCounts rx_journeys_now() const; // with in_flight filled
     const Histogram &total_rx() const { return total_rx_; }
     const Histogram &total_queue() const { return total_queue_; }
@@ -104,7 +119,7 @@ public:
     std::vector<DropStat> drops() const;      // sorted by count desc
     /// Events per probe name (after the kernel's filters).
     std::map<std::string, std::uint64_t> probes_seen() const;
-    std::uint64_t incomplete_loss() const { return rx_.incomplete; }
+    std::uint64_t incomplete_loss() const { return rx_.incomplete + tx_.incomplete; }
     std::uint64_t events() const { return events_; }
     std::uint64_t open_journeys() const { return journeys_.size(); }
     std::uint64_t fanout_rejected() const { return fanout_rejected_; }
@@ -137,8 +152,43 @@ private:
         std::size_t accounted = 1;  // visits[0..accounted) have their pairs in the stage table
         std::string pending_reason; // from sock_rcvqueue_full
         bool refused = false;       // dropped right at enqueue (queue refused it)
+        bool looped = false;        // continues a send journey (loopback)
+        std::uint64_t e2e_start = 0; // its first send stage
+        std::uint64_t xmit_ts = 0;   // when the send journey reached the driver
+        std::uint16_t xmit_probe = 0;
+    };
+    // Send side.
+    struct TxJourney {
+        std::uint64_t serial = 0;
+        std::uint64_t skb_id = 0;
+        std::uint64_t sk_id = 0;
+        std::vector<Visit> visits;
+        int max_order = 0;
+        std::uint64_t last_ts = 0;
+        std::uint8_t proto = 0;
+        bool partial = false;
+        bool with_sendmsg = false;
+        std::size_t accounted = 1;
+    };
+    struct PendingSend { // sendmsg stages of one task on one socket, waiting for their skb
+        std::vector<Visit> visits;
+        int max_order = 0;
+        std::uint64_t last_ts = 0;
+        std::uint8_t proto = 0;
+    };
+    struct Handoff { // a send journey that reached the driver: may continue as a receive one
+        std::uint64_t first_ts = 0;
+        std::uint64_t xmit_ts = 0;
+        std::uint16_t xmit_probe = 0;
     };
     enum class End { complete, dropped, consumed, incomplete, queued_at_end };
+    void handle_tx_sock(const Record &r, const ProbeInfo &info);
+    void handle_tx(const Record &r, const ProbeInfo &info);
+    void tx_append(TxJourney &j, const Record &r, const ProbeInfo &info);
+    void tx_account(TxJourney &j);
+    void tx_close(TxJourney &j, End how, bool reused = false);
+    bool tx_end_by_free(const Record &r, End how, const std::string &reason,
+                        const std::string &location);
 
     std::string name_of(std::uint16_t probe) const;
     void handle_stage(const Record &r, const ProbeInfo &info);
@@ -164,8 +214,12 @@ private:
     std::vector<SocketStats> closed_sockets_;
     std::map<std::pair<std::string, std::string>, DropStat> drop_table_;
     std::map<std::uint16_t, std::uint64_t> probes_seen_; // by probe id
-    JourneyCounts rx_;
-    Histogram total_rx_, total_queue_;
+    JourneyCounts rx_, tx_;
+    Histogram total_rx_, total_queue_, total_tx_, total_e2e_;
+    std::unordered_map<std::uint64_t, TxJourney> tx_journeys_;
+    std::map<std::pair<std::uint32_t, std::uint64_t>, PendingSend> pending_send_; // (tid, sk)
+    std::unordered_map<std::uint64_t, Handoff> handoff_;                            // by skb_id
+    std::uint64_t sendmsg_without_skb_ = 0;
     std::uint64_t serial_ = 0;
     std::uint64_t now_ = 0;
     std::uint64_t last_sweep_ = 0;

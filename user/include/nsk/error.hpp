@@ -17,6 +17,7 @@ enum class Errc {
     module_gone,       // the module went away while we were talking to it (exit 1)
     protocol,          // malformed / unexpected netlink reply (exit 1)
     system,            // a system call failed (exit 1)
+    capture,           // input capture truncated or damaged (exit 5)
     other,             // anything else (exit 1)
 };
 

@@ -20,6 +20,9 @@ enum class Role : std::uint8_t {
     queue_full, // sock_rcvqueue_full: drop marker, the kfree_skb follows
     exceed_buf, // sock_exceed_buf_limit: per-socket event
     fail_queue, // udp_fail_queue_rcv_skb: per-socket cross-check
+    tx_sock,    // send path before the skb exists (sendmsg): socket + task only
+    tx,         // send path stage with an skb (ip_output ... dev_queue_xmit)
+    tx_end,     // handed to the driver (dev_hard_start_xmit): send journey complete
 };
 
 enum class PathKind : std::uint8_t { unspec, rx, tx, drop };

@@ -32,6 +32,16 @@ std::vector<ProcUdpEntry> parse_proc_udp(std::string_view content, bool v6);
 /// "0100007F:2328" -> "127.0.0.1:9000" (host byte order words, as the kernel prints them).
 std::string decode_proc_endpoint(std::string_view hex, bool v6);
 
+/// What one look at /proc gave the reconciler: the snmp counters and the UDP socket rows that
+/// are new or changed since the previous snapshot (all of them for the baseline).  Captures
+/// store these, so a replay reconciles exactly as the live run did without /proc.
+struct ProcSnapshot {
+    bool base = false; // start(): baseline; else sample()
+    std::optional<std::uint32_t> own_netns;
+    std::optional<std::map<std::string, std::int64_t>> snmp; // absent: file unreadable
+    std::vector<ProcUdpEntry> udp;
+};
+
 /// Access to /proc, replaceable in tests.
 class ProcFs {
 public:
@@ -47,9 +57,15 @@ public:
     explicit Reconciler(std::shared_ptr<const ProcFs> fs = std::make_shared<ProcFs>());
 
     /// Baseline: snmp counters and the UDP sockets of every network namespace.
-    void start();
+    void start() { apply(read_start()); }
     /// Snapshot now; `pids` are readers of the sockets seen (their netns may differ from ours).
-    void sample(const std::vector<std::uint32_t> &pids);
+    void sample(const std::vector<std::uint32_t> &pids) { apply(read_sample(pids)); }
+
+    /// The reading half of start()/sample(): what /proc says now, not applied yet.
+    ProcSnapshot read_start();
+    ProcSnapshot read_sample(const std::vector<std::uint32_t> &pids) const;
+    /// The applying half (also used to replay a capture).
+    void apply(const ProcSnapshot &snap);
 
     std::map<std::string, std::int64_t> counter_deltas() const;
     std::optional<std::int64_t> drops_delta(std::uint32_t inode) const;

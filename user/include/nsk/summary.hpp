@@ -43,6 +43,8 @@ struct SocketRow {
     std::uint64_t exceed_buf_events = 0;
     std::uint64_t rcvqueue_full_events = 0;
     Histogram queue;
+    Histogram tx; // first send stage -> driver, this socket's send journeys
+    std::uint64_t tx_dropped = 0;
     bool mismatch = false;
 };
 

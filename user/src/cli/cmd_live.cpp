@@ -39,6 +39,11 @@ void add_collect_options(CLI::App *sub, LiveOptions &opts)
         ->group(g);
     sub->add_option("--sample", opts.filters.sample, "Keep one flow in N: 1/N")->group(g);
     const std::string a = "Advanced";
+    sub->add_option("--budget", opts.filters.budget,
+                    "Overhead governor: records/s per CPU before the module samples harder (0 = "
+                    "off; default: the module's budget parameter)")
+        ->check(CLI::NonNegativeNumber)
+        ->group(a);
     sub->add_option("--reorder-window-ms", opts.reorder_window_ms,
                     "Event-time window for cross-CPU reordering (default 300)")
         ->check(CLI::PositiveNumber)
@@ -116,8 +121,7 @@ bool use_color()
 
 namespace {
 
-Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode,
-                                  const std::string &command)
+Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode, const std::string &command)
 {
     auto f = parse_filters(o.filters);
     if (!f)
@@ -213,9 +217,6 @@ Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::strin
         outputs.add(metrics.get());
         std::cerr << "netstack-kmon: serving OpenMetrics on " << server->url() << std::endl;
     }
-    if (record_cmd)
-        std::cerr << "netstack-kmon: recording to " << o.record
-                  << (o.duration > 0 ? "" : "; stop with Ctrl-C") << std::endl;
 
     Result<void> result;
     if (!o.replay.empty()) {

@@ -7,6 +7,7 @@
 #include "nsk/report.hpp"
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace nsk::cli {
 
@@ -23,6 +24,12 @@ struct LiveOptions {
     FilterOptions filters;
     double reorder_window_ms = 300.0;
     double age_s = 10.0;
+    std::string record;       // --record FILE (record: -o FILE)
+    bool no_compress = false; // capture chunks stored as they are
+    std::string replay;       // --replay FILE: drive the reports from a capture, no kernel
+    double speed = 1.0;       // replay pace: 1 recorded, N faster, 0 as fast as possible
+    std::string listen;       // --listen ADDR:PORT: serve OpenMetrics on /metrics
+    double linger = 0.0;      // keep serving /metrics this long after the end
 };
 CLI::App *setup_live(CLI::App &app, LiveOptions &opts);
 Result<void> run_live(const LiveOptions &opts);
@@ -31,10 +38,29 @@ struct DropsOptions : LiveOptions {};
 CLI::App *setup_drops(CLI::App &app, DropsOptions &opts);
 Result<void> run_drops(const DropsOptions &opts);
 
-/// Shared body of live and drops (cmd_live.cpp).
-Result<void> run_collect(const LiveOptions &opts, ReportMode mode);
+struct RecordOptions : LiveOptions {};
+CLI::App *setup_record(CLI::App &app, RecordOptions &opts);
+Result<void> run_record(const RecordOptions &opts);
 
-/// --interval/--duration/--json/FILTERS and the advanced knobs, shared by live and drops.
+struct ReportOptions {
+    std::string file;
+    bool json = false;
+    bool intervals = false; // text: print the interval reports too
+};
+CLI::App *setup_report(CLI::App &app, ReportOptions &opts);
+Result<void> run_report(const ReportOptions &opts);
+
+/// Shared body of live, drops and record (cmd_live.cpp).
+Result<void> run_collect(const LiveOptions &opts, ReportMode mode, const std::string &command);
+
+/// --interval/--duration/--json/FILTERS and the advanced knobs, shared by live, drops, record.
 void add_collect_options(CLI::App *sub, LiveOptions &opts);
+/// --record/--replay/--speed/--listen/--linger (live and drops).
+void add_output_options(CLI::App *sub, LiveOptions &opts);
+
+/// Terminal columns and rows of stdout (TIOCGWINSZ, else $COLUMNS/$LINES, else 80x24).
+std::pair<int, int> terminal_size();
+/// Colour on stdout: a TTY and NO_COLOR unset or empty.
+bool use_color();
 
 } // namespace nsk::cli

@@ -8,7 +8,8 @@ int main(int argc, char **argv)
 {
     using namespace nsk::cli;
     CLI::App app{"netstack-kmon: where packets spend their time in the Linux network stack, and "
-                 "where they are dropped (needs the netstack_kmon module and CAP_NET_ADMIN)",
+                 "where they are dropped (needs the netstack_kmon module and CAP_NET_ADMIN; "
+                 "report and live --replay need neither)",
                  "netstack-kmon"};
     app.set_version_flag("--version", std::string("netstack-kmon ") + NSK_VERSION);
     app.require_subcommand(1);
@@ -16,14 +17,22 @@ int main(int argc, char **argv)
                "  sudo netstack-kmon status\n"
                "  sudo netstack-kmon live --duration 10 --proto udp --port 9000\n"
                "  sudo netstack-kmon drops --json\n"
-               "Exit codes: 0 ok, 1 error, 2 usage, 3 module not loaded, 4 permission denied.");
+               "  sudo netstack-kmon record -o cap.nsk --duration 30\n"
+               "  netstack-kmon report cap.nsk\n"
+               "Run 'netstack-kmon SUBCOMMAND --help' for each one's options and examples.\n"
+               "Exit codes: 0 ok, 1 error, 2 usage, 3 module not loaded, 4 permission denied,\n"
+               "5 capture truncated or damaged (the summary is printed anyway).");
 
     StatusOptions status_opts;
     LiveOptions live_opts;
     DropsOptions drops_opts;
+    RecordOptions record_opts;
+    ReportOptions report_opts;
     auto *status = setup_status(app, status_opts);
     auto *live = setup_live(app, live_opts);
     auto *drops = setup_drops(app, drops_opts);
+    auto *record = setup_record(app, record_opts);
+    auto *report = setup_report(app, report_opts);
 
     try {
         app.parse(argc, argv);
@@ -41,6 +50,10 @@ int main(int argc, char **argv)
         r = run_live(live_opts);
     else if (drops->parsed())
         r = run_drops(drops_opts);
+    else if (record->parsed())
+        r = run_record(record_opts);
+    else if (report->parsed())
+        r = run_report(report_opts);
     if (!r.ok()) {
         std::cerr << "netstack-kmon: " << r.error().message << '\n';
         return nsk::exit_code(r.error());

@@ -11,7 +11,6 @@
 #include <cstring>
 #include <ctime>
 #include <poll.h>
-#include <set>
 #include <unistd.h>
 
 namespace nsk {
@@ -24,33 +23,24 @@ extern "C" void on_signal(int)
     g_stop = 1;
 }
 
-/// SIGINT/SIGTERM only set a flag; no SA_RESTART so poll() returns EINTR at once.
-class SignalGuard {
-public:
-    SignalGuard()
-    {
-        g_stop = 0;
-        struct sigaction sa {};
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = 0;
-        sigaction(SIGINT, &sa, &old_int_);
-        sigaction(SIGTERM, &sa, &old_term_);
-    }
-    ~SignalGuard()
-    {
-        sigaction(SIGINT, &old_int_, nullptr);
-        sigaction(SIGTERM, &old_term_, nullptr);
-    }
-    SignalGuard(const SignalGuard &) = delete;
-    SignalGuard &operator=(const SignalGuard &) = delete;
+std::int64_t realtime_ns()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
 
-private:
-    struct sigaction old_int_ {};
-    struct sigaction old_term_ {};
-};
+std::string hostname()
+{
+    char buf[256] = {};
+    if (gethostname(buf, sizeof(buf) - 1) != 0)
+        return "";
+    return buf;
+}
 
-std::uint64_t mono_ns()
+} // namespace
+
+std::uint64_t mono_now_ns()
 {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -58,25 +48,29 @@ std::uint64_t mono_ns()
            static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-std::vector<std::uint32_t> reader_pids(const Correlator &c)
+bool stop_requested()
 {
-    std::set<std::uint32_t> pids;
-    for (const auto &s : c.sockets())
-        pids.insert(s.pids.begin(), s.pids.end());
-    return {pids.begin(), pids.end()};
+    return g_stop != 0;
 }
 
-std::map<std::uint32_t, std::uint64_t> sent_map(const std::vector<CpuCounters> &cpus)
+StopSignals::StopSignals()
 {
-    std::map<std::uint32_t, std::uint64_t> m;
-    for (const auto &c : cpus)
-        m[c.cpu] = c.sent;
-    return m;
+    g_stop = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
 }
 
-} // namespace
+StopSignals::~StopSignals()
+{
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+}
 
-Result<void> collect(const CollectOptions &o, std::ostream &out, std::ostream &err)
+Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &err)
 {
     auto client = GenlClient::open();
     if (!client)
@@ -93,65 +87,50 @@ Result<void> collect(const CollectOptions &o, std::ostream &out, std::ostream &e
             << " KiB (raise net.core.rmem_max); losses will show in the loss line\n";
     if (auto r = client->configure(o.filters); !r)
         return r.error();
+    std::unique_ptr<CaptureWriter> writer; // after CONFIG: a busy module leaves the file alone
+    if (!o.record_path.empty()) {
+        auto w = CaptureWriter::create(o.record_path, o.capture);
+        if (!w)
+            return w.error();
+        writer = std::move(*w);
+    }
 
-    Reconciler rec;
-    rec.start();
-    SignalGuard signals;
+    CaptureHeader hdr;
+    hdr.tool_version = NSK_VERSION;
+    hdr.command = o.command;
+    hdr.hostname = hostname();
+    hdr.status = *st0;
+    hdr.filters = o.filters;
+    hdr.interval_s = o.interval_s;
+    hdr.reorder_window_ns = o.reorder_window_ns;
+    hdr.age_ns = o.age_ns;
+    hdr.mode = o.mode;
+    hdr.start_realtime_ns = realtime_ns(); // ~ START, for people
+    Session session(hdr, std::make_shared<ProcFs>(), &out);
+    session.start_proc();
+
+    StopSignals signals;
     if (auto r = client->start(); !r)
         return r.error();
-    const std::uint64_t t0 = mono_ns();
-
-    PipelineOptions popts;
-    popts.reorder_window_ns = o.reorder_window_ns;
-    popts.correlator.age_ns = o.age_ns;
-    Pipeline pipe(popts);
-    SummaryContext ctx;
-    ctx.kernel = st0->kernel_release;
-    ctx.module_version = st0->module_version;
-    ctx.filters = o.filters;
-    ctx.probe_names = probe_names(*st0);
-    pipe.correlator().set_probe_names(ctx.probe_names);
-
-    std::vector<CpuCounters> baseline;
-    if (auto st1 = client->status()) {
-        baseline = st1->cpus;
-        for (const auto &c : baseline)
-            pipe.decoder().seq().hint(c.cpu, c.sent);
+    const std::uint64_t t0 = mono_now_ns();
+    {
+        auto st1 = client->status();
+        session.begin(t0, st1 ? &*st1 : nullptr, writer.get());
     }
+    if (writer)
+        err << "netstack-kmon: recording to " << writer->name()
+            << (o.duration_s > 0 ? "" : "; stop with Ctrl-C") << std::endl;
 
     bool stopped = false;
     std::vector<CpuCounters> final_cpus;
     EventHandlers h;
     h.on_batch = [&](std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,
                      const std::uint8_t *data,
-                     std::size_t len) { pipe.on_batch(cpu, seq, count, data, len); };
-    h.on_enobufs = [&] { pipe.on_enobufs(); };
+                     std::size_t len) { session.batch(mono_now_ns(), cpu, seq, count, data, len); };
+    h.on_enobufs = [&] { session.enobufs(mono_now_ns()); };
     h.on_stopped = [&](std::vector<CpuCounters> cpus) {
         stopped = true;
         final_cpus = std::move(cpus);
-    };
-
-    const bool tty = isatty(STDOUT_FILENO) && !o.json;
-    auto emit = [&](bool final, double elapsed, int n) {
-        ctx.duration_s = elapsed;
-        Summary s = build_summary(pipe, ctx);
-        reconcile(s, rec);
-        if (o.json) {
-            out << summary_json(s, final ? "summary" : "interval",
-                                final ? std::nullopt : std::optional<double>(o.interval_s))
-                       .dump()
-                << '\n';
-        } else {
-            TextOptions t;
-            t.mode = o.mode;
-            t.title = final ? "summary" : "interval " + std::to_string(n) + " (cumulative)";
-            if (tty && !final)
-                out << "\033[H\033[2J";
-            else if (n > 1 || final)
-                out << '\n';
-            out << summary_text(s, t);
-        }
-        out.flush();
     };
 
     // --- collect --------------------------------------------------------------------------------
@@ -159,17 +138,21 @@ Result<void> collect(const CollectOptions &o, std::ostream &out, std::ostream &e
     const std::uint64_t deadline =
         o.duration_s > 0 ? t0 + static_cast<std::uint64_t>(o.duration_s * 1e9) : UINT64_MAX;
     std::uint64_t next_tick = t0 + interval_ns;
-    int ticks = 0;
     Result<void> failure;
     pollfd pfd{events->fd(), POLLIN, 0};
     while (!g_stop) {
-        const std::uint64_t now = mono_ns();
+        if (writer && !writer->ok()) {
+            failure = writer->error();
+            break;
+        }
+        const std::uint64_t now = mono_now_ns();
         if (now >= deadline)
             break;
         if (now >= next_tick) {
-            pipe.tick(now);
-            rec.sample(reader_pids(pipe.correlator()));
-            emit(false, static_cast<double>(now - t0) / 1e9, ++ticks);
+            std::optional<std::vector<CpuCounters>> cpus;
+            if (auto st = client->status())
+                cpus = st->cpus;
+            session.tick(now, cpus);
             while (next_tick <= now)
                 next_tick += interval_ns;
             continue;
@@ -190,14 +173,13 @@ Result<void> collect(const CollectOptions &o, std::ostream &out, std::ostream &e
                 break;
         }
     }
-    const double elapsed = static_cast<double>(mono_ns() - t0) / 1e9;
+    const std::uint64_t stop_mono = mono_now_ns();
 
-    // --- stop: after STOP's reply, STOPPED is the last message of this collection
-    // ------------------
+    // --- stop: after STOP's reply, STOPPED is the last message of this collection -------------
     Result<void> stop_result = client->stop();
-    const std::uint64_t stop_deadline = mono_ns() + 2'000'000'000ULL;
+    const std::uint64_t stop_deadline = mono_now_ns() + 2'000'000'000ULL;
     while (!stopped && stop_result.ok()) {
-        const std::uint64_t now = mono_ns();
+        const std::uint64_t now = mono_now_ns();
         if (now >= stop_deadline)
             break;
         const int rc = poll(&pfd, 1, static_cast<int>((stop_deadline - now) / 1000000 + 1));
@@ -214,11 +196,17 @@ Result<void> collect(const CollectOptions &o, std::ostream &out, std::ostream &e
     if (!stop_result.ok())
         err << "netstack-kmon: " << stop_result.error().message << "; printing what was seen\n";
 
-    pipe.finish(final_cpus.empty() ? std::map<std::uint32_t, std::uint64_t>{}
-                                   : sent_map(final_cpus));
-    rec.sample(reader_pids(pipe.correlator()));
-    ctx.cpus = final_cpus.empty() ? std::vector<CpuCounters>{} : cpu_delta(final_cpus, baseline);
-    emit(true, elapsed, ticks + 1);
+    session.finish(stop_mono, final_cpus, stopped);
+    if (writer) {
+        if (auto r = writer->close(); !r) {
+            if (failure.ok())
+                failure = r.error();
+        } else {
+            err << "netstack-kmon: wrote " << writer->name() << " (" << writer->bytes()
+                << " bytes, " << writer->frames() << " frames); read it with 'netstack-kmon report "
+                << writer->name() << "'\n";
+        }
+    }
     if (!failure.ok())
         return failure;
     return stop_result;

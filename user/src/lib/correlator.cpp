@@ -17,8 +17,14 @@ std::string Correlator::name_of(std::uint16_t probe) const
 
 bool Correlator::is_reported_proto(std::uint8_t proto) const
 {
-    return proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE;
+    return proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE || proto == IPPROTO_TCP;
 }
+
+namespace {
+// First skb-bearing send stages (ip_queue_xmit, ip6_xmit, ip_output, ip6_output): an skb seen
+// here while its id has an open send journey that went further is a new skb at that address.
+constexpr int kTxFirstSkbOrder = 4;
+} // namespace
 
 void Correlator::process(const Record &r)
 {
@@ -35,7 +41,16 @@ void Correlator::process(const Record &r)
         case Role::dequeue:
             handle_stage(r, *info);
             break;
+        case Role::tx_sock:
+            handle_tx_sock(r, *info);
+            break;
+        case Role::tx:
+        case Role::tx_end:
+            handle_tx(r, *info);
+            break;
         case Role::reader:
+            if (ev.sk_id && (ev.flags & NSK_EF_TASK))
+                pending_send_.erase({ev.tid, ev.sk_id}); // a reader is not a sender's skb
             if (ev.sk_id) {
                 auto &s = socket(ev, ev.sk_id);
                 learn_socket(s, ev, true);
@@ -117,13 +132,26 @@ void Correlator::handle_stage(const Record &r, const ProbeInfo &info)
             child.netns = parent->netns;
             child.partial = parent->partial;
             child.child = true;
+            child.looped = parent->looped;
+            child.e2e_start = parent->e2e_start;
+            child.xmit_ts = parent->xmit_ts;
+            child.xmit_probe = parent->xmit_probe;
             auto [cit, inserted] = journeys_.emplace(ev.skb_id, std::move(child));
             (void)inserted;
             append(cit->second, r, info);
             return;
         }
     }
-    append(start_journey(r, info.role != Role::start), r, info);
+    Journey &nj = start_journey(r, info.role != Role::start);
+    if (auto h = handoff_.find(ev.skb_id); h != handoff_.end()) {
+        // Loopback: the skb the driver took continues as a received one (same address).
+        nj.looped = true;
+        nj.e2e_start = h->second.first_ts;
+        nj.xmit_ts = h->second.xmit_ts;
+        nj.xmit_probe = h->second.xmit_probe;
+        handoff_.erase(h);
+    }
+    append(nj, r, info);
 }
 
 Correlator::Journey &Correlator::start_journey(const Record &r, bool partial)
@@ -198,6 +226,12 @@ void Correlator::append(Journey &j, const Record &r, const ProbeInfo &info)
         }
     }
     account(j);
+    if (info.role == Role::enqueue && j.proto == IPPROTO_TCP) {
+        // TCP has no per-skb dequeue point (tcp_recvmsg is per socket, the skb is freed with
+        // __kfree_skb, or coalesced into the previous one): a TCP journey ends when queued.
+        close(j, End::complete);
+        return;
+    }
     if (info.role == Role::dequeue) {
         const std::uint64_t sk_id = ev.sk_id ? ev.sk_id : j.sk_id;
         if (sk_id) {
@@ -243,7 +277,20 @@ void Correlator::account(Journey &j)
 void Correlator::close(Journey &j, End how, bool reused)
 {
     account(j);
+    if (j.proto == IPPROTO_TCP && how == End::incomplete && j.enqueue_idx < 0)
+        how = End::consumed; // not queued (pure ACK...): freed by __kfree_skb, no tracepoint
     if (is_reported_proto(j.proto)) {
+        if (j.looped && !j.visits.empty()) {
+            ++rx_.looped;
+            auto [it, fresh] = stage_stats_.try_emplace({j.xmit_probe, j.visits.front().probe});
+            if (fresh) {
+                it->second.from = j.xmit_probe;
+                it->second.to = j.visits.front().probe;
+                it->second.path = "loopback";
+            }
+            const auto t0 = j.visits.front().ts;
+            it->second.hist.add(t0 >= j.xmit_ts ? t0 - j.xmit_ts : 0);
+        }
         switch (how) {
         case End::complete:
             ++rx_.complete;
@@ -271,9 +318,12 @@ void Correlator::close(Journey &j, End how, bool reused)
             const auto &enq = j.visits[static_cast<std::size_t>(j.enqueue_idx)];
             const auto first = j.visits.front().ts;
             total_rx_.add(enq.ts >= first ? enq.ts - first : 0);
-            if (how == End::complete) {
+            const ProbeInfo *li = probe_info(j.visits.back().probe);
+            if (how == End::complete && li && li->role == Role::dequeue) {
                 const auto deq = j.visits.back().ts;
                 total_queue_.add(deq >= enq.ts ? deq - enq.ts : 0);
+                if (j.looped)
+                    total_e2e_.add(deq >= j.e2e_start ? deq - j.e2e_start : 0);
             }
         }
     }
@@ -285,6 +335,9 @@ void Correlator::handle_consume(const Record &r)
 {
     if (!r.ev.skb_id)
         return;
+    handoff_.erase(r.ev.skb_id); // freed after the driver took it: no loopback continuation
+    if (auto t = tx_journeys_.find(r.ev.skb_id); t != tx_journeys_.end())
+        tx_close(t->second, End::consumed);
     auto it = journeys_.find(r.ev.skb_id);
     if (it == journeys_.end())
         return; // unknown skb (other traffic, or already finished): ignore
@@ -322,7 +375,23 @@ void Correlator::handle_drop(const Record &r, const ProbeInfo &info)
         ++d.count;
     };
 
+    if (ev.skb_id)
+        handoff_.erase(ev.skb_id);
     auto it = ev.skb_id ? journeys_.find(ev.skb_id) : journeys_.end();
+    auto tit = ev.skb_id ? tx_journeys_.find(ev.skb_id) : tx_journeys_.end();
+    if (it == journeys_.end() && tit != tx_journeys_.end()) {
+        // Dropped on the way down (qdisc, neighbour, netfilter OUTPUT...).
+        TxJourney &t = tit->second;
+        if (reason.empty())
+            reason = "UNKNOWN";
+        if (!t.proto && ev.family && ev.proto)
+            t.proto = ev.proto;
+        add_drop(t.visits.empty() ? "" : name_of(t.visits.back().probe), t.proto);
+        tx_close(t, End::dropped);
+        return;
+    }
+    if (tit != tx_journeys_.end())
+        tx_close(tit->second, End::dropped); // the receive journey below records the drop
     if (it == journeys_.end()) {
         if (reason.empty())
             reason = "UNKNOWN";
@@ -366,6 +435,27 @@ void Correlator::sweep()
             aged.push_back(id);
     for (auto id : aged)
         close(journeys_.at(id), End::incomplete);
+    aged.clear();
+    for (const auto &[id, j] : tx_journeys_)
+        if (now_ - j.last_ts > opts_.age_ns)
+            aged.push_back(id);
+    for (auto id : aged)
+        tx_close(tx_journeys_.at(id), End::incomplete);
+    for (auto it = pending_send_.begin(); it != pending_send_.end();) {
+        if (now_ - it->second.last_ts > opts_.age_ns) {
+            if (is_reported_proto(it->second.proto))
+                ++tx_.sendmsg_without_skb;
+            it = pending_send_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto it = handoff_.begin(); it != handoff_.end();) {
+        if (now_ - it->second.xmit_ts > opts_.age_ns)
+            it = handoff_.erase(it);
+        else
+            ++it;
+    }
 }
 
 void Correlator::advance_time(std::uint64_t now_ns)
@@ -386,6 +476,16 @@ void Correlator::finish()
         close(j, j.enqueue_idx >= 0 ? End::queued_at_end : End::incomplete);
     }
     last_fanout_.clear();
+    ids.clear();
+    for (const auto &kv : tx_journeys_)
+        ids.push_back(kv.first);
+    for (auto id : ids)
+        tx_close(tx_journeys_.at(id), End::incomplete);
+    for (const auto &kv : pending_send_)
+        if (is_reported_proto(kv.second.proto))
+            ++tx_.sendmsg_without_skb;
+    pending_send_.clear();
+    handoff_.clear();
 }
 
 SocketStats &Correlator::socket(const nsk_event &ev, std::uint64_t sk_id)
@@ -435,6 +535,181 @@ void Correlator::learn_socket(SocketStats &s, const nsk_event &ev, bool task)
         s.sk_ino = ev.sk_ino;
 }
 
+// --- send path -------------------------------------------------------------------------------
+
+void Correlator::handle_tx_sock(const Record &r, const ProbeInfo &info)
+{
+    const nsk_event &ev = r.ev;
+    if (!ev.sk_id || !(ev.flags & NSK_EF_TASK))
+        return; // cannot be linked to its skb without the task
+    auto &s = socket(ev, ev.sk_id);
+    learn_socket(s, ev, true);
+    if (!s.proto)
+        s.proto = info.proto_hint;
+    const Visit v{ev.probe, ev.cpu, ev.ctx, ev.ts_ns};
+    const std::uint8_t proto = ev.family && ev.proto ? ev.proto : info.proto_hint;
+    auto [it, fresh] = pending_send_.try_emplace({ev.tid, ev.sk_id});
+    PendingSend &p = it->second;
+    if (!fresh && info.order <= p.max_order) {
+        // A new sendmsg while the previous one of this task on this socket produced no skb
+        // (error, MSG_MORE/cork, TCP data left for later).
+        if (is_reported_proto(p.proto))
+            ++tx_.sendmsg_without_skb;
+        p = PendingSend{};
+    }
+    p.visits.push_back(v);
+    p.max_order = info.order;
+    p.last_ts = ev.ts_ns;
+    if (!p.proto || proto)
+        p.proto = proto ? proto : p.proto;
+}
+
+void Correlator::handle_tx(const Record &r, const ProbeInfo &info)
+{
+    const nsk_event &ev = r.ev;
+    if (!ev.skb_id)
+        return;
+    if (auto it = tx_journeys_.find(ev.skb_id); it != tx_journeys_.end()) {
+        TxJourney &j = it->second;
+        if (info.order > j.max_order) {
+            tx_append(j, r, info);
+            return;
+        }
+        if (info.order > kTxFirstSkbOrder) {
+            j.last_ts = ev.ts_ns; // repeated stage: keep the first
+            return;
+        }
+        tx_close(j, End::incomplete, true); // the address started a new send journey
+    }
+    TxJourney j;
+    j.serial = ++serial_;
+    j.skb_id = ev.skb_id;
+    j.sk_id = ev.sk_id;
+    j.partial = info.order > kTxFirstSkbOrder;
+    if ((ev.flags & NSK_EF_TASK) && ev.sk_id) {
+        // The first skb of this socket in this task after its sendmsg: that sendmsg made it.
+        if (auto p = pending_send_.find({ev.tid, ev.sk_id}); p != pending_send_.end()) {
+            j.visits = std::move(p->second.visits);
+            j.max_order = p->second.max_order;
+            j.proto = p->second.proto;
+            j.with_sendmsg = true;
+            pending_send_.erase(p);
+        }
+    }
+    if (ev.sk_id) {
+        auto &s = socket(ev, ev.sk_id);
+        learn_socket(s, ev, (ev.flags & NSK_EF_TASK) != 0);
+    }
+    auto [it, inserted] = tx_journeys_.insert_or_assign(ev.skb_id, std::move(j));
+    (void)inserted;
+    tx_append(it->second, r, info);
+}
+
+void Correlator::tx_append(TxJourney &j, const Record &r, const ProbeInfo &info)
+{
+    const nsk_event &ev = r.ev;
+    j.visits.push_back({ev.probe, ev.cpu, ev.ctx, ev.ts_ns});
+    j.max_order = info.order;
+    j.last_ts = ev.ts_ns;
+    if (ev.family && ev.proto && (ev.flags & (NSK_EF_PKT | NSK_EF_SOCK)))
+        j.proto = ev.proto;
+    if (!j.proto && info.proto_hint)
+        j.proto = info.proto_hint;
+    if (!j.sk_id && ev.sk_id)
+        j.sk_id = ev.sk_id;
+    tx_account(j);
+    if (info.role == Role::tx_end)
+        tx_close(j, End::complete);
+}
+
+void Correlator::tx_account(TxJourney &j)
+{
+    if (!j.proto)
+        return;
+    if (!is_reported_proto(j.proto)) {
+        j.accounted = j.visits.size();
+        return;
+    }
+    for (std::size_t i = std::max<std::size_t>(1, j.accounted); i < j.visits.size(); ++i) {
+        const Visit &a = j.visits[i - 1];
+        const Visit &b = j.visits[i];
+        auto [it, fresh] = stage_stats_.try_emplace({a.probe, b.probe});
+        StageStat &st = it->second;
+        if (fresh) {
+            st.from = a.probe;
+            st.to = b.probe;
+            st.path = "tx";
+        }
+        st.hist.add(b.ts >= a.ts ? b.ts - a.ts : 0);
+    }
+    j.accounted = std::max<std::size_t>(j.accounted, j.visits.size());
+}
+
+void Correlator::tx_close(TxJourney &j, End how, bool reused)
+{
+    tx_account(j);
+    if (is_reported_proto(j.proto)) {
+        switch (how) {
+        case End::complete:
+            ++tx_.complete;
+            break;
+        case End::dropped:
+            ++tx_.dropped;
+            break;
+        case End::consumed:
+            ++tx_.consumed;
+            break;
+        case End::incomplete:
+        case End::queued_at_end:
+            ++tx_.incomplete;
+            if (reused)
+                ++tx_.reused_before_end;
+            break;
+        }
+        if (j.partial)
+            ++tx_.partial;
+        if (j.with_sendmsg)
+            ++tx_.with_sendmsg;
+        if (j.sk_id && (how == End::complete || how == End::dropped)) {
+            auto sit = sockets_.find(j.sk_id);
+            if (sit == sockets_.end()) {
+                sit = sockets_.emplace(j.sk_id, SocketStats{}).first;
+                sit->second.sk_id = j.sk_id;
+            }
+            SocketStats &s = sit->second;
+            if (!s.proto)
+                s.proto = j.proto;
+            s.active = true;
+            if (how == End::dropped)
+                ++s.tx_dropped;
+        }
+        if (how == End::complete && !j.visits.empty()) {
+            const auto first = j.visits.front().ts, last = j.visits.back().ts;
+            const std::uint64_t d = last >= first ? last - first : 0;
+            total_tx_.add(d);
+            if (j.sk_id) {
+                SocketStats &s = sockets_.at(j.sk_id);
+                ++s.tx_packets;
+                s.tx.add(d);
+            }
+        }
+    }
+    if (how == End::complete && !j.visits.empty())
+        handoff_[j.skb_id] = {j.visits.front().ts, j.visits.back().ts, j.visits.back().probe};
+    const std::uint64_t key = j.skb_id;
+    tx_journeys_.erase(key);
+}
+
+JourneyCounts Correlator::tx_journeys_now() const
+{
+    JourneyCounts c = tx_;
+    c.in_flight = 0;
+    for (const auto &kv : tx_journeys_)
+        if (is_reported_proto(kv.second.proto))
+            ++c.in_flight;
+    return c;
+}
+
 std::map<std::string, std::uint64_t> Correlator::probes_seen() const
 {
     std::map<std::string, std::uint64_t> out;
@@ -463,8 +738,17 @@ std::vector<StageStat> Correlator::stages() const
         const ProbeInfo *i = probe_info(p);
         return i ? i->order : 1000 + p;
     };
+    auto path_rank = [](const std::string &p) {
+        if (p == "tx")
+            return 0;
+        if (p == "loopback")
+            return 1;
+        if (p == "rx")
+            return 2;
+        return 3;
+    };
     std::sort(out.begin(), out.end(), [&](const StageStat &a, const StageStat &b) {
-        const int pa = a.path == "rx" ? 0 : 1, pb = b.path == "rx" ? 0 : 1;
+        const int pa = path_rank(a.path), pb = path_rank(b.path);
         if (pa != pb)
             return pa < pb;
         if (order(a.from) != order(b.from))

@@ -11,6 +11,8 @@ int exit_code(const Error &e)
         return 3;
     case Errc::permission_denied:
         return 4;
+    case Errc::capture:
+        return 5;
     default:
         return 1;
     }

@@ -9,6 +9,7 @@ namespace nsk {
 namespace {
 
 constexpr std::uint8_t kUdp = IPPROTO_UDP;
+constexpr std::uint8_t kTcp = IPPROTO_TCP;
 
 // clang-format off
 constexpr std::array<ProbeInfo, NSK_PROBE_MAX> kProbes{{
@@ -25,6 +26,29 @@ constexpr std::array<ProbeInfo, NSK_PROBE_MAX> kProbes{{
     {NSK_PROBE_SOCK_RCVQUEUE_FULL, "sock_rcvqueue_full", PathKind::drop, 0, Role::queue_full, 0,    false},
     {NSK_PROBE_SOCK_EXCEED_BUF,    "sock_exceed_buf_limit", PathKind::drop, 0, Role::exceed_buf, 0,    false},
     {NSK_PROBE_UDP_FAIL_QUEUE,     "udp_fail_queue_rcv_skb", PathKind::drop, 0, Role::fail_queue, kUdp, false},
+    // send path, L5 -> L2: sk-only sendmsg stages, then the skb from the first IP-layer probe
+    {NSK_PROBE_SOCK_SENDMSG,       "sock_sendmsg",       PathKind::tx,   1, Role::tx_sock,    0,    false},
+    {NSK_PROBE_UDP_SENDMSG,        "udp_sendmsg",        PathKind::tx,   2, Role::tx_sock,    kUdp, false},
+    {NSK_PROBE_UDPV6_SENDMSG,      "udpv6_sendmsg",      PathKind::tx,   2, Role::tx_sock,    kUdp, false},
+    {NSK_PROBE_TCP_SENDMSG,        "tcp_sendmsg",        PathKind::tx,   2, Role::tx_sock,    kTcp, false},
+    {NSK_PROBE_IP_QUEUE_XMIT,      "ip_queue_xmit",      PathKind::tx,   3, Role::tx,         kTcp, false},
+    {NSK_PROBE_IP6_XMIT,           "ip6_xmit",           PathKind::tx,   3, Role::tx,         0,    false},
+    {NSK_PROBE_IP_OUTPUT,          "ip_output",          PathKind::tx,   4, Role::tx,         0,    false},
+    {NSK_PROBE_IP_FINISH_OUTPUT2,  "ip_finish_output2",  PathKind::tx,   5, Role::tx,         0,    false},
+    {NSK_PROBE_IP6_OUTPUT,         "ip6_output",         PathKind::tx,   4, Role::tx,         0,    false},
+    {NSK_PROBE_IP6_FINISH_OUTPUT2, "ip6_finish_output2", PathKind::tx,   5, Role::tx,         0,    false},
+    {NSK_PROBE_DEV_QUEUE_XMIT,     "dev_queue_xmit",     PathKind::tx,   6, Role::tx,         0,    false},
+    {NSK_PROBE_DEV_HARD_START_XMIT, "dev_hard_start_xmit", PathKind::tx, 7, Role::tx_end,     0,    false},
+    // IPv6 and TCP receive
+    {NSK_PROBE_IPV6_RCV,           "ipv6_rcv",           PathKind::rx,   2, Role::start,      0,    false},
+    {NSK_PROBE_IP6_INPUT,          "ip6_input",          PathKind::rx,   3, Role::mid,        0,    false},
+    {NSK_PROBE_UDPV6_RCV,          "udpv6_rcv",          PathKind::rx,   4, Role::mid,        kUdp, true},
+    {NSK_PROBE_UDPV6_RECVMSG,      "udpv6_recvmsg",      PathKind::rx,   0, Role::reader,     kUdp, false},
+    {NSK_PROBE_TCP_V4_RCV,         "tcp_v4_rcv",         PathKind::rx,   4, Role::mid,        kTcp, false},
+    {NSK_PROBE_TCP_V6_RCV,         "tcp_v6_rcv",         PathKind::rx,   4, Role::mid,        kTcp, false},
+    {NSK_PROBE_TCP_QUEUE_RCV,      "tcp_queue_rcv",      PathKind::rx,   5, Role::enqueue,    kTcp, false},
+    {NSK_PROBE_TCP_DATA_QUEUE_OFO, "tcp_data_queue_ofo", PathKind::rx,   5, Role::enqueue,    kTcp, false},
+    {NSK_PROBE_TCP_RECVMSG,        "tcp_recvmsg",        PathKind::rx,   0, Role::reader,     kTcp, false},
 }};
 // clang-format on
 

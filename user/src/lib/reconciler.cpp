@@ -170,44 +170,78 @@ void Reconciler::read_udp(const std::string &dir, std::map<std::uint32_t, ProcUd
     }
 }
 
-void Reconciler::start()
+ProcSnapshot Reconciler::read_start()
 {
-    started_ = true;
-    own_netns_ = fs_->netns_of(0);
+    ProcSnapshot snap;
+    snap.base = true;
+    snap.own_netns = fs_->netns_of(0);
     if (auto t = fs_->read("/proc/net/snmp"))
-        snmp_base_ = parse_snmp(*t);
-    snmp_last_ = snmp_base_;
-    base_.clear();
-    read_udp("/proc/net", base_);
+        snap.snmp = parse_snmp(*t);
+    std::map<std::uint32_t, ProcUdpEntry> rows;
+    read_udp("/proc/net", rows);
     // Every other network namespace, through one of its processes.
     std::set<std::uint32_t> seen;
-    if (own_netns_)
-        seen.insert(*own_netns_);
+    if (snap.own_netns)
+        seen.insert(*snap.own_netns);
     netns_pids_.clear();
     for (int pid : fs_->pids()) {
         auto ns = fs_->netns_of(pid);
         if (!ns || !seen.insert(*ns).second)
             continue;
         netns_pids_.push_back(pid);
-        read_udp("/proc/" + std::to_string(pid) + "/net", base_);
+        read_udp("/proc/" + std::to_string(pid) + "/net", rows);
     }
-    last_ = base_;
+    for (auto &kv : rows)
+        snap.udp.push_back(std::move(kv.second));
+    return snap;
 }
 
-void Reconciler::sample(const std::vector<std::uint32_t> &pids)
+ProcSnapshot Reconciler::read_sample(const std::vector<std::uint32_t> &pids) const
 {
+    ProcSnapshot snap;
     if (!started_)
-        return;
+        return snap;
     if (auto t = fs_->read("/proc/net/snmp"))
-        snmp_last_ = parse_snmp(*t);
-    read_udp("/proc/net", last_);
+        snap.snmp = parse_snmp(*t);
+    std::map<std::uint32_t, ProcUdpEntry> rows;
+    read_udp("/proc/net", rows);
     std::set<std::uint32_t> done;
     for (auto pid : pids)
         if (pid && done.insert(pid).second)
-            read_udp("/proc/" + std::to_string(pid) + "/net", last_);
+            read_udp("/proc/" + std::to_string(pid) + "/net", rows);
     for (int pid : netns_pids_)
         if (done.insert(static_cast<std::uint32_t>(pid)).second)
-            read_udp("/proc/" + std::to_string(pid) + "/net", last_);
+            read_udp("/proc/" + std::to_string(pid) + "/net", rows);
+    // Only what changed: a busy host has thousands of idle sockets.
+    for (auto &[inode, e] : rows) {
+        auto it = last_.find(inode);
+        if (it != last_.end() && it->second.drops == e.drops && it->second.local == e.local &&
+            it->second.remote == e.remote && it->second.family == e.family)
+            continue;
+        snap.udp.push_back(std::move(e));
+    }
+    return snap;
+}
+
+void Reconciler::apply(const ProcSnapshot &snap)
+{
+    if (snap.base) {
+        started_ = true;
+        own_netns_ = snap.own_netns;
+        snmp_base_ = snap.snmp.value_or(std::map<std::string, std::int64_t>{});
+        snmp_last_ = snmp_base_;
+        base_.clear();
+        for (const auto &e : snap.udp)
+            base_[e.inode] = e;
+        last_ = base_;
+        return;
+    }
+    if (!started_)
+        return;
+    if (snap.snmp)
+        snmp_last_ = *snap.snmp;
+    for (const auto &e : snap.udp)
+        last_[e.inode] = e;
 }
 
 std::map<std::string, std::int64_t> Reconciler::counter_deltas() const

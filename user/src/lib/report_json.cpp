@@ -29,7 +29,16 @@ ojson journeys_json(const JourneyCounts &c, bool rx)
     j["complete"] = c.complete;
     j["incomplete"] = c.incomplete;
     j["dropped"] = c.dropped;
+    if (!rx) {
+        j["consumed"] = c.consumed;
+        j["partial"] = c.partial;
+        j["with_sendmsg"] = c.with_sendmsg;
+        j["sendmsg_without_skb"] = c.sendmsg_without_skb;
+        j["reused_before_end"] = c.reused_before_end;
+        j["in_flight"] = c.in_flight;
+    }
     if (rx) {
+        j["looped"] = c.looped;
         j["consumed"] = c.consumed;
         j["queued_at_end"] = c.queued_at_end;
         j["partial"] = c.partial;
@@ -111,6 +120,8 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
         o["exceed_buf_events"] = r.exceed_buf_events;
         o["rcvqueue_full_events"] = r.rcvqueue_full_events;
         o["queue"] = latency_json(r.queue);
+        o["tx_dropped"] = r.tx_dropped;
+        o["tx"] = latency_json(r.tx);
         sockets.push_back(std::move(o));
     }
     j["sockets"] = std::move(sockets);

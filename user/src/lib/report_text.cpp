@@ -36,21 +36,44 @@ std::string header(const Summary &s, const TextOptions &o)
 
 std::string latency_section(const Summary &s, const TextOptions &o)
 {
-    std::string out = "\nRX latency by stage\n";
-    std::vector<std::vector<std::string>> rows{
-        {"STAGE", "COUNT", "p50", "p90", "p99", "p99.9", "max"}};
-    auto add = [&](const std::string &label, const Histogram &h) {
+    std::string out;
+    bool any_tx = s.tx.count() > 0;
+    for (const auto &st : s.stages)
+        any_tx = any_tx || st.path == "tx";
+    using Rows = std::vector<std::vector<std::string>>;
+    auto add = [&](Rows &rows, const std::string &label, const Histogram &h) {
         auto cells = latency_cells(h);
         cells.insert(cells.begin(), label);
         rows.push_back(std::move(cells));
     };
+    if (any_tx) {
+        out += "\nTX latency by stage\n";
+        Rows rows{{"STAGE", "COUNT", "p50", "p90", "p99", "p99.9", "max"}};
+        for (const auto &st : s.stages)
+            if (st.path == "tx")
+                add(rows, st.from + " → " + st.to, st.hist);
+        add(rows, "total tx: sendmsg → driver", s.tx);
+        out += render_table(rows, {1, 2, 3, 4, 5, 6}, "  ");
+    }
+    out += "\nRX latency by stage\n";
+    Rows rows{{"STAGE", "COUNT", "p50", "p90", "p99", "p99.9", "max"}};
     for (const auto &st : s.stages)
-        add(st.from + " → " + st.to + (st.path == "queue" ? "  (in queue)" : ""), st.hist);
-    add("total rx: first probe → socket queue", s.rx);
-    add("total queue: socket queue → user copy", s.queue);
+        if (st.path != "tx")
+            add(rows, st.from + " → " + st.to +
+                          (st.path == "queue"      ? "  (in queue)"
+                           : st.path == "loopback" ? "  (loopback)"
+                                                   : ""),
+                st.hist);
+    add(rows, "total rx: first probe → socket queue", s.rx);
+    add(rows, "total queue: socket queue → user copy", s.queue);
+    if (s.end_to_end.count() > 0)
+        add(rows, "end to end: sendmsg → user copy", s.end_to_end);
     out += render_table(rows, {1, 2, 3, 4, 5, 6}, "  ");
-    for (const auto &[name, h] : {std::pair<const char *, const Histogram &>{"rx", s.rx},
-                                  std::pair<const char *, const Histogram &>{"queue", s.queue}}) {
+    for (const auto &[name, h] :
+         {std::pair<const char *, const Histogram &>{"tx", s.tx},
+          std::pair<const char *, const Histogram &>{"rx", s.rx},
+          std::pair<const char *, const Histogram &>{"queue", s.queue},
+          std::pair<const char *, const Histogram &>{"end_to_end", s.end_to_end}}) {
         if (h.count() == 0)
             continue;
         out += "\n  totals." + std::string(name) + " (ns, log2):\n";
@@ -61,8 +84,18 @@ std::string latency_section(const Summary &s, const TextOptions &o)
 
 std::string journeys_line(const Summary &s)
 {
+    std::string out;
+    const auto &t = s.tx_journeys;
+    if (t.complete || t.incomplete || t.dropped || t.consumed || t.in_flight) {
+        out += "\nTX journeys: " + std::to_string(t.complete) + " reached the driver, " +
+               std::to_string(t.dropped) + " dropped, " + std::to_string(t.incomplete) +
+               " incomplete";
+        if (t.in_flight)
+            out += ", " + std::to_string(t.in_flight) + " in flight";
+        out += " (" + std::to_string(t.with_sendmsg) + " with their sendmsg)";
+    }
     const auto &j = s.rx_journeys;
-    std::string out = "\nRX journeys: " + std::to_string(j.complete) + " complete, " +
+    out += "\nRX journeys: " + std::to_string(j.complete) + " complete, " +
                       std::to_string(j.dropped) + " dropped, " + std::to_string(j.incomplete) +
                       " incomplete, " + std::to_string(j.consumed) + " consumed, " +
                       std::to_string(j.queued_at_end) + " queued at end";
@@ -78,7 +111,7 @@ std::string journeys_line(const Summary &s)
 std::string sockets_section(const Summary &s, bool only_drops)
 {
     std::vector<std::vector<std::string>> rows{{"PROTO", "LOCAL", "REMOTE", "NETNS", "PID", "COMM",
-                                                "RX", "DROPS", "KERNEL-DROPS", "QUEUE p50",
+                                                "RX", "TX", "DROPS", "KERNEL-DROPS", "QUEUE p50",
                                                 "QUEUE p99", "DROP REASONS"}};
     for (const auto &r : s.sockets) {
         if (only_drops && r.drops_total == 0 && !r.mismatch)
@@ -95,14 +128,15 @@ std::string sockets_section(const Summary &s, bool only_drops)
         const auto q = r.queue.summary();
         rows.push_back({r.proto, r.local.empty() ? "?" : r.local, r.remote.empty() ? "?" : r.remote,
                         r.netns ? std::to_string(r.netns) : "-", pid, r.comm.empty() ? "-" : r.comm,
-                        std::to_string(r.rx_packets), std::to_string(r.drops_total), kd,
+                        std::to_string(r.rx_packets), std::to_string(r.tx_packets),
+                        std::to_string(r.drops_total), kd,
                         q.count ? human_ns(q.p50_ns) : "-", q.count ? human_ns(q.p99_ns) : "-",
                         reasons.empty() ? "-" : reasons});
     }
     std::string out = only_drops ? "\nSockets with drops\n" : "\nSockets\n";
     if (rows.size() == 1)
         return out + "  (none)\n";
-    return out + render_table(rows, {3, 4, 6, 7, 8, 9, 10}, "  ");
+    return out + render_table(rows, {3, 4, 6, 7, 8, 9, 10, 11}, "  ");
 }
 
 std::string drops_section(const Summary &s)

@@ -22,6 +22,9 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     s.events = d.records;
     s.rx = c.total_rx();
     s.queue = c.total_queue();
+    s.tx = c.total_tx();
+    s.end_to_end = c.total_end_to_end();
+    s.tx_journeys = c.tx_journeys_now();
     for (const auto &st : c.stages())
         s.stages.push_back({st.path, name(st.from), name(st.to), st.hist});
     s.rx_journeys = c.rx_journeys_now();
@@ -38,6 +41,9 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
         r.comm = k.comm;
         r.sk_ino = k.sk_ino;
         r.rx_packets = k.rx_packets();
+        r.tx_packets = k.tx_packets;
+        r.tx_dropped = k.tx_dropped;
+        r.tx = k.tx;
         r.dequeued = k.dequeued;
         r.drops = k.drops;
         r.drops_total = k.drops_total;

@@ -1,0 +1,177 @@
+// Session: one collection's analysis, the same for a live run and for a replayed capture.
+//
+//   live:   collector -> Session (reads /proc itself) -> outputs, and -> CaptureWriter
+//   replay: CaptureReader -> Session (takes /proc snapshots from the file) -> outputs
+//
+// Every input the analysis depends on (batches, ENOBUFS, interval ticks with their clock and
+// /proc snapshots, the final per-CPU counters) passes through one Session method, and that
+// method is what writes the frame, so a replay makes exactly the same calls in the same order
+// and prints the same summary.
+#pragma once
+
+#include "nsk/capture.hpp"
+#include "nsk/pipeline.hpp"
+#include "nsk/reconciler.hpp"
+#include "nsk/summary.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <vector>
+
+namespace nsk {
+
+/// Where interval reports and the final summary go (printer, screen, metrics, ...).
+class SessionOutput {
+public:
+    virtual ~SessionOutput() = default;
+    /// Interval n (1-based), cumulative since the start.
+    virtual void interval(const Summary &s, int n, double interval_s) = 0;
+    virtual void summary(const Summary &s) = 0;
+};
+
+/// Fans one report out to several outputs.
+class MultiOutput : public SessionOutput {
+public:
+    void add(SessionOutput *o)
+    {
+        if (o)
+            outs_.push_back(o);
+    }
+    void interval(const Summary &s, int n, double interval_s) override
+    {
+        for (auto *o : outs_)
+            o->interval(s, n, interval_s);
+    }
+    void summary(const Summary &s) override
+    {
+        for (auto *o : outs_)
+            o->summary(s);
+    }
+
+private:
+    std::vector<SessionOutput *> outs_;
+};
+
+/// Text / JSON Lines / terminal screen printer (what live, drops and report print).
+struct PrinterOptions {
+    bool json = false;
+    bool intervals = true; // print interval reports (record: only the summary)
+    bool screen = false;   // refresh a top-like screen in place (stdout is a TTY)
+    bool color = false;
+    int width = 80;
+    int height = 24;
+    ReportMode mode = ReportMode::full;
+};
+
+class Printer : public SessionOutput {
+public:
+    Printer(std::ostream &out, PrinterOptions o) : out_(out), o_(o) {}
+    void interval(const Summary &s, int n, double interval_s) override;
+    void summary(const Summary &s) override;
+    void resize(int width, int height)
+    {
+        o_.width = width;
+        o_.height = height;
+    }
+
+private:
+    std::ostream &out_;
+    PrinterOptions o_;
+    int printed_ = 0;
+    std::uint64_t last_events_ = 0;
+    double last_elapsed_ = 0;
+};
+
+class Session {
+public:
+    /// `fs` is read by the live collector only (replays pass nullptr).
+    Session(CaptureHeader h, std::shared_ptr<const ProcFs> fs, SessionOutput *out);
+
+    /// Live: the reconciler's baseline, read before START.
+    void start_proc();
+    /// Live: collection started; fills the header (START status, baseline counters), applies the
+    /// sequence hints and writes the header and the baseline snapshot when recording.
+    void begin(std::uint64_t t0_mono_ns, const Status *after_start, CaptureWriter *w);
+
+    void batch(std::uint64_t mono_ns, std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,
+               const std::uint8_t *data, std::size_t len);
+    void enobufs(std::uint64_t mono_ns);
+    /// One interval: age/release in the pipeline, sample /proc, report.  `cpus`: per-CPU
+    /// counters now (STATUS), if read.
+    void tick(std::uint64_t now_mono_ns, const std::optional<std::vector<CpuCounters>> &cpus);
+    /// End: drain, sample /proc a last time, report the summary, write the trailer.
+    void finish(std::uint64_t stop_mono_ns, const std::vector<CpuCounters> &final_cpus,
+                bool stopped);
+
+    // --- replay (the same steps, inputs from the file) -----------------------------------------
+    void replay_proc(const ProcSnapshot &s) { reconciler_.apply(s); }
+    void replay_tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
+                     const ProcSnapshot &s);
+    void replay_finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus,
+                       const std::optional<ProcSnapshot> &s);
+
+    const CaptureHeader &header() const { return h_; }
+    const Pipeline &pipeline() const { return pipe_; }
+    const Reconciler &reconciler() const { return reconciler_; }
+    /// The last summary reported (interval or final).
+    const Summary &last() const { return last_; }
+    int intervals() const { return ticks_; }
+    bool finished() const { return finished_; }
+    std::uint64_t last_mono() const { return last_mono_; }
+
+private:
+    void apply_header();
+    Summary snapshot(double elapsed_s);
+    void do_tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
+                 const ProcSnapshot &s);
+    void do_finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus,
+                   const std::optional<ProcSnapshot> &s, bool stopped);
+    std::vector<std::uint32_t> reader_pids() const;
+    void seen(std::uint64_t mono) { last_mono_ = std::max(last_mono_, mono); }
+
+    CaptureHeader h_;
+    std::shared_ptr<const ProcFs> fs_;
+    Reconciler reconciler_;
+    Pipeline pipe_;
+    SummaryContext ctx_;
+    SessionOutput *out_;
+    CaptureWriter *w_ = nullptr;
+    ProcSnapshot base_;
+    Summary last_;
+    int ticks_ = 0;
+    bool finished_ = false;
+    std::uint64_t last_mono_ = 0;
+};
+
+/// The pipeline options a capture was collected with.
+PipelineOptions pipeline_options(const CaptureHeader &h);
+
+struct ReplayOptions {
+    double speed = 0; // 0: as fast as possible; 1: recorded pace; N: N times faster
+    /// Checked between frames; returning true stops the replay (SIGINT).
+    std::function<bool()> should_stop;
+    /// Called with the header before the first report (e.g. to pick the report mode).
+    std::function<void(const CaptureHeader &)> on_header;
+};
+
+struct ReplayResult {
+    bool complete = false;      // the trailer was read
+    bool stopped_early = false; // should_stop() said so
+    bool damaged = false;       // a chunk failed its checks (else: truncated)
+    std::string problem;        // why not complete (cut / damaged / no trailer)
+    std::uint64_t bytes = 0;
+    std::uint64_t batches = 0;
+    std::uint64_t frames = 0;
+    CaptureHeader header;
+    std::optional<nlohmann::json> recorded_summary; // from the trailer
+    Summary summary;                                // what the replay computed
+};
+
+/// Replay a capture through a Session.  An error only when nothing could be read (not a
+/// capture, unreadable header); a cut or damaged file yields a result with complete == false.
+Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out,
+                            const ReplayOptions &opts = {});
+
+} // namespace nsk

@@ -1,0 +1,77 @@
+#include "commands.hpp"
+
+#include "nsk/capture.hpp"
+#include "nsk/session.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+namespace nsk::cli {
+namespace {
+std::string secs(double s)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.1f", s);
+    return buf;
+}
+} // namespace
+
+CLI::App *setup_report(CLI::App &app, ReportOptions &opts)
+{
+    auto *sub = app.add_subcommand(
+        "report", "Print the summary of a capture, exactly as live printed it (no module needed)");
+    sub->add_option("FILE", opts.file, "Capture written by 'record' or 'live --record'")
+        ->required()
+        ->check(CLI::ExistingFile);
+    sub->add_flag("--json", opts.json,
+                  "JSON Lines as 'live --json' printed them: the intervals, then the summary");
+    sub->add_flag("--intervals", opts.intervals, "Text: print every interval report too");
+    sub->footer("Exit status 5 when the capture is truncated or damaged: the summary of what it\n"
+                "holds is printed anyway, and stderr says where it ends.\n"
+                "Examples:\n"
+                "  netstack-kmon report rcvbuf.nsk\n"
+                "  netstack-kmon report rcvbuf.nsk --json | tail -1 | jq '.sockets[] | "
+                "{local, drops_total, kernel_drops_delta}'\n"
+                "  netstack-kmon live --replay rcvbuf.nsk          # watch it again");
+    return sub;
+}
+
+Result<void> run_report(const ReportOptions &opts)
+{
+    auto reader = CaptureReader::open(opts.file);
+    if (!reader)
+        return reader.error();
+    PrinterOptions po;
+    po.json = opts.json;
+    po.intervals = opts.json || opts.intervals;
+    std::unique_ptr<Printer> printer;
+    class Lazy : public SessionOutput {
+    public:
+        Lazy(std::unique_ptr<Printer> &p) : p_(p) {}
+        void interval(const Summary &s, int n, double i) override { p_->interval(s, n, i); }
+        void summary(const Summary &s) override { p_->summary(s); }
+
+    private:
+        std::unique_ptr<Printer> &p_;
+    } out(printer);
+    ReplayOptions ro;
+    ro.on_header = [&](const CaptureHeader &h) {
+        po.mode = h.mode;
+        printer = std::make_unique<Printer>(std::cout, po);
+    };
+    auto res = replay(**reader, &out, ro);
+    if (!res)
+        return res.error();
+    if (!res->complete)
+        return Error{Errc::capture, opts.file +
+                                        (res->damaged ? " is damaged (" : " is truncated (") +
+                                        res->problem + ")" + "; the summary covers its first " +
+                                        secs(res->summary.duration_s) + " s"};
+    if (res->recorded_summary && res->header.tool_version == NSK_VERSION &&
+        nlohmann::json::parse(summary_json(res->summary).dump()) != *res->recorded_summary)
+        std::cerr << "netstack-kmon: note: the replay of " << opts.file
+                  << " differs from the summary recorded in it; please report this\n";
+    return {};
+}
+
+} // namespace nsk::cli

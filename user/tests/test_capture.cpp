@@ -1,0 +1,336 @@
+#define BOOST_TEST_MODULE capture
+#include <boost/test/unit_test.hpp>
+
+#include "synth_capture.hpp"
+
+#include "nsk/capture.hpp"
+#include "nsk/session.hpp"
+
+#include <sstream>
+
+namespace {
+
+std::unique_ptr<nsk::CaptureReader> reader_of(const std::string &bytes)
+{
+    auto r = nsk::CaptureReader::from_stream(std::make_unique<std::istringstream>(bytes), "t.nsk");
+    BOOST_REQUIRE(r.ok());
+    return std::move(*r);
+}
+
+std::string summary_line(const nsk::Summary &s)
+{
+    return nsk::summary_json(s).dump();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(crc32_known_value)
+{
+    const std::string s = "123456789";
+    BOOST_TEST(nsk::crc32(reinterpret_cast<const std::uint8_t *>(s.data()), s.size()) ==
+               0xCBF43926u);
+}
+
+BOOST_AUTO_TEST_CASE(frames_round_trip_both_codecs)
+{
+    for (auto codec : {nsk::Codec::none, nsk::Codec::zstd}) {
+        nsk::CaptureWriterOptions o;
+        o.codec = codec;
+        o.chunk_bytes = 100;
+        nsk::CaptureWriter w(std::make_unique<std::ostringstream>(), "x", o);
+        const std::string big(1000, 'a');
+        w.frame(nsk::FrameType::header, 1, R"({"a":1})");
+        const std::uint8_t rec[] = {1, 2, 3, 4, 5};
+        w.batch(2, 3, 40, 1, rec, sizeof(rec));
+        w.frame(nsk::FrameType::enobufs, 3, nullptr, 0);
+        w.frame(nsk::FrameType::proc, 4, big);
+        BOOST_TEST(w.close().ok());
+        const auto bytes = static_cast<std::ostringstream *>(w.stream())->str();
+        if (codec == nsk::Codec::zstd)
+            BOOST_TEST(bytes.size() < 500u); // the 1000 'a's compressed
+        auto r = reader_of(bytes);
+        nsk::Frame f;
+        BOOST_REQUIRE(r->next(f));
+        BOOST_TEST(static_cast<int>(f.type) == static_cast<int>(nsk::FrameType::header));
+        BOOST_TEST(f.text() == R"({"a":1})");
+        BOOST_REQUIRE(r->next(f));
+        BOOST_TEST(static_cast<int>(f.type) == static_cast<int>(nsk::FrameType::batch));
+        BOOST_TEST(f.mono_ns == 2u);
+        BOOST_TEST(f.len == 16u + sizeof(rec));
+        BOOST_TEST(f.data[0] == 3);
+        BOOST_TEST(f.data[4] == 1);
+        BOOST_TEST(f.data[8] == 40);
+        BOOST_TEST(f.data[16] == 1);
+        BOOST_REQUIRE(r->next(f));
+        BOOST_TEST(f.len == 0u);
+        BOOST_REQUIRE(r->next(f));
+        BOOST_TEST(f.text() == big);
+        BOOST_TEST(!r->next(f));
+        BOOST_TEST((r->state() == nsk::CaptureReader::State::clean_eof));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(not_a_capture_and_newer_version)
+{
+    auto r =
+        nsk::CaptureReader::from_stream(std::make_unique<std::istringstream>("hello world"), "t");
+    BOOST_TEST(!r.ok());
+    BOOST_TEST(nsk::exit_code(r.error()) == 5);
+    std::string hdr = "\x89NSKCAP\n";
+    hdr += std::string("\x09\0\0\0\0\0\0\0", 8);
+    auto r2 = nsk::CaptureReader::from_stream(std::make_unique<std::istringstream>(hdr), "t");
+    BOOST_TEST(!r2.ok());
+    BOOST_TEST(r2.error().message.find("version 9") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(header_json_round_trip)
+{
+    nsk::CaptureHeader h;
+    h.tool_version = "9.9";
+    h.status = synth::synth_status();
+    h.baseline = h.status.cpus;
+    h.baseline[1].sent = 77;
+    nsk::FilterOptions fo;
+    fo.proto = "udp";
+    fo.port = 9000;
+    fo.addr = "10.0.0.0/8";
+    fo.sample = "1/4";
+    h.filters = *nsk::parse_filters(fo);
+    h.interval_s = 2.5;
+    h.age_ns = 42;
+    h.mode = nsk::ReportMode::drops;
+    const auto j = nlohmann::json::parse(nsk::header_json(h).dump());
+    BOOST_TEST(j["drop_locations"].get<std::string>().find("symbol+0xoff/0xsize") !=
+               std::string::npos);
+    auto back = nsk::header_from_json(j);
+    BOOST_REQUIRE(back.ok());
+    BOOST_TEST(back->status.probes.size() == h.status.probes.size());
+    BOOST_TEST(back->status.probes[3].name == h.status.probes[3].name);
+    BOOST_TEST(back->baseline[1].sent == 77u);
+    BOOST_TEST(nsk::filters_text(back->filters) == nsk::filters_text(h.filters));
+    BOOST_TEST(back->interval_s == 2.5);
+    BOOST_TEST(back->age_ns == 42u);
+    BOOST_TEST((back->mode == nsk::ReportMode::drops));
+    BOOST_TEST(back->status.kernel_release == "6.1.0-synthetic-amd64");
+}
+
+// The core promise: the replay prints exactly what the live run printed.
+BOOST_AUTO_TEST_CASE(replay_reproduces_live_output_exactly)
+{
+    for (auto codec : {nsk::Codec::none, nsk::Codec::zstd}) {
+        nsk::CaptureWriterOptions o;
+        o.codec = codec;
+        const auto run = synth::synth_rcvbuf_run(o);
+        auto r = reader_of(run.capture);
+        std::ostringstream out;
+        nsk::PrinterOptions po;
+        po.json = true;
+        nsk::Printer p(out, po);
+        auto res = nsk::replay(*r, &p);
+        BOOST_REQUIRE(res.ok());
+        BOOST_TEST(res->complete);
+        std::vector<std::string> lines;
+        std::istringstream in(out.str());
+        for (std::string l; std::getline(in, l);)
+            lines.push_back(l);
+        BOOST_REQUIRE(lines.size() == run.json_lines.size());
+        for (std::size_t i = 0; i < lines.size(); ++i)
+            BOOST_TEST(lines[i] == run.json_lines[i]);
+        BOOST_REQUIRE(res->recorded_summary);
+        BOOST_TEST(nlohmann::json::parse(summary_line(res->summary)) == *res->recorded_summary);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(replay_exact_numbers)
+{
+    const auto run = synth::synth_rcvbuf_run();
+    auto r = reader_of(run.capture);
+    auto res = nsk::replay(*r, nullptr);
+    BOOST_REQUIRE(res.ok());
+    const auto j = nlohmann::json::parse(summary_line(res->summary));
+    BOOST_TEST(j["type"] == "summary");
+    BOOST_TEST(j["duration_s"].get<double>() == 5.2);
+    BOOST_TEST(j["kernel"] == "6.1.0-synthetic-amd64");
+    BOOST_REQUIRE(j["sockets"].size() == 2u);
+    for (const auto &s : j["sockets"]) {
+        if (s["local"] == "127.0.0.1:9000") {
+            BOOST_TEST(s["rx_packets"].get<int>() == 84);
+            BOOST_TEST(s["drops_total"].get<int>() == 16);
+            BOOST_TEST(s["drops"]["SOCKET_RCVBUFF"].get<int>() == 16);
+            BOOST_TEST(s["kernel_drops_delta"].get<int>() == 16);
+            BOOST_TEST(s["pid"].get<int>() == 4242);
+            BOOST_TEST(s["comm"] == "rx-app");
+        } else {
+            BOOST_TEST(s["local"] == "127.0.0.1:9001");
+            BOOST_TEST(s["rx_packets"].get<int>() == 25);
+            BOOST_TEST(s["drops_total"].get<int>() == 0);
+            BOOST_TEST(s["kernel_drops_delta"].get<int>() == 0);
+        }
+    }
+    BOOST_TEST(j["journeys"]["rx"]["complete"].get<int>() == 109);
+    BOOST_TEST(j["journeys"]["rx"]["dropped"].get<int>() == 16);
+    BOOST_TEST(j["journeys"]["rx"]["incomplete"].get<int>() == 0);
+    BOOST_TEST(j["counters"]["Udp.RcvbufErrors"].get<int>() == 16);
+    BOOST_TEST(j["counters"]["Udp.InDatagrams"].get<int>() == 109);
+    BOOST_TEST(j["reconciled"].get<bool>());
+    BOOST_TEST(j["totals"]["rx"]["count"].get<int>() == 109); // accepted by a queue
+    BOOST_TEST(j["totals"]["queue"]["count"].get<int>() == 109);
+    for (const auto *k : {"ring", "netlink", "user", "incomplete_journeys"})
+        BOOST_TEST(j["loss"][k].get<int>() == 0);
+    BOOST_REQUIRE(j["drops"].size() == 1u);
+    BOOST_TEST(j["drops"][0]["location"] == "__udp_enqueue_schedule_skb+0x1c2");
+    BOOST_TEST(j["drops"][0]["count"].get<int>() == 16);
+    BOOST_TEST(j["cpus"].size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(lossy_run_keeps_its_ledger)
+{
+    const auto run = synth::synth_rcvbuf_run({}, true);
+    auto r = reader_of(run.capture);
+    auto res = nsk::replay(*r, nullptr);
+    BOOST_REQUIRE(res.ok());
+    BOOST_TEST(res->summary.loss.netlink == 7u);
+    BOOST_TEST(res->summary.loss.enobufs == 1u);
+    BOOST_TEST(summary_line(res->summary) == run.json_lines.back());
+}
+
+namespace {
+
+struct Cut {
+    bool complete;
+    std::uint64_t batches;
+    nsk::Summary summary;
+};
+
+Cut replay_prefix(const std::string &bytes, std::size_t n)
+{
+    auto r = nsk::CaptureReader::from_stream(
+        std::make_unique<std::istringstream>(bytes.substr(0, n)), "cut.nsk");
+    if (!r.ok())
+        return {false, 0, {}};
+    auto res = nsk::replay(**r, nullptr);
+    if (!res.ok())
+        return {false, 0, {}};
+    return {res->complete, res->batches, res->summary};
+}
+
+} // namespace
+
+// A cut at every byte offset: never a crash, always "not complete" before the end, and (one
+// frame per chunk, uncompressed) exactly the batches whose chunk ends before the cut.
+BOOST_AUTO_TEST_CASE(truncated_at_every_byte_offset_one_frame_per_chunk)
+{
+    nsk::CaptureWriterOptions o;
+    o.codec = nsk::Codec::none;
+    o.chunk_bytes = 1; // every frame is its own chunk
+    const auto run = synth::synth_rcvbuf_run(o, false, 2, 2);
+    const std::string &bytes = run.capture;
+
+    // Chunk boundaries and which of them end a batch frame.
+    std::vector<std::pair<std::size_t, bool>> ends; // (end offset, is batch)
+    for (std::size_t off = nsk::kCaptureFileHeader; off < bytes.size();) {
+        const auto *p = reinterpret_cast<const std::uint8_t *>(bytes.data()) + off;
+        const std::uint32_t stored = p[8] | (p[9] << 8) | (p[10] << 16) | (p[11] << 24);
+        const bool batch = p[nsk::kChunkHeader] == static_cast<int>(nsk::FrameType::batch);
+        off += nsk::kChunkHeader + stored;
+        ends.emplace_back(off, batch);
+    }
+    BOOST_REQUIRE(ends.back().first == bytes.size());
+    const std::uint64_t all_batches = run.batches;
+
+    std::uint64_t checked = 0;
+    for (std::size_t n = 0; n <= bytes.size(); ++n) {
+        const Cut c = replay_prefix(bytes, n);
+        std::uint64_t expect = 0;
+        for (const auto &[end, batch] : ends)
+            if (batch && end <= n)
+                ++expect;
+        if (c.batches != expect)
+            BOOST_FAIL("cut at " << n << ": " << c.batches << " batches, expected " << expect);
+        if (c.complete != (n == bytes.size()))
+            BOOST_FAIL("cut at " << n << ": complete flag wrong");
+        ++checked;
+    }
+    BOOST_TEST(checked == bytes.size() + 1);
+    BOOST_TEST(replay_prefix(bytes, bytes.size()).batches == all_batches);
+}
+
+// Compressed, many frames per chunk: a cut keeps every complete chunk (and what zstd can give
+// of the cut one); the recovered prefix only grows with the cut.
+BOOST_AUTO_TEST_CASE(truncated_at_every_byte_offset_compressed_chunks)
+{
+    nsk::CaptureWriterOptions o;
+    o.codec = nsk::Codec::zstd;
+    o.chunk_bytes = 4096;
+    const auto run = synth::synth_rcvbuf_run(o, false, 3, 3);
+    const std::string &bytes = run.capture;
+    std::uint64_t prev = 0;
+    for (std::size_t n = 0; n <= bytes.size(); ++n) {
+        const Cut c = replay_prefix(bytes, n);
+        if (c.batches < prev)
+            BOOST_FAIL("cut at " << n << ": fewer batches than a shorter cut");
+        if (c.complete != (n == bytes.size()))
+            BOOST_FAIL("cut at " << n << ": complete flag wrong");
+        prev = c.batches;
+    }
+    BOOST_TEST(prev == run.batches);
+}
+
+// A cut file's summary holds exactly the records before the cut: the cut after interval 2's
+// flush equals the live run's interval-2 numbers for what had been sent by then.
+BOOST_AUTO_TEST_CASE(truncated_summary_counts_what_it_holds)
+{
+    const auto run = synth::synth_rcvbuf_run();
+    // Find the end of the 2nd TICK chunk: the writer flushes at every tick.
+    auto r = reader_of(run.capture);
+    nsk::Frame f;
+    int ticks = 0;
+    std::uint64_t cut = 0;
+    while (r->next(f))
+        if (f.type == nsk::FrameType::tick && ++ticks == 2) {
+            cut = r->offset();
+            break;
+        }
+    BOOST_REQUIRE(cut > 0);
+    const Cut c = replay_prefix(run.capture, cut);
+    BOOST_TEST(!c.complete);
+    // 2 s of traffic: A got 40 packets (4 dropped in second 1), B 10.
+    std::uint64_t rx_a = 0, drops_a = 0;
+    for (const auto &s : c.summary.sockets)
+        if (s.local == "127.0.0.1:9000") {
+            rx_a = s.rx_packets;
+            drops_a = s.drops_total;
+        }
+    BOOST_TEST(rx_a == 36u);
+    BOOST_TEST(drops_a == 4u);
+    BOOST_TEST(c.summary.loss.netlink == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(damaged_chunk_stops_with_damage)
+{
+    nsk::CaptureWriterOptions o;
+    o.codec = nsk::Codec::none;
+    o.chunk_bytes = 1;
+    auto run = synth::synth_rcvbuf_run(o);
+    std::string bytes = run.capture;
+    bytes[bytes.size() / 2] ^= 0x55;
+    auto r = reader_of(bytes);
+    auto res = nsk::replay(*r, nullptr);
+    BOOST_REQUIRE(res.ok());
+    BOOST_TEST(!res->complete);
+    BOOST_TEST(res->damaged);
+    BOOST_TEST(res->batches < run.batches);
+    BOOST_TEST(!res->problem.empty());
+}
+
+BOOST_AUTO_TEST_CASE(writer_errors_are_sticky)
+{
+    auto bad = std::make_unique<std::ostringstream>();
+    bad->setstate(std::ios::badbit);
+    nsk::CaptureWriter w(std::move(bad), "full.nsk", {});
+    BOOST_TEST(!w.ok());
+    w.frame(nsk::FrameType::enobufs, 1, nullptr, 0);
+    auto r = w.close();
+    BOOST_TEST(!r.ok());
+    BOOST_TEST(r.error().message.find("full.nsk") != std::string::npos);
+}
