@@ -18,7 +18,17 @@ run nsk-udp-send --dst 127.0.0.1 --port $PORT --count 150000 --pps 0 >/tmp/send.
 SEND=$!
 usleep 500000
 run kill -STOP "$NSK_LIVE_PID"
-sleep 10
+# keep it stopped until the kernel has failed to deliver (its socket buffer
+# is full), at least 5 s, at most 40 s
+n=0
+while :; do
+	sleep 1
+	n=$((n + 1))
+	f=$(netstack-kmon status --json | nsk-jq - '.cpus|sum:netlink_fail')
+	[ "$n" -ge 5 ] && [ "$f" -gt 0 ] && break
+	[ "$n" -lt 40 ] || break
+done
+echo "reader stopped for $n s; kernel netlink_fail so far: $f"
 run kill -CONT "$NSK_LIVE_PID"
 wait $SEND
 stop_live
