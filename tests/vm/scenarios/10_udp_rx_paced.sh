@@ -7,7 +7,7 @@
 N=${NSK_N:-20000}
 PORT=9000
 
-load_module
+load_module ring_kb=8192	# headroom if the drain is starved on a busy host
 # a receive buffer that holds the whole run: the receiver keeps up even when
 # the emulated CPU stalls it for a while
 run sysctl -w net.core.rmem_max=33554432

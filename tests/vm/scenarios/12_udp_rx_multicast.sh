@@ -8,7 +8,7 @@ N=${NSK_N:-2000}
 PORT=9100
 GROUP=239.1.2.3
 
-load_module
+load_module ring_kb=8192	# headroom if the drain is starved on a busy host
 run ip link set lo multicast on
 run ip route add 224.0.0.0/4 dev lo
 PIDS=

@@ -7,7 +7,7 @@ N2=${NSK_N2:-900}
 P1=9201
 P2=9202
 
-load_module
+load_module ring_kb=8192	# headroom if the drain is starved on a busy host
 run nsk-udp-recv --bind 127.0.0.1 --port $P1 --expect $N1 --idle-ms 4000 \
 	--ready-file /tmp/ready1 --out /tmp/recv1 --comm app-one &
 R1=$!

@@ -15,7 +15,7 @@
 . /scenarios/lib.sh
 N=${NSK_N:-2000}
 
-load_module
+load_module ring_kb=8192	# headroom if the drain is starved on a busy host
 run ip -6 addr show dev lo
 
 # udp_path FAMILY DST PORT SOCKET: one capture, N datagrams DST:PORT
