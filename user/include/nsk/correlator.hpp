@@ -199,6 +199,8 @@ private:
     void learn(Journey &j, const Record &r, const ProbeInfo &info);
     void append(Journey &j, const Record &r, const ProbeInfo &info);
     void account(Journey &j);
+    void account_visits(std::uint8_t proto, const std::vector<Visit> &visits,
+                        std::size_t &accounted, bool tx);
     void close(Journey &j, End how, bool reused = false);
     void sweep();
     SocketStats &socket(const nsk_event &ev, std::uint64_t sk_id);

@@ -250,28 +250,35 @@ void Correlator::append(Journey &j, const Record &r, const ProbeInfo &info)
     }
 }
 
-void Correlator::account(Journey &j)
+// Adds the stage pairs visits[accounted-1 .. end) to the stage table (receive and send paths).
+void Correlator::account_visits(std::uint8_t proto, const std::vector<Visit> &visits,
+                                std::size_t &accounted, bool tx)
 {
-    if (!j.proto)
+    if (!proto)
         return; // unknown yet: pairs are added once an event tells the protocol
-    if (!is_reported_proto(j.proto)) {
-        j.accounted = j.visits.size();
+    if (!is_reported_proto(proto)) {
+        accounted = visits.size();
         return;
     }
-    for (std::size_t i = std::max<std::size_t>(1, j.accounted); i < j.visits.size(); ++i) {
-        const Visit &a = j.visits[i - 1];
-        const Visit &b = j.visits[i];
+    for (std::size_t i = std::max<std::size_t>(1, accounted); i < visits.size(); ++i) {
+        const Visit &a = visits[i - 1];
+        const Visit &b = visits[i];
         auto [it, fresh] = stage_stats_.try_emplace({a.probe, b.probe});
         StageStat &st = it->second;
         if (fresh) {
             st.from = a.probe;
             st.to = b.probe;
             const ProbeInfo *bi = probe_info(b.probe);
-            st.path = bi && bi->role == Role::dequeue ? "queue" : "rx";
+            st.path = tx ? "tx" : bi && bi->role == Role::dequeue ? "queue" : "rx";
         }
         st.hist.add(b.ts >= a.ts ? b.ts - a.ts : 0);
     }
-    j.accounted = std::max<std::size_t>(j.accounted, j.visits.size());
+    accounted = std::max<std::size_t>(accounted, visits.size());
+}
+
+void Correlator::account(Journey &j)
+{
+    account_visits(j.proto, j.visits, j.accounted, false);
 }
 
 void Correlator::close(Journey &j, End how, bool reused)
@@ -624,25 +631,7 @@ void Correlator::tx_append(TxJourney &j, const Record &r, const ProbeInfo &info)
 
 void Correlator::tx_account(TxJourney &j)
 {
-    if (!j.proto)
-        return;
-    if (!is_reported_proto(j.proto)) {
-        j.accounted = j.visits.size();
-        return;
-    }
-    for (std::size_t i = std::max<std::size_t>(1, j.accounted); i < j.visits.size(); ++i) {
-        const Visit &a = j.visits[i - 1];
-        const Visit &b = j.visits[i];
-        auto [it, fresh] = stage_stats_.try_emplace({a.probe, b.probe});
-        StageStat &st = it->second;
-        if (fresh) {
-            st.from = a.probe;
-            st.to = b.probe;
-            st.path = "tx";
-        }
-        st.hist.add(b.ts >= a.ts ? b.ts - a.ts : 0);
-    }
-    j.accounted = std::max<std::size_t>(j.accounted, j.visits.size());
+    account_visits(j.proto, j.visits, j.accounted, true);
 }
 
 void Correlator::tx_close(TxJourney &j, End how, bool reused)
