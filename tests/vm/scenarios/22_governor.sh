@@ -1,4 +1,5 @@
 #!/bin/sh
+# nsk-vm: tcg-thread=single
 # Issue 6, scenario 5: the overhead governor.  The same load is measured
 # twice: first without a budget (its natural record rate R0), then with a
 # budget of a quarter of R0 per CPU.  Under that load the module raises the
