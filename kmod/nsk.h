@@ -111,6 +111,7 @@ int nsk_emit_init(void);
 void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, unsigned int pf,
 	      u32 reason, u32 aux);
 void nsk_emit_len(u16 probe, struct sk_buff *skb, struct sock *sk, u32 len);
+void nsk_emit_seq(u16 probe, struct sock *sk, u32 seq, u32 bytes);
 void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 		   void *location, u32 reason, bool has_reason);
 

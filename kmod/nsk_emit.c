@@ -42,6 +42,38 @@ static inline u64 nsk_id(const void *p)
 }
 
 /*
+ * TCP: sequence number, data bytes, flags and GSO segment count of the
+ * segment whose header is at th.  ip_payload is the IP layer's length of
+ * header + data when the IP header says it (0: derive it from skb->len,
+ * e.g. before the IP header exists).
+ */
+static void nsk_parse_tcp(struct nsk_event *ev, const struct sk_buff *skb,
+			  const unsigned char *th, unsigned int ip_payload)
+{
+	const struct tcphdr *t = (const struct tcphdr *)th;
+	unsigned int doff, end, start;
+
+	if (th < skb->head || th + sizeof(*t) > skb_tail_pointer(skb))
+		return;
+	doff = t->doff * 4;
+	if (doff < sizeof(*t))
+		return;
+	if (ip_payload) {
+		ev->payload = ip_payload > doff ? ip_payload - doff : 0;
+	} else {
+		/* offsets from head: works whether data is before or past th */
+		end = skb_headroom(skb) + skb->len;
+		start = (th - skb->head) + doff;
+		ev->payload = end > start ? end - start : 0;
+	}
+	ev->seq = ntohl(t->seq);
+	if (!ev->aux)
+		ev->aux = ((const u8 *)t)[13] |
+			  (u32)max_t(u16, 1, skb_shinfo(skb)->gso_segs) << 16;
+	ev->flags |= NSK_EF_SEQ;
+}
+
+/*
  * Parse the packet tuple.  Early receive probes (netif_receive_skb, ip_rcv)
  * see skb->data at the network header before the network header offset is
  * reset; later probes use the recorded network header offset.
@@ -53,6 +85,7 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 	const unsigned char *tail = skb_tail_pointer(skb);
 	const unsigned char *nh;
 	const unsigned char *th = NULL;
+	unsigned int ip_payload = 0;
 	u8 proto;
 
 	if (skb->protocol != htons(ETH_P_IP) &&
@@ -77,6 +110,8 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 		memcpy(ev->daddr, &iph->daddr, 4);
 		if (!(iph->frag_off & htons(IP_OFFSET)))
 			th = nh + ihl;
+		if (ntohs(iph->tot_len) > ihl)
+			ip_payload = ntohs(iph->tot_len) - ihl;
 	} else {
 		const struct ipv6hdr *ip6 = (const struct ipv6hdr *)nh;
 
@@ -87,6 +122,7 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 		memcpy(ev->saddr, &ip6->saddr, 16);
 		memcpy(ev->daddr, &ip6->daddr, 16);
 		th = nh + sizeof(*ip6);
+		ip_payload = ntohs(ip6->payload_len);	/* 0: jumbogram */
 	}
 	ev->proto = proto;
 	ev->flags |= NSK_EF_PKT;
@@ -96,6 +132,8 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 
 		ev->sport = ntohs(ports[0]);
 		ev->dport = ntohs(ports[1]);
+		if (proto == IPPROTO_TCP)
+			nsk_parse_tcp(ev, skb, th, ip_payload);
 	}
 }
 
@@ -241,6 +279,10 @@ static void nsk_describe(struct nsk_event *ev, u16 probe, struct sk_buff *skb,
 	ev->ctx = nsk_ctx();
 	if (skb && !(pf & NSK_PF_NOPKT))
 		nsk_parse_pkt(ev, skb, pf & NSK_PF_EARLY);
+	else if (skb && sk && READ_ONCE(sk->sk_protocol) == IPPROTO_TCP &&
+		 skb_transport_header_was_set(skb))
+		/* ip_queue_xmit, ip6_xmit: TCP built its header, IP not yet */
+		nsk_parse_tcp(ev, skb, skb_transport_header(skb), 0);
 	if (sk) {
 		nsk_parse_sock(ev, sk);
 		ev->netns = sock_net(sk)->ns.inum;
@@ -298,10 +340,15 @@ void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, unsigned int pf,
 		.aux = aux,
 	};
 
+	unsigned long flags;
+
+	/* see nsk_emit_seq() */
+	local_irq_save(flags);
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
 	nsk_describe(&ev, probe, skb, sk, pf);
 	nsk_commit(&ev, sizeof(ev));
+	local_irq_restore(flags);
 }
 
 /* Like nsk_emit() with the probe's own length instead of skb->len. */
@@ -311,11 +358,42 @@ void nsk_emit_len(u16 probe, struct sk_buff *skb, struct sock *sk, u32 len)
 		.hdr = { .type = NSK_REC_EVENT, .size = sizeof(ev) },
 	};
 
+	unsigned long flags;
+
+	local_irq_save(flags);
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
 	nsk_describe(&ev, probe, skb, sk, 0);
 	ev.len = len;
 	nsk_commit(&ev, sizeof(ev));
+	local_irq_restore(flags);
+}
+
+/* A TCP socket event that says which bytes it moved (NSK_EF_SEQ). */
+void nsk_emit_seq(u16 probe, struct sock *sk, u32 seq, u32 bytes)
+{
+	struct nsk_event ev = {
+		.hdr = { .type = NSK_REC_EVENT, .size = sizeof(ev) },
+		.seq = seq,
+		.payload = bytes,
+		.flags = NSK_EF_SEQ,
+	};
+
+	unsigned long flags;
+
+	/*
+	 * Interrupts off while a kprobe handler runs: kprobes does not nest,
+	 * so a softirq run on this CPU's interrupt exit (the loopback
+	 * receive, TCP sending an ACK or data) would hit our other kprobes
+	 * while this one is current, and the kernel would skip them
+	 * (kprobe nmissed: events lost without a trace in our ledger).
+	 */
+	local_irq_save(flags);
+	this_cpu_inc(nsk_pcpu.hits);
+	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
+	nsk_describe(&ev, probe, NULL, sk, 0);
+	nsk_commit(&ev, sizeof(ev));
+	local_irq_restore(flags);
 }
 
 /*
@@ -331,7 +409,9 @@ void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 		.ev.hdr = { .type = NSK_REC_DROP, .size = sizeof(d) },
 	};
 	unsigned long loc = (unsigned long)location;
+	unsigned long flags;
 
+	local_irq_save(flags);
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
 	nsk_describe(&d.ev, probe, skb, sk, 0);
@@ -343,4 +423,5 @@ void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 	}
 	memcpy(d.location, &loc, sizeof(loc));
 	nsk_commit(&d.ev, sizeof(d));
+	local_irq_restore(flags);
 }

@@ -22,6 +22,7 @@
 #include <trace/events/skb.h>
 #include <trace/events/sock.h>
 #include <trace/events/udp.h>
+#include <linux/tcp.h>
 #include "nsk.h"
 
 /* ---- kprobe handlers ------------------------------------------------------ */
@@ -48,6 +49,9 @@ static int nsk_kp_sk_skb_nopkt(struct kprobe *p, struct pt_regs *regs);
 static int nsk_kp_net_sk_skb(struct kprobe *p, struct pt_regs *regs);
 /* f(struct socket *, ...) */
 static int nsk_kp_socket(struct kprobe *p, struct pt_regs *regs);
+/* tcp_sendmsg_locked(sk, msg, size), tcp_cleanup_rbuf(sk, copied) */
+static int nsk_kp_tcp_sendmsg_locked(struct kprobe *p, struct pt_regs *regs);
+static int nsk_kp_tcp_cleanup_rbuf(struct kprobe *p, struct pt_regs *regs);
 /* skb_consume_udp(sk, skb, len): len < 0 for MSG_PEEK */
 static int nsk_kp_udp_dequeue(struct kprobe *p, struct pt_regs *regs);
 /* f(skb, ...) where skb->dev is the device (transmit) */
@@ -197,6 +201,12 @@ static struct nsk_probe nsk_probes[] = {
 	KP(NSK_PROBE_TCP_DATA_QUEUE_OFO, "tcp_data_queue_ofo", NSK_PATH_RX,
 	   nsk_kp_sk_skb, "tcp_data_queue_ofo"),
 	KP(NSK_PROBE_TCP_RECVMSG, "tcp_recvmsg", NSK_PATH_RX, nsk_kp_sk, "tcp_recvmsg"),
+	KP(NSK_PROBE_TCP_SENDMSG_LOCKED, "tcp_sendmsg_locked", NSK_PATH_TX,
+	   nsk_kp_tcp_sendmsg_locked, "tcp_sendmsg_locked"),
+	KP(NSK_PROBE_TCP_CLEANUP_RBUF, "tcp_cleanup_rbuf", NSK_PATH_RX,
+	   nsk_kp_tcp_cleanup_rbuf, "tcp_cleanup_rbuf"),
+	KP(NSK_PROBE_TCP_ADD_BACKLOG, "tcp_add_backlog", NSK_PATH_RX, nsk_kp_sk_skb,
+	   "tcp_add_backlog"),
 };
 
 static inline u16 nsk_kp_id(struct kprobe *p)
@@ -294,6 +304,34 @@ static int nsk_kp_sk(struct kprobe *p, struct pt_regs *regs)
 
 	if (sk)
 		nsk_emit(nsk_kp_id(p), NULL, sk, 0, 0, 0);
+	return 0;
+}
+
+/*
+ * TCP by sequence number: both run with the socket locked by the caller, so
+ * write_seq / copied_seq are the values this very call starts from / ends at
+ * (two tasks writing one socket are serialised by that lock).
+ */
+static int nsk_kp_tcp_sendmsg_locked(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = NSK_ARG(regs, 0);
+	size_t size = (size_t)regs_get_kernel_argument(regs, 2);
+
+	if (sk)
+		nsk_emit_seq(NSK_PROBE_TCP_SENDMSG_LOCKED, sk,
+			     READ_ONCE(tcp_sk(sk)->write_seq),
+			     (u32)min_t(size_t, size, U32_MAX));
+	return 0;
+}
+
+static int nsk_kp_tcp_cleanup_rbuf(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = NSK_ARG(regs, 0);
+	int copied = (int)regs_get_kernel_argument(regs, 1);
+
+	if (sk)
+		nsk_emit_seq(NSK_PROBE_TCP_CLEANUP_RBUF, sk,
+			     READ_ONCE(tcp_sk(sk)->copied_seq), (u32)copied);
 	return 0;
 }
 

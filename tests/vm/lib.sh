@@ -159,6 +159,24 @@ snmp_get() {
 	echo "$v"
 }
 
+# tcp_drop_counters: sum of the TcpExt counters of TCP data the kernel dropped
+# on receive (receive queue or memory full, zero window, backlog, out-of-order
+# queue, pfmemalloc)
+tcp_drop_counters() {
+	local c s=0
+	for c in TCPRcvQDrop TCPZeroWindowDrop TCPBacklogDrop TCPOFODrop PFMemallocDrop; do
+		s=$((s + $(snmp_get TcpExt $c)))
+	done
+	echo $s
+}
+
+# probes_missed: kprobe hits the kernel skipped during the last collection
+# (a kprobe fired while another was running on that CPU); any makes exact
+# per-packet accounting impossible, so exactness scenarios require 0
+probes_missed() {
+	netstack-kmon status --json | nsk-jq - '.probes|sum:missed'
+}
+
 # udp_drops PORT: sum of the drops column of /proc/net/udp{,6} for sockets
 # whose local port is PORT.
 udp_drops() {

@@ -208,6 +208,14 @@ enum nsk_probe_id {
 	NSK_PROBE_TCP_QUEUE_RCV,	/* kprobe tcp_queue_rcv (sk, skb, ...): in-order data queued */
 	NSK_PROBE_TCP_DATA_QUEUE_OFO,	/* kprobe tcp_data_queue_ofo (sk, skb): out of order */
 	NSK_PROBE_TCP_RECVMSG,		/* kprobe tcp_recvmsg (sk, ...): sk only */
+	/* TCP by sequence number (NSK_EF_SEQ): which bytes a call moved */
+	NSK_PROBE_TCP_SENDMSG_LOCKED,	/* kprobe tcp_sendmsg_locked (sk, msg, size): socket
+					 * locked; seq = write_seq (first byte this call
+					 * appends), payload = size asked */
+	NSK_PROBE_TCP_CLEANUP_RBUF,	/* kprobe tcp_cleanup_rbuf (sk, copied): end of a read;
+					 * seq = copied_seq (next byte to read), payload = copied */
+	NSK_PROBE_TCP_ADD_BACKLOG,	/* kprobe tcp_add_backlog (sk, skb, ...): socket owned by
+					 * a reader, segment parked in the backlog */
 	__NSK_PROBE_MAX,
 };
 #define NSK_PROBE_MAX (__NSK_PROBE_MAX - 1)
@@ -229,6 +237,7 @@ struct nsk_rec_hdr {
 #define NSK_EF_SOCK		0x02	/* socket tuple valid: sk_laddr/sk_lport = local, sk_raddr/sk_rport = remote */
 #define NSK_EF_TASK		0x04	/* pid/tid/comm are the current task (task context) */
 #define NSK_EF_HAS_REASON	0x08	/* reason is valid */
+#define NSK_EF_SEQ		0x10	/* TCP: seq/payload valid (see struct nsk_event) */
 
 /* nsk_event.ctx: where the handler ran */
 enum nsk_ctx {
@@ -275,7 +284,14 @@ struct nsk_event {
 	__u16 sk_rport;
 	__u8  sk_laddr[16];
 	__u8  sk_raddr[16];
-	__u32 __pad[2];
+	/*
+	 * TCP (NSK_EF_SEQ).  Packet events: seq = the segment's sequence
+	 * number, payload = its data bytes (without headers, SYN or FIN), and
+	 * aux = TCP flags (bits 0-7) | segments it stands for (GSO, bits 16-31).
+	 * Socket events: see NSK_PROBE_TCP_SENDMSG_LOCKED / _CLEANUP_RBUF.
+	 */
+	__u32 seq;
+	__u32 payload;
 };
 
 /*

@@ -23,6 +23,7 @@ enum class Role : std::uint8_t {
     tx_sock,    // send path before the skb exists (sendmsg): socket + task only
     tx,         // send path stage with an skb (ip_output ... dev_queue_xmit)
     tx_end,     // handed to the driver (dev_hard_start_xmit): send journey complete
+    tcp_read,   // TCP read done (tcp_cleanup_rbuf): every byte below seq was copied to user
 };
 
 enum class PathKind : std::uint8_t { unspec, rx, tx, drop };

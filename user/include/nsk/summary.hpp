@@ -46,6 +46,11 @@ struct SocketRow {
     Histogram tx; // first send stage -> driver, this socket's send journeys
     std::uint64_t tx_dropped = 0;
     bool mismatch = false;
+    // TCP rows
+    std::uint64_t tx_bytes = 0, rx_bytes = 0, tx_calls = 0;
+    std::map<std::uint32_t, SocketStats::TaskTx> tx_by_pid;
+    std::uint64_t queued_now = 0, queued_oldest_ns = 0;
+    std::uint64_t tcp_duplicates = 0;
 };
 
 struct DropRow {
@@ -72,8 +77,10 @@ struct Summary {
     std::string module_version;
     std::uint64_t events = 0;
     Histogram tx, rx, queue, end_to_end;
+    Histogram rx_to_user; // first receive probe -> copied to user
     std::vector<StageRow> stages;
     JourneyCounts tx_journeys, rx_journeys;
+    std::uint64_t reversed_stages = 0; // stage pairs whose time went backwards
     std::vector<SocketRow> sockets;
     std::vector<DropRow> drops;
     std::map<std::string, std::int64_t> counters;

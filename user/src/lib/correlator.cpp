@@ -23,8 +23,59 @@ bool Correlator::is_reported_proto(std::uint8_t proto) const
 namespace {
 // First skb-bearing send stages (ip_queue_xmit, ip6_xmit, ip_output, ip6_output): an skb seen
 // here while its id has an open send journey that went further is a new skb at that address.
-constexpr int kTxFirstSkbOrder = 4;
+constexpr int kTxFirstSkbOrder = 5;
+// Segments without data ended at tcp_v4_rcv are remembered this long for a drop that follows.
+constexpr std::uint64_t kTcpControlKeepNs = 1'000'000'000ULL;
+
+// A TCP connection as one end sees it: family, netns, local and remote endpoint.
+std::string conn_key(const nsk_event &ev, const std::uint8_t *laddr, std::uint16_t lport,
+                     const std::uint8_t *raddr, std::uint16_t rport)
+{
+    std::string k;
+    k.reserve(1 + 4 + 2 * (16 + 2));
+    k.push_back(static_cast<char>(ev.family));
+    k.append(reinterpret_cast<const char *>(&ev.netns), sizeof(ev.netns));
+    k.append(reinterpret_cast<const char *>(laddr), 16);
+    k.append(reinterpret_cast<const char *>(&lport), sizeof(lport));
+    k.append(reinterpret_cast<const char *>(raddr), 16);
+    k.append(reinterpret_cast<const char *>(&rport), sizeof(rport));
+    return k;
+}
+// The socket's own view (NSK_EF_SOCK).
+std::string sock_conn(const nsk_event &ev)
+{
+    return conn_key(ev, ev.sk_laddr, ev.sk_lport, ev.sk_raddr, ev.sk_rport);
+}
+// A received packet: its destination is the local end.
+std::string rx_conn(const nsk_event &ev)
+{
+    return conn_key(ev, ev.daddr, ev.dport, ev.saddr, ev.sport);
+}
+bool is_tcp_seq(const nsk_event &ev)
+{
+    return (ev.flags & NSK_EF_SEQ) && ev.proto == IPPROTO_TCP;
+}
+bool is_tcp_rcv(std::uint16_t probe)
+{
+    return probe == NSK_PROBE_TCP_V4_RCV || probe == NSK_PROBE_TCP_V6_RCV;
+}
+std::uint32_t tcp_segs(const nsk_event &ev)
+{
+    return std::max<std::uint32_t>(1, ev.aux >> 16);
+}
 } // namespace
+
+std::uint64_t Correlator::SeqSpace::unwrap(std::uint32_t seq)
+{
+    if (!init) {
+        init = true;
+        last = (std::uint64_t{1} << 32) + seq; // room below for older sequence numbers
+        return last;
+    }
+    const auto d = static_cast<std::int32_t>(seq - static_cast<std::uint32_t>(last));
+    last = static_cast<std::uint64_t>(static_cast<std::int64_t>(last) + d);
+    return last;
+}
 
 void Correlator::process(const Record &r)
 {
@@ -60,6 +111,9 @@ void Correlator::process(const Record &r)
             break;
         case Role::consume:
             handle_consume(r);
+            break;
+        case Role::tcp_read:
+            tcp_read(r);
             break;
         case Role::drop:
         case Role::queue_full:
@@ -118,6 +172,21 @@ void Correlator::handle_stage(const Record &r, const ProbeInfo &info)
         }
         // The address started a new journey before the old one ended.
         close(j, End::incomplete, true);
+    } else if (tcp_stage(r, info)) {
+        return;
+    } else if (auto c = tcp_control_.find(ev.skb_id);
+               c != tcp_control_.end() &&
+               (info.role == Role::mid || info.role == Role::enqueue) && // FIN: queued
+               info.order >
+                   (probe_info(c->second.probe) ? probe_info(c->second.probe)->order : 0)) {
+        // A segment without data (ended at tcp_v4_rcv) parked in the backlog, or a FIN queued
+        // for the reader: its stage pair.
+        std::vector<Visit> pair{{c->second.probe, ev.cpu, ev.ctx, c->second.ts},
+                                {ev.probe, ev.cpu, ev.ctx, ev.ts_ns}};
+        std::size_t accounted = 1;
+        account_visits(IPPROTO_TCP, pair, accounted, false);
+        c->second = {ev.ts_ns, ev.probe};
+        return;
     }
     if (info.role == Role::enqueue) {
         if (Journey *parent = fanout_parent(r)) {
@@ -202,6 +271,14 @@ void Correlator::learn(Journey &j, const Record &r, const ProbeInfo &info)
     }
     if (ev.netns)
         j.netns = ev.netns;
+    if (is_tcp_seq(ev) && (ev.flags & NSK_EF_PKT)) {
+        j.has_seq = true;
+        j.seq = ev.seq;
+        j.payload = ev.payload;
+        j.segs = tcp_segs(ev);
+        if (ev.netns)
+            j.conn = rx_conn(ev);
+    }
 }
 
 void Correlator::append(Journey &j, const Record &r, const ProbeInfo &info)
@@ -226,9 +303,18 @@ void Correlator::append(Journey &j, const Record &r, const ProbeInfo &info)
         }
     }
     account(j);
-    if (info.role == Role::enqueue && j.proto == IPPROTO_TCP) {
-        // TCP has no per-skb dequeue point (tcp_recvmsg is per socket, the skb is freed with
-        // __kfree_skb, or coalesced into the previous one): a TCP journey ends when queued.
+    if (j.proto == IPPROTO_TCP && j.has_seq && is_tcp_rcv(ev.probe) && !j.conn.empty()) {
+        if (j.payload == 0) {
+            // No data (ACK, SYN, FIN, RST): TCP frees it with __kfree_skb (no tracepoint).
+            tcp_control_[j.skb_id] = {ev.ts_ns, ev.probe};
+            close(j, End::consumed);
+        } else {
+            tcp_park(j); // j is gone from journeys_
+        }
+        return;
+    }
+    if (info.role == Role::enqueue && j.proto == IPPROTO_TCP && !j.has_seq) {
+        // Without sequence numbers (older captures) a TCP journey ends when queued.
         close(j, End::complete);
         return;
     }
@@ -269,8 +355,12 @@ void Correlator::account_visits(std::uint8_t proto, const std::vector<Visit> &vi
             st.from = a.probe;
             st.to = b.probe;
             const ProbeInfo *bi = probe_info(b.probe);
-            st.path = tx ? "tx" : bi && bi->role == Role::dequeue ? "queue" : "rx";
+            st.path = tx                                                                ? "tx"
+                      : bi && (bi->role == Role::dequeue || bi->role == Role::tcp_read) ? "queue"
+                                                                                        : "rx";
         }
+        if (b.ts < a.ts)
+            ++reversed_stages_;
         st.hist.add(b.ts >= a.ts ? b.ts - a.ts : 0);
     }
     accounted = std::max<std::size_t>(accounted, visits.size());
@@ -282,6 +372,13 @@ void Correlator::account(Journey &j)
 }
 
 void Correlator::close(Journey &j, End how, bool reused)
+{
+    finish_journey(j, how, reused);
+    const std::uint64_t key = j.skb_id;
+    journeys_.erase(key); // j is gone from here on
+}
+
+void Correlator::finish_journey(Journey &j, End how, bool reused)
 {
     account(j);
     if (j.proto == IPPROTO_TCP && how == End::incomplete && j.enqueue_idx < 0)
@@ -321,21 +418,36 @@ void Correlator::close(Journey &j, End how, bool reused)
             ++rx_.partial;
         if (j.child)
             ++rx_.fanout_children;
+        if (j.proto == IPPROTO_TCP && j.has_seq) {
+            ++rx_.tcp;
+            rx_.tcp_segments += j.segs;
+            if (j.payload)
+                ++rx_.tcp_data;
+            if (how == End::dropped && j.payload)
+                ++rx_.tcp_data_dropped;
+            if (how == End::dropped && j.payload && j.tcp_dup)
+                ++rx_.tcp_duplicates;
+        }
         if (j.enqueue_idx >= 0 && !j.refused && !j.visits.empty()) {
             const auto &enq = j.visits[static_cast<std::size_t>(j.enqueue_idx)];
             const auto first = j.visits.front().ts;
             total_rx_.add(enq.ts >= first ? enq.ts - first : 0);
             const ProbeInfo *li = probe_info(j.visits.back().probe);
-            if (how == End::complete && li && li->role == Role::dequeue) {
+            if (how == End::complete && li &&
+                (li->role == Role::dequeue || li->role == Role::tcp_read)) {
                 const auto deq = j.visits.back().ts;
                 total_queue_.add(deq >= enq.ts ? deq - enq.ts : 0);
+                total_rx_user_.add(deq >= first ? deq - first : 0);
                 if (j.looped)
                     total_e2e_.add(deq >= j.e2e_start ? deq - j.e2e_start : 0);
             }
+        } else if (how == End::complete && j.looped && !j.visits.empty() && j.has_seq) {
+            // TCP data that skipped tcp_queue_rcv (coalesced in the backlog, out of order)
+            const auto deq = j.visits.back().ts, first = j.visits.front().ts;
+            total_e2e_.add(deq >= j.e2e_start ? deq - j.e2e_start : 0);
+            total_rx_user_.add(deq >= first ? deq - first : 0);
         }
     }
-    const std::uint64_t key = j.skb_id;
-    journeys_.erase(key); // j is gone from here on
 }
 
 void Correlator::handle_consume(const Record &r)
@@ -402,7 +514,19 @@ void Correlator::handle_drop(const Record &r, const ProbeInfo &info)
     if (it == journeys_.end()) {
         if (reason.empty())
             reason = "UNKNOWN";
-        add_drop("", ev.family ? ev.proto : 0);
+        if (tcp_drop(r, reason, location))
+            return;
+        std::string stage;
+        if (auto c = ev.skb_id ? tcp_control_.find(ev.skb_id) : tcp_control_.end();
+            c != tcp_control_.end()) {
+            // a segment without data, ended at tcp_v4_rcv, freed with a drop after all
+            if (rx_.consumed)
+                --rx_.consumed;
+            ++rx_.dropped;
+            stage = name_of(c->second.probe);
+            tcp_control_.erase(c);
+        }
+        add_drop(stage, ev.family ? ev.proto : 0);
         return;
     }
     Journey &j = it->second;
@@ -463,6 +587,30 @@ void Correlator::sweep()
         else
             ++it;
     }
+    for (auto it = tcp_control_.begin(); it != tcp_control_.end();) {
+        if (now_ - it->second.ts > kTcpControlKeepNs)
+            it = tcp_control_.erase(it);
+        else
+            ++it;
+    }
+    for (auto it = tcp_tx_.begin(); it != tcp_tx_.end();) {
+        if (now_ - it->second.last_ts > opts_.age_ns) // the sequence space is relearned
+            it = tcp_tx_.erase(it);
+        else
+            ++it;
+    }
+    for (auto it = tcp_rx_.begin(); it != tcp_rx_.end();) {
+        if (it->second.waiting.empty() && now_ - it->second.last_ts > opts_.age_ns)
+            it = tcp_rx_.erase(it);
+        else
+            ++it;
+    }
+    for (auto it = tcp_parked_.begin(); it != tcp_parked_.end();) {
+        if (!tcp_rx_.count(it->second.conn))
+            it = tcp_parked_.erase(it);
+        else
+            ++it;
+    }
 }
 
 void Correlator::advance_time(std::uint64_t now_ns)
@@ -493,6 +641,13 @@ void Correlator::finish()
             ++tx_.sendmsg_without_skb;
     pending_send_.clear();
     handoff_.clear();
+    for (auto &[key, c] : tcp_rx_) {
+        for (auto &[end, j] : c.waiting)
+            finish_journey(j, End::queued_at_end, false); // still in the socket: not lost
+        c.waiting.clear();
+    }
+    tcp_parked_.clear();
+    tcp_control_.clear();
 }
 
 SocketStats &Correlator::socket(const nsk_event &ev, std::uint64_t sk_id)
@@ -516,7 +671,8 @@ SocketStats &Correlator::socket(const nsk_event &ev, std::uint64_t sk_id)
 
 void Correlator::learn_socket(SocketStats &s, const nsk_event &ev, bool task)
 {
-    if (ev.family && (ev.flags & NSK_EF_SOCK)) {
+    if (ev.family && (ev.flags & NSK_EF_SOCK) && !(s.sock_tuple && ev.sk_lport == 0)) {
+        // (a closed socket has lost its local port: keep what it was)
         s.family = ev.family;
         s.local = format_endpoint(ev.family, ev.sk_laddr, ev.sk_lport);
         s.remote = format_endpoint(ev.family, ev.sk_raddr, ev.sk_rport);
@@ -557,6 +713,16 @@ void Correlator::handle_tx_sock(const Record &r, const ProbeInfo &info)
     const std::uint8_t proto = ev.family && ev.proto ? ev.proto : info.proto_hint;
     auto [it, fresh] = pending_send_.try_emplace({ev.tid, ev.sk_id});
     PendingSend &p = it->second;
+    if (ev.probe == NSK_PROBE_TCP_SENDMSG_LOCKED && (ev.flags & NSK_EF_SEQ)) {
+        // The bytes this call appends start at write_seq: segments find their sendmsg by it.
+        if (!fresh && info.order <= p.max_order)
+            p = PendingSend{}; // its own sock_sendmsg/tcp_sendmsg were not seen
+        p.visits.push_back(v);
+        PendingSend done = std::move(p);
+        pending_send_.erase(it);
+        tcp_send_call(r, std::move(done));
+        return;
+    }
     if (!fresh && info.order <= p.max_order) {
         // A new sendmsg while the previous one of this task on this socket produced no skb
         // (error, MSG_MORE/cork, TCP data left for later).
@@ -593,7 +759,9 @@ void Correlator::handle_tx(const Record &r, const ProbeInfo &info)
     j.skb_id = ev.skb_id;
     j.sk_id = ev.sk_id;
     j.partial = info.order > kTxFirstSkbOrder;
-    if ((ev.flags & NSK_EF_TASK) && ev.sk_id) {
+    if (is_tcp_seq(ev)) {
+        tcp_tx_learn(j, ev); // by sequence number, whatever task or context sends it
+    } else if ((ev.flags & NSK_EF_TASK) && ev.sk_id) {
         // The first skb of this socket in this task after its sendmsg: that sendmsg made it.
         if (auto p = pending_send_.find({ev.tid, ev.sk_id}); p != pending_send_.end()) {
             j.visits = std::move(p->second.visits);
@@ -659,6 +827,17 @@ void Correlator::tx_close(TxJourney &j, End how, bool reused)
             ++tx_.partial;
         if (j.with_sendmsg)
             ++tx_.with_sendmsg;
+        if (j.has_seq) {
+            ++tx_.tcp;
+            if (how == End::complete) {
+                tx_.tcp_segments += j.segs;
+                if (j.payload && j.retransmit)
+                    ++tx_.tcp_retransmits;
+                tx_.tcp_bytes += j.new_bytes;
+            }
+            if (j.payload)
+                ++tx_.tcp_data;
+        }
         if (j.sk_id && (how == End::complete || how == End::dropped)) {
             auto sit = sockets_.find(j.sk_id);
             if (sit == sockets_.end()) {
@@ -680,6 +859,8 @@ void Correlator::tx_close(TxJourney &j, End how, bool reused)
                 SocketStats &s = sockets_.at(j.sk_id);
                 ++s.tx_packets;
                 s.tx.add(d);
+                if (j.has_seq)
+                    s.tx_bytes += j.new_bytes;
             }
         }
     }
@@ -714,6 +895,8 @@ JourneyCounts Correlator::rx_journeys_now() const
     for (const auto &kv : journeys_)
         if (is_reported_proto(kv.second.proto))
             ++c.in_flight;
+    for (const auto &kv : tcp_rx_)
+        c.in_flight += kv.second.waiting.size();
     return c;
 }
 
@@ -759,6 +942,52 @@ std::vector<SocketStats> Correlator::sockets() const
     for (const auto &kv : sockets_)
         if (keep(kv.second))
             out.push_back(kv.second);
+    // A TCP request socket (the SYN-ACK's sender) has the connection's tuple but is another
+    // kernel object: fold its packets into the socket that took over the connection.
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        SocketStats &a = out[i];
+        if (a.proto != IPPROTO_TCP || a.pid || a.sk_ino || !a.sock_tuple)
+            continue;
+        for (std::size_t k = 0; k < out.size(); ++k) {
+            SocketStats &b = out[k];
+            if (k == i || b.proto != IPPROTO_TCP || !(b.pid || b.sk_ino) || b.local != a.local ||
+                b.remote != a.remote || b.netns != a.netns)
+                continue;
+            b.tx_packets += a.tx_packets;
+            b.tx_dropped += a.tx_dropped;
+            b.tx.merge(a.tx);
+            b.enqueued += a.enqueued;
+            b.dequeued += a.dequeued;
+            b.drops_total += a.drops_total;
+            for (const auto &[r, n] : a.drops)
+                b.drops[r] += n;
+            b.queue.merge(a.queue);
+            a.active = false; // dropped below
+            break;
+        }
+    }
+    out.erase(
+        std::remove_if(out.begin(), out.end(), [](const SocketStats &x) { return !x.active; }),
+        out.end());
+    // TCP data waiting in receive queues right now
+    std::unordered_map<std::uint64_t, std::size_t> row;
+    for (std::size_t i = 0; i < out.size(); ++i)
+        row[out[i].sk_id] = i;
+    for (const auto &kv : tcp_rx_) {
+        auto r = row.find(kv.second.sk_id);
+        if (r == row.end() || kv.second.waiting.empty())
+            continue;
+        SocketStats &s = out[r->second];
+        for (const auto &w : kv.second.waiting) {
+            const Journey &j = w.second;
+            ++s.queued_now;
+            const std::uint64_t since = j.enqueue_idx >= 0
+                                            ? j.visits[static_cast<std::size_t>(j.enqueue_idx)].ts
+                                            : j.last_ts;
+            if (now_ > since)
+                s.queued_oldest_ns = std::max<std::uint64_t>(s.queued_oldest_ns, now_ - since);
+        }
+    }
     std::sort(out.begin(), out.end(), [](const SocketStats &a, const SocketStats &b) {
         if (a.drops_total != b.drops_total)
             return a.drops_total > b.drops_total;
@@ -779,6 +1008,257 @@ std::vector<DropStat> Correlator::drops() const
     std::stable_sort(out.begin(), out.end(),
                      [](const DropStat &a, const DropStat &b) { return a.count > b.count; });
     return out;
+}
+
+} // namespace nsk
+
+// --- TCP by sequence number ------------------------------------------------------------------
+
+namespace nsk {
+
+void Correlator::tcp_park(Journey &j)
+{
+    TcpRxConn &c = tcp_rx_[j.conn];
+    c.last_ts = j.last_ts;
+    const std::uint64_t end = c.seq.unwrap(j.seq) + j.payload;
+    if (c.have_copied && end <= c.copied) {
+        j.tcp_dup = true; // already read: TCP drops this copy, the drop finds it in journeys_
+        return;
+    }
+    if (c.have_rcv_max && end <= c.rcv_max) {
+        j.tcp_dup = true; // a copy of data that is already here (retransmission)
+    } else {
+        c.rcv_max = end;
+        c.have_rcv_max = true;
+    }
+    const std::uint64_t skb = j.skb_id;
+    tcp_parked_[skb] = {j.conn, end};
+    c.waiting.emplace(end, std::move(j));
+    journeys_.erase(skb);
+}
+
+// The parked journey of an skb (its data may since have been coalesced with later data: found
+// by skb and the key it was parked with, not by the event's sequence range).
+std::multimap<std::uint64_t, Correlator::Journey>::iterator
+Correlator::tcp_find_parked(std::uint64_t skb_id, TcpRxConn **conn)
+{
+    *conn = nullptr;
+    auto pit = tcp_parked_.find(skb_id);
+    if (pit == tcp_parked_.end())
+        return {};
+    auto cit = tcp_rx_.find(pit->second.conn);
+    if (cit == tcp_rx_.end()) {
+        tcp_parked_.erase(pit);
+        return {};
+    }
+    // The newest with this skb: a retransmitted copy may reuse the address of the original
+    // while the original still waits (same end sequence, inserted after it).
+    auto [a, b] = cit->second.waiting.equal_range(pit->second.end);
+    auto found = b;
+    for (; a != b; ++a)
+        if (a->second.skb_id == skb_id)
+            found = a;
+    if (found != b) {
+        *conn = &cit->second;
+        return found;
+    }
+    tcp_parked_.erase(pit); // stale
+    return {};
+}
+
+// A later stage (tcp_add_backlog, tcp_queue_rcv) of a parked data segment.
+bool Correlator::tcp_stage(const Record &r, const ProbeInfo &info)
+{
+    const nsk_event &ev = r.ev;
+    if (info.role == Role::start)
+        return false;
+    TcpRxConn *c = nullptr;
+    auto it = tcp_find_parked(ev.skb_id, &c);
+    if (!c)
+        return false;
+    Journey &j = it->second;
+    if (info.order <= j.max_order) {
+        j.last_ts = ev.ts_ns; // repeated stage: keep the first
+        return true;
+    }
+    append(j, r, info);
+    if (info.role == Role::enqueue && ev.sk_id)
+        c->sk_id = ev.sk_id;
+    c->last_ts = ev.ts_ns;
+    return true;
+}
+
+// tcp_cleanup_rbuf: the reader copied every byte below copied_seq.
+void Correlator::tcp_read(const Record &r)
+{
+    const nsk_event &ev = r.ev;
+    if (!(ev.flags & NSK_EF_SEQ) || !(ev.flags & NSK_EF_SOCK) || !ev.sk_id || !ev.family)
+        return;
+    SocketStats &s = socket(ev, ev.sk_id);
+    learn_socket(s, ev, true);
+    if (!s.proto)
+        s.proto = IPPROTO_TCP;
+    const std::string key = sock_conn(ev);
+    TcpRxConn &c = tcp_rx_[key];
+    c.sk_id = ev.sk_id;
+    c.last_ts = ev.ts_ns;
+    const std::uint64_t copied = c.seq.unwrap(ev.seq);
+    // Bytes copied: copied_seq's advance, but at most what the call says it copied (reading
+    // the FIN advances copied_seq by one without a byte; MSG_PEEK copies without advancing).
+    const std::uint64_t said = static_cast<std::int32_t>(ev.payload) > 0 ? ev.payload : 0;
+    std::uint64_t bytes = said; // first read seen: what this call copied
+    if (c.have_copied)
+        bytes = std::min(said, copied > c.copied ? copied - c.copied : 0);
+    if (!c.have_copied || copied > c.copied)
+        c.copied = copied;
+    c.have_copied = true;
+    if (bytes) {
+        s.rx_bytes += bytes;
+        rx_.tcp_bytes += bytes;
+        s.active = true;
+    }
+    const Visit v{ev.probe, ev.cpu, ev.ctx, ev.ts_ns};
+    for (auto it = c.waiting.begin(); it != c.waiting.end() && it->first <= copied;) {
+        Journey &j = it->second;
+        if (!j.sk_id)
+            j.sk_id = ev.sk_id;
+        j.visits.push_back(v);
+        j.max_order = std::max(j.max_order, probe_info(ev.probe) ? probe_info(ev.probe)->order : 0);
+        j.last_ts = ev.ts_ns;
+        SocketStats &o = socket(ev, ev.sk_id);
+        if (j.enqueue_idx < 0)
+            ++o.enqueued; // reached the socket without tcp_queue_rcv (backlog coalescing, ofo)
+        ++o.dequeued;
+        o.active = true;
+        if (j.enqueue_idx >= 0) {
+            const auto &enq = j.visits[static_cast<std::size_t>(j.enqueue_idx)];
+            o.queue.add(ev.ts_ns >= enq.ts ? ev.ts_ns - enq.ts : 0);
+        }
+        if (auto p = tcp_parked_.find(j.skb_id);
+            p != tcp_parked_.end() && p->second.end == it->first && p->second.conn == key)
+            tcp_parked_.erase(p);
+        finish_journey(j, End::complete, false);
+        it = c.waiting.erase(it);
+    }
+}
+
+// Data lost to a TCP socket (its receive path refused or discarded it).
+void Correlator::tcp_socket_drop(const Journey &j, std::uint64_t sk_id, const std::string &reason)
+{
+    if (!sk_id)
+        return;
+    auto st = sockets_.find(sk_id);
+    if (st == sockets_.end())
+        return;
+    SocketStats &s = st->second;
+    s.active = true;
+    if (j.tcp_dup) {
+        ++s.tcp_duplicates; // no data lost: the bytes are in the socket already
+        return;
+    }
+    if (j.enqueue_idx < 0)
+        ++s.enqueued; // arrived for this socket
+    ++s.drops[reason];
+    ++s.drops_total;
+    s.active = true;
+}
+
+bool Correlator::tcp_drop(const Record &r, const std::string &reason, const std::string &location)
+{
+    const nsk_event &ev = r.ev;
+    if (!ev.skb_id)
+        return false;
+    TcpRxConn *cp = nullptr;
+    auto found = tcp_find_parked(ev.skb_id, &cp);
+    if (!cp)
+        return false;
+    TcpRxConn &c = *cp;
+    Journey &j = found->second;
+    auto &d = drop_table_[{reason, location}];
+    if (d.count == 0) {
+        d.reason = reason;
+        d.location = location;
+        d.stage = j.visits.empty() ? "" : name_of(j.visits.back().probe);
+        d.proto = proto_name(IPPROTO_TCP);
+    }
+    ++d.count;
+    tcp_socket_drop(j, j.sk_id ? j.sk_id : c.sk_id, reason);
+    tcp_parked_.erase(ev.skb_id);
+    finish_journey(j, End::dropped, false);
+    c.waiting.erase(found);
+    return true;
+}
+
+// tcp_sendmsg_locked: the call's bytes are [write_seq, write_seq + size).
+void Correlator::tcp_send_call(const Record &r, PendingSend &&p)
+{
+    const nsk_event &ev = r.ev;
+    if (!(ev.flags & NSK_EF_SOCK) || !ev.family)
+        return;
+    TcpTxConn &c = tcp_tx_[sock_conn(ev)];
+    c.last_ts = ev.ts_ns;
+    const std::uint64_t start = c.seq.unwrap(ev.seq);
+    TcpSendCall &call = c.calls[start];
+    call.visits = std::move(p.visits);
+    call.end = start + ev.payload;
+    SocketStats &s = socket(ev, ev.sk_id);
+    learn_socket(s, ev, true);
+    if (!s.proto)
+        s.proto = IPPROTO_TCP;
+    ++s.tx_calls;
+    if (ev.flags & NSK_EF_TASK) {
+        auto &t = s.tx_by_pid[ev.pid];
+        ++t.calls;
+        t.bytes += ev.payload;
+        t.comm = bounded_string(ev.comm, sizeof(ev.comm));
+    }
+}
+
+// The first event of a TCP send journey: which sendmsg made its first byte, or a retransmission.
+void Correlator::tcp_tx_learn(TxJourney &j, const nsk_event &ev)
+{
+    j.has_seq = true;
+    j.seq = ev.seq;
+    j.payload = ev.payload;
+    j.segs = tcp_segs(ev);
+    if (!ev.family || !j.payload)
+        return;
+    std::string key;
+    if (ev.flags & NSK_EF_PKT)
+        key = conn_key(ev, ev.saddr, ev.sport, ev.daddr, ev.dport);
+    else if (ev.flags & NSK_EF_SOCK)
+        key = sock_conn(ev);
+    else
+        return;
+    TcpTxConn &c = tcp_tx_[key];
+    c.last_ts = ev.ts_ns;
+    const std::uint64_t start = c.seq.unwrap(ev.seq);
+    const std::uint64_t end = start + j.payload;
+    const std::uint64_t fresh_from = c.have_max ? std::max(start, c.max_end) : start;
+    j.new_bytes = end > fresh_from ? static_cast<std::uint32_t>(end - fresh_from) : 0;
+    if (c.have_max && start < c.max_end) {
+        j.retransmit = true; // its sendmsg is long gone: not linked
+    } else {
+        auto it = c.calls.upper_bound(start);
+        if (it != c.calls.begin()) {
+            --it;
+            if (start < it->second.end) {
+                j.visits = it->second.visits;
+                j.max_order = 0;
+                for (const Visit &v : j.visits)
+                    if (const ProbeInfo *pi = probe_info(v.probe))
+                        j.max_order = std::max(j.max_order, pi->order);
+                j.proto = IPPROTO_TCP;
+                j.with_sendmsg = true;
+            }
+        }
+        // calls wholly sent are done
+        while (!c.calls.empty() && c.calls.begin()->second.end <= start)
+            c.calls.erase(c.calls.begin());
+    }
+    if (!c.have_max || end > c.max_end)
+        c.max_end = end;
+    c.have_max = true;
 }
 
 } // namespace nsk

@@ -31,14 +31,14 @@ constexpr std::array<ProbeInfo, NSK_PROBE_MAX> kProbes{{
     {NSK_PROBE_UDP_SENDMSG,        "udp_sendmsg",        PathKind::tx,   2, Role::tx_sock,    kUdp, false},
     {NSK_PROBE_UDPV6_SENDMSG,      "udpv6_sendmsg",      PathKind::tx,   2, Role::tx_sock,    kUdp, false},
     {NSK_PROBE_TCP_SENDMSG,        "tcp_sendmsg",        PathKind::tx,   2, Role::tx_sock,    kTcp, false},
-    {NSK_PROBE_IP_QUEUE_XMIT,      "ip_queue_xmit",      PathKind::tx,   3, Role::tx,         kTcp, false},
-    {NSK_PROBE_IP6_XMIT,           "ip6_xmit",           PathKind::tx,   3, Role::tx,         0,    false},
-    {NSK_PROBE_IP_OUTPUT,          "ip_output",          PathKind::tx,   4, Role::tx,         0,    false},
-    {NSK_PROBE_IP_FINISH_OUTPUT2,  "ip_finish_output2",  PathKind::tx,   5, Role::tx,         0,    false},
-    {NSK_PROBE_IP6_OUTPUT,         "ip6_output",         PathKind::tx,   4, Role::tx,         0,    false},
-    {NSK_PROBE_IP6_FINISH_OUTPUT2, "ip6_finish_output2", PathKind::tx,   5, Role::tx,         0,    false},
-    {NSK_PROBE_DEV_QUEUE_XMIT,     "dev_queue_xmit",     PathKind::tx,   6, Role::tx,         0,    false},
-    {NSK_PROBE_DEV_HARD_START_XMIT, "dev_hard_start_xmit", PathKind::tx, 7, Role::tx_end,     0,    false},
+    {NSK_PROBE_IP_QUEUE_XMIT,      "ip_queue_xmit",      PathKind::tx,   4, Role::tx,         kTcp, false},
+    {NSK_PROBE_IP6_XMIT,           "ip6_xmit",           PathKind::tx,   4, Role::tx,         0,    false},
+    {NSK_PROBE_IP_OUTPUT,          "ip_output",          PathKind::tx,   5, Role::tx,         0,    false},
+    {NSK_PROBE_IP_FINISH_OUTPUT2,  "ip_finish_output2",  PathKind::tx,   6, Role::tx,         0,    false},
+    {NSK_PROBE_IP6_OUTPUT,         "ip6_output",         PathKind::tx,   5, Role::tx,         0,    false},
+    {NSK_PROBE_IP6_FINISH_OUTPUT2, "ip6_finish_output2", PathKind::tx,   6, Role::tx,         0,    false},
+    {NSK_PROBE_DEV_QUEUE_XMIT,     "dev_queue_xmit",     PathKind::tx,   7, Role::tx,         0,    false},
+    {NSK_PROBE_DEV_HARD_START_XMIT, "dev_hard_start_xmit", PathKind::tx, 8, Role::tx_end,     0,    false},
     // IPv6 and TCP receive
     {NSK_PROBE_IPV6_RCV,           "ipv6_rcv",           PathKind::rx,   2, Role::start,      0,    false},
     {NSK_PROBE_IP6_INPUT,          "ip6_input",          PathKind::rx,   3, Role::mid,        0,    false},
@@ -46,9 +46,13 @@ constexpr std::array<ProbeInfo, NSK_PROBE_MAX> kProbes{{
     {NSK_PROBE_UDPV6_RECVMSG,      "udpv6_recvmsg",      PathKind::rx,   0, Role::reader,     kUdp, false},
     {NSK_PROBE_TCP_V4_RCV,         "tcp_v4_rcv",         PathKind::rx,   4, Role::mid,        kTcp, false},
     {NSK_PROBE_TCP_V6_RCV,         "tcp_v6_rcv",         PathKind::rx,   4, Role::mid,        kTcp, false},
-    {NSK_PROBE_TCP_QUEUE_RCV,      "tcp_queue_rcv",      PathKind::rx,   5, Role::enqueue,    kTcp, false},
-    {NSK_PROBE_TCP_DATA_QUEUE_OFO, "tcp_data_queue_ofo", PathKind::rx,   5, Role::enqueue,    kTcp, false},
+    {NSK_PROBE_TCP_QUEUE_RCV,      "tcp_queue_rcv",      PathKind::rx,   6, Role::enqueue,    kTcp, false},
+    {NSK_PROBE_TCP_DATA_QUEUE_OFO, "tcp_data_queue_ofo", PathKind::rx,   6, Role::enqueue,    kTcp, false},
     {NSK_PROBE_TCP_RECVMSG,        "tcp_recvmsg",        PathKind::rx,   0, Role::reader,     kTcp, false},
+    // TCP by sequence number
+    {NSK_PROBE_TCP_SENDMSG_LOCKED, "tcp_sendmsg_locked", PathKind::tx,   3, Role::tx_sock,    kTcp, false},
+    {NSK_PROBE_TCP_CLEANUP_RBUF,   "tcp_cleanup_rbuf",   PathKind::rx,   7, Role::tcp_read,   kTcp, false},
+    {NSK_PROBE_TCP_ADD_BACKLOG,    "tcp_add_backlog",    PathKind::rx,   5, Role::mid,        kTcp, false},
 }};
 // clang-format on
 

@@ -46,6 +46,20 @@ ojson journeys_json(const JourneyCounts &c, bool rx)
         j["reused_before_end"] = c.reused_before_end;
         j["in_flight"] = c.in_flight;
     }
+    if (c.tcp) {
+        ojson t;
+        t["journeys"] = c.tcp;
+        t["segments"] = c.tcp_segments;
+        t["data"] = c.tcp_data;
+        t["bytes"] = c.tcp_bytes;
+        if (!rx)
+            t["retransmits"] = c.tcp_retransmits;
+        else {
+            t["data_dropped"] = c.tcp_data_dropped;
+            t["duplicates"] = c.tcp_duplicates;
+        }
+        j["tcp"] = std::move(t);
+    }
     return j;
 }
 
@@ -72,6 +86,8 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     totals["rx"] = latency_json(s.rx);
     totals["queue"] = latency_json(s.queue);
     totals["end_to_end"] = latency_json(s.end_to_end);
+    if (s.rx_journeys.tcp || s.tx_journeys.tcp) // (keeps the JSON of UDP-only captures as it was)
+        totals["rx_to_user"] = latency_json(s.rx_to_user);
     j["totals"] = std::move(totals);
 
     auto stages = ojson::array();
@@ -90,6 +106,8 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     ojson journeys;
     journeys["tx"] = journeys_json(s.tx_journeys, false);
     journeys["rx"] = journeys_json(s.rx_journeys, true);
+    if (s.reversed_stages)
+        journeys["reversed_stages"] = s.reversed_stages;
     j["journeys"] = std::move(journeys);
 
     auto sockets = ojson::array();
@@ -122,6 +140,21 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
         o["queue"] = latency_json(r.queue);
         o["tx_dropped"] = r.tx_dropped;
         o["tx"] = latency_json(r.tx);
+        if (r.proto == "tcp") {
+            ojson t;
+            t["tx_bytes"] = r.tx_bytes;
+            t["rx_bytes"] = r.rx_bytes;
+            t["tx_calls"] = r.tx_calls;
+            auto writers = ojson::array();
+            for (const auto &[pid, w] : r.tx_by_pid)
+                writers.push_back(
+                    {{"pid", pid}, {"comm", w.comm}, {"calls", w.calls}, {"bytes", w.bytes}});
+            t["writers"] = std::move(writers);
+            t["duplicates_dropped"] = r.tcp_duplicates;
+            t["queued_now"] = r.queued_now;
+            t["queued_oldest_ns"] = r.queued_oldest_ns;
+            o["tcp"] = std::move(t);
+        }
         sockets.push_back(std::move(o));
     }
     j["sockets"] = std::move(sockets);

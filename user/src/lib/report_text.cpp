@@ -1,7 +1,9 @@
 #include "nsk/format.hpp"
 #include "nsk/report.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 
 namespace nsk {
 namespace {
@@ -59,10 +61,11 @@ std::string latency_section(const Summary &s, const TextOptions &o)
     Rows rows{{"STAGE", "COUNT", "p50", "p90", "p99", "p99.9", "max"}};
     for (const auto &st : s.stages)
         if (st.path != "tx")
-            add(rows, st.from + " → " + st.to +
-                          (st.path == "queue"      ? "  (in queue)"
-                           : st.path == "loopback" ? "  (loopback)"
-                                                   : ""),
+            add(rows,
+                st.from + " → " + st.to +
+                    (st.path == "queue"      ? "  (in queue)"
+                     : st.path == "loopback" ? "  (loopback)"
+                                             : ""),
                 st.hist);
     add(rows, "total rx: first probe → socket queue", s.rx);
     add(rows, "total queue: socket queue → user copy", s.queue);
@@ -82,6 +85,68 @@ std::string latency_section(const Summary &s, const TextOptions &o)
     return out;
 }
 
+// Two log2 histograms on shared bucket rows, bpftrace style: "[8K, 16K)  12 |@@@ |  40 |@@@@@@|".
+std::string side_by_side(const Histogram &a, const Histogram &b, int width,
+                         const std::string &indent)
+{
+    int first = Histogram::kBuckets, last = -1;
+    std::uint64_t peak_a = 1, peak_b = 1;
+    std::map<int, std::pair<std::uint64_t, std::uint64_t>> rows;
+    for (const auto &bk : a.nonempty()) {
+        const int i = Histogram::bucket_of(bk.lower_ns);
+        rows[i].first = bk.count;
+        peak_a = std::max(peak_a, bk.count);
+    }
+    for (const auto &bk : b.nonempty()) {
+        const int i = Histogram::bucket_of(bk.lower_ns);
+        rows[i].second = bk.count;
+        peak_b = std::max(peak_b, bk.count);
+    }
+    for (const auto &kv : rows) {
+        first = std::min(first, kv.first);
+        last = std::max(last, kv.first);
+    }
+    std::vector<std::vector<std::string>> table;
+    auto bar = [&](std::uint64_t c, std::uint64_t peak) {
+        auto n = static_cast<int>(static_cast<double>(c) * width / static_cast<double>(peak));
+        if (c > 0 && n == 0)
+            n = 1;
+        return "|" + std::string(static_cast<std::size_t>(n), '@') +
+               std::string(static_cast<std::size_t>(width - n), ' ') + "|";
+    };
+    for (int i = first; i <= last; ++i) {
+        const auto [ca, cb] = rows.count(i) ? rows[i] : std::pair<std::uint64_t, std::uint64_t>{};
+        table.push_back({indent + "[" + pow2_label(Histogram::bucket_lower(i)) + ", " +
+                             pow2_label(Histogram::bucket_upper(i)) + ")",
+                         std::to_string(ca), bar(ca, peak_a), std::to_string(cb), bar(cb, peak_b)});
+    }
+    return render_table(table, {1, 3}, " ");
+}
+
+// TCP: the send and the receive latency next to each other, per packet (the seed measured them
+// per socket with bpftrace: @send / @recv log2 histograms).
+std::string tcp_section(const Summary &s, const TextOptions &o)
+{
+    if (!s.tx_journeys.tcp && !s.rx_journeys.tcp)
+        return "";
+    const auto &t = s.tx_journeys;
+    std::string out = "\nTCP: " + std::to_string(t.tcp_segments) + " segments sent (" +
+                      std::to_string(t.tcp_data) + " with data, " +
+                      std::to_string(t.tcp_retransmits) + " retransmitted, " +
+                      std::to_string(t.tcp_bytes) + " new bytes), " +
+                      std::to_string(s.rx_journeys.tcp_segments) + " received (" +
+                      std::to_string(s.rx_journeys.tcp_data) + " with data), " +
+                      std::to_string(s.rx_journeys.tcp_bytes) + " bytes copied to user\n";
+    auto pct = [](const Histogram &h) {
+        const auto c = latency_cells(h);
+        return "n=" + c[0] + "  p50 " + c[1] + "  p90 " + c[2] + "  p99 " + c[3] + "  max " + c[5];
+    };
+    out += "  send:    sendmsg -> driver          " + pct(s.tx) + "\n";
+    out += "  receive: first probe -> user copy   " + pct(s.rx_to_user) + "\n\n";
+    out += side_by_side(s.tx, s.rx_to_user, std::max(8, o.bar_width / 2), "  ");
+    return out;
+}
+
 std::string journeys_line(const Summary &s)
 {
     std::string out;
@@ -96,9 +161,9 @@ std::string journeys_line(const Summary &s)
     }
     const auto &j = s.rx_journeys;
     out += "\nRX journeys: " + std::to_string(j.complete) + " complete, " +
-                      std::to_string(j.dropped) + " dropped, " + std::to_string(j.incomplete) +
-                      " incomplete, " + std::to_string(j.consumed) + " consumed, " +
-                      std::to_string(j.queued_at_end) + " queued at end";
+           std::to_string(j.dropped) + " dropped, " + std::to_string(j.incomplete) +
+           " incomplete, " + std::to_string(j.consumed) + " consumed, " +
+           std::to_string(j.queued_at_end) + " queued at end";
     if (j.in_flight)
         out += ", " + std::to_string(j.in_flight) + " in flight";
     if (j.fanout_children)
@@ -129,9 +194,8 @@ std::string sockets_section(const Summary &s, bool only_drops)
         rows.push_back({r.proto, r.local.empty() ? "?" : r.local, r.remote.empty() ? "?" : r.remote,
                         r.netns ? std::to_string(r.netns) : "-", pid, r.comm.empty() ? "-" : r.comm,
                         std::to_string(r.rx_packets), std::to_string(r.tx_packets),
-                        std::to_string(r.drops_total), kd,
-                        q.count ? human_ns(q.p50_ns) : "-", q.count ? human_ns(q.p99_ns) : "-",
-                        reasons.empty() ? "-" : reasons});
+                        std::to_string(r.drops_total), kd, q.count ? human_ns(q.p50_ns) : "-",
+                        q.count ? human_ns(q.p99_ns) : "-", reasons.empty() ? "-" : reasons});
     }
     std::string out = only_drops ? "\nSockets with drops\n" : "\nSockets\n";
     if (rows.size() == 1)
@@ -210,6 +274,7 @@ std::string summary_text(const Summary &s, const TextOptions &o)
     std::string out = header(s, o);
     if (o.mode == ReportMode::full) {
         out += latency_section(s, o);
+        out += tcp_section(s, o);
         out += journeys_line(s);
         out += sockets_section(s, false);
     } else {

@@ -24,10 +24,12 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     s.queue = c.total_queue();
     s.tx = c.total_tx();
     s.end_to_end = c.total_end_to_end();
+    s.rx_to_user = c.total_rx_to_user();
     s.tx_journeys = c.tx_journeys_now();
     for (const auto &st : c.stages())
         s.stages.push_back({st.path, name(st.from), name(st.to), st.hist});
     s.rx_journeys = c.rx_journeys_now();
+    s.reversed_stages = c.reversed_stages();
     for (const auto &k : c.sockets()) {
         SocketRow r;
         r.proto = proto_name(k.proto);
@@ -52,6 +54,13 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
         r.exceed_buf_events = k.exceed_buf_events;
         r.rcvqueue_full_events = k.rcvqueue_full_events;
         r.queue = k.queue;
+        r.tx_bytes = k.tx_bytes;
+        r.rx_bytes = k.rx_bytes;
+        r.tx_calls = k.tx_calls;
+        r.tx_by_pid = k.tx_by_pid;
+        r.queued_now = k.queued_now;
+        r.tcp_duplicates = k.tcp_duplicates;
+        r.queued_oldest_ns = k.queued_oldest_ns;
         s.sockets.push_back(std::move(r));
     }
     for (const auto &dr : c.drops())
@@ -76,6 +85,8 @@ void reconcile(Summary &s, const Reconciler &rec)
     s.counters = rec.counter_deltas();
     s.mismatches.clear();
     for (auto &row : s.sockets) {
+        if (row.proto != "udp" && row.proto != "udplite")
+            continue; // /proc/net/udp{,6} drops: UDP sockets only
         std::optional<std::int64_t> kd;
         if (row.sk_ino)
             kd = rec.drops_delta(row.sk_ino);
@@ -105,7 +116,8 @@ void reconcile(Summary &s, const Reconciler &rec)
         std::int64_t seen = 0;
         const auto own = rec.own_netns();
         for (const auto &row : s.sockets)
-            if (row.family == 4 && (!own || row.netns == 0 || row.netns == *own))
+            if (row.family == 4 && (row.proto == "udp" || row.proto == "udplite") &&
+                (!own || row.netns == 0 || row.netns == *own))
                 seen += static_cast<std::int64_t>(row.drops_total);
         if (seen != kernel)
             s.mismatches.push_back("all IPv4 UDP sockets: saw " + std::to_string(seen) +
