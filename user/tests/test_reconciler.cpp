@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE reconciler
 #include <boost/test/unit_test.hpp>
 
+#include "nsk/capture.hpp"
 #include "nsk/reconciler.hpp"
 #include "nsk/summary.hpp"
 
@@ -392,4 +393,39 @@ BOOST_AUTO_TEST_CASE(counter_without_baseline_has_no_delta)
     const auto d = rec.counter_deltas();
     BOOST_TEST(d.at("Udp.RcvbufErrors") == 37);
     BOOST_TEST(count_prefix(d, "TcpExt.") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(snapshot_capture_roundtrip)
+{
+    auto fs = host_proc("before");
+    nsk::Reconciler rec(fs);
+    const auto base = rec.read_start();
+    const auto j = nsk::proc_json(base);
+    BOOST_TEST(j.contains("netstat"));
+    BOOST_TEST(j.contains("snmp6"));
+    BOOST_TEST(j.contains("softnet"));
+    const auto back = nsk::proc_from_json(nlohmann::json::parse(j.dump()));
+    BOOST_TEST((back.snmp == base.snmp));
+    BOOST_TEST((back.netstat == base.netstat));
+    BOOST_TEST((back.snmp6 == base.snmp6));
+    BOOST_REQUIRE(back.softnet.has_value());
+    BOOST_REQUIRE(back.softnet->size() == 2u);
+    BOOST_TEST((*back.softnet)[1].processed == 0x5860u);
+    BOOST_TEST((*back.softnet)[1].time_squeeze == 2u);
+
+    // A snapshot of a capture that predates them: no new keys written, none read back.
+    nsk::ProcSnapshot old;
+    old.base = true;
+    old.snmp = nsk::parse_snmp(fixture("snmp_before.txt"));
+    const auto oj = nsk::proc_json(old);
+    BOOST_TEST(!oj.contains("netstat"));
+    BOOST_TEST(!oj.contains("snmp6"));
+    BOOST_TEST(!oj.contains("softnet"));
+    const auto ob = nsk::proc_from_json(nlohmann::json::parse(oj.dump()));
+    BOOST_TEST(!ob.netstat.has_value());
+    BOOST_TEST(!ob.snmp6.has_value());
+    BOOST_TEST(!ob.softnet.has_value());
+    nsk::Reconciler replay(std::make_shared<FakeProc>());
+    replay.apply(ob);
+    BOOST_TEST(!replay.softnet_deltas().has_value());
 }
