@@ -3,6 +3,7 @@
 
 #include "nsk/capture.hpp"
 #include "nsk/reconciler.hpp"
+#include "nsk/report.hpp"
 #include "nsk/summary.hpp"
 
 #include <fstream>
@@ -428,4 +429,115 @@ BOOST_AUTO_TEST_CASE(snapshot_capture_roundtrip)
     nsk::Reconciler replay(std::make_shared<FakeProc>());
     replay.apply(ob);
     BOOST_TEST(!replay.softnet_deltas().has_value());
+}
+
+namespace {
+
+nsk::SocketRow udp_row(int family, const std::string &local, std::uint64_t drops)
+{
+    nsk::SocketRow r;
+    r.proto = "udp";
+    r.family = family;
+    r.local = local;
+    r.remote = family == 4 ? "0.0.0.0:0" : "[::]:0";
+    r.drops_total = drops;
+    return r;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(reconcile_ipv6_udp_totals)
+{
+    auto fs = host_proc("before");
+    nsk::Reconciler rec(fs);
+    rec.start();
+    fs->files = host_proc("after")->files;
+    rec.sample({});
+
+    nsk::Summary s;
+    s.sockets = {udp_row(6, "[::1]:41000", 39)};
+    nsk::reconcile(s, rec);
+    BOOST_TEST(s.reconciled); // 39 == Udp6.RcvbufErrors 39 + Udp.RcvbufErrors 0
+    BOOST_TEST(s.counters.at("Udp6.RcvbufErrors") == 39);
+    BOOST_REQUIRE(s.softnet.has_value());
+
+    s.sockets[0].drops_total = 38;
+    nsk::reconcile(s, rec);
+    BOOST_REQUIRE(s.mismatches.size() == 1u);
+    BOOST_TEST(s.mismatches[0] == "all UDP sockets: saw 38 queue drops (IPv4 0, IPv6 38), "
+                                  "Udp.RcvbufErrors+Udp.MemErrors grew by 0, "
+                                  "Udp6.RcvbufErrors+Udp6.MemErrors by 39");
+
+    // An IPv4 datagram refused by a dual-stack IPv6 socket counts in Udp.*: one check for both.
+    s.sockets = {udp_row(6, "[::]:9000", 39), udp_row(4, "127.0.0.1:9001", 0)};
+    nsk::reconcile(s, rec);
+    BOOST_TEST(s.reconciled);
+    // TCP rows are not UDP queue drops
+    nsk::SocketRow tcp = udp_row(4, "127.0.0.1:80", 3);
+    tcp.proto = "tcp";
+    s.sockets.push_back(tcp);
+    nsk::reconcile(s, rec);
+    BOOST_TEST(s.reconciled);
+
+    // IPv6 counters without IPv4 ones (and the other way round, the check as before)
+    nsk::Reconciler v6only(std::make_shared<FakeProc>());
+    nsk::ProcSnapshot b, a;
+    b.base = true;
+    b.snmp6 = nsk::parse_snmp6(proc_fixture("snmp6_6.18_before.txt"));
+    a.snmp6 = nsk::parse_snmp6(proc_fixture("snmp6_6.18_after.txt"));
+    v6only.apply(b);
+    v6only.apply(a);
+    s.sockets = {udp_row(6, "[::1]:41000", 1)};
+    nsk::reconcile(s, v6only);
+    BOOST_REQUIRE(s.mismatches.size() == 1u);
+    BOOST_TEST(s.mismatches[0] == "all IPv6 UDP sockets: saw 1 queue drops, "
+                                  "Udp6.RcvbufErrors+Udp6.MemErrors grew by 39");
+    BOOST_TEST(!s.softnet.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(reports_show_new_counters)
+{
+    auto fs = host_proc("before");
+    nsk::Reconciler rec(fs);
+    rec.start();
+    auto after = host_proc("after")->files;
+    // a backlog drop and squeezes on CPU 1 on top of the real snapshot
+    after["/proc/net/softnet_stat"] =
+        "00000473 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 "
+        "00000000 00000000 00000000 00000000 00000000 00000000\n"
+        "000058a0 00000002 00000005 00000000 00000000 00000000 00000000 00000000 00000000 "
+        "00000000 00000000 00000000 00000001 00000000 00000000\n";
+    fs->files = after;
+    rec.sample({});
+    nsk::Summary s;
+    nsk::reconcile(s, rec);
+
+    const auto j = nsk::summary_json(s);
+    BOOST_TEST(j["counters"]["Tcp.OutSegs"].get<std::int64_t>() == 11);
+    BOOST_TEST(j["counters"]["TcpExt.TCPOrigDataSent"].get<std::int64_t>() == 5);
+    BOOST_TEST(j["counters"]["Udp6.RcvbufErrors"].get<std::int64_t>() == 39);
+    BOOST_TEST(j["softnet"]["dropped"].get<std::uint64_t>() == 2u);
+    BOOST_TEST(j["softnet"]["time_squeeze"].get<std::uint64_t>() == 3u);
+    BOOST_TEST(j["softnet"]["processed"].get<std::uint64_t>() == 0x40u);
+    BOOST_TEST(j["softnet"]["cpus"][1]["cpu"].get<int>() == 1);
+    BOOST_TEST(j["softnet"]["cpus"][1]["dropped"].get<std::uint64_t>() == 2u);
+
+    const auto text = nsk::summary_text(s, nsk::TextOptions{});
+    const auto sec = text.substr(text.find("\nKernel counters"));
+    BOOST_TEST_MESSAGE(sec);
+    BOOST_TEST(sec.find("Kernel counters (delta, /proc/net/snmp, /proc/net/netstat, "
+                        "/proc/net/snmp6)") == 1u);
+    for (const char *shown : {"Tcp.OutSegs", "Tcp.InSegs", "Tcp.ActiveOpens", "Udp6.RcvbufErrors",
+                              "Udp6.NoPorts", "Udp6.OutDatagrams", "Udp.InDatagrams",
+                              "Udp.MemErrors"})
+        BOOST_TEST(sec.find(shown) != std::string::npos, shown);
+    for (const char *hidden : {"TcpExt.TCPOrigDataSent", "TcpExt.TCPRcvQDrop", "Ip.InReceives",
+                               "Ip6.InReceives", "Icmp6.OutDestUnreachs", "IpExt.OutOctets",
+                               "Tcp.RetransSegs", "Udp6.InDatagrams"})
+        BOOST_TEST(sec.find(hidden) == std::string::npos, hidden);
+    BOOST_TEST(sec.find("  softnet_stat: 64 processed, 2 dropped (cpu1 2), 3 time_squeeze "
+                        "(cpu1 3)\n") != std::string::npos);
+    BOOST_TEST(nsk::is_drop_counter("TcpExt.TCPBacklogDrop"));
+    BOOST_TEST(nsk::is_drop_counter("Ip6.InDiscards"));
+    BOOST_TEST(!nsk::is_drop_counter("TcpExt.TCPOrigDataSent"));
 }

@@ -59,10 +59,11 @@ std::string latency_section(const Summary &s, const TextOptions &o)
     Rows rows{{"STAGE", "COUNT", "p50", "p90", "p99", "p99.9", "max"}};
     for (const auto &st : s.stages)
         if (st.path != "tx")
-            add(rows, st.from + " → " + st.to +
-                          (st.path == "queue"      ? "  (in queue)"
-                           : st.path == "loopback" ? "  (loopback)"
-                                                   : ""),
+            add(rows,
+                st.from + " → " + st.to +
+                    (st.path == "queue"      ? "  (in queue)"
+                     : st.path == "loopback" ? "  (loopback)"
+                                             : ""),
                 st.hist);
     add(rows, "total rx: first probe → socket queue", s.rx);
     add(rows, "total queue: socket queue → user copy", s.queue);
@@ -96,9 +97,9 @@ std::string journeys_line(const Summary &s)
     }
     const auto &j = s.rx_journeys;
     out += "\nRX journeys: " + std::to_string(j.complete) + " complete, " +
-                      std::to_string(j.dropped) + " dropped, " + std::to_string(j.incomplete) +
-                      " incomplete, " + std::to_string(j.consumed) + " consumed, " +
-                      std::to_string(j.queued_at_end) + " queued at end";
+           std::to_string(j.dropped) + " dropped, " + std::to_string(j.incomplete) +
+           " incomplete, " + std::to_string(j.consumed) + " consumed, " +
+           std::to_string(j.queued_at_end) + " queued at end";
     if (j.in_flight)
         out += ", " + std::to_string(j.in_flight) + " in flight";
     if (j.fanout_children)
@@ -129,9 +130,8 @@ std::string sockets_section(const Summary &s, bool only_drops)
         rows.push_back({r.proto, r.local.empty() ? "?" : r.local, r.remote.empty() ? "?" : r.remote,
                         r.netns ? std::to_string(r.netns) : "-", pid, r.comm.empty() ? "-" : r.comm,
                         std::to_string(r.rx_packets), std::to_string(r.tx_packets),
-                        std::to_string(r.drops_total), kd,
-                        q.count ? human_ns(q.p50_ns) : "-", q.count ? human_ns(q.p99_ns) : "-",
-                        reasons.empty() ? "-" : reasons});
+                        std::to_string(r.drops_total), kd, q.count ? human_ns(q.p50_ns) : "-",
+                        q.count ? human_ns(q.p99_ns) : "-", reasons.empty() ? "-" : reasons});
     }
     std::string out = only_drops ? "\nSockets with drops\n" : "\nSockets\n";
     if (rows.size() == 1)
@@ -151,16 +151,65 @@ std::string drops_section(const Summary &s)
     return out + render_table(rows, {2}, "  ");
 }
 
+/// A counter delta the text shows (JSON has them all).
+bool counter_in_text(const std::string &k, std::int64_t v)
+{
+    auto in = [&](const char *section) { return k.rfind(section, 0) == 0; };
+    if (in("Udp."))
+        return true; // all Udp fields
+    if (v == 0)
+        return false; // other sections only when they moved
+    if (in("Ip.") || in("Icmp."))
+        return false; // noise for a receive report
+    if (in("Tcp.") || in("UdpLite.") || in("Udp6.") || in("UdpLite6."))
+        return true;
+    return is_drop_counter(k); // TcpExt, IpExt, Ip6, Icmp6: drops and errors only
+}
+
+std::string softnet_line(const std::vector<SoftnetDelta> &cpus)
+{
+    std::uint64_t processed = 0;
+    for (const auto &c : cpus)
+        processed += c.processed;
+    std::string out = "  softnet_stat: " + std::to_string(processed) + " processed";
+    auto field = [&](const char *name, std::uint64_t SoftnetDelta::*f, bool always) {
+        std::uint64_t total = 0;
+        std::string per_cpu;
+        for (const auto &c : cpus) {
+            total += c.*f;
+            if (c.*f)
+                per_cpu += (per_cpu.empty() ? "" : ", ") + std::string("cpu") +
+                           std::to_string(c.cpu) + " " + std::to_string(c.*f);
+        }
+        if (total || always)
+            out += ", " + std::to_string(total) + " " + name +
+                   (per_cpu.empty() ? "" : " (" + per_cpu + ")");
+    };
+    field("dropped", &SoftnetDelta::dropped, true);
+    field("time_squeeze", &SoftnetDelta::time_squeeze, true);
+    field("flow_limit", &SoftnetDelta::flow_limit, false);
+    return out + "\n";
+}
+
 std::string counters_section(const Summary &s)
 {
-    std::string out = "\nKernel counters (delta, /proc/net/snmp)\n";
+    bool netstat = false, snmp6 = false;
+    for (const auto &kv : s.counters) {
+        const auto section = kv.first.substr(0, kv.first.find('.'));
+        netstat = netstat || section == "TcpExt" || section == "IpExt";
+        snmp6 = snmp6 || (!section.empty() && section.back() == '6') || section == "Snmp6";
+    }
+    std::string out = "\nKernel counters (delta, /proc/net/snmp";
+    if (netstat)
+        out += ", /proc/net/netstat";
+    if (snmp6)
+        out += ", /proc/net/snmp6";
+    out += ")\n";
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> row;
     for (const auto &[k, v] : s.counters) {
-        if (k.rfind("Udp.", 0) != 0 && v == 0)
-            continue; // all Udp fields, other sections only when they moved
-        if (k.rfind("Ip.", 0) == 0 || k.rfind("Icmp.", 0) == 0)
-            continue; // noise for a UDP receive report; in JSON
+        if (!counter_in_text(k, v))
+            continue;
         row.push_back(k);
         row.push_back(std::to_string(v));
         if (row.size() == 6) {
@@ -170,9 +219,13 @@ std::string counters_section(const Summary &s)
     }
     if (!row.empty())
         rows.push_back(std::move(row));
-    if (rows.empty())
+    if (rows.empty() && !s.softnet)
         return out + "  (not available)\n";
-    return out + render_table(rows, {1, 3, 5}, "  ");
+    if (!rows.empty())
+        out += render_table(rows, {1, 3, 5}, "  ");
+    if (s.softnet)
+        out += softnet_line(*s.softnet);
+    return out;
 }
 
 std::string reconciliation_section(const Summary &s)
