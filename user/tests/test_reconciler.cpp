@@ -167,7 +167,10 @@ BOOST_AUTO_TEST_CASE(reconcile_flags_mismatches)
 
 namespace {
 
-std::string proc_fixture(const std::string &name) { return fixture("proc/" + name); }
+std::string proc_fixture(const std::string &name)
+{
+    return fixture("proc/" + name);
+}
 
 std::shared_ptr<FakeProc> host_proc(const char *when)
 {
@@ -220,7 +223,8 @@ BOOST_AUTO_TEST_CASE(parse_netstat_real)
     BOOST_TEST(m.at("IpExt.InOctets") == 1095570701);
     BOOST_TEST(m.at("IpExt.InNoECTPkts") == 23737);
     // a header without its value line, and a value line of another length: skipped
-    const auto bad = nsk::parse_netstat("TcpExt: A B\nIpExt: C\nIpExt: 1\nTcpExt: X Y\nTcpExt: 1\n");
+    const auto bad =
+        nsk::parse_netstat("TcpExt: A B\nIpExt: C\nIpExt: 1\nTcpExt: X Y\nTcpExt: 1\n");
     BOOST_TEST(bad.size() == 1u);
     BOOST_TEST(bad.at("IpExt.C") == 1);
 }
@@ -527,13 +531,13 @@ BOOST_AUTO_TEST_CASE(reports_show_new_counters)
     BOOST_TEST_MESSAGE(sec);
     BOOST_TEST(sec.find("Kernel counters (delta, /proc/net/snmp, /proc/net/netstat, "
                         "/proc/net/snmp6)") == 1u);
-    for (const char *shown : {"Tcp.OutSegs", "Tcp.InSegs", "Tcp.ActiveOpens", "Udp6.RcvbufErrors",
-                              "Udp6.NoPorts", "Udp6.OutDatagrams", "Udp.InDatagrams",
-                              "Udp.MemErrors"})
+    for (const char *shown :
+         {"Tcp.OutSegs", "Tcp.InSegs", "Tcp.ActiveOpens", "Udp6.RcvbufErrors", "Udp6.NoPorts",
+          "Udp6.OutDatagrams", "Udp.InDatagrams", "Udp.MemErrors"})
         BOOST_TEST(sec.find(shown) != std::string::npos, shown);
-    for (const char *hidden : {"TcpExt.TCPOrigDataSent", "TcpExt.TCPRcvQDrop", "Ip.InReceives",
-                               "Ip6.InReceives", "Icmp6.OutDestUnreachs", "IpExt.OutOctets",
-                               "Tcp.RetransSegs", "Udp6.InDatagrams"})
+    for (const char *hidden :
+         {"TcpExt.TCPOrigDataSent", "TcpExt.TCPRcvQDrop", "Ip.InReceives", "Ip6.InReceives",
+          "Icmp6.OutDestUnreachs", "IpExt.OutOctets", "Tcp.RetransSegs", "Udp6.InDatagrams"})
         BOOST_TEST(sec.find(hidden) == std::string::npos, hidden);
     BOOST_TEST(sec.find("  softnet_stat: 64 processed, 2 dropped (cpu1 2), 3 time_squeeze "
                         "(cpu1 3)\n") != std::string::npos);
