@@ -32,7 +32,8 @@ try:
         with urllib.request.urlopen(url, timeout=5) as r:
             ctype = r.headers["Content-Type"]
             body = r.read().decode()
-        if "netstack_kmon_collection_finished 1" in body:
+        # the sample line, not the HELP text (which contains the same words)
+        if re.search(r"^netstack_kmon_collection_finished 1$", body, re.M):
             break
         time.sleep(0.1)
     assert ctype.startswith("application/openmetrics-text"), ctype
