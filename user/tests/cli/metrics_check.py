@@ -60,6 +60,10 @@ try:
                  kind="netlink") == 0
     assert value("netstack_kmon_cpu_sent_records", "netstack_kmon_cpu_sent_records_total",
                  cpu="1") > 0
+    assert value("netstack_kmon_snmp_delta", "netstack_kmon_snmp_delta",
+                 counter="Udp6.NoPorts") == 10
+    assert value("netstack_kmon_softnet_delta", "netstack_kmon_softnet_delta",
+                 cpu="0", counter="processed") == 125
     print(f"ok: {len(fams)} metric families parse; exact values match")
 finally:
     p.send_signal(signal.SIGTERM)
