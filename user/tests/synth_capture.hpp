@@ -3,7 +3,9 @@
 // nsk-make-fixture use it; the numbers are known exactly:
 //   socket A 127.0.0.1:9000 (inode 1111, pid 4242 "rx-app"): 100 packets, 16 refused with
 //   SOCKET_RCVBUFF, /proc/net/udp drops 0 -> 16;  socket B 127.0.0.1:9001 (inode 2222, pid 4343
-//   "rx-two"): 25 packets, no drops.  5 intervals of 1 s on 2 CPUs.
+//   "rx-two"): 25 packets, no drops.  5 intervals of 1 s on 2 CPUs.  softnet_stat: CPU 0
+//   processes every packet (125) and is squeezed once a second (5); snmp6: Udp6.NoPorts +2 a
+//   second (10); netstat: TcpExt.TCPBacklogDrop stays 4 (delta 0).
 // `lossy` also loses 7 records of CPU 0 in transit (a sequence gap) and one ENOBUFS.
 #pragma once
 
@@ -12,6 +14,7 @@
 #include "nsk/capture.hpp"
 #include "nsk/session.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 namespace synth {
@@ -37,6 +40,30 @@ inline std::string snmp_text(long in, long rcvbuf)
            "InCsumErrors IgnoredMulti MemErrors\nUdp: " +
            std::to_string(1000 + in) + " 3 " + std::to_string(rcvbuf) + " 10 " +
            std::to_string(rcvbuf) + " 0 0 0 0\n";
+}
+
+inline std::string netstat_text()
+{
+    return "TcpExt: ListenDrops TCPBacklogDrop\nTcpExt: 0 4\nIpExt: InNoRoutes\nIpExt: 0\n";
+}
+
+inline std::string snmp6_text(long noports)
+{
+    return "Ip6InReceives  \t7\nUdp6InDatagrams   \t2\nUdp6NoPorts   \t" + std::to_string(noports) +
+           "\nUdp6RcvbufErrors  \t1\nUdp6MemErrors  \t0\n";
+}
+
+/// 5.10/6.1 layout (13 columns), CPUs 0 and 1.
+inline std::string softnet_text(unsigned processed0, unsigned squeeze0)
+{
+    char buf[256];
+    std::snprintf(buf, sizeof(buf),
+                  "%08x 00000000 %08x 00000000 00000000 00000000 00000000 00000000 00000000 "
+                  "00000000 00000000 00000000 00000000\n"
+                  "00000064 00000000 00000000 00000000 00000000 00000000 00000000 00000000 "
+                  "00000000 00000000 00000000 00000000 00000001\n",
+                  processed0, squeeze0);
+    return buf;
 }
 
 inline std::string udp_text(unsigned long drops_a)
@@ -99,6 +126,9 @@ inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool loss
     auto proc = std::make_shared<FakeProc>();
     proc->files["/proc/net/snmp"] = snmp_text(0, 0);
     proc->files["/proc/net/udp"] = udp_text(0);
+    proc->files["/proc/net/netstat"] = netstat_text();
+    proc->files["/proc/net/snmp6"] = snmp6_text(3);
+    proc->files["/proc/net/softnet_stat"] = softnet_text(0xfffffff0u, 0); // wraps on the way
 
     std::ostringstream json_out, text_out;
     nsk::PrinterOptions pj;
@@ -195,6 +225,10 @@ inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool loss
         }
         proc->files["/proc/net/snmp"] = snmp_text(delivered, dropped);
         proc->files["/proc/net/udp"] = udp_text(static_cast<unsigned long>(dropped));
+        proc->files["/proc/net/snmp6"] = snmp6_text(3 + 2 * (sec + 1));
+        proc->files["/proc/net/softnet_stat"] =
+            softnet_text(0xfffffff0u + static_cast<unsigned>(delivered + dropped),
+                         static_cast<unsigned>(sec + 1));
         std::vector<nsk::CpuCounters> now = st1.cpus;
         for (auto &c : now) {
             c.sent = seq[c.cpu];

@@ -172,7 +172,16 @@ BOOST_AUTO_TEST_CASE(replay_exact_numbers)
     BOOST_TEST(j["journeys"]["rx"]["incomplete"].get<int>() == 0);
     BOOST_TEST(j["counters"]["Udp.RcvbufErrors"].get<int>() == 16);
     BOOST_TEST(j["counters"]["Udp.InDatagrams"].get<int>() == 109);
-    BOOST_TEST(j["reconciled"].get<bool>());
+    BOOST_TEST(j["counters"]["Udp6.NoPorts"].get<int>() == 10);
+    BOOST_TEST(j["counters"]["Udp6.RcvbufErrors"].get<int>() == 0);
+    BOOST_TEST(j["counters"]["TcpExt.TCPBacklogDrop"].get<int>() == 0);
+    BOOST_TEST(j["softnet"]["processed"].get<int>() == 125); // CPU 0's u32 wrapped
+    BOOST_TEST(j["softnet"]["time_squeeze"].get<int>() == 5);
+    BOOST_TEST(j["softnet"]["dropped"].get<int>() == 0);
+    BOOST_REQUIRE(j["softnet"]["cpus"].size() == 2u);
+    BOOST_TEST(j["softnet"]["cpus"][0]["processed"].get<int>() == 125);
+    BOOST_TEST(j["softnet"]["cpus"][1]["processed"].get<int>() == 0);
+    BOOST_TEST(j["reconciled"].get<bool>());                  // one UDP check over IPv4 and IPv6
     BOOST_TEST(j["totals"]["rx"]["count"].get<int>() == 109); // accepted by a queue
     BOOST_TEST(j["totals"]["queue"]["count"].get<int>() == 109);
     for (const auto *k : {"ring", "netlink", "user", "incomplete_journeys"})

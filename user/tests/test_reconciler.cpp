@@ -1,7 +1,9 @@
 #define BOOST_TEST_MODULE reconciler
 #include <boost/test/unit_test.hpp>
 
+#include "nsk/capture.hpp"
 #include "nsk/reconciler.hpp"
+#include "nsk/report.hpp"
 #include "nsk/summary.hpp"
 
 #include <fstream>
@@ -54,8 +56,10 @@ BOOST_AUTO_TEST_CASE(parse_snmp_sections)
     BOOST_TEST(m.at("UdpLite.InDatagrams") == 0);
     BOOST_TEST(m.at("Ip.InReceives") == 1000);
     BOOST_TEST(m.at("Icmp.InDestUnreachs") == 3);
-    BOOST_TEST(m.count("Tcp.MaxConn") == 0u); // not one of ours
-    BOOST_TEST(m.count("IcmpMsg.InType3") == 0u);
+    BOOST_TEST(m.at("Tcp.MaxConn") == -1); // signed
+    BOOST_TEST(m.at("Tcp.InSegs") == 500);
+    BOOST_TEST(m.at("Tcp.OutSegs") == 400);
+    BOOST_TEST(m.count("IcmpMsg.InType3") == 0u); // not one of ours
     int udp_fields = 0;
     for (const auto &kv : m)
         udp_fields += kv.first.rfind("Udp.", 0) == 0;
@@ -154,4 +158,390 @@ BOOST_AUTO_TEST_CASE(reconcile_flags_mismatches)
     s.filters.port = 9000; // filtered: the global total is not comparable
     nsk::reconcile(s, rec);
     BOOST_TEST(s.reconciled);
+}
+
+// --- /proc/net/snmp Tcp, netstat, snmp6, softnet_stat ------------------------------------------
+// fixtures/proc/*_6.18_{before,after}.txt are this development host's real files (kernel 6.18,
+// 2 CPUs) around a known workload (fixtures/README.md); softnet_stat_{4.19,5.10,6.12}*.txt are
+// written in the column layouts of those kernels.
+
+namespace {
+
+std::string proc_fixture(const std::string &name)
+{
+    return fixture("proc/" + name);
+}
+
+std::shared_ptr<FakeProc> host_proc(const char *when)
+{
+    auto fs = std::make_shared<FakeProc>();
+    for (const char *f : {"snmp", "netstat", "snmp6", "softnet_stat"})
+        fs->files[std::string("/proc/net/") + f] =
+            proc_fixture(std::string(f) + "_6.18_" + when + ".txt");
+    return fs;
+}
+
+std::size_t count_prefix(const nsk::CounterMap &m, const std::string &prefix)
+{
+    std::size_t n = 0;
+    for (const auto &kv : m)
+        n += kv.first.rfind(prefix, 0) == 0;
+    return n;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(parse_snmp_real_tcp_line)
+{
+    const auto m = nsk::parse_snmp(proc_fixture("snmp_6.18_before.txt"));
+    BOOST_TEST(m.size() == 82u); // Ip 20, Icmp 29, Tcp 15, Udp 9, UdpLite 9 (no IcmpMsg)
+    BOOST_TEST(count_prefix(m, "Tcp.") == 15u);
+    BOOST_TEST(m.at("Tcp.RtoMax") == 120000);
+    BOOST_TEST(m.at("Tcp.MaxConn") == -1);
+    BOOST_TEST(m.at("Tcp.ActiveOpens") == 242);
+    BOOST_TEST(m.at("Tcp.InSegs") == 22272);
+    BOOST_TEST(m.at("Tcp.OutSegs") == 13810);
+    BOOST_TEST(m.at("Tcp.RetransSegs") == 0);
+    BOOST_TEST(m.at("Tcp.OutRsts") == 2);
+    BOOST_TEST(m.at("Tcp.InCsumErrors") == 0);
+    BOOST_TEST(m.at("Ip.OutTransmits") == 15270); // 6.3+ field: read by name, not position
+}
+
+BOOST_AUTO_TEST_CASE(parse_netstat_real)
+{
+    const auto m = nsk::parse_netstat(proc_fixture("netstat_6.18_before.txt"));
+    BOOST_TEST(count_prefix(m, "TcpExt.") == 135u);
+    BOOST_TEST(count_prefix(m, "IpExt.") == 18u);
+    BOOST_TEST(m.size() == 153u); // MPTcpExt is not read
+    BOOST_TEST(m.at("TcpExt.TW") == 240);
+    BOOST_TEST(m.at("TcpExt.DelayedACKs") == 3);
+    BOOST_TEST(m.at("TcpExt.TCPPureAcks") == 304);
+    BOOST_TEST(m.at("TcpExt.TCPOrigDataSent") == 919);
+    BOOST_TEST(m.at("TcpExt.TCPBacklogDrop") == 0);
+    BOOST_TEST(m.at("TcpExt.TCPRcvQDrop") == 0);
+    BOOST_TEST(m.at("TcpExt.TCPAODroppedIcmps") == 0); // the last column
+    BOOST_TEST(m.at("IpExt.InOctets") == 1095570701);
+    BOOST_TEST(m.at("IpExt.InNoECTPkts") == 23737);
+    // a header without its value line, and a value line of another length: skipped
+    const auto bad =
+        nsk::parse_netstat("TcpExt: A B\nIpExt: C\nIpExt: 1\nTcpExt: X Y\nTcpExt: 1\n");
+    BOOST_TEST(bad.size() == 1u);
+    BOOST_TEST(bad.at("IpExt.C") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(parse_snmp6_real)
+{
+    const auto m = nsk::parse_snmp6(proc_fixture("snmp6_6.18_before.txt"));
+    BOOST_TEST(m.size() == 90u);
+    BOOST_TEST(count_prefix(m, "Ip6.") == 33u);
+    BOOST_TEST(count_prefix(m, "Icmp6.") == 40u);
+    BOOST_TEST(count_prefix(m, "Udp6.") == 9u);
+    BOOST_TEST(count_prefix(m, "UdpLite6.") == 8u);
+    BOOST_TEST(m.at("Ip6.InReceives") == 12);
+    BOOST_TEST(m.at("Icmp6.OutType135") == 5);
+    BOOST_TEST(m.at("Udp6.NoPorts") == 5);
+    BOOST_TEST(m.at("Udp6.OutDatagrams") == 5);
+    BOOST_TEST(m.at("Udp6.RcvbufErrors") == 0);
+    BOOST_TEST(m.at("Udp6.MemErrors") == 0);
+    BOOST_TEST(m.at("UdpLite6.InDatagrams") == 0);
+    const auto odd = nsk::parse_snmp6("Weird 4\nIp6 7\nUdp6InErrors\nUdp6NoPorts x\n");
+    BOOST_TEST(odd.size() == 2u);
+    BOOST_TEST(odd.at("Snmp6.Weird") == 4);
+    BOOST_TEST(odd.at("Snmp6.Ip6") == 7);
+}
+
+BOOST_AUTO_TEST_CASE(parse_softnet_by_kernel_layout)
+{
+    // 6.18 (this host), 15 columns: CPU id from column 12
+    const auto h = nsk::parse_softnet_stat(proc_fixture("softnet_stat_6.18_before.txt"));
+    BOOST_REQUIRE(h.size() == 2u);
+    BOOST_TEST(h[0].cpu == 0u);
+    BOOST_TEST(h[0].processed == 0x473u);
+    BOOST_TEST(h[1].cpu == 1u);
+    BOOST_TEST(h[1].processed == 0x5860u);
+    BOOST_TEST(h[1].time_squeeze == 2u);
+    BOOST_TEST(h[1].dropped == 0u);
+    // 6.12 layout (15 columns): gauges (backlog, input_qlen, process_qlen) are not counters
+    const auto n = nsk::parse_softnet_stat(proc_fixture("softnet_stat_6.12.txt"));
+    BOOST_REQUIRE(n.size() == 2u);
+    BOOST_TEST(n[0].cpu == 0u);
+    BOOST_TEST(n[0].processed == 0xc0ffeeu);
+    BOOST_TEST(n[0].dropped == 0x11u);
+    BOOST_TEST(n[0].time_squeeze == 0x22u);
+    BOOST_TEST(n[0].received_rps == 0x33u);
+    BOOST_TEST(n[0].flow_limit == 0x44u);
+    BOOST_TEST(n[1].cpu == 1u);
+    BOOST_TEST(n[1].processed == 0xbeefu);
+    // 5.10 / 6.1 layout (13 columns), CPU 2 offline: ids 0, 1, 3 from column 12
+    const auto o = nsk::parse_softnet_stat(proc_fixture("softnet_stat_5.10_before.txt"));
+    BOOST_REQUIRE(o.size() == 3u);
+    BOOST_TEST(o[1].cpu == 1u);
+    BOOST_TEST(o[1].dropped == 10u);
+    BOOST_TEST(o[1].time_squeeze == 16u);
+    BOOST_TEST(o[1].received_rps == 2u);
+    BOOST_TEST(o[2].cpu == 3u);
+    BOOST_TEST(o[2].processed == 0xfffffff0u);
+    // 4.19 layout (11 columns): no CPU column, the row number is the CPU
+    const auto p = nsk::parse_softnet_stat(proc_fixture("softnet_stat_4.19.txt"));
+    BOOST_REQUIRE(p.size() == 2u);
+    BOOST_TEST(p[0].cpu == 0u);
+    BOOST_TEST(p[0].processed == 0xabcdu);
+    BOOST_TEST(p[0].dropped == 1u);
+    BOOST_TEST(p[0].flow_limit == 1u);
+    BOOST_TEST(p[1].cpu == 1u);
+    BOOST_TEST(p[1].time_squeeze == 7u);
+    // 3 columns are enough; fewer, or a non-hex word, is not a row
+    const auto q = nsk::parse_softnet_stat("00000001 00000002 00000003\n01 02\nzz 00 00\n");
+    BOOST_REQUIRE(q.size() == 1u);
+    BOOST_TEST(q[0].dropped == 2u);
+    BOOST_TEST(q[0].flow_limit == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(host_counters_before_after)
+{
+    // Between the two real snapshots: 5 IPv6 datagrams to a closed port, 40 to an IPv6 socket
+    // with the smallest SO_RCVBUF that never reads (1 queued, 39 refused), and one 100000-byte
+    // TCP transfer over 127.0.0.1.
+    auto fs = host_proc("before");
+    nsk::Reconciler rec(fs);
+    rec.start();
+    fs->files = host_proc("after")->files;
+    rec.sample({});
+    const auto d = rec.counter_deltas();
+    BOOST_TEST(d.size() == 82u + 153u + 90u);
+    BOOST_TEST(d.at("Udp6.NoPorts") == 5);
+    BOOST_TEST(d.at("Udp6.RcvbufErrors") == 39);
+    BOOST_TEST(d.at("Udp6.InErrors") == 39);
+    BOOST_TEST(d.at("Udp6.InDatagrams") == 0); // counted when read, and nobody read
+    BOOST_TEST(d.at("Udp6.OutDatagrams") == 45);
+    BOOST_TEST(d.at("Ip6.InReceives") == 50);
+    BOOST_TEST(d.at("Icmp6.OutDestUnreachs") == 5);
+    BOOST_TEST(d.at("Tcp.ActiveOpens") == 1);
+    BOOST_TEST(d.at("Tcp.PassiveOpens") == 1);
+    BOOST_TEST(d.at("Tcp.InSegs") == 11);
+    BOOST_TEST(d.at("Tcp.OutSegs") == 11);
+    BOOST_TEST(d.at("Tcp.RetransSegs") == 0);
+    BOOST_TEST(d.at("TcpExt.TCPOrigDataSent") == 5);
+    BOOST_TEST(d.at("TcpExt.TCPPureAcks") == 4);
+    BOOST_TEST(d.at("TcpExt.TW") == 1);
+    BOOST_TEST(d.at("TcpExt.TCPRcvQDrop") == 0);
+    BOOST_TEST(d.at("IpExt.OutOctets") == 100588);
+    BOOST_TEST(d.at("Udp.RcvbufErrors") == 0);
+    const auto sn = rec.softnet_deltas();
+    BOOST_REQUIRE(sn.has_value());
+    BOOST_REQUIRE(sn->size() == 2u);
+    BOOST_TEST((*sn)[0].processed == 0u);
+    BOOST_TEST((*sn)[1].processed == 0x589du - 0x5860u); // 61
+    BOOST_TEST((*sn)[1].dropped == 0u);
+    BOOST_TEST((*sn)[1].time_squeeze == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(softnet_deltas_wrap_offline_and_hotplug)
+{
+    auto fs = std::make_shared<FakeProc>();
+    fs->files["/proc/net/softnet_stat"] = proc_fixture("softnet_stat_5.10_before.txt");
+    nsk::Reconciler rec(fs);
+    rec.start();
+    BOOST_TEST(rec.counter_deltas().empty()); // no snmp files: no counters, softnet alone
+    fs->files["/proc/net/softnet_stat"] = proc_fixture("softnet_stat_5.10_after.txt");
+    rec.sample({});
+    auto sn = *rec.softnet_deltas();
+    BOOST_REQUIRE(sn.size() == 3u);
+    BOOST_TEST(sn[0].cpu == 0u);
+    BOOST_TEST(sn[0].processed == 10u);
+    BOOST_TEST(sn[1].cpu == 1u);
+    BOOST_TEST(sn[1].processed == 0x800u);
+    BOOST_TEST(sn[1].dropped == 20u);
+    BOOST_TEST(sn[1].time_squeeze == 2u);
+    BOOST_TEST(sn[1].flow_limit == 4u);
+    BOOST_TEST(sn[1].received_rps == 0u);
+    BOOST_TEST(sn[2].cpu == 3u);
+    BOOST_TEST(sn[2].processed == 0x20u); // 0xfffffff0 -> 0x10: wrapped once
+    BOOST_TEST(sn[2].time_squeeze == 1u);
+    // CPU 2 comes online; CPU 3 goes offline (keeps its delta)
+    fs->files["/proc/net/softnet_stat"] =
+        "0001e24b 00000000 00000003 00000000 00000000 00000000 00000000 00000000 00000000 "
+        "00000000 00000000 00000000 00000000\n"
+        "000f4a40 0000001f 00000012 00000000 00000000 00000000 00000000 00000000 00000000 "
+        "00000002 00000004 00000000 00000001\n"
+        "00500000 00000009 00000009 00000000 00000000 00000000 00000000 00000000 00000000 "
+        "00000000 00000000 00000000 00000002\n";
+    rec.sample({});
+    sn = *rec.softnet_deltas();
+    BOOST_REQUIRE(sn.size() == 4u);
+    BOOST_TEST(sn[0].processed == 11u);
+    BOOST_TEST(sn[1].dropped == 21u);
+    BOOST_TEST(sn[2].cpu == 2u);
+    BOOST_TEST(sn[2].processed == 0u); // first seen now: its baseline
+    BOOST_TEST(sn[2].dropped == 0u);
+    BOOST_TEST(sn[3].cpu == 3u);
+    BOOST_TEST(sn[3].processed == 0x20u);
+    // a missing file after the start changes nothing
+    fs->files.erase("/proc/net/softnet_stat");
+    rec.sample({});
+    BOOST_TEST((*rec.softnet_deltas())[1].dropped == 21u);
+
+    nsk::Reconciler none(std::make_shared<FakeProc>());
+    none.start();
+    BOOST_TEST(!none.softnet_deltas().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(counter_without_baseline_has_no_delta)
+{
+    auto fs = std::make_shared<FakeProc>();
+    fs->files["/proc/net/snmp"] = fixture("snmp_before.txt");
+    nsk::Reconciler rec(fs);
+    rec.start();
+    fs->files["/proc/net/snmp"] = fixture("snmp_after.txt");
+    fs->files["/proc/net/netstat"] = proc_fixture("netstat_6.18_after.txt"); // unreadable before
+    rec.sample({});
+    const auto d = rec.counter_deltas();
+    BOOST_TEST(d.at("Udp.RcvbufErrors") == 37);
+    BOOST_TEST(count_prefix(d, "TcpExt.") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(snapshot_capture_roundtrip)
+{
+    auto fs = host_proc("before");
+    nsk::Reconciler rec(fs);
+    const auto base = rec.read_start();
+    const auto j = nsk::proc_json(base);
+    BOOST_TEST(j.contains("netstat"));
+    BOOST_TEST(j.contains("snmp6"));
+    BOOST_TEST(j.contains("softnet"));
+    const auto back = nsk::proc_from_json(nlohmann::json::parse(j.dump()));
+    BOOST_TEST((back.snmp == base.snmp));
+    BOOST_TEST((back.netstat == base.netstat));
+    BOOST_TEST((back.snmp6 == base.snmp6));
+    BOOST_REQUIRE(back.softnet.has_value());
+    BOOST_REQUIRE(back.softnet->size() == 2u);
+    BOOST_TEST((*back.softnet)[1].processed == 0x5860u);
+    BOOST_TEST((*back.softnet)[1].time_squeeze == 2u);
+
+    // A snapshot of a capture that predates them: no new keys written, none read back.
+    nsk::ProcSnapshot old;
+    old.base = true;
+    old.snmp = nsk::parse_snmp(fixture("snmp_before.txt"));
+    const auto oj = nsk::proc_json(old);
+    BOOST_TEST(!oj.contains("netstat"));
+    BOOST_TEST(!oj.contains("snmp6"));
+    BOOST_TEST(!oj.contains("softnet"));
+    const auto ob = nsk::proc_from_json(nlohmann::json::parse(oj.dump()));
+    BOOST_TEST(!ob.netstat.has_value());
+    BOOST_TEST(!ob.snmp6.has_value());
+    BOOST_TEST(!ob.softnet.has_value());
+    nsk::Reconciler replay(std::make_shared<FakeProc>());
+    replay.apply(ob);
+    BOOST_TEST(!replay.softnet_deltas().has_value());
+}
+
+namespace {
+
+nsk::SocketRow udp_row(int family, const std::string &local, std::uint64_t drops)
+{
+    nsk::SocketRow r;
+    r.proto = "udp";
+    r.family = family;
+    r.local = local;
+    r.remote = family == 4 ? "0.0.0.0:0" : "[::]:0";
+    r.drops_total = drops;
+    return r;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(reconcile_ipv6_udp_totals)
+{
+    auto fs = host_proc("before");
+    nsk::Reconciler rec(fs);
+    rec.start();
+    fs->files = host_proc("after")->files;
+    rec.sample({});
+
+    nsk::Summary s;
+    s.sockets = {udp_row(6, "[::1]:41000", 39)};
+    nsk::reconcile(s, rec);
+    BOOST_TEST(s.reconciled); // 39 == Udp6.RcvbufErrors 39 + Udp.RcvbufErrors 0
+    BOOST_TEST(s.counters.at("Udp6.RcvbufErrors") == 39);
+    BOOST_REQUIRE(s.softnet.has_value());
+
+    s.sockets[0].drops_total = 38;
+    nsk::reconcile(s, rec);
+    BOOST_REQUIRE(s.mismatches.size() == 1u);
+    BOOST_TEST(s.mismatches[0] == "all UDP sockets: saw 38 queue drops (IPv4 0, IPv6 38), "
+                                  "Udp.RcvbufErrors+Udp.MemErrors grew by 0, "
+                                  "Udp6.RcvbufErrors+Udp6.MemErrors by 39");
+
+    // An IPv4 datagram refused by a dual-stack IPv6 socket counts in Udp.*: one check for both.
+    s.sockets = {udp_row(6, "[::]:9000", 39), udp_row(4, "127.0.0.1:9001", 0)};
+    nsk::reconcile(s, rec);
+    BOOST_TEST(s.reconciled);
+    // TCP rows are not UDP queue drops
+    nsk::SocketRow tcp = udp_row(4, "127.0.0.1:80", 3);
+    tcp.proto = "tcp";
+    s.sockets.push_back(tcp);
+    nsk::reconcile(s, rec);
+    BOOST_TEST(s.reconciled);
+
+    // IPv6 counters without IPv4 ones (and the other way round, the check as before)
+    nsk::Reconciler v6only(std::make_shared<FakeProc>());
+    nsk::ProcSnapshot b, a;
+    b.base = true;
+    b.snmp6 = nsk::parse_snmp6(proc_fixture("snmp6_6.18_before.txt"));
+    a.snmp6 = nsk::parse_snmp6(proc_fixture("snmp6_6.18_after.txt"));
+    v6only.apply(b);
+    v6only.apply(a);
+    s.sockets = {udp_row(6, "[::1]:41000", 1)};
+    nsk::reconcile(s, v6only);
+    BOOST_REQUIRE(s.mismatches.size() == 1u);
+    BOOST_TEST(s.mismatches[0] == "all IPv6 UDP sockets: saw 1 queue drops, "
+                                  "Udp6.RcvbufErrors+Udp6.MemErrors grew by 39");
+    BOOST_TEST(!s.softnet.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(reports_show_new_counters)
+{
+    auto fs = host_proc("before");
+    nsk::Reconciler rec(fs);
+    rec.start();
+    auto after = host_proc("after")->files;
+    // a backlog drop and squeezes on CPU 1 on top of the real snapshot
+    after["/proc/net/softnet_stat"] =
+        "00000473 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 "
+        "00000000 00000000 00000000 00000000 00000000 00000000\n"
+        "000058a0 00000002 00000005 00000000 00000000 00000000 00000000 00000000 00000000 "
+        "00000000 00000000 00000000 00000001 00000000 00000000\n";
+    fs->files = after;
+    rec.sample({});
+    nsk::Summary s;
+    nsk::reconcile(s, rec);
+
+    const auto j = nsk::summary_json(s);
+    BOOST_TEST(j["counters"]["Tcp.OutSegs"].get<std::int64_t>() == 11);
+    BOOST_TEST(j["counters"]["TcpExt.TCPOrigDataSent"].get<std::int64_t>() == 5);
+    BOOST_TEST(j["counters"]["Udp6.RcvbufErrors"].get<std::int64_t>() == 39);
+    BOOST_TEST(j["softnet"]["dropped"].get<std::uint64_t>() == 2u);
+    BOOST_TEST(j["softnet"]["time_squeeze"].get<std::uint64_t>() == 3u);
+    BOOST_TEST(j["softnet"]["processed"].get<std::uint64_t>() == 0x40u);
+    BOOST_TEST(j["softnet"]["cpus"][1]["cpu"].get<int>() == 1);
+    BOOST_TEST(j["softnet"]["cpus"][1]["dropped"].get<std::uint64_t>() == 2u);
+
+    const auto text = nsk::summary_text(s, nsk::TextOptions{});
+    const auto sec = text.substr(text.find("\nKernel counters"));
+    BOOST_TEST_MESSAGE(sec);
+    BOOST_TEST(sec.find("Kernel counters (delta, /proc/net/snmp, /proc/net/netstat, "
+                        "/proc/net/snmp6)") == 1u);
+    for (const char *shown :
+         {"Tcp.OutSegs", "Tcp.InSegs", "Tcp.ActiveOpens", "Udp6.RcvbufErrors", "Udp6.NoPorts",
+          "Udp6.OutDatagrams", "Udp.InDatagrams", "Udp.MemErrors"})
+        BOOST_TEST(sec.find(shown) != std::string::npos, shown);
+    for (const char *hidden :
+         {"TcpExt.TCPOrigDataSent", "TcpExt.TCPRcvQDrop", "Ip.InReceives", "Ip6.InReceives",
+          "Icmp6.OutDestUnreachs", "IpExt.OutOctets", "Tcp.RetransSegs", "Udp6.InDatagrams"})
+        BOOST_TEST(sec.find(hidden) == std::string::npos, hidden);
+    BOOST_TEST(sec.find("  softnet_stat: 64 processed, 2 dropped (cpu1 2), 3 time_squeeze "
+                        "(cpu1 3)\n") != std::string::npos);
+    BOOST_TEST(nsk::is_drop_counter("TcpExt.TCPBacklogDrop"));
+    BOOST_TEST(nsk::is_drop_counter("Ip6.InDiscards"));
+    BOOST_TEST(!nsk::is_drop_counter("TcpExt.TCPOrigDataSent"));
 }

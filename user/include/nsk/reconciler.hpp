@@ -1,5 +1,8 @@
 // Reconciler: the kernel's own counters beside what the tool saw.
-//  - /proc/net/snmp (Ip, Icmp, Udp, UdpLite) before/after -> "Udp.RcvbufErrors" deltas;
+//  - /proc/net/snmp (Ip, Icmp, Tcp, Udp, UdpLite), /proc/net/netstat (TcpExt, IpExt) and
+//    /proc/net/snmp6 before/after -> "Section.Name" deltas ("Udp.RcvbufErrors",
+//    "TcpExt.TCPBacklogDrop", "Udp6.RcvbufErrors"); all per network namespace (ours);
+//  - /proc/net/softnet_stat per-CPU processed/dropped/time_squeeze deltas (not per netns);
 //  - /proc/net/udp{,6} drops column per socket inode, snapshotted at start and at every
 //    interval (sockets that close keep their last value, sockets created later start at 0).
 // Parsers take file contents so they are testable with fixtures.
@@ -25,20 +28,57 @@ struct ProcUdpEntry {
     std::uint64_t drops = 0;
 };
 
-/// "Udp.InDatagrams" -> value for the Ip, Icmp, Udp and UdpLite lines.
-std::map<std::string, std::int64_t> parse_snmp(std::string_view content);
+using CounterMap = std::map<std::string, std::int64_t>;
+
+/// "Udp.InDatagrams" -> value for the Ip, Icmp, Tcp, Udp and UdpLite lines of /proc/net/snmp.
+CounterMap parse_snmp(std::string_view content);
+/// "TcpExt.TCPBacklogDrop" -> value for the TcpExt and IpExt lines of /proc/net/netstat (same
+/// header line / value line format as snmp).
+CounterMap parse_netstat(std::string_view content);
+/// /proc/net/snmp6 ("Udp6RcvbufErrors   3" per line) -> "Udp6.RcvbufErrors": the kernel's name
+/// split after its first '6' (Ip6, Icmp6, Udp6, UdpLite6); a name without one -> "Snmp6.<name>".
+CounterMap parse_snmp6(std::string_view content);
+/// Counters the text report shows when they moved: drops, errors, discards, and the few
+/// queue-pressure signals beside them (TcpExt.TCPOFOQueue, TcpExt.PruneCalled).  docs/report.md.
+bool is_drop_counter(std::string_view key);
+
+/// One row of /proc/net/softnet_stat: one online CPU, u32 hex columns read by position
+/// (kernel/net/core/net-procfs.c softnet_seq_show):
+///   0 processed, 1 dropped (backlog full: netdev_max_backlog, or flow limit),
+///   2 time_squeeze (net_rx_action ran out of budget/time with work left), 3-8 always 0,
+///   9 received_rps (>= 2.6.35), 10 flow_limit_count (>= 3.11),
+///   11 backlog length (gauge) and 12 CPU id (>= 5.10: offline CPUs have no row, so the row
+///   number is the CPU only when all are online), 13 input_qlen, 14 process_qlen (>= 6.4).
+/// Missing columns read 0; extra columns are ignored.
+struct SoftnetCpu {
+    std::uint32_t cpu = 0; // column 12 when present, else the row number
+    std::uint32_t processed = 0, dropped = 0, time_squeeze = 0, received_rps = 0, flow_limit = 0;
+};
+std::vector<SoftnetCpu> parse_softnet_stat(std::string_view content);
+
+/// Growth of one CPU's softnet counters over the collection.  The kernel's counters are u32 and
+/// wrap: every snapshot adds (now - previous) mod 2^32, so a wrap between two snapshots is
+/// counted right.  A CPU first seen after the start (brought online) starts at its first value.
+struct SoftnetDelta {
+    std::uint32_t cpu = 0;
+    std::uint64_t processed = 0, dropped = 0, time_squeeze = 0, received_rps = 0, flow_limit = 0;
+};
 /// Rows of /proc/net/udp (v6 = false) or /proc/net/udp6 (v6 = true).  Bad lines are skipped.
 std::vector<ProcUdpEntry> parse_proc_udp(std::string_view content, bool v6);
 /// "0100007F:2328" -> "127.0.0.1:9000" (host byte order words, as the kernel prints them).
 std::string decode_proc_endpoint(std::string_view hex, bool v6);
 
-/// What one look at /proc gave the reconciler: the snmp counters and the UDP socket rows that
+/// What one look at /proc gave the reconciler: the counters and the UDP socket rows that
 /// are new or changed since the previous snapshot (all of them for the baseline).  Captures
 /// store these, so a replay reconciles exactly as the live run did without /proc.
+/// Absent (nullopt): the file was unreadable, or the capture predates it.
 struct ProcSnapshot {
     bool base = false; // start(): baseline; else sample()
     std::optional<std::uint32_t> own_netns;
-    std::optional<std::map<std::string, std::int64_t>> snmp; // absent: file unreadable
+    std::optional<CounterMap> snmp;
+    std::optional<CounterMap> netstat; // TcpExt.*, IpExt.*
+    std::optional<CounterMap> snmp6;   // Ip6.*, Icmp6.*, Udp6.*, UdpLite6.*
+    std::optional<std::vector<SoftnetCpu>> softnet;
     std::vector<ProcUdpEntry> udp;
 };
 
@@ -67,7 +107,10 @@ public:
     /// The applying half (also used to replay a capture).
     void apply(const ProcSnapshot &snap);
 
-    std::map<std::string, std::int64_t> counter_deltas() const;
+    /// Deltas of every counter of snmp, netstat and snmp6 that has a baseline.
+    CounterMap counter_deltas() const;
+    /// Per-CPU softnet deltas, by CPU; nullopt when /proc/net/softnet_stat was never read.
+    std::optional<std::vector<SoftnetDelta>> softnet_deltas() const;
     std::optional<std::int64_t> drops_delta(std::uint32_t inode) const;
     /// When no inode is known: the unique socket with this local+remote, if there is one.
     std::optional<std::int64_t> drops_delta(const std::string &local,
@@ -77,11 +120,16 @@ public:
 
 private:
     void read_udp(const std::string &dir, std::map<std::uint32_t, ProcUdpEntry> &into) const;
+    void read_counters(ProcSnapshot &snap) const;
+    void apply_softnet(const std::vector<SoftnetCpu> &rows);
 
     std::shared_ptr<const ProcFs> fs_;
     bool started_ = false;
     std::optional<std::uint32_t> own_netns_;
-    std::map<std::string, std::int64_t> snmp_base_, snmp_last_;
+    CounterMap counters_base_, counters_last_; // snmp + netstat + snmp6
+    std::map<std::uint32_t, SoftnetCpu> softnet_prev_;
+    std::map<std::uint32_t, SoftnetDelta> softnet_acc_;
+    bool softnet_seen_ = false;
     std::map<std::uint32_t, ProcUdpEntry> base_, last_;
     std::vector<int> netns_pids_; // one pid per network namespace found at start
 };

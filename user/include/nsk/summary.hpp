@@ -5,6 +5,7 @@
 #include "nsk/correlator.hpp"
 #include "nsk/filters.hpp"
 #include "nsk/histogram.hpp"
+#include "nsk/reconciler.hpp"
 #include "nsk/status.hpp"
 
 #include <cstdint>
@@ -16,7 +17,6 @@
 namespace nsk {
 
 class Pipeline;
-class Reconciler;
 
 struct StageRow {
     std::string path, from, to;
@@ -83,7 +83,8 @@ struct Summary {
     std::uint64_t reversed_stages = 0; // stage pairs whose time went backwards
     std::vector<SocketRow> sockets;
     std::vector<DropRow> drops;
-    std::map<std::string, std::int64_t> counters;
+    std::map<std::string, std::int64_t> counters;     // snmp, netstat, snmp6 deltas ("Udp.NoPorts")
+    std::optional<std::vector<SoftnetDelta>> softnet; // absent: softnet_stat not read
     LossLedger loss;
     std::map<std::string, std::uint64_t> probes_seen;
     std::vector<CpuCounters> cpus; // deltas over the collection

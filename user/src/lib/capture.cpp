@@ -145,18 +145,54 @@ Filters filters_from_json(const json &j)
     return f;
 }
 
+namespace {
+
+ojson counters_json(const CounterMap &m)
+{
+    ojson j = ojson::object();
+    for (const auto &[k, v] : m)
+        j[k] = v;
+    return j;
+}
+
+std::optional<CounterMap> counters_from_json(const json &j, const char *key)
+{
+    if (!j.contains(key) || !j[key].is_object())
+        return std::nullopt;
+    CounterMap m;
+    for (auto it = j[key].begin(); it != j[key].end(); ++it)
+        if (it->is_number())
+            m[it.key()] = it->get<std::int64_t>();
+    return m;
+}
+
+} // namespace
+
 ojson proc_json(const ProcSnapshot &s)
 {
     ojson j;
     j["base"] = s.base;
     j["own_netns"] = s.own_netns ? ojson(*s.own_netns) : ojson(nullptr);
-    if (s.snmp) {
-        ojson m = ojson::object();
-        for (const auto &[k, v] : *s.snmp)
-            m[k] = v;
-        j["snmp"] = std::move(m);
-    } else {
-        j["snmp"] = nullptr;
+    j["snmp"] = s.snmp ? counters_json(*s.snmp) : ojson(nullptr);
+    // Added later: written only when read, so files stay as they were for readers that
+    // predate them (and absent means "not read" to this reader).
+    if (s.netstat)
+        j["netstat"] = counters_json(*s.netstat);
+    if (s.snmp6)
+        j["snmp6"] = counters_json(*s.snmp6);
+    if (s.softnet) {
+        auto rows = ojson::array();
+        for (const auto &c : *s.softnet) {
+            ojson r;
+            r["cpu"] = c.cpu;
+            r["processed"] = c.processed;
+            r["dropped"] = c.dropped;
+            r["time_squeeze"] = c.time_squeeze;
+            r["received_rps"] = c.received_rps;
+            r["flow_limit"] = c.flow_limit;
+            rows.push_back(std::move(r));
+        }
+        j["softnet"] = std::move(rows);
     }
     auto udp = ojson::array();
     for (const auto &e : s.udp)
@@ -173,12 +209,21 @@ ProcSnapshot proc_from_json(const json &j)
     s.base = j.value("base", false);
     if (j.contains("own_netns") && j["own_netns"].is_number())
         s.own_netns = j["own_netns"].get<std::uint32_t>();
-    if (j.contains("snmp") && j["snmp"].is_object()) {
-        std::map<std::string, std::int64_t> m;
-        for (auto it = j["snmp"].begin(); it != j["snmp"].end(); ++it)
-            if (it->is_number())
-                m[it.key()] = it->get<std::int64_t>();
-        s.snmp = std::move(m);
+    s.snmp = counters_from_json(j, "snmp");
+    s.netstat = counters_from_json(j, "netstat");
+    s.snmp6 = counters_from_json(j, "snmp6");
+    if (j.contains("softnet") && j["softnet"].is_array()) {
+        s.softnet.emplace();
+        for (const auto &r : j["softnet"]) {
+            SoftnetCpu c;
+            c.cpu = num<std::uint32_t>(r, "cpu");
+            c.processed = num<std::uint32_t>(r, "processed");
+            c.dropped = num<std::uint32_t>(r, "dropped");
+            c.time_squeeze = num<std::uint32_t>(r, "time_squeeze");
+            c.received_rps = num<std::uint32_t>(r, "received_rps");
+            c.flow_limit = num<std::uint32_t>(r, "flow_limit");
+            s.softnet->push_back(c);
+        }
     }
     if (j.contains("udp") && j["udp"].is_array())
         for (const auto &u : j["udp"]) {

@@ -254,10 +254,23 @@ std::string render_openmetrics(const Summary &s, bool finished)
         fams.push_back(std::move(fam));
     }
 
-    Family snmp("snmp_delta", "gauge", "Change of a /proc/net/snmp counter during the collection.");
+    Family snmp("snmp_delta", "gauge",
+                "Change of a /proc/net/snmp, netstat or snmp6 counter during the collection.");
     for (const auto &[k, v] : s.counters)
         snmp.set_int({{"counter", k}}, v);
     fams.push_back(std::move(snmp));
+    if (s.softnet) {
+        Family sn("softnet_delta", "gauge",
+                  "Change of a per-CPU /proc/net/softnet_stat counter during the collection.");
+        for (const auto &c : *s.softnet) {
+            const std::string cpu = std::to_string(c.cpu);
+            sn.add({{"cpu", cpu}, {"counter", "processed"}}, c.processed);
+            sn.add({{"cpu", cpu}, {"counter", "dropped"}}, c.dropped);
+            sn.add({{"cpu", cpu}, {"counter", "time_squeeze"}}, c.time_squeeze);
+            sn.add({{"cpu", cpu}, {"counter", "flow_limit"}}, c.flow_limit);
+        }
+        fams.push_back(std::move(sn));
+    }
 
     std::string out;
     for (const auto &f : fams)

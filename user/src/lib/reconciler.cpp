@@ -54,10 +54,13 @@ bool parse_num(std::string_view s, T &v, int base = 10)
 
 } // namespace
 
-std::map<std::string, std::int64_t> parse_snmp(std::string_view content)
+namespace {
+
+/// Header line / value line pairs ("Udp: InDatagrams ..." then "Udp: 500 ..."), the format of
+/// /proc/net/snmp and /proc/net/netstat; only the sections in `wanted`.
+CounterMap parse_pairs(std::string_view content, const std::set<std::string_view> &wanted)
 {
-    static const std::set<std::string_view> wanted{"Ip", "Icmp", "Udp", "UdpLite"};
-    std::map<std::string, std::int64_t> out;
+    CounterMap out;
     auto lines = lines_of(content);
     for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
         auto h = split_ws(lines[i]);
@@ -73,6 +76,98 @@ std::map<std::string, std::int64_t> parse_snmp(std::string_view content)
             if (parse_num(v[k], val))
                 out[std::string(section) + "." + std::string(h[k])] = val;
         }
+    }
+    return out;
+}
+
+} // namespace
+
+CounterMap parse_snmp(std::string_view content)
+{
+    return parse_pairs(content, {"Ip", "Icmp", "Tcp", "Udp", "UdpLite"});
+}
+
+CounterMap parse_netstat(std::string_view content)
+{
+    return parse_pairs(content, {"TcpExt", "IpExt"});
+}
+
+CounterMap parse_snmp6(std::string_view content)
+{
+    CounterMap out;
+    for (auto line : lines_of(content)) {
+        auto f = split_ws(line);
+        std::int64_t val = 0;
+        if (f.size() != 2 || !parse_num(f[1], val))
+            continue;
+        const std::string_view name = f[0];
+        const auto six = name.find('6');
+        if (six == std::string_view::npos || six + 1 >= name.size())
+            out["Snmp6." + std::string(name)] = val;
+        else
+            out[std::string(name.substr(0, six + 1)) + "." + std::string(name.substr(six + 1))] =
+                val;
+    }
+    return out;
+}
+
+bool is_drop_counter(std::string_view key)
+{
+    static const std::set<std::string_view> names{
+        // /proc/net/snmp
+        "Ip.InHdrErrors", "Ip.InAddrErrors", "Ip.InUnknownProtos", "Ip.InDiscards",
+        "Ip.OutDiscards", "Ip.OutNoRoutes", "Ip.ReasmFails", "Ip.FragFails", "Icmp.InErrors",
+        "Icmp.InCsumErrors", "Icmp.OutErrors", "Tcp.AttemptFails", "Tcp.EstabResets",
+        "Tcp.RetransSegs", "Tcp.InErrs", "Tcp.OutRsts", "Tcp.InCsumErrors", "Udp.NoPorts",
+        "Udp.InErrors", "Udp.RcvbufErrors", "Udp.SndbufErrors", "Udp.InCsumErrors", "Udp.MemErrors",
+        "UdpLite.NoPorts", "UdpLite.InErrors", "UdpLite.RcvbufErrors", "UdpLite.SndbufErrors",
+        "UdpLite.InCsumErrors", "UdpLite.MemErrors",
+        // /proc/net/netstat
+        "TcpExt.TCPRcvQDrop", "TcpExt.TCPZeroWindowDrop", "TcpExt.TCPBacklogDrop",
+        "TcpExt.TCPOFODrop", "TcpExt.TCPOFOQueue", "TcpExt.TCPMinTTLDrop", "TcpExt.PFMemallocDrop",
+        "TcpExt.ListenDrops", "TcpExt.ListenOverflows", "TcpExt.TCPReqQFullDrop",
+        "TcpExt.TCPDeferAcceptDrop", "TcpExt.TCPTimeWaitOverflow", "TcpExt.PruneCalled",
+        "TcpExt.RcvPruned", "TcpExt.OfoPruned", "TcpExt.TCPRcvCollapsed", "TcpExt.TCPAbortOnMemory",
+        "TcpExt.LockDroppedIcmps", "TcpExt.OutOfWindowIcmps", "TcpExt.PAWSEstab",
+        "TcpExt.TCPWqueueTooBig", "TcpExt.TCPMD5NotFound", "TcpExt.TCPMD5Unexpected",
+        "TcpExt.TCPMD5Failure", "TcpExt.TCPAORequired", "TcpExt.TCPAOBad",
+        "TcpExt.TCPAOKeyNotFound", "TcpExt.TCPAODroppedIcmps", "IpExt.InNoRoutes",
+        "IpExt.InTruncatedPkts", "IpExt.InCsumErrors",
+        // /proc/net/snmp6
+        "Ip6.InHdrErrors", "Ip6.InTooBigErrors", "Ip6.InNoRoutes", "Ip6.InAddrErrors",
+        "Ip6.InUnknownProtos", "Ip6.InTruncatedPkts", "Ip6.InDiscards", "Ip6.OutDiscards",
+        "Ip6.OutNoRoutes", "Ip6.ReasmFails", "Ip6.FragFails", "Icmp6.InErrors", "Icmp6.OutErrors",
+        "Icmp6.InCsumErrors", "Udp6.NoPorts", "Udp6.InErrors", "Udp6.RcvbufErrors",
+        "Udp6.SndbufErrors", "Udp6.InCsumErrors", "Udp6.MemErrors", "UdpLite6.NoPorts",
+        "UdpLite6.InErrors", "UdpLite6.RcvbufErrors", "UdpLite6.SndbufErrors",
+        "UdpLite6.InCsumErrors", "UdpLite6.MemErrors"};
+    return names.count(key) != 0;
+}
+
+std::vector<SoftnetCpu> parse_softnet_stat(std::string_view content)
+{
+    std::vector<SoftnetCpu> out;
+    std::uint32_t row = 0;
+    for (auto line : lines_of(content)) {
+        auto f = split_ws(line);
+        if (f.empty())
+            continue;
+        std::vector<std::uint32_t> col(f.size());
+        bool ok = f.size() >= 3;
+        for (std::size_t i = 0; ok && i < f.size(); ++i)
+            ok = parse_num(f[i], col[i], 16);
+        if (!ok)
+            continue; // not a softnet row; it does not count as a CPU either
+        auto at = [&](std::size_t i) { return i < col.size() ? col[i] : 0u; };
+        SoftnetCpu c;
+        c.cpu = col.size() > 12 ? col[12] : row;
+        c.processed = at(0);
+        c.dropped = at(1);
+        c.time_squeeze = at(2);
+        c.received_rps = at(9);
+        c.flow_limit = at(10);
+        out.push_back(c);
+        ++row;
     }
     return out;
 }
@@ -170,13 +265,25 @@ void Reconciler::read_udp(const std::string &dir, std::map<std::uint32_t, ProcUd
     }
 }
 
+void Reconciler::read_counters(ProcSnapshot &snap) const
+{
+    // Our own network namespace's counters (softnet_stat is per CPU, the same in every netns).
+    if (auto t = fs_->read("/proc/net/snmp"))
+        snap.snmp = parse_snmp(*t);
+    if (auto t = fs_->read("/proc/net/netstat"))
+        snap.netstat = parse_netstat(*t);
+    if (auto t = fs_->read("/proc/net/snmp6"))
+        snap.snmp6 = parse_snmp6(*t);
+    if (auto t = fs_->read("/proc/net/softnet_stat"))
+        snap.softnet = parse_softnet_stat(*t);
+}
+
 ProcSnapshot Reconciler::read_start()
 {
     ProcSnapshot snap;
     snap.base = true;
     snap.own_netns = fs_->netns_of(0);
-    if (auto t = fs_->read("/proc/net/snmp"))
-        snap.snmp = parse_snmp(*t);
+    read_counters(snap);
     std::map<std::uint32_t, ProcUdpEntry> rows;
     read_udp("/proc/net", rows);
     // Every other network namespace, through one of its processes.
@@ -201,8 +308,7 @@ ProcSnapshot Reconciler::read_sample(const std::vector<std::uint32_t> &pids) con
     ProcSnapshot snap;
     if (!started_)
         return snap;
-    if (auto t = fs_->read("/proc/net/snmp"))
-        snap.snmp = parse_snmp(*t);
+    read_counters(snap);
     std::map<std::uint32_t, ProcUdpEntry> rows;
     read_udp("/proc/net", rows);
     std::set<std::uint32_t> done;
@@ -225,11 +331,23 @@ ProcSnapshot Reconciler::read_sample(const std::vector<std::uint32_t> &pids) con
 
 void Reconciler::apply(const ProcSnapshot &snap)
 {
+    auto merge = [&](CounterMap &into) {
+        for (const auto *m : {&snap.snmp, &snap.netstat, &snap.snmp6})
+            if (*m)
+                for (const auto &[k, v] : **m)
+                    into[k] = v;
+    };
     if (snap.base) {
         started_ = true;
         own_netns_ = snap.own_netns;
-        snmp_base_ = snap.snmp.value_or(std::map<std::string, std::int64_t>{});
-        snmp_last_ = snmp_base_;
+        counters_base_.clear();
+        merge(counters_base_);
+        counters_last_ = counters_base_;
+        softnet_prev_.clear();
+        softnet_acc_.clear();
+        softnet_seen_ = false;
+        if (snap.softnet)
+            apply_softnet(*snap.softnet);
         base_.clear();
         for (const auto &e : snap.udp)
             base_[e.inode] = e;
@@ -238,19 +356,54 @@ void Reconciler::apply(const ProcSnapshot &snap)
     }
     if (!started_)
         return;
-    if (snap.snmp)
-        snmp_last_ = *snap.snmp;
+    merge(counters_last_);
+    if (snap.softnet)
+        apply_softnet(*snap.softnet);
     for (const auto &e : snap.udp)
         last_[e.inode] = e;
 }
 
-std::map<std::string, std::int64_t> Reconciler::counter_deltas() const
+void Reconciler::apply_softnet(const std::vector<SoftnetCpu> &rows)
 {
-    std::map<std::string, std::int64_t> out;
-    for (const auto &[k, v] : snmp_last_) {
-        auto it = snmp_base_.find(k);
-        out[k] = v - (it == snmp_base_.end() ? 0 : it->second);
+    softnet_seen_ = true;
+    for (const auto &r : rows) {
+        auto &acc = softnet_acc_[r.cpu];
+        acc.cpu = r.cpu;
+        auto prev = softnet_prev_.find(r.cpu);
+        if (prev != softnet_prev_.end()) {
+            // u32 arithmetic: a counter that wrapped since the previous snapshot still grows
+            auto grow = [](std::uint32_t now, std::uint32_t before) {
+                return static_cast<std::uint64_t>(static_cast<std::uint32_t>(now - before));
+            };
+            acc.processed += grow(r.processed, prev->second.processed);
+            acc.dropped += grow(r.dropped, prev->second.dropped);
+            acc.time_squeeze += grow(r.time_squeeze, prev->second.time_squeeze);
+            acc.received_rps += grow(r.received_rps, prev->second.received_rps);
+            acc.flow_limit += grow(r.flow_limit, prev->second.flow_limit);
+        }
+        softnet_prev_[r.cpu] = r;
     }
+}
+
+CounterMap Reconciler::counter_deltas() const
+{
+    CounterMap out;
+    for (const auto &[k, v] : counters_last_) {
+        // A counter with no baseline (its file was unreadable at the start) has no delta.
+        auto it = counters_base_.find(k);
+        if (it != counters_base_.end())
+            out[k] = v - it->second;
+    }
+    return out;
+}
+
+std::optional<std::vector<SoftnetDelta>> Reconciler::softnet_deltas() const
+{
+    if (!softnet_seen_)
+        return std::nullopt;
+    std::vector<SoftnetDelta> out;
+    for (const auto &kv : softnet_acc_)
+        out.push_back(kv.second);
     return out;
 }
 

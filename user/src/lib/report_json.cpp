@@ -175,6 +175,31 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     for (const auto &[k, v] : s.counters)
         counters[k] = v;
     j["counters"] = std::move(counters);
+    if (s.softnet) { // only when read: captures that predate it replay as they printed
+        ojson sn;
+        std::uint64_t processed = 0, dropped = 0, squeeze = 0, flow = 0;
+        auto cpus = ojson::array();
+        for (const auto &c : *s.softnet) {
+            processed += c.processed;
+            dropped += c.dropped;
+            squeeze += c.time_squeeze;
+            flow += c.flow_limit;
+            ojson o;
+            o["cpu"] = c.cpu;
+            o["processed"] = c.processed;
+            o["dropped"] = c.dropped;
+            o["time_squeeze"] = c.time_squeeze;
+            o["flow_limit"] = c.flow_limit;
+            o["received_rps"] = c.received_rps;
+            cpus.push_back(std::move(o));
+        }
+        sn["processed"] = processed;
+        sn["dropped"] = dropped;
+        sn["time_squeeze"] = squeeze;
+        sn["flow_limit"] = flow;
+        sn["cpus"] = std::move(cpus);
+        j["softnet"] = std::move(sn);
+    }
 
     ojson loss;
     loss["ring"] = s.loss.ring;

@@ -215,16 +215,65 @@ std::string drops_section(const Summary &s)
     return out + render_table(rows, {2}, "  ");
 }
 
+/// A counter delta the text shows (JSON has them all).
+bool counter_in_text(const std::string &k, std::int64_t v)
+{
+    auto in = [&](const char *section) { return k.rfind(section, 0) == 0; };
+    if (in("Udp."))
+        return true; // all Udp fields
+    if (v == 0)
+        return false; // other sections only when they moved
+    if (in("Ip.") || in("Icmp."))
+        return false; // noise for a receive report
+    if (in("Tcp.") || in("UdpLite.") || in("Udp6.") || in("UdpLite6."))
+        return true;
+    return is_drop_counter(k); // TcpExt, IpExt, Ip6, Icmp6: drops and errors only
+}
+
+std::string softnet_line(const std::vector<SoftnetDelta> &cpus)
+{
+    std::uint64_t processed = 0;
+    for (const auto &c : cpus)
+        processed += c.processed;
+    std::string out = "  softnet_stat: " + std::to_string(processed) + " processed";
+    auto field = [&](const char *name, std::uint64_t SoftnetDelta::*f, bool always) {
+        std::uint64_t total = 0;
+        std::string per_cpu;
+        for (const auto &c : cpus) {
+            total += c.*f;
+            if (c.*f)
+                per_cpu += (per_cpu.empty() ? "" : ", ") + std::string("cpu") +
+                           std::to_string(c.cpu) + " " + std::to_string(c.*f);
+        }
+        if (total || always)
+            out += ", " + std::to_string(total) + " " + name +
+                   (per_cpu.empty() ? "" : " (" + per_cpu + ")");
+    };
+    field("dropped", &SoftnetDelta::dropped, true);
+    field("time_squeeze", &SoftnetDelta::time_squeeze, true);
+    field("flow_limit", &SoftnetDelta::flow_limit, false);
+    return out + "\n";
+}
+
 std::string counters_section(const Summary &s)
 {
-    std::string out = "\nKernel counters (delta, /proc/net/snmp)\n";
+    bool netstat = false, snmp6 = false;
+    for (const auto &kv : s.counters) {
+        const auto section = kv.first.substr(0, kv.first.find('.'));
+        netstat = netstat || section == "TcpExt" || section == "IpExt";
+        snmp6 = snmp6 || (!section.empty() && section.back() == '6') || section == "Snmp6";
+    }
+    std::string out = "\nKernel counters (delta, /proc/net/snmp";
+    if (netstat)
+        out += ", /proc/net/netstat";
+    if (snmp6)
+        out += ", /proc/net/snmp6";
+    out += ")\n";
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> row;
     for (const auto &[k, v] : s.counters) {
-        if (k.rfind("Udp.", 0) != 0 && v == 0)
-            continue; // all Udp fields, other sections only when they moved
-        if (k.rfind("Ip.", 0) == 0 || k.rfind("Icmp.", 0) == 0)
-            continue; // noise for a UDP receive report; in JSON
+        if (!counter_in_text(k, v))
+            continue;
         row.push_back(k);
         row.push_back(std::to_string(v));
         if (row.size() == 6) {
@@ -234,9 +283,13 @@ std::string counters_section(const Summary &s)
     }
     if (!row.empty())
         rows.push_back(std::move(row));
-    if (rows.empty())
+    if (rows.empty() && !s.softnet)
         return out + "  (not available)\n";
-    return out + render_table(rows, {1, 3, 5}, "  ");
+    if (!rows.empty())
+        out += render_table(rows, {1, 3, 5}, "  ");
+    if (s.softnet)
+        out += softnet_line(*s.softnet);
+    return out;
 }
 
 std::string reconciliation_section(const Summary &s)

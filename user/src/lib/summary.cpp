@@ -80,9 +80,72 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     return s;
 }
 
+namespace {
+
+/// The sockets' queue drops against the kernel's UDP totals, for the sockets of our network
+/// namespace (/proc/net/snmp and snmp6 are per network namespace).
+void check_udp_totals(Summary &s, const Reconciler &rec)
+{
+    auto counter = [&](const std::string &k) -> std::optional<std::int64_t> {
+        auto it = s.counters.find(k);
+        if (it == s.counters.end())
+            return std::nullopt;
+        return it->second;
+    };
+    // Queue drops of UDP sockets: {Udp,UdpLite}{,6}.{RcvbufErrors,MemErrors}.  The kernel counts
+    // a datagram in the MIB of the packet's family: an IPv4 datagram refused by a dual-stack
+    // IPv6 socket grows Udp.*, so with both families known one check covers both.
+    struct Family {
+        int family;
+        const char *suffix;
+        std::int64_t kernel = 0, seen = 0;
+        bool known = false;
+    };
+    Family fams[2] = {{4, ""}, {6, "6"}};
+    for (auto &f : fams) {
+        if (!counter(std::string("Udp") + f.suffix + ".RcvbufErrors"))
+            continue;
+        f.known = true;
+        for (const char *proto : {"Udp", "UdpLite"})
+            for (const char *field : {".RcvbufErrors", ".MemErrors"})
+                f.kernel += counter(proto + std::string(f.suffix) + field).value_or(0);
+    }
+    const auto own = rec.own_netns();
+    for (const auto &row : s.sockets) {
+        if (row.proto != "udp" && row.proto != "udplite")
+            continue;
+        if (own && row.netns != 0 && row.netns != *own)
+            continue;
+        for (auto &f : fams)
+            if (row.family == f.family)
+                f.seen += static_cast<std::int64_t>(row.drops_total);
+    }
+    const Family &v4 = fams[0], &v6 = fams[1];
+    if (v4.known && !v6.known) {
+        if (v4.seen != v4.kernel)
+            s.mismatches.push_back("all IPv4 UDP sockets: saw " + std::to_string(v4.seen) +
+                                   " queue drops, Udp.RcvbufErrors+Udp.MemErrors grew by " +
+                                   std::to_string(v4.kernel));
+    } else if (v6.known && !v4.known) {
+        if (v6.seen != v6.kernel)
+            s.mismatches.push_back("all IPv6 UDP sockets: saw " + std::to_string(v6.seen) +
+                                   " queue drops, Udp6.RcvbufErrors+Udp6.MemErrors grew by " +
+                                   std::to_string(v6.kernel));
+    } else if (v4.known && v6.known && v4.seen + v6.seen != v4.kernel + v6.kernel) {
+        s.mismatches.push_back(
+            "all UDP sockets: saw " + std::to_string(v4.seen + v6.seen) + " queue drops (IPv4 " +
+            std::to_string(v4.seen) + ", IPv6 " + std::to_string(v6.seen) +
+            "), Udp.RcvbufErrors+Udp.MemErrors grew by " + std::to_string(v4.kernel) +
+            ", Udp6.RcvbufErrors+Udp6.MemErrors by " + std::to_string(v6.kernel));
+    }
+}
+
+} // namespace
+
 void reconcile(Summary &s, const Reconciler &rec)
 {
     s.counters = rec.counter_deltas();
+    s.softnet = rec.softnet_deltas();
     s.mismatches.clear();
     for (auto &row : s.sockets) {
         if (row.proto != "udp" && row.proto != "udplite")
@@ -100,30 +163,9 @@ void reconcile(Summary &s, const Reconciler &rec)
                 std::to_string(row.drops_total) + " queue drops, /proc/net/udp drops grew by " +
                 std::to_string(*kd));
     }
-    // Totals: only meaningful when nothing was filtered out and we are in the same netns as
-    // the counters (/proc/net/snmp is per network namespace; IPv6 counts in snmp6).
-    auto counter = [&](const char *k) -> std::optional<std::int64_t> {
-        auto it = s.counters.find(k);
-        if (it == s.counters.end())
-            return std::nullopt;
-        return it->second;
-    };
-    auto rcvbuf = counter("Udp.RcvbufErrors");
-    if (!s.filters.any() && rcvbuf) {
-        std::int64_t kernel = *rcvbuf + counter("Udp.MemErrors").value_or(0) +
-                              counter("UdpLite.RcvbufErrors").value_or(0) +
-                              counter("UdpLite.MemErrors").value_or(0);
-        std::int64_t seen = 0;
-        const auto own = rec.own_netns();
-        for (const auto &row : s.sockets)
-            if (row.family == 4 && (row.proto == "udp" || row.proto == "udplite") &&
-                (!own || row.netns == 0 || row.netns == *own))
-                seen += static_cast<std::int64_t>(row.drops_total);
-        if (seen != kernel)
-            s.mismatches.push_back("all IPv4 UDP sockets: saw " + std::to_string(seen) +
-                                   " queue drops, Udp.RcvbufErrors+Udp.MemErrors grew by " +
-                                   std::to_string(kernel));
-    }
+    // Totals: only meaningful when nothing was filtered out.
+    if (!s.filters.any())
+        check_udp_totals(s, rec);
     s.reconciled = s.mismatches.empty();
 }
 

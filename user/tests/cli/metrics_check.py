@@ -32,7 +32,8 @@ try:
         with urllib.request.urlopen(url, timeout=5) as r:
             ctype = r.headers["Content-Type"]
             body = r.read().decode()
-        if "netstack_kmon_collection_finished 1" in body:
+        # the sample line, not the HELP text (which contains the same words)
+        if re.search(r"^netstack_kmon_collection_finished 1$", body, re.M):
             break
         time.sleep(0.1)
     assert ctype.startswith("application/openmetrics-text"), ctype
@@ -59,6 +60,10 @@ try:
                  kind="netlink") == 0
     assert value("netstack_kmon_cpu_sent_records", "netstack_kmon_cpu_sent_records_total",
                  cpu="1") > 0
+    assert value("netstack_kmon_snmp_delta", "netstack_kmon_snmp_delta",
+                 counter="Udp6.NoPorts") == 10
+    assert value("netstack_kmon_softnet_delta", "netstack_kmon_softnet_delta",
+                 cpu="0", counter="processed") == 125
     print(f"ok: {len(fams)} metric families parse; exact values match")
 finally:
     p.send_signal(signal.SIGTERM)
