@@ -7,6 +7,10 @@
  *                [--delay-us N] [--expect N] [--idle-ms N] [--ready-file PATH]
  *                [--comm NAME] [--out FILE] [--report-time]
  *
+ * --idle-ms counts from the last datagram; before the first one the receiver
+ * waits --first-wait-ms (default 120000: a loaded host slows the VM, and a
+ * receiver that gave up before the sender started would turn a test's
+ * datagrams into NO_SOCKET drops).
  * At exit (expect reached, idle timeout, SIGTERM/SIGINT) prints
  * "received=N pid=P port=X rcvbuf=B" and writes the same line to --out.
  * --ready-file is created (holding "pid=P port=X rcvbuf=B") once the socket is
@@ -43,7 +47,7 @@ static void usage(int rc)
 	fprintf(rc ? stderr : stdout,
 		"usage: nsk-udp-recv --port N [--bind IP] [--group MCASTIP] [--rcvbuf BYTES]\n"
 		"                    [--delay-us N] [--expect N] [--idle-ms N] [--ready-file PATH]\n"
-		"                    [--comm NAME] [--out FILE] [--report-time]\n");
+		"                    [--comm NAME] [--out FILE] [--report-time] [--first-wait-ms N]\n");
 	exit(rc);
 }
 
@@ -86,6 +90,7 @@ int main(int argc, char **argv)
 		{ "delay-us", required_argument, NULL, 'd' },
 		{ "expect", required_argument, NULL, 'e' },
 		{ "idle-ms", required_argument, NULL, 'i' },
+		{ "first-wait-ms", required_argument, NULL, 'F' },
 		{ "ready-file", required_argument, NULL, 'R' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "out", required_argument, NULL, 'o' },
@@ -95,6 +100,7 @@ int main(int argc, char **argv)
 	};
 	const char *bind_ip = NULL, *group = NULL, *ready = NULL, *comm = NULL, *out = NULL;
 	long port = -1, rcvbuf = 0, delay_us = 0, expect = 0, idle_ms = 2000;
+	long first_wait_ms = 120000;
 	struct sockaddr_storage sa = { 0 };
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
@@ -116,6 +122,7 @@ int main(int argc, char **argv)
 		case 'd': delay_us = num(optarg, "delay-us", 0, 60000000); break;
 		case 'e': expect = num(optarg, "expect", 0, 1L << 40); break;
 		case 'i': idle_ms = num(optarg, "idle-ms", 1, 3600000); break;
+		case 'F': first_wait_ms = num(optarg, "first-wait-ms", 1, 3600000); break;
 		case 'R': ready = optarg; break;
 		case 'c': comm = optarg; break;
 		case 'o': out = optarg; break;
@@ -209,7 +216,7 @@ int main(int argc, char **argv)
 
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	while (!stop && (!expect || received < expect)) {
-		int n = poll(&pfd, 1, (int)idle_ms);
+		int n = poll(&pfd, 1, (int)(received ? idle_ms : first_wait_ms));
 
 		if (n == 0)
 			break; /* idle */

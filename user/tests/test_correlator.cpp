@@ -494,13 +494,13 @@ void udp_loopback(std::vector<Record> &tx, std::vector<Record> &rx, std::uint16_
 {
     auto fam = [&](Record r) { return ipv6 ? v6(r) : r; };
     const std::uint64_t ssk = 0x5E, rsk = 0xAA;
-    tx.push_back(fam(in_task(sk_only(sock(ev(SOCKSEND, cpu, t, 0, ssk), "127.0.0.1", 40000)), tid)));
-    tx.push_back(fam(in_task(sk_only(sock(ev(ipv6 ? UDP6SEND : UDPSEND, cpu, t + 1000, 0, ssk),
-                                          "127.0.0.1", 40000)),
-                             tid)));
-    tx.push_back(fam(in_task(sock(ev(ipv6 ? IP6OUT : IPOUT, cpu, t + 2000, skb, ssk), "127.0.0.1",
-                                  40000),
-                             tid)));
+    tx.push_back(
+        fam(in_task(sk_only(sock(ev(SOCKSEND, cpu, t, 0, ssk), "127.0.0.1", 40000)), tid)));
+    tx.push_back(fam(in_task(
+        sk_only(sock(ev(ipv6 ? UDP6SEND : UDPSEND, cpu, t + 1000, 0, ssk), "127.0.0.1", 40000)),
+        tid)));
+    tx.push_back(fam(in_task(
+        sock(ev(ipv6 ? IP6OUT : IPOUT, cpu, t + 2000, skb, ssk), "127.0.0.1", 40000), tid)));
     tx.push_back(fam(in_task(ev(ipv6 ? IP6FIN : IPFIN, cpu, t + 3000, skb, ssk), tid)));
     tx.push_back(fam(in_task(ev(DEVQ, cpu, t + 4000, skb), tid)));
     tx.push_back(fam(in_task(ev(XMIT, cpu, t + 5000, skb), tid)));
@@ -510,10 +510,11 @@ void udp_loopback(std::vector<Record> &tx, std::vector<Record> &rx, std::uint16_
     tx.push_back(fam(ev(ipv6 ? IP6IN : LOCAL, cpu, t + 9000, skb)));
     tx.push_back(fam(ev(ipv6 ? UDP6RCV : UDPRCV, cpu, t + 10000, skb)));
     tx.push_back(fam(sock(ev(ENQ, cpu, t + 11000, skb, rsk), "127.0.0.1", 9000)));
-    rx.push_back(fam(task(sock(ev(ipv6 ? UDP6RECVMSG : RECVMSG, 3, t + 12000, 0, rsk), "127.0.0.1",
-                               9000, 777),
-                          42, "app")));
-    rx.push_back(fam(task(sock(ev(DEQ, 3, t + 19000, skb, rsk), "127.0.0.1", 9000, 777), 42, "app")));
+    rx.push_back(fam(
+        task(sock(ev(ipv6 ? UDP6RECVMSG : RECVMSG, 3, t + 12000, 0, rsk), "127.0.0.1", 9000, 777),
+             42, "app")));
+    rx.push_back(
+        fam(task(sock(ev(DEQ, 3, t + 19000, skb, rsk), "127.0.0.1", 9000, 777), 42, "app")));
 }
 
 void check_loopback_run(const nsk::Correlator &c, std::uint64_t n, const std::string &local)
@@ -616,8 +617,10 @@ BOOST_AUTO_TEST_CASE(two_senders_on_one_socket_are_not_mixed)
         const std::uint64_t a = 100 + 2 * static_cast<std::uint64_t>(i), b = a + 1;
         cpu0.push_back(in_task(sk_only(sock(ev(SOCKSEND, 0, t, 0, sk), "0.0.0.0", 4000)), 11));
         cpu0.push_back(in_task(sk_only(sock(ev(UDPSEND, 0, t + 500, 0, sk), "0.0.0.0", 4000)), 11));
-        cpu1.push_back(in_task(sk_only(sock(ev(SOCKSEND, 1, t + 1000, 0, sk), "0.0.0.0", 4000)), 12));
-        cpu1.push_back(in_task(sk_only(sock(ev(UDPSEND, 1, t + 1500, 0, sk), "0.0.0.0", 4000)), 12));
+        cpu1.push_back(
+            in_task(sk_only(sock(ev(SOCKSEND, 1, t + 1000, 0, sk), "0.0.0.0", 4000)), 12));
+        cpu1.push_back(
+            in_task(sk_only(sock(ev(UDPSEND, 1, t + 1500, 0, sk), "0.0.0.0", 4000)), 12));
         cpu1.push_back(in_task(ev(IPOUT, 1, t + 2000, b, sk), 12));
         cpu1.push_back(in_task(ev(XMIT, 1, t + 4000, b), 12));
         cpu0.push_back(in_task(ev(IPOUT, 0, t + 6000, a, sk), 11));
@@ -653,8 +656,10 @@ BOOST_AUTO_TEST_CASE(tx_journey_in_softirq_starts_at_its_first_skb_event)
         r.ev.proto = IPPROTO_TCP;
         return r;
     };
-    cpu0.push_back(tcp(in_task(sk_only(sock(ev(SOCKSEND, 0, 1'000'000, 0, sk), "10.0.0.1", 5000)), 21)));
-    cpu0.push_back(tcp(in_task(sk_only(sock(ev(NSK_PROBE_TCP_SENDMSG, 0, 1'001'000, 0, sk), "10.0.0.1", 5000)), 21)));
+    cpu0.push_back(
+        tcp(in_task(sk_only(sock(ev(SOCKSEND, 0, 1'000'000, 0, sk), "10.0.0.1", 5000)), 21)));
+    cpu0.push_back(tcp(in_task(
+        sk_only(sock(ev(NSK_PROBE_TCP_SENDMSG, 0, 1'001'000, 0, sk), "10.0.0.1", 5000)), 21)));
     // softirq: no task, no tid
     cpu0.push_back(tcp(sk_only(sock(ev(IPQX, 0, 1'002'000, 500, sk), "10.0.0.1", 5000))));
     cpu0.push_back(tcp(ev(IPOUT, 0, 1'003'000, 500, sk)));
@@ -662,7 +667,8 @@ BOOST_AUTO_TEST_CASE(tx_journey_in_softirq_starts_at_its_first_skb_event)
     cpu0.push_back(tcp(ev(DEVQ, 0, 1'005'000, 500)));
     cpu0.push_back(tcp(ev(XMIT, 0, 1'006'000, 500)));
     // then the task's own segment
-    cpu0.push_back(tcp(in_task(sk_only(sock(ev(IPQX, 0, 1'010'000, 501, sk), "10.0.0.1", 5000)), 21)));
+    cpu0.push_back(
+        tcp(in_task(sk_only(sock(ev(IPQX, 0, 1'010'000, 501, sk), "10.0.0.1", 5000)), 21)));
     cpu0.push_back(tcp(in_task(ev(XMIT, 0, 1'012'000, 501), 21)));
     // a dropped one (qdisc): ends dropped at its last stage
     cpu0.push_back(tcp(ev(IPQX, 0, 1'020'000, 502, sk)));
@@ -688,4 +694,144 @@ BOOST_AUTO_TEST_CASE(tx_journey_in_softirq_starts_at_its_first_skb_event)
     BOOST_TEST(d[0].stage == "dev_queue_xmit");
     BOOST_TEST(d[0].proto == "tcp");
     BOOST_TEST(c.rx_journeys().complete + c.rx_journeys().dropped == 0u);
+}
+
+namespace {
+
+// TCP 10.0.0.1:5000 -> 10.0.0.2:9000 on loopback.
+Record tcp_pkt(std::uint16_t probe, std::uint64_t ts, std::uint64_t skb, std::uint32_t seq,
+               std::uint32_t payload, std::uint64_t sk = 0)
+{
+    Record r = ev(probe, 0, ts, skb, sk, IPPROTO_TCP);
+    r.ev.flags |= NSK_EF_SEQ;
+    r.ev.seq = seq;
+    r.ev.payload = payload;
+    r.ev.aux = 0x10 | (1u << 16); // ACK, one segment
+    return r;
+}
+Record tcp_sock(Record r, const char *l, std::uint16_t lp, const char *rm, std::uint16_t rp)
+{
+    r.ev.flags |= NSK_EF_SOCK;
+    ip4(r.ev.sk_laddr, l);
+    ip4(r.ev.sk_raddr, rm);
+    r.ev.sk_lport = lp;
+    r.ev.sk_rport = rp;
+    return r;
+}
+Record sender(Record r)
+{
+    return tcp_sock(r, "10.0.0.1", 5000, "10.0.0.2", 9000);
+}
+Record receiver(Record r)
+{
+    return tcp_sock(r, "10.0.0.2", 9000, "10.0.0.1", 5000);
+}
+// Socket-only TCP event (sendmsg, tcp_sendmsg_locked, tcp_cleanup_rbuf) in a task.
+Record tcp_call(std::uint16_t probe, std::uint64_t ts, std::uint64_t sk, std::uint32_t seq,
+                std::uint32_t bytes, std::uint32_t pid)
+{
+    Record r = ev(probe, 0, ts, 0, sk, IPPROTO_TCP);
+    r.ev.flags = NSK_EF_SEQ;
+    r.ev.seq = seq;
+    r.ev.payload = bytes;
+    return task(r, pid, "app");
+}
+
+} // namespace
+
+// One sendmsg of 3000 bytes leaves as two segments (the second one coalesced in the receiver's
+// backlog), two reads copy them, then a retransmitted copy of the first is dropped as old data.
+BOOST_AUTO_TEST_CASE(tcp_segments_by_sequence_number)
+{
+    constexpr std::uint64_t S = 0x51, R = 0x52;
+    constexpr std::uint32_t SEQ0 = 4294966296u; // wraps to 0 after 1000 bytes
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    v.push_back(sender(tcp_call(NSK_PROBE_SOCK_SENDMSG, 100, S, 0, 0, 7)));
+    v.push_back(sender(tcp_call(NSK_PROBE_TCP_SENDMSG, 110, S, 0, 0, 7)));
+    v.push_back(sender(tcp_call(NSK_PROBE_TCP_SENDMSG_LOCKED, 120, S, SEQ0, 3000, 7)));
+    // segment A [SEQ0, +2000): sent, received, queued
+    Record qa = sender(tcp_pkt(NSK_PROBE_IP_QUEUE_XMIT, 200, 0xA, SEQ0, 2000, S));
+    qa.ev.flags &= static_cast<std::uint8_t>(~NSK_EF_PKT); // no IP header yet
+    v.push_back(qa);
+    v.push_back(tcp_pkt(NSK_PROBE_DEV_HARD_START_XMIT, 210, 0xA, SEQ0, 2000));
+    // segment B [SEQ0+2000, +1000): sent, then parked in the backlog and coalesced
+    Record qb = sender(tcp_pkt(NSK_PROBE_IP_QUEUE_XMIT, 220, 0xB, SEQ0 + 2000, 1000, S));
+    qb.ev.flags &= static_cast<std::uint8_t>(~NSK_EF_PKT);
+    v.push_back(qb);
+    v.push_back(tcp_pkt(NSK_PROBE_DEV_HARD_START_XMIT, 230, 0xB, SEQ0 + 2000, 1000));
+    v.push_back(tcp_pkt(NETIF, 300, 0xA, SEQ0, 2000));
+    v.push_back(tcp_pkt(NSK_PROBE_TCP_V4_RCV, 310, 0xA, SEQ0, 2000));
+    v.push_back(receiver(tcp_pkt(NSK_PROBE_TCP_QUEUE_RCV, 320, 0xA, SEQ0, 2000, R)));
+    v.push_back(tcp_pkt(NETIF, 330, 0xB, SEQ0 + 2000, 1000));
+    v.push_back(tcp_pkt(NSK_PROBE_TCP_V4_RCV, 340, 0xB, SEQ0 + 2000, 1000));
+    v.push_back(receiver(tcp_pkt(NSK_PROBE_TCP_ADD_BACKLOG, 350, 0xB, SEQ0 + 2000, 1000, R)));
+    // reads: copied_seq passes A, then B
+    v.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 400, R, SEQ0 + 2000, 2000, 8)));
+    v.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 500, R, SEQ0 + 3000, 1000, 8)));
+    // the FIN read: copied_seq + 1, nothing copied
+    v.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 510, R, SEQ0 + 3001, 0, 8)));
+    // a retransmitted copy of A (skb C), dropped as old data
+    Record qc = sender(tcp_pkt(NSK_PROBE_IP_QUEUE_XMIT, 600, 0xC, SEQ0, 2000, S));
+    qc.ev.flags &= static_cast<std::uint8_t>(~NSK_EF_PKT);
+    v.push_back(qc);
+    v.push_back(tcp_pkt(NSK_PROBE_DEV_HARD_START_XMIT, 610, 0xC, SEQ0, 2000));
+    v.push_back(tcp_pkt(NETIF, 620, 0xC, SEQ0, 2000));
+    v.push_back(tcp_pkt(NSK_PROBE_TCP_V4_RCV, 630, 0xC, SEQ0, 2000));
+    Record d = drop(KFREE, 0, 640, 0xC, "TCP_OLD_DATA", "tcp_data_queue+0x6fd");
+    d.ev.proto = IPPROTO_TCP;
+    d.ev.flags |= NSK_EF_SEQ;
+    d.ev.seq = SEQ0;
+    d.ev.payload = 2000;
+    v.push_back(d);
+    f.send(0, v);
+    p.finish(f.sent());
+    const auto &c = p.correlator();
+
+    const auto &tx = c.tx_journeys();
+    BOOST_TEST(tx.complete == 3u);
+    BOOST_TEST(tx.tcp == 3u);
+    BOOST_TEST(tx.tcp_segments == 3u);
+    BOOST_TEST(tx.tcp_data == 3u);
+    BOOST_TEST(tx.tcp_retransmits == 1u);
+    BOOST_TEST(tx.tcp_bytes == 3000u);
+    BOOST_TEST(tx.with_sendmsg == 2u); // A and B carry the sendmsg, the retransmission does not
+    const auto &rx = c.rx_journeys();
+    BOOST_TEST(rx.complete == 2u);
+    BOOST_TEST(rx.dropped == 1u);
+    BOOST_TEST(rx.tcp_data == 3u);
+    BOOST_TEST(rx.tcp_data_dropped == 1u);
+    BOOST_TEST(rx.tcp_duplicates == 1u);
+    BOOST_TEST(rx.tcp_bytes == 3000u); // not 3001: the FIN is not a byte
+    BOOST_TEST(rx.incomplete == 0u);
+    BOOST_TEST(rx.queued_at_end == 0u);
+    // end to end from the sendmsg (100): A read at 400, B at 500
+    BOOST_TEST(c.total_end_to_end().count() == 2u);
+    BOOST_TEST(c.total_end_to_end().max() == 400u);
+    BOOST_TEST(c.total_end_to_end().min() == 300u);
+    // queue residence: A only (B never reached tcp_queue_rcv): 400 - 320
+    BOOST_TEST(c.total_queue().count() == 1u);
+    BOOST_TEST(c.total_queue().max() == 80u);
+    BOOST_TEST(c.reversed_stages() == 0u);
+    const auto *q = stage(c.stages(), NSK_PROBE_TCP_QUEUE_RCV, NSK_PROBE_TCP_CLEANUP_RBUF);
+    BOOST_REQUIRE(q);
+    BOOST_TEST(q->path == "queue");
+    BOOST_TEST(q->hist.count() == 1u);
+    const auto *l = stage(c.stages(), NSK_PROBE_TCP_SENDMSG_LOCKED, NSK_PROBE_IP_QUEUE_XMIT);
+    BOOST_REQUIRE(l);
+    BOOST_TEST(l->hist.count() == 2u);
+
+    const auto rs = sock_by_id(c, R);
+    BOOST_TEST(rs.rx_bytes == 3000u);
+    BOOST_TEST(rs.drops_total == 0u); // a duplicate copy is no data lost
+    BOOST_TEST(rs.tcp_duplicates == 1u);
+    BOOST_TEST(rs.dequeued == 2u);
+    const auto ss = sock_by_id(c, S);
+    BOOST_TEST(ss.tx_bytes == 3000u);
+    BOOST_TEST(ss.tx_calls == 1u);
+    BOOST_REQUIRE(ss.tx_by_pid.count(7) == 1u);
+    BOOST_TEST(ss.tx_by_pid.at(7).calls == 1u);
+    BOOST_TEST(ss.tx_by_pid.at(7).bytes == 3000u);
+    BOOST_TEST(ss.local == "10.0.0.1:5000");
 }

@@ -537,6 +537,11 @@ void Correlator::handle_drop(const Record &r, const ProbeInfo &info)
     if (!j.proto && ev.family && ev.proto)
         j.proto = ev.proto;
     add_drop(j.visits.empty() ? "" : name_of(j.visits.back().probe), j.proto);
+    if (j.tcp_dup && j.payload) {
+        // a copy of bytes the reader already has (see tcp_park)
+        if (auto c = tcp_rx_.find(j.conn); c != tcp_rx_.end())
+            tcp_socket_drop(j, c->second.sk_id, reason);
+    }
     if (j.enqueue_idx >= 0 && j.sk_id) {
         const auto &enq = j.visits[static_cast<std::size_t>(j.enqueue_idx)];
         // Refused by the queue: the drop follows the enqueue attempt in the same context on the
