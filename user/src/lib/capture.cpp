@@ -233,6 +233,17 @@ Filters filters_from_json(const json &j)
     return f;
 }
 
+GovernorChange governor_change_from_json(const json &j)
+{
+    GovernorChange c;
+    c.ts_ns = num<std::uint64_t>(j, "t_ns");
+    c.from = num<std::uint32_t>(j, "from", 1);
+    c.to = num<std::uint32_t>(j, "to", 1);
+    c.rate = num<std::uint64_t>(j, "rate");
+    c.budget = num<std::uint32_t>(j, "budget");
+    return c;
+}
+
 ojson proc_json(const ProcSnapshot &s)
 {
     ojson j;
@@ -333,6 +344,8 @@ ojson header_json(const CaptureHeader &h)
     j["age_ns"] = h.age_ns;
     j["sweep_ns"] = h.sweep_ns;
     j["mode"] = h.mode == ReportMode::drops ? "drops" : "full";
+    if (h.governor_recorded)
+        j["governor"] = {{"budget", s.gov_budget}, {"sample_effective", s.sample_effective}};
     return j;
 }
 
@@ -384,6 +397,11 @@ Result<CaptureHeader> header_from_json(const json &j)
     h.age_ns = num<std::uint64_t>(j, "age_ns", h.age_ns);
     h.sweep_ns = num<std::uint64_t>(j, "sweep_ns", h.sweep_ns);
     h.mode = str(j, "mode") == "drops" ? ReportMode::drops : ReportMode::full;
+    h.governor_recorded = j.contains("governor") && j["governor"].is_object();
+    if (h.governor_recorded) {
+        s.gov_budget = num<std::uint32_t>(j["governor"], "budget");
+        s.sample_effective = num<std::uint32_t>(j["governor"], "sample_effective", 1);
+    }
     return h;
 }
 
