@@ -124,8 +124,10 @@ inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool loss
     session.start_proc();
     nsk::CaptureWriter writer(std::make_unique<std::ostringstream>(), "synthetic.nsk", wopts);
     nsk::Status st1 = synth_status();
-    if (governed)
+    if (governed) {
         st1.gov_budget = 100;
+        st1.sample_effective = 4; // STATUS read late: the governor already raised it (VM seen)
+    }
     session.begin(T0, &st1, &writer);
 
     SynthRun run;

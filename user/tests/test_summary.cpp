@@ -55,7 +55,8 @@ BOOST_AUTO_TEST_CASE(configured_sampling_scales_by_one_factor)
     BOOST_TEST(e.scaled.events == 12000u);
     BOOST_TEST(e.scaled.rx_packets == 11900u);
     BOOST_TEST(e.scaled.drops == 30u);
-    BOOST_TEST(e.note == "measured x 10 (1 flow in 10 sampled)");
+    BOOST_TEST(e.note == "measured x 10 (1 flow in 10 sampled); flows are kept or dropped whole, "
+                         "so with few flows the error is large");
 }
 
 // The governor raised 1 -> 2 -> 4 and lowered back to 2: each period by its own divisor.
@@ -76,7 +77,8 @@ BOOST_AUTO_TEST_CASE(governor_periods_scale_by_their_own_divisor)
     BOOST_TEST(e.scaled.events == 100u + 120u + 80u + 80u);
     BOOST_TEST(e.scaled.rx_packets == 50u + 60u + 40u + 40u);
     BOOST_TEST(e.scaled.drops == 1u + 4u + 0u + 2u);
-    BOOST_TEST(e.note == "each period scaled by its own divisor (1/1, 1/2, 1/4)");
+    BOOST_TEST(e.note == "each period scaled by its own divisor (1/1, 1/2, 1/4); flows are kept or "
+                         "dropped whole, so with few flows the error is large");
 }
 
 BOOST_AUTO_TEST_CASE(inexact_split_is_said)
@@ -88,8 +90,9 @@ BOOST_AUTO_TEST_CASE(inexact_split_is_said)
     BOOST_TEST(e.available);
     BOOST_TEST(!e.exact);
     BOOST_TEST(e.scaled.events == 30u);
-    BOOST_TEST(e.note == "each period scaled by its own divisor (1/1, 1/2); approximate: a change "
-                         "arrived after records of its period were processed");
+    BOOST_TEST(e.note == "each period scaled by its own divisor (1/1, 1/2); flows are kept or "
+                         "dropped whole, so with few flows the error is large; approximate: a "
+                         "change arrived after records of its period were processed");
 }
 
 // A governor message lost on the way: the periods are unknown, so no estimate at all.
@@ -114,6 +117,7 @@ BOOST_AUTO_TEST_CASE(unrecorded_governor_is_said)
     const auto e = nsk::estimate(si, {period(0, 10, 8, 1)});
     BOOST_TEST(e.available);
     BOOST_TEST(e.scaled.rx_packets == 32u);
-    BOOST_TEST(e.note == "measured x 4 (1 flow in 4 sampled); this capture does not record the "
+    BOOST_TEST(e.note == "measured x 4 (1 flow in 4 sampled); flows are kept or dropped whole, so "
+                         "with few flows the error is large; this capture does not record the "
                          "governor's decisions: if it changed the divisor, the estimate is wrong");
 }

@@ -59,6 +59,8 @@ kill $SEND $RECV 2>/dev/null; wait $SEND $RECV 2>/dev/null
 netstack-kmon status --json >/tmp/s3.json
 KCH=$(nsk-jq /tmp/s3.json .governor.changes)
 echo "kernel: $KCH governor decisions; report: $(jq_get .governor)"
+echo "estimated: $(jq_get .estimated); kernel: written $(jq_get '.cpus|sum:written')," \
+	"sampled out $(jq_get '.cpus|sum:sampled_out')"
 
 assert_eq "$(nsk-jq /tmp/s2.json .governor.budget)" "$BUDGET" "status shows the budget"
 assert_gt "$(nsk-jq /tmp/s2.json .governor.changes)" 0 "the governor changed the sampling"
@@ -72,6 +74,7 @@ assert_gt "$KCH" 0 "the kernel counted decisions"
 assert_eq "$(jq_get '.governor.changes|length')" "$KCH" "the report lists every decision the kernel counted"
 assert_eq "$(jq_get .governor.kernel_changes)" "$KCH" "the report carries the kernel's count"
 assert_eq "$(jq_get .governor.missed)" 0 "no decision was missed"
+assert_eq "$(jq_get .governor.start_divisor)" 1 "the collection started at 1/1"
 assert_eq "$(jq_get '.governor.changes[0].from')" 1 "the first decision starts from 1/1"
 assert_eq "$(jq_get '.governor.changes[0].to')" 2 "the first decision doubles the divisor"
 assert_eq "$(jq_get .sampled)" true "the report marks its totals as sampled"

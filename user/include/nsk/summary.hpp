@@ -72,7 +72,7 @@ struct LossLedger {
 struct SamplingInfo {
     bool recorded = false;        // the governor's state was recorded (live; newer captures)
     std::uint32_t configured = 1; // --sample 1/N
-    std::uint32_t start = 1;      // effective divisor right after START
+    std::uint32_t start = 1;      // divisor at START (the kernel resets it to --sample)
     std::uint32_t budget = 0;     // governor budget, records/s per CPU (0 = off)
     std::uint64_t t0_ns = 0;      // START (kernel clock), for relative times
     std::vector<GovernorChange> changes;

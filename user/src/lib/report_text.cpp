@@ -68,8 +68,7 @@ std::string sampling_section(const Summary &s)
                 rows.push_back({std::string("  ") + label, "~" + std::to_string(v), how});
             out += render_table(rows, {1}, "  ");
         }
-        if (!e.available || !si.recorded || !e.exact)
-            out += "  " + e.note + "\n";
+        out += "  " + e.note + "\n";
     }
     if (!si.recorded)
         return out.empty() ? out : "\n" + out;

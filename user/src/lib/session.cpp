@@ -107,8 +107,9 @@ void Session::apply_header()
     SamplingInfo &si = ctx_.sampling;
     si.recorded = h_.governor_recorded;
     si.configured = std::max<std::uint32_t>(1, h_.filters.sample);
-    si.start = h_.governor_recorded ? std::max<std::uint32_t>(1, h_.status.sample_effective)
-                                    : si.configured;
+    // START resets the kernel's divisor to --sample (nsk_gov_start); the STATUS read after START
+    // may already show the governor's first decisions (the collector can be late to ask).
+    si.start = si.configured;
     si.budget = h_.status.gov_budget;
     si.t0_ns = h_.status.start_ts;
     pipe_.correlator().set_probe_names(ctx_.probe_names);

@@ -59,6 +59,7 @@ Estimate estimate(const SamplingInfo &si, const std::vector<Period> &periods)
     } else {
         e.note = "each period scaled by its own divisor (" + list + ")";
     }
+    e.note += "; flows are kept or dropped whole, so with few flows the error is large";
     if (!si.recorded)
         e.note += "; this capture does not record the governor's decisions: if it changed the "
                   "divisor, the estimate is wrong";
