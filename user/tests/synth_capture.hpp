@@ -7,6 +7,9 @@
 //   processes every packet (125) and is squeezed once a second (5); snmp6: Udp6.NoPorts +2 a
 //   second (10); netstat: TcpExt.TCPBacklogDrop stays 4 (delta 0).
 // `lossy` also loses 7 records of CPU 0 in transit (a sequence gap) and one ENOBUFS.
+// `governed`: a governor budget of 100 records/s per CPU; the governor raises the divisor 1 -> 2
+// at +2 s (rate 150) and lowers it 2 -> 1 at +4 s (rate 20); status counts its decisions.  The
+// records are the same (this stream is not thinned): estimates scale +2..+4 s by 2.
 #pragma once
 
 #include "synth.hpp"
@@ -120,7 +123,7 @@ struct SynthRun {
 
 /// `seconds` x `slots` (100 ms batches per second) scale it down for the byte-offset tests.
 inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool lossy = false,
-                                 int seconds = 5, int slots = 10)
+                                 int seconds = 5, int slots = 10, bool governed = false)
 {
     constexpr std::uint64_t T0 = 5'000'000'000ULL;
     auto proc = std::make_shared<FakeProc>();
@@ -150,7 +153,11 @@ inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool loss
     nsk::Session session(h, proc, &outs);
     session.start_proc();
     nsk::CaptureWriter writer(std::make_unique<std::ostringstream>(), "synthetic.nsk", wopts);
-    const nsk::Status st1 = synth_status();
+    nsk::Status st1 = synth_status();
+    if (governed) {
+        st1.gov_budget = 100;
+        st1.sample_effective = 4; // STATUS read late: the governor already raised it (VM seen)
+    }
     session.begin(T0, &st1, &writer);
 
     SynthRun run;
@@ -170,12 +177,28 @@ inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool loss
                             ENQ = NSK_PROBE_UDP_ENQUEUE, DEQ = NSK_PROBE_UDP_DEQUEUE,
                             KFREE = NSK_PROBE_KFREE_SKB, FAILQ = NSK_PROBE_UDP_FAIL_QUEUE;
     long delivered = 0, dropped = 0;
+    std::uint32_t gov_changes = 0;
+    auto governor = [&](std::uint64_t ts, std::uint32_t from, std::uint32_t to,
+                        std::uint64_t rate) {
+        nsk::GovernorChange c;
+        c.ts_ns = ts;
+        c.from = from;
+        c.to = to;
+        c.rate = rate;
+        c.budget = 100;
+        session.governor(ts + 5'000'000ULL, c); // arrives 5 ms after the decision
+        ++gov_changes;
+    };
     std::uint64_t skb = 1;
     for (int sec = 0; sec < seconds; ++sec) {
         for (int slot = 0; slot < slots; ++slot) { // 100 ms batches
             std::vector<nsk::Record> c0, c1;
             const std::uint64_t base = T0 + static_cast<std::uint64_t>(sec) * 1'000'000'000ULL +
                                        static_cast<std::uint64_t>(slot) * 100'000'000ULL;
+            if (governed && slot == 0 && sec == 2)
+                governor(base, 1, 2, 150);
+            if (governed && slot == 0 && sec == 4)
+                governor(base, 2, 1, 20);
             for (int i = 0; i < 2; ++i) { // 2 packets to A per slot
                 const std::uint64_t t = base + static_cast<std::uint64_t>(i) * 10'000'000ULL;
                 const std::uint64_t id = skb++;
@@ -234,7 +257,8 @@ inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool loss
             c.sent = seq[c.cpu];
             c.written = seq[c.cpu];
         }
-        session.tick(T0 + static_cast<std::uint64_t>(sec + 1) * 1'000'000'000ULL, now);
+        session.tick(T0 + static_cast<std::uint64_t>(sec + 1) * 1'000'000'000ULL, now,
+                     governed ? std::optional<std::uint32_t>(gov_changes) : std::nullopt);
     }
     std::vector<nsk::CpuCounters> final_cpus = st1.cpus;
     for (auto &c : final_cpus) {
@@ -244,7 +268,8 @@ inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool loss
         c.batches = 50;
     }
     session.finish(T0 + static_cast<std::uint64_t>(seconds) * 1'000'000'000ULL + 200'000'000ULL,
-                   final_cpus, true);
+                   final_cpus, true,
+                   governed ? std::optional<std::uint32_t>(gov_changes) : std::nullopt);
     (void)writer.close();
     run.capture = static_cast<std::ostringstream *>(writer.stream())->str();
     std::istringstream lines(json_out.str());

@@ -22,6 +22,29 @@ std::string summary_line(const nsk::Summary &s)
     return nsk::summary_json(s).dump();
 }
 
+/// Replay a synthetic run's capture through a JSON printer: it prints exactly what the run did.
+std::vector<std::string> replay_matches_run(const synth::SynthRun &run)
+{
+    auto r = reader_of(run.capture);
+    std::ostringstream out;
+    nsk::PrinterOptions po;
+    po.json = true;
+    nsk::Printer p(out, po);
+    auto res = nsk::replay(*r, &p);
+    BOOST_REQUIRE(res.ok());
+    BOOST_TEST(res->complete);
+    std::vector<std::string> lines;
+    std::istringstream in(out.str());
+    for (std::string l; std::getline(in, l);)
+        lines.push_back(l);
+    BOOST_REQUIRE(lines.size() == run.json_lines.size());
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        BOOST_TEST(lines[i] == run.json_lines[i]);
+    BOOST_REQUIRE(res->recorded_summary);
+    BOOST_TEST(nlohmann::json::parse(summary_line(res->summary)) == *res->recorded_summary);
+    return lines;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(crc32_known_value)
@@ -29,6 +52,45 @@ BOOST_AUTO_TEST_CASE(crc32_known_value)
     const std::string s = "123456789";
     BOOST_TEST(nsk::crc32(reinterpret_cast<const std::uint8_t *>(s.data()), s.size()) ==
                0xCBF43926u);
+}
+
+BOOST_AUTO_TEST_CASE(crc32_long_input_and_continuation)
+{
+    const std::string s = "The quick brown fox jumps over the lazy dog";
+    const auto *p = reinterpret_cast<const std::uint8_t *>(s.data());
+    BOOST_TEST(nsk::crc32(p, s.size()) == 0x414fa339u);
+    for (std::size_t cut = 0; cut <= s.size(); ++cut) // any split, any alignment
+        BOOST_TEST(nsk::crc32(p + cut, s.size() - cut, nsk::crc32(p, cut)) == 0x414fa339u);
+}
+
+// The fast paths (PCLMULQDQ for 64 bytes and more, slicing-by-8) against the bit-at-a-time
+// definition, for every alignment and the lengths around their block sizes.
+BOOST_AUTO_TEST_CASE(crc32_matches_bitwise_definition)
+{
+    auto reference = [](const std::uint8_t *p, std::size_t n) {
+        std::uint32_t c = ~0u;
+        for (std::size_t i = 0; i < n; ++i) {
+            c ^= p[i];
+            for (int k = 0; k < 8; ++k)
+                c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        }
+        return ~c;
+    };
+    std::vector<std::uint8_t> buf(4096 + 16);
+    std::uint32_t x = 1;
+    for (auto &b : buf) {
+        x = x * 1103515245u + 12345u;
+        b = static_cast<std::uint8_t>(x >> 16);
+    }
+    for (std::size_t len :
+         {0, 1, 7, 8, 15, 16, 17, 63, 64, 65, 79, 80, 127, 128, 129, 191, 255, 256, 1000, 4096})
+        for (std::size_t off = 0; off < 16; ++off) {
+            const std::uint8_t *p = buf.data() + off;
+            const std::uint32_t want = reference(p, len);
+            BOOST_TEST(nsk::crc32(p, len) == want, "len " << len << " offset " << off);
+            const std::size_t cut = len / 3;
+            BOOST_TEST(nsk::crc32(p + cut, len - cut, nsk::crc32(p, cut)) == want);
+        }
 }
 
 BOOST_AUTO_TEST_CASE(frames_round_trip_both_codecs)
@@ -99,6 +161,8 @@ BOOST_AUTO_TEST_CASE(header_json_round_trip)
     h.interval_s = 2.5;
     h.age_ns = 42;
     h.mode = nsk::ReportMode::drops;
+    h.status.gov_budget = 5000;
+    h.status.sample_effective = 8;
     const auto j = nlohmann::json::parse(nsk::header_json(h).dump());
     BOOST_TEST(j["drop_locations"].get<std::string>().find("symbol+0xoff/0xsize") !=
                std::string::npos);
@@ -112,6 +176,16 @@ BOOST_AUTO_TEST_CASE(header_json_round_trip)
     BOOST_TEST(back->age_ns == 42u);
     BOOST_TEST((back->mode == nsk::ReportMode::drops));
     BOOST_TEST(back->status.kernel_release == "6.1.0-synthetic-amd64");
+    BOOST_TEST(back->governor_recorded);
+    BOOST_TEST(back->status.gov_budget == 5000u);
+    BOOST_TEST(back->status.sample_effective == 8u);
+    // A header written before the governor was recorded.
+    auto old = j;
+    old.erase("governor");
+    const auto back_old = nsk::header_from_json(old);
+    BOOST_REQUIRE(back_old.ok());
+    BOOST_TEST(!back_old->governor_recorded);
+    BOOST_TEST(back_old->status.gov_budget == 0u);
 }
 
 // The core promise: the replay prints exactly what the live run printed.
@@ -120,24 +194,7 @@ BOOST_AUTO_TEST_CASE(replay_reproduces_live_output_exactly)
     for (auto codec : {nsk::Codec::none, nsk::Codec::zstd}) {
         nsk::CaptureWriterOptions o;
         o.codec = codec;
-        const auto run = synth::synth_rcvbuf_run(o);
-        auto r = reader_of(run.capture);
-        std::ostringstream out;
-        nsk::PrinterOptions po;
-        po.json = true;
-        nsk::Printer p(out, po);
-        auto res = nsk::replay(*r, &p);
-        BOOST_REQUIRE(res.ok());
-        BOOST_TEST(res->complete);
-        std::vector<std::string> lines;
-        std::istringstream in(out.str());
-        for (std::string l; std::getline(in, l);)
-            lines.push_back(l);
-        BOOST_REQUIRE(lines.size() == run.json_lines.size());
-        for (std::size_t i = 0; i < lines.size(); ++i)
-            BOOST_TEST(lines[i] == run.json_lines[i]);
-        BOOST_REQUIRE(res->recorded_summary);
-        BOOST_TEST(nlohmann::json::parse(summary_line(res->summary)) == *res->recorded_summary);
+        replay_matches_run(synth::synth_rcvbuf_run(o));
     }
 }
 
@@ -190,6 +247,69 @@ BOOST_AUTO_TEST_CASE(replay_exact_numbers)
     BOOST_TEST(j["drops"][0]["location"] == "__udp_enqueue_schedule_skb+0x1c2");
     BOOST_TEST(j["drops"][0]["count"].get<int>() == 16);
     BOOST_TEST(j["cpus"].size() == 2u);
+}
+
+// Every governor decision the tool received is in the capture, replayed, and in the summary;
+// totals are marked sampled and estimates scale each period by its own divisor.
+BOOST_AUTO_TEST_CASE(governor_changes_recorded_replayed_and_estimated)
+{
+    const auto run = synth::synth_rcvbuf_run({}, false, 5, 10, true);
+    const auto lines = replay_matches_run(run);
+
+    const auto j = nlohmann::json::parse(lines.back());
+    BOOST_TEST(j["sampled"].get<bool>());
+    BOOST_TEST(j["sample_divisors"] == nlohmann::json::parse("[1, 2]"));
+    const auto &g = j["governor"];
+    BOOST_TEST(g["budget"].get<int>() == 100);
+    BOOST_TEST(g["start_divisor"].get<int>() == 1);
+    BOOST_TEST(g["kernel_changes"].get<int>() == 2);
+    BOOST_TEST(g["missed"].get<int>() == 0);
+    BOOST_TEST(g["changes"] == nlohmann::json::parse(
+                                   R"([{"t_ns":7000000000,"from":1,"to":2,"rate":150,"budget":100},
+                                       {"t_ns":9000000000,"from":2,"to":1,"rate":20,"budget":100}])"));
+    // Measured numbers stay measured.
+    BOOST_TEST(j["events"].get<int>() == 766);
+    BOOST_TEST(j["journeys"]["rx"]["complete"].get<int>() == 109);
+    // Periods: [0, 2 s) x1: 300 events, 46 rx, 4 drops; [2 s, 4 s) x2: 308, 42, 8;
+    // [4 s, end) x1: 158, 21, 4 (dequeues of slots 8 and 9 fall into the next second).
+    const auto &e = j["estimated"];
+    BOOST_TEST(e["available"].get<bool>());
+    BOOST_TEST(e["events"].get<int>() == 300 + 2 * 308 + 158);
+    BOOST_TEST(e["rx_packets"].get<int>() == 46 + 2 * 42 + 21);
+    BOOST_TEST(e["drops"].get<int>() == 4 + 2 * 8 + 4);
+    BOOST_TEST(e["tx_packets"].get<int>() == 0);
+    BOOST_TEST(e["factor"].is_null());
+    BOOST_TEST(e["per_period"].get<bool>());
+    BOOST_TEST(e["exact"].get<bool>());
+    BOOST_TEST(e["note"] == "each period scaled by its own divisor (1/1, 1/2); flows are kept or "
+                            "dropped whole, so with few flows the error is large");
+
+    // The same in the text report.
+    BOOST_TEST(run.text.find("sampling: 1/1, 1/2 of flows (no --sample, governor); counts are "
+                             "measured on the sampled flows\n"
+                             "    events      ~1074  (estimate, each period scaled by its own "
+                             "divisor)\n") != std::string::npos,
+               run.text);
+    BOOST_TEST(
+        run.text.find("governor: budget 100 records/s per CPU, 2 change(s) (kernel counted "
+                      "2)\n"
+                      "    +2.000 s  1/1 → 1/2  rate 150 records/s > budget 100\n"
+                      "    +4.000 s  1/2 → 1/1  rate 20 records/s < budget/4, budget 100\n") !=
+            std::string::npos,
+        run.text);
+}
+
+// Without governor decisions and without sampling: said in one line, no estimates.
+BOOST_AUTO_TEST_CASE(governor_off_is_said)
+{
+    const auto run = synth::synth_rcvbuf_run();
+    BOOST_TEST(run.text.find("\ngovernor: off (no budget)\n") != std::string::npos, run.text);
+    BOOST_TEST(run.text.find("sampling:") == std::string::npos);
+    const auto j = nlohmann::json::parse(run.json_lines.back());
+    BOOST_TEST(!j["sampled"].get<bool>());
+    BOOST_TEST(j["governor"]["changes"].empty());
+    BOOST_TEST(j["governor"]["budget"].get<int>() == 0);
+    BOOST_TEST(!j.contains("estimated"));
 }
 
 BOOST_AUTO_TEST_CASE(lossy_run_keeps_its_ledger)

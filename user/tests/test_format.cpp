@@ -18,6 +18,24 @@ BOOST_AUTO_TEST_CASE(endpoints)
     BOOST_TEST(nsk::format_endpoint(AF_INET6, b, 53) == "[2001:db8::1]:53");
     BOOST_TEST(nsk::format_endpoint(0, a, 1).empty());
     BOOST_TEST(nsk::family_number(AF_INET6) == 6);
+    std::uint8_t c[16] = {255, 10, 0, 199};
+    BOOST_TEST(nsk::format_endpoint(AF_INET, c, 65535) == "255.10.0.199:65535");
+    std::uint8_t z[16] = {};
+    BOOST_TEST(nsk::format_endpoint(AF_INET, z, 0) == "0.0.0.0:0");
+}
+
+// IPv4 is formatted by hand: the same text as inet_ntop for every byte value.
+BOOST_AUTO_TEST_CASE(ipv4_like_inet_ntop)
+{
+    for (unsigned v = 0; v < 256; ++v) {
+        std::uint8_t a[16] = {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(255 - v),
+                              static_cast<std::uint8_t>(v / 3), static_cast<std::uint8_t>(v * 7)};
+        char buf[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, a, buf, sizeof(buf));
+        const auto port = static_cast<std::uint16_t>(v * 257);
+        BOOST_TEST(nsk::format_endpoint(AF_INET, a, port) ==
+                   std::string(buf) + ":" + std::to_string(port));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(human_units)

@@ -6,7 +6,8 @@
 # sampling divisor itself, every decision reaches userspace (status counts
 # them), and the record rate falls to the budget's order: at most twice the
 # budget (the governor halves/doubles around it, whole flows at a time), and
-# less than half of R0.
+# less than half of R0.  The report lists every decision the kernel counted
+# (status after STOP), marks its totals as sampled and gives scaled estimates.
 . /scenarios/lib.sh
 PORT=9420
 NCPU=$(online_cpus)
@@ -54,6 +55,12 @@ netstack-kmon status --json >/tmp/s2.json
 run netstack-kmon status
 stop_live
 kill $SEND $RECV 2>/dev/null; wait $SEND $RECV 2>/dev/null
+# after STOP, status still holds this collection's decision count
+netstack-kmon status --json >/tmp/s3.json
+KCH=$(nsk-jq /tmp/s3.json .governor.changes)
+echo "kernel: $KCH governor decisions; report: $(jq_get .governor)"
+echo "estimated: $(jq_get .estimated); kernel: written $(jq_get '.cpus|sum:written')," \
+	"sampled out $(jq_get '.cpus|sum:sampled_out')"
 
 assert_eq "$(nsk-jq /tmp/s2.json .governor.budget)" "$BUDGET" "status shows the budget"
 assert_gt "$(nsk-jq /tmp/s2.json .governor.changes)" 0 "the governor changed the sampling"
@@ -62,4 +69,15 @@ assert_gt "$(nsk-jq /tmp/s2.json '.cpus|sum:sampled_out')" 0 "records were sampl
 assert_lt "$((2 * R1))" "$R0" "the record rate fell below half of the load's natural rate"
 assert_le "$R1" "$((2 * BUDGET * NCPU))" "the record rate is within twice the budget"
 assert_eq "$(jq_get .filters.budget)" "$BUDGET" "the report carries the budget"
+assert_eq "$(jq_get .governor.budget)" "$BUDGET" "the report's governor section has the budget"
+assert_gt "$KCH" 0 "the kernel counted decisions"
+assert_eq "$(jq_get '.governor.changes|length')" "$KCH" "the report lists every decision the kernel counted"
+assert_eq "$(jq_get .governor.kernel_changes)" "$KCH" "the report carries the kernel's count"
+assert_eq "$(jq_get .governor.missed)" 0 "no decision was missed"
+assert_eq "$(jq_get .governor.start_divisor)" 1 "the collection started at 1/1"
+assert_eq "$(jq_get '.governor.changes[0].from')" 1 "the first decision starts from 1/1"
+assert_eq "$(jq_get '.governor.changes[0].to')" 2 "the first decision doubles the divisor"
+assert_eq "$(jq_get .sampled)" true "the report marks its totals as sampled"
+assert_eq "$(jq_get .estimated.available)" true "the report gives scaled estimates"
+assert_eq "$(jq_get .estimated.per_period)" true "each period scaled by its own divisor"
 unload_module

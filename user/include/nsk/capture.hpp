@@ -25,7 +25,9 @@
 //   TICK    JSON: {"now_ns", "cpus" (per-CPU counters, may be absent), "proc"}: one interval.
 //   END     JSON trailer: {"stop_ns", "stopped", "final_cpus", "proc", "loss", "summary"}:
 //           the final per-CPU counters (STOPPED), the loss ledger and the summary the live
-//           run printed (report checks its replay against it).
+//           run printed (report checks its replay against it); "gov_changes" when read.
+//   GOVERNOR JSON {"t_ns", "from", "to", "rate", "budget"}: one NSK_CMD_GOVERNOR decision, where
+//           it arrived in the event stream (a later addition: older readers skip it).
 //
 // Drop locations need nothing offline: the kernel resolves them ("symbol+0xoff/0xsize") and
 // names the reason in every drop record.
@@ -65,6 +67,7 @@ enum class FrameType : std::uint16_t {
     enobufs = 4,
     tick = 5,
     end = 6,
+    governor = 7,
 };
 
 enum class Codec : std::uint8_t { none = 0, zstd = 1 };
@@ -86,6 +89,9 @@ struct CaptureHeader {
     std::uint64_t age_ns = 10'000'000'000ULL;
     std::uint64_t sweep_ns = 1'000'000'000ULL;
     ReportMode mode = ReportMode::full;
+    /// The header carries the governor's budget and START divisor (status), and GOVERNOR frames
+    /// follow: true for every capture written since they exist, false for older ones.
+    bool governor_recorded = true;
 };
 
 nlohmann::ordered_json header_json(const CaptureHeader &h);
@@ -94,6 +100,7 @@ nlohmann::ordered_json proc_json(const ProcSnapshot &s);
 ProcSnapshot proc_from_json(const nlohmann::json &j);
 std::vector<CpuCounters> cpus_from_json(const nlohmann::json &j);
 Filters filters_from_json(const nlohmann::json &j);
+GovernorChange governor_change_from_json(const nlohmann::json &j);
 
 std::uint32_t crc32(const std::uint8_t *data, std::size_t len, std::uint32_t crc = 0);
 

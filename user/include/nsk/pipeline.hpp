@@ -12,6 +12,23 @@
 
 namespace nsk {
 
+/// Measured totals of what the correlator has processed: what sampled estimates scale.
+struct Tally {
+    std::uint64_t events = 0;     // records processed
+    std::uint64_t rx_packets = 0; // accepted by a reported socket's queue
+    std::uint64_t tx_packets = 0; // send journeys of reported sockets that reached the driver
+    std::uint64_t drops = 0;      // drop records (all reasons and locations)
+    Tally &operator-=(const Tally &o);
+};
+Tally tally(const Correlator &c);
+
+/// A sampling period: records with from_ts <= ts_ns < the next period's from_ts.
+struct Period {
+    std::uint64_t from_ts = 0;
+    Tally counts;      // measured in this period so far
+    bool exact = true; // false: the split came after records of the next period were processed
+};
+
 struct PipelineOptions {
     std::uint64_t reorder_window_ns = 300'000'000ULL; // event time
     // When idle, records older than now - window - idle_slack (CLOCK_MONOTONIC, the clock of
@@ -32,6 +49,13 @@ public:
     /// End: release everything, close open journeys, account tail gaps from the final per-CPU
     /// "sent" counters (empty map when unknown).
     void finish(const std::map<std::uint32_t, std::uint64_t> &final_sent);
+    /// A new sampling period starts at event time `ts` (the governor changed the divisor):
+    /// records before it are tallied apart, so an estimate can scale each period by its own
+    /// divisor.  Exact while no record at or after `ts` has been processed yet (the reorder
+    /// window holds them); otherwise the split is taken where processing is.
+    void cut(std::uint64_t ts);
+    /// Periods so far: one, plus one per cut(); a cut still ahead of processing has nothing yet.
+    std::vector<Period> periods() const;
 
     Decoder &decoder() { return decoder_; }
     const Decoder &decoder() const { return decoder_; }
@@ -40,11 +64,22 @@ public:
     const ReorderBuffer &reorder() const { return reorder_; }
 
 private:
+    void release(std::uint64_t watermark, bool all = false);
+    void process(const Record &r) { correlator_.process(r); }
+    struct Cut {
+        std::uint64_t ts;
+        bool exact;
+        bool done = false;
+        Tally before; // totals when the cut was taken
+    };
+
     PipelineOptions opts_;
     Decoder decoder_;
     ReorderBuffer reorder_;
     Correlator correlator_;
     std::vector<Record> scratch_;
+    std::vector<Cut> cuts_;   // in the order requested
+    std::size_t pending_ = 0; // cuts_[pending_..] are not taken yet
 };
 
 } // namespace nsk

@@ -98,19 +98,23 @@ public:
     void batch(std::uint64_t mono_ns, std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,
                const std::uint8_t *data, std::size_t len);
     void enobufs(std::uint64_t mono_ns);
+    /// The overhead governor changed the sampling divisor (NSK_CMD_GOVERNOR).
+    void governor(std::uint64_t mono_ns, const GovernorChange &c);
     /// One interval: age/release in the pipeline, sample /proc, report.  `cpus`: per-CPU
-    /// counters now (STATUS), if read.
-    void tick(std::uint64_t now_mono_ns, const std::optional<std::vector<CpuCounters>> &cpus);
+    /// counters now (STATUS), if read; `gov_changes`: the governor decisions STATUS counted.
+    void tick(std::uint64_t now_mono_ns, const std::optional<std::vector<CpuCounters>> &cpus,
+              std::optional<std::uint32_t> gov_changes = std::nullopt);
     /// End: drain, sample /proc a last time, report the summary, write the trailer.
     void finish(std::uint64_t stop_mono_ns, const std::vector<CpuCounters> &final_cpus,
-                bool stopped);
+                bool stopped, std::optional<std::uint32_t> gov_changes = std::nullopt);
 
     // --- replay (the same steps, inputs from the file) -----------------------------------------
     void replay_proc(const ProcSnapshot &s) { reconciler_.apply(s); }
     void replay_tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
-                     const ProcSnapshot &s);
+                     const ProcSnapshot &s, std::optional<std::uint32_t> gov_changes);
     void replay_finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus,
-                       const std::optional<ProcSnapshot> &s);
+                       const std::optional<ProcSnapshot> &s,
+                       std::optional<std::uint32_t> gov_changes);
 
     const CaptureHeader &header() const { return h_; }
     const Pipeline &pipeline() const { return pipe_; }
@@ -125,9 +129,10 @@ private:
     void apply_header();
     Summary snapshot(double elapsed_s);
     void do_tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
-                 const ProcSnapshot &s);
+                 const ProcSnapshot &s, std::optional<std::uint32_t> gov_changes);
     void do_finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus,
-                   const std::optional<ProcSnapshot> &s, bool stopped);
+                   const std::optional<ProcSnapshot> &s, bool stopped,
+                   std::optional<std::uint32_t> gov_changes);
     std::vector<std::uint32_t> reader_pids() const;
     void seen(std::uint64_t mono) { last_mono_ = std::max(last_mono_, mono); }
 

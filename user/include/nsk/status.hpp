@@ -73,6 +73,8 @@ std::map<std::uint16_t, std::string> probe_names(const Status &st);
 
 nlohmann::ordered_json status_json(const Status &st);
 nlohmann::ordered_json cpu_json(const CpuCounters &c);
+/// {"t_ns", "from", "to", "rate", "budget"}: in the report and in GOVERNOR capture frames.
+nlohmann::ordered_json governor_change_json(const GovernorChange &c);
 std::string status_text(const Status &st);
 
 } // namespace nsk

@@ -6,6 +6,7 @@
 #include "nsk/filters.hpp"
 #include "nsk/histogram.hpp"
 #include "nsk/reconciler.hpp"
+#include "nsk/pipeline.hpp"
 #include "nsk/status.hpp"
 
 #include <cstdint>
@@ -71,6 +72,42 @@ struct LossLedger {
     bool any() const { return ring || netlink || user || incomplete_journeys; }
 };
 
+/// Sampling in force during the collection: the user's --sample and the overhead governor's
+/// decisions (NSK_CMD_GOVERNOR), in the order received.
+struct SamplingInfo {
+    bool recorded = false;        // the governor's state was recorded (live; newer captures)
+    std::uint32_t configured = 1; // --sample 1/N
+    std::uint32_t start = 1;      // divisor at START (the kernel resets it to --sample)
+    std::uint32_t budget = 0;     // governor budget, records/s per CPU (0 = off)
+    std::uint64_t t0_ns = 0;      // START (kernel clock), for relative times
+    std::vector<GovernorChange> changes;
+    std::optional<std::uint32_t> kernel_changes; // decisions the kernel counted, when read
+    /// The divisor of period i: `start`, then the `to` of each change.
+    std::uint32_t divisor(std::size_t period) const
+    {
+        return period == 0 ? start : changes[period - 1].to;
+    }
+    /// Distinct divisors in force, in the order they came.
+    std::vector<std::uint32_t> divisors() const;
+    bool sampled() const;
+    /// Decisions the kernel made that this tool did not receive.
+    std::uint32_t missed() const
+    {
+        return kernel_changes && *kernel_changes > changes.size()
+                   ? *kernel_changes - static_cast<std::uint32_t>(changes.size())
+                   : 0;
+    }
+};
+
+/// Measured totals scaled up by the sampling divisor: estimates, never instead of the measured.
+struct Estimate {
+    bool available = false;
+    std::optional<std::uint32_t> factor; // one divisor for the whole run; empty: per period
+    bool exact = true;                   // every period was split where its divisor began
+    Tally scaled;
+    std::string note; // how it was scaled, or why there is none
+};
+
 struct Summary {
     double duration_s = 0;
     std::string kernel;
@@ -91,6 +128,8 @@ struct Summary {
     Filters filters;
     bool reconciled = true;
     std::vector<std::string> mismatches;
+    SamplingInfo sampling;
+    Estimate estimated; // when sampling.sampled()
 };
 
 struct SummaryContext {
@@ -100,7 +139,11 @@ struct SummaryContext {
     Filters filters;
     std::vector<CpuCounters> cpus; // per-CPU deltas over the collection
     std::map<std::uint16_t, std::string> probe_names;
+    SamplingInfo sampling;
 };
+
+/// Scale each sampling period's measured counts by its own divisor (or say why it cannot).
+Estimate estimate(const SamplingInfo &si, const std::vector<Period> &periods);
 
 /// Snapshot of the pipeline (for intervals: cumulative so far; journeys still open are shown
 /// as in_flight).

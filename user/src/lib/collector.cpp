@@ -128,6 +128,7 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
                      const std::uint8_t *data,
                      std::size_t len) { session.batch(mono_now_ns(), cpu, seq, count, data, len); };
     h.on_enobufs = [&] { session.enobufs(mono_now_ns()); };
+    h.on_governor = [&](const GovernorChange &c) { session.governor(mono_now_ns(), c); };
     h.on_stopped = [&](std::vector<CpuCounters> cpus) {
         stopped = true;
         final_cpus = std::move(cpus);
@@ -150,9 +151,12 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
             break;
         if (now >= next_tick) {
             std::optional<std::vector<CpuCounters>> cpus;
-            if (auto st = client->status())
+            std::optional<std::uint32_t> gov_changes;
+            if (auto st = client->status()) {
                 cpus = st->cpus;
-            session.tick(now, cpus);
+                gov_changes = st->gov_changes;
+            }
+            session.tick(now, cpus, gov_changes);
             while (next_tick <= now)
                 next_tick += interval_ns;
             continue;
@@ -186,17 +190,20 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
         if (rc > 0 && !events->drain(h).ok())
             break;
     }
-    if (!stopped) {
-        if (auto st = client->status())
+    // The governor's decision count of this collection stays readable after STOP.
+    std::optional<std::uint32_t> gov_changes;
+    if (auto st = client->status()) {
+        gov_changes = st->gov_changes;
+        if (!stopped)
             final_cpus = st->cpus;
-        else
-            err << "netstack-kmon: note: final per-CPU counters unavailable; ring losses at the"
-                   " end are not counted\n";
+    } else if (!stopped) {
+        err << "netstack-kmon: note: final per-CPU counters unavailable; ring losses at the"
+               " end are not counted\n";
     }
     if (!stop_result.ok())
         err << "netstack-kmon: " << stop_result.error().message << "; printing what was seen\n";
 
-    session.finish(stop_mono, final_cpus, stopped);
+    session.finish(stop_mono, final_cpus, stopped, gov_changes);
     if (writer) {
         if (auto r = writer->close(); !r) {
             if (failure.ok())

@@ -10,15 +10,41 @@
 
 namespace nsk {
 
+namespace {
+
+char *put_decimal(char *p, unsigned v)
+{
+    char tmp[10];
+    int n = 0;
+    do {
+        tmp[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+} // namespace
+
+// The correlator formats socket tuples per event: IPv4 by hand, as inet_ntop would print it
+// (inet_ntop goes through sprintf, which was a tenth of a replay's time).
 std::string format_endpoint(std::uint8_t family, const std::uint8_t *addr, std::uint16_t port)
 {
-    char buf[INET6_ADDRSTRLEN] = {};
     if (family == AF_INET) {
-        if (!inet_ntop(AF_INET, addr, buf, sizeof(buf)))
-            return "";
-        return std::string(buf) + ":" + std::to_string(port);
+        char buf[sizeof("255.255.255.255:65535")];
+        char *p = buf;
+        for (int i = 0; i < 4; ++i) {
+            if (i)
+                *p++ = '.';
+            p = put_decimal(p, addr[i]);
+        }
+        *p++ = ':';
+        p = put_decimal(p, port);
+        return std::string(buf, p);
     }
     if (family == AF_INET6) {
+        char buf[INET6_ADDRSTRLEN] = {};
         if (!inet_ntop(AF_INET6, addr, buf, sizeof(buf)))
             return "";
         return "[" + std::string(buf) + "]:" + std::to_string(port);

@@ -1,6 +1,73 @@
 #include "nsk/reorder.hpp"
 
+#include <algorithm>
+
 namespace nsk {
+namespace {
+
+bool later(const Record &a, const Record &b) // same CPU
+{
+    return a.ev.ts_ns != b.ev.ts_ns ? a.ev.ts_ns > b.ev.ts_ns : a.seq > b.seq;
+}
+
+} // namespace
+
+// --- one CPU's FIFO -----------------------------------------------------------------------------
+
+void ReorderBuffer::Fifo::grow()
+{
+    std::vector<Record> bigger(buf_.empty() ? 1024 : buf_.size() * 2);
+    // The ring's two runs, oldest first (n_ == buf_.size() here: the ring is full).
+    const auto head = buf_.begin() + static_cast<std::ptrdiff_t>(head_);
+    std::copy(buf_.begin(), head, std::copy(head, buf_.end(), bigger.begin()));
+    buf_.swap(bigger);
+    head_ = 0;
+}
+
+void ReorderBuffer::Fifo::pop_front()
+{
+    head_ = (head_ + 1) & (buf_.size() - 1);
+    --n_;
+}
+
+bool ReorderBuffer::Fifo::insert(const Record &r)
+{
+    if (n_ == buf_.size())
+        grow();
+    std::size_t i = n_++;
+    // Nearly always appended; a record stamped before the last ones of its CPU moves back.
+    for (; i > 0 && later(at(i - 1), r); --i)
+        at(i) = at(i - 1);
+    at(i) = r;
+    return i == 0;
+}
+
+// --- merge --------------------------------------------------------------------------------------
+
+namespace {
+
+struct HeadLater {
+    template <typename H>
+    bool operator()(const H &a, const H &b) const
+    {
+        return a.ts != b.ts ? a.ts > b.ts : a.cpu > b.cpu;
+    }
+};
+
+} // namespace
+
+ReorderBuffer::Fifo &ReorderBuffer::fifo(std::uint32_t cpu)
+{
+    if (cpu >= fifos_.size())
+        fifos_.resize(static_cast<std::size_t>(cpu) + 1);
+    return fifos_[cpu];
+}
+
+void ReorderBuffer::push_head(std::uint64_t ts, std::uint32_t cpu)
+{
+    heads_.push_back({ts, cpu});
+    std::push_heap(heads_.begin(), heads_.end(), HeadLater{});
+}
 
 void ReorderBuffer::push(const Record &r)
 {
@@ -8,37 +75,33 @@ void ReorderBuffer::push(const Record &r)
         ++late_;
     if (r.ev.ts_ns > max_ts_)
         max_ts_ = r.ev.ts_ns;
-    heap_.push(r);
+    ++size_;
+    // Every non-empty FIFO has a heap entry for its front; a new front gets its own entry
+    // (the old one goes stale and is skipped when it surfaces).
+    if (fifo(r.cpu).insert(r))
+        push_head(r.ev.ts_ns, r.cpu);
 }
 
-void ReorderBuffer::release(const Sink &sink)
+void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool all)
 {
-    if (max_ts_ < window_ns_)
-        return;
-    release_until(max_ts_ - window_ns_, sink);
-}
-
-void ReorderBuffer::release_until(std::uint64_t watermark, const Sink &sink)
-{
-    while (!heap_.empty() && heap_.top().ev.ts_ns < watermark) {
-        const Record r = heap_.top();
-        heap_.pop();
+    while (!heads_.empty()) {
+        const Head h = heads_.front();
+        if (!all && h.ts >= watermark)
+            return;
+        std::pop_heap(heads_.begin(), heads_.end(), HeadLater{});
+        heads_.pop_back();
+        Fifo &f = fifos_[h.cpu];
+        if (f.empty() || f.front().ev.ts_ns != h.ts)
+            continue; // stale: that front left or an older record took its place
+        const Record &r = f.front();
         if (!released_any_ || r.ev.ts_ns > released_ts_)
             released_ts_ = r.ev.ts_ns;
         released_any_ = true;
+        --size_;
         sink(r);
-    }
-}
-
-void ReorderBuffer::flush(const Sink &sink)
-{
-    while (!heap_.empty()) {
-        const Record r = heap_.top();
-        heap_.pop();
-        if (!released_any_ || r.ev.ts_ns > released_ts_)
-            released_ts_ = r.ev.ts_ns;
-        released_any_ = true;
-        sink(r);
+        f.pop_front();
+        if (!f.empty())
+            push_head(f.front().ev.ts_ns, h.cpu);
     }
 }
 

@@ -63,6 +63,48 @@ ojson journeys_json(const JourneyCounts &c, bool rx)
     return j;
 }
 
+ojson tally_json(const Tally &t)
+{
+    ojson j;
+    j["events"] = t.events;
+    j["rx_packets"] = t.rx_packets;
+    j["tx_packets"] = t.tx_packets;
+    j["drops"] = t.drops;
+    return j;
+}
+
+ojson governor_json(const SamplingInfo &si)
+{
+    if (!si.recorded)
+        return nullptr; // a capture from before the governor was recorded
+    ojson j;
+    j["budget"] = si.budget;
+    j["start_divisor"] = si.start;
+    auto changes = ojson::array();
+    for (const auto &c : si.changes)
+        changes.push_back(governor_change_json(c));
+    j["changes"] = std::move(changes);
+    j["kernel_changes"] = si.kernel_changes ? ojson(*si.kernel_changes) : ojson(nullptr);
+    j["missed"] = si.missed();
+    return j;
+}
+
+ojson estimate_json(const Estimate &e)
+{
+    ojson j;
+    j["available"] = e.available;
+    if (e.available) {
+        const ojson t = tally_json(e.scaled);
+        for (auto it = t.begin(); it != t.end(); ++it)
+            j[it.key()] = it.value();
+        j["factor"] = e.factor ? ojson(*e.factor) : ojson(nullptr);
+        j["per_period"] = !e.factor;
+        j["exact"] = e.exact;
+    }
+    j["note"] = e.note;
+    return j;
+}
+
 double round3(double v)
 {
     return std::round(v * 1000.0) / 1000.0;
@@ -226,6 +268,15 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
         cpus.push_back(cpu_json(c));
     j["cpus"] = std::move(cpus);
     j["filters"] = filters_json(s.filters);
+    // Sampling and the governor: only where known (a capture from before they were recorded
+    // replays exactly as it printed).
+    if (s.sampling.recorded || s.sampling.sampled()) {
+        j["sampled"] = s.sampling.sampled();
+        j["sample_divisors"] = s.sampling.divisors();
+        j["governor"] = governor_json(s.sampling);
+        if (s.sampling.sampled())
+            j["estimated"] = estimate_json(s.estimated);
+    }
     return j;
 }
 

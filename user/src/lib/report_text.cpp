@@ -36,6 +36,73 @@ std::string header(const Summary &s, const TextOptions &o)
     return out;
 }
 
+std::string divisor_text(std::uint32_t d)
+{
+    return "1/" + std::to_string(d);
+}
+
+// What the numbers below are of (sampled flows?), estimates beside them, and every decision of
+// the overhead governor.  Nothing for captures that recorded neither.
+std::string sampling_section(const Summary &s)
+{
+    const SamplingInfo &si = s.sampling;
+    std::string out;
+    if (si.sampled()) {
+        std::string ds;
+        for (auto d : si.divisors())
+            ds += (ds.empty() ? "" : ", ") + divisor_text(d);
+        out += "sampling: " + ds + " of flows (" +
+               (si.configured > 1 ? "--sample " + divisor_text(si.configured) : "no --sample") +
+               (si.changes.empty() ? "" : ", governor") +
+               "); counts are measured on the sampled flows\n";
+        const Estimate &e = s.estimated;
+        if (e.available) {
+            const std::string how = "(estimate, " +
+                                    (e.factor ? divisor_text(*e.factor) + " sampled"
+                                              : "each period scaled by its own divisor") +
+                                    (e.exact ? "" : ", approximate") + ")";
+            std::vector<std::vector<std::string>> rows;
+            for (const auto &[label, v] :
+                 {std::pair<const char *, std::uint64_t>{"events", e.scaled.events},
+                  {"rx packets", e.scaled.rx_packets},
+                  {"tx packets", e.scaled.tx_packets},
+                  {"drops", e.scaled.drops}})
+                rows.push_back({std::string("  ") + label, "~" + std::to_string(v), how});
+            out += render_table(rows, {1}, "  ");
+        }
+        out += "  " + e.note + "\n";
+    }
+    if (!si.recorded)
+        return out.empty() ? out : "\n" + out;
+    out += "governor: ";
+    if (!si.budget && si.changes.empty()) {
+        out += "off (no budget)\n";
+    } else {
+        out += "budget " + std::to_string(si.budget) + " records/s per CPU, ";
+        out += si.changes.empty() ? "no changes" : std::to_string(si.changes.size()) + " change(s)";
+        if (si.kernel_changes)
+            out += " (kernel counted " + std::to_string(*si.kernel_changes) + ")";
+        out += "\n";
+        std::vector<std::vector<std::string>> rows;
+        for (const auto &c : si.changes) {
+            const bool up = c.to > c.from;
+            const double t =
+                static_cast<double>(static_cast<std::int64_t>(c.ts_ns - si.t0_ns)) / 1e9;
+            rows.push_back({"  " + std::string(t < 0 ? "" : "+") + fixed(t, 3) + " s",
+                            divisor_text(c.from) + " → " + divisor_text(c.to),
+                            "rate " + std::to_string(c.rate) + " records/s " +
+                                (up ? "> budget " : "< budget/4, budget ") +
+                                std::to_string(c.budget)});
+        }
+        if (!rows.empty())
+            out += render_table(rows, {}, "  ");
+        if (si.missed())
+            out += "  " + std::to_string(si.missed()) +
+                   " change(s) the kernel made were not received (netlink loss)\n";
+    }
+    return "\n" + out;
+}
+
 std::string latency_section(const Summary &s, const TextOptions &o)
 {
     std::string out;
@@ -324,7 +391,7 @@ std::string loss_line(const Summary &s)
 
 std::string summary_text(const Summary &s, const TextOptions &o)
 {
-    std::string out = header(s, o);
+    std::string out = header(s, o) + sampling_section(s);
     if (o.mode == ReportMode::full) {
         out += latency_section(s, o);
         out += tcp_section(s, o);

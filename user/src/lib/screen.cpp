@@ -155,6 +155,19 @@ std::string render_screen(const Summary &s, const ScreenOptions &o)
                    std::to_string(j.dropped) + " dropped  " + std::to_string(j.incomplete) +
                    " incomplete  " + std::to_string(j.in_flight) + " in flight"});
 
+    // Sampling and the governor, when either is at work: what the counts are of.
+    const SamplingInfo &si = s.sampling;
+    if (si.sampled() || !si.changes.empty()) {
+        std::string l = "sampling 1/" + std::to_string(si.divisor(si.changes.size())) + " now";
+        if (si.recorded && si.budget)
+            l += "  governor: " + std::to_string(si.changes.size()) + " change(s), budget " +
+                 std::to_string(si.budget) + "/s per CPU";
+        if (s.estimated.available)
+            l += "  estimates: rx ~" + std::to_string(s.estimated.scaled.rx_packets) + " drops ~" +
+                 std::to_string(s.estimated.scaled.drops);
+        top.push_back({l, kWarn});
+    }
+
     // Loss ledger, always shown, in the warning colour when anything was lost.
     bottom.push_back({""});
     bottom.push_back({loss_text(s.loss), s.loss.any() ? kWarn : kOk});

@@ -104,6 +104,14 @@ void Session::apply_header()
     ctx_.module_version = h_.status.module_version;
     ctx_.filters = h_.filters;
     ctx_.probe_names = probe_names(h_.status);
+    SamplingInfo &si = ctx_.sampling;
+    si.recorded = h_.governor_recorded;
+    si.configured = std::max<std::uint32_t>(1, h_.filters.sample);
+    // START resets the kernel's divisor to --sample (nsk_gov_start); the STATUS read after START
+    // may already show the governor's first decisions (the collector can be late to ask).
+    si.start = si.configured;
+    si.budget = h_.status.gov_budget;
+    si.t0_ns = h_.status.start_ts;
     pipe_.correlator().set_probe_names(ctx_.probe_names);
     for (const auto &c : h_.baseline)
         pipe_.decoder().seq().hint(c.cpu, c.sent);
@@ -165,7 +173,17 @@ void Session::enobufs(std::uint64_t mono_ns)
     pipe_.on_enobufs();
 }
 
-void Session::tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus)
+void Session::governor(std::uint64_t mono_ns, const GovernorChange &c)
+{
+    seen(mono_ns);
+    if (w_)
+        w_->frame(FrameType::governor, mono_ns, governor_change_json(c).dump());
+    ctx_.sampling.changes.push_back(c);
+    pipe_.cut(c.ts_ns);
+}
+
+void Session::tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
+                   std::optional<std::uint32_t> gov_changes)
 {
     seen(now);
     pipe_.tick(now);
@@ -176,24 +194,28 @@ void Session::tick(std::uint64_t now, const std::optional<std::vector<CpuCounter
         if (cpus)
             j["cpus"] = cpus_json(*cpus);
         j["proc"] = proc_json(snap);
+        if (gov_changes)
+            j["gov_changes"] = *gov_changes;
         w_->frame(FrameType::tick, now, j.dump());
         w_->flush(); // at most one interval is lost when the collector is killed
     }
-    do_tick(now, cpus, snap);
+    do_tick(now, cpus, snap, gov_changes);
 }
 
 void Session::replay_tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
-                          const ProcSnapshot &s)
+                          const ProcSnapshot &s, std::optional<std::uint32_t> gov_changes)
 {
     seen(now);
     pipe_.tick(now);
-    do_tick(now, cpus, s);
+    do_tick(now, cpus, s, gov_changes);
 }
 
 void Session::do_tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
-                      const ProcSnapshot &s)
+                      const ProcSnapshot &s, std::optional<std::uint32_t> gov_changes)
 {
     reconciler_.apply(s);
+    if (gov_changes)
+        ctx_.sampling.kernel_changes = gov_changes;
     if (cpus)
         ctx_.cpus = cpu_delta(*cpus, h_.baseline);
     ++ticks_;
@@ -204,27 +226,32 @@ void Session::do_tick(std::uint64_t now, const std::optional<std::vector<CpuCoun
         out_->interval(last_, ticks_, h_.interval_s);
 }
 
-void Session::finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus, bool stopped)
+void Session::finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus, bool stopped,
+                     std::optional<std::uint32_t> gov_changes)
 {
     seen(stop);
     pipe_.finish(sent_map(final_cpus));
     const ProcSnapshot snap = reconciler_.read_sample(reader_pids());
-    do_finish(stop, final_cpus, snap, stopped);
+    do_finish(stop, final_cpus, snap, stopped, gov_changes);
 }
 
 void Session::replay_finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus,
-                            const std::optional<ProcSnapshot> &s)
+                            const std::optional<ProcSnapshot> &s,
+                            std::optional<std::uint32_t> gov_changes)
 {
     seen(stop);
     pipe_.finish(sent_map(final_cpus));
-    do_finish(stop, final_cpus, s, false);
+    do_finish(stop, final_cpus, s, false, gov_changes);
 }
 
 void Session::do_finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus,
-                        const std::optional<ProcSnapshot> &s, bool stopped)
+                        const std::optional<ProcSnapshot> &s, bool stopped,
+                        std::optional<std::uint32_t> gov_changes)
 {
     if (s)
         reconciler_.apply(*s);
+    if (gov_changes)
+        ctx_.sampling.kernel_changes = gov_changes;
     ctx_.cpus =
         final_cpus.empty() ? std::vector<CpuCounters>{} : cpu_delta(final_cpus, h_.baseline);
     const double elapsed =
@@ -237,6 +264,8 @@ void Session::do_finish(std::uint64_t stop, const std::vector<CpuCounters> &fina
         j["stopped"] = stopped;
         j["final_cpus"] = cpus_json(final_cpus);
         j["proc"] = s ? proc_json(*s) : ojson(nullptr);
+        if (gov_changes)
+            j["gov_changes"] = *gov_changes;
         const ojson sum = summary_json(last_);
         j["loss"] = sum["loss"];
         j["summary"] = sum;
@@ -257,6 +286,15 @@ std::optional<nlohmann::json> parse_json(const Frame &f)
     if (j.is_discarded())
         return std::nullopt;
     return j;
+}
+
+template <typename Json>
+std::optional<std::uint32_t> gov_changes_of(const Json &j)
+{
+    auto it = j.find("gov_changes");
+    if (it == j.end() || !it->is_number_unsigned())
+        return std::nullopt;
+    return it->template get<std::uint32_t>();
 }
 
 } // namespace
@@ -327,6 +365,12 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
         case FrameType::enobufs:
             session.enobufs(f.mono_ns);
             break;
+        case FrameType::governor:
+            if (auto j = parse_json(f))
+                session.governor(f.mono_ns, governor_change_from_json(*j));
+            else
+                bad_frame = true;
+            break;
         case FrameType::proc:
             if (auto j = parse_json(f))
                 session.replay_proc(proc_from_json(*j));
@@ -339,7 +383,8 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
                 if (j->contains("cpus"))
                     cpus = cpus_from_json((*j)["cpus"]);
                 session.replay_tick(j->value("now_ns", f.mono_ns), cpus,
-                                    proc_from_json(j->value("proc", nlohmann::json::object())));
+                                    proc_from_json(j->value("proc", nlohmann::json::object())),
+                                    gov_changes_of(*j));
             } else {
                 bad_frame = true;
             }
@@ -354,7 +399,7 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
             if (j.contains("proc") && j["proc"].is_object())
                 snap = proc_from_json(nlohmann::json::parse(j["proc"].dump()));
             const auto cpus = cpus_from_json(nlohmann::json::parse(j["final_cpus"].dump()));
-            session.replay_finish(j.value("stop_ns", f.mono_ns), cpus, snap);
+            session.replay_finish(j.value("stop_ns", f.mono_ns), cpus, snap, gov_changes_of(j));
             if (j.contains("summary"))
                 res.recorded_summary = nlohmann::json::parse(j["summary"].dump());
             res.complete = true;
@@ -380,7 +425,7 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
             res.problem = reader.problem();
         else
             res.problem = "it ends without the trailer (the recorder was killed)";
-        session.replay_finish(session.last_mono(), {}, std::nullopt);
+        session.replay_finish(session.last_mono(), {}, std::nullopt, std::nullopt);
     }
     res.summary = session.last();
     return res;

@@ -41,6 +41,17 @@ std::map<std::uint16_t, std::string> probe_names(const Status &st)
     return m;
 }
 
+nlohmann::ordered_json governor_change_json(const GovernorChange &c)
+{
+    nlohmann::ordered_json j;
+    j["t_ns"] = c.ts_ns;
+    j["from"] = c.from;
+    j["to"] = c.to;
+    j["rate"] = c.rate;
+    j["budget"] = c.budget;
+    return j;
+}
+
 nlohmann::ordered_json cpu_json(const CpuCounters &c)
 {
     nlohmann::ordered_json j;

@@ -4,7 +4,69 @@
 #include "nsk/pipeline.hpp"
 #include "nsk/reconciler.hpp"
 
+#include <algorithm>
+
 namespace nsk {
+
+std::vector<std::uint32_t> SamplingInfo::divisors() const
+{
+    std::vector<std::uint32_t> out;
+    for (std::size_t i = 0; i <= changes.size(); ++i)
+        if (std::find(out.begin(), out.end(), divisor(i)) == out.end())
+            out.push_back(divisor(i));
+    return out;
+}
+
+bool SamplingInfo::sampled() const
+{
+    const auto d = divisors();
+    return configured > 1 || std::any_of(d.begin(), d.end(), [](auto n) { return n > 1; });
+}
+
+Estimate estimate(const SamplingInfo &si, const std::vector<Period> &periods)
+{
+    Estimate e;
+    if (!si.sampled())
+        return e;
+    if (si.missed()) {
+        e.note = "no estimate: the kernel changed the divisor " +
+                 std::to_string(*si.kernel_changes) + " times, this tool received " +
+                 std::to_string(si.changes.size()) + " of the changes, so the periods are unknown";
+        return e;
+    }
+    if (periods.size() != si.changes.size() + 1) {
+        e.note = "no estimate: the sampling periods do not match the governor's changes";
+        return e;
+    }
+    e.available = true;
+    for (std::size_t i = 0; i < periods.size(); ++i) {
+        const std::uint64_t d = si.divisor(i);
+        const Tally &c = periods[i].counts;
+        e.scaled.events += c.events * d;
+        e.scaled.rx_packets += c.rx_packets * d;
+        e.scaled.tx_packets += c.tx_packets * d;
+        e.scaled.drops += c.drops * d;
+        e.exact = e.exact && periods[i].exact;
+    }
+    const auto ds = si.divisors();
+    std::string list;
+    for (auto d : ds)
+        list += (list.empty() ? "1/" : ", 1/") + std::to_string(d);
+    if (ds.size() == 1) {
+        e.factor = ds.front();
+        e.note = "measured x " + std::to_string(ds.front()) + " (1 flow in " +
+                 std::to_string(ds.front()) + " sampled)";
+    } else {
+        e.note = "each period scaled by its own divisor (" + list + ")";
+    }
+    e.note += "; flows are kept or dropped whole, so with few flows the error is large";
+    if (!si.recorded)
+        e.note += "; this capture does not record the governor's decisions: if it changed the "
+                  "divisor, the estimate is wrong";
+    if (!e.exact)
+        e.note += "; approximate: a change arrived after records of its period were processed";
+    return e;
+}
 
 Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
 {
@@ -77,6 +139,9 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     s.probes_seen = c.probes_seen();
     s.cpus = ctx.cpus;
     s.filters = ctx.filters;
+    s.sampling = ctx.sampling;
+    if (s.sampling.sampled())
+        s.estimated = estimate(s.sampling, p.periods());
     return s;
 }
 
