@@ -13,7 +13,8 @@
  *       subscriber).  --ids FILE: one line per record,
  *       "probe skb_id sk_id sk_ino sk_lport" (ids in hex).
  *   nsk-genl-sub --cycles N
- *       N x (START, STOP) on one socket, as fast as the module answers.
+ *       N x (START, STOP) on one socket, as fast as the module answers;
+ *       prints cycles=N start_ms=AVG stop_ms=AVG (mean time per command).
  *   nsk-genl-sub --stop
  *       STOP the running collection (from any socket).
  *
@@ -29,6 +30,7 @@
 #include "nsk-genl-raw.h"
 
 #include <signal.h>
+#include <time.h>
 
 #define MAX_CPUS 1024
 
@@ -36,6 +38,14 @@ static volatile sig_atomic_t done;
 static unsigned long long batches, records, gaps, stopped, enobufs, st_sent, st_fail;
 static unsigned long long next_seq[MAX_CPUS];
 static FILE *ids;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static void on_signal(int sig)
 {
@@ -245,13 +255,26 @@ int main(int argc, char **argv)
 	if (stop)
 		return command(family, NSK_CMD_STOP, "STOP") ? 1 : 0;
 	if (cycles) {
-		for (unsigned int i = 0; i < cycles; i++)
-			if (command(family, NSK_CMD_START, "START") ||
-			    command(family, NSK_CMD_STOP, "STOP")) {
-				printf("cycles=%u (failed at %u)\n", i, i + 1);
+		double t_start = 0, t_stop = 0;
+
+		for (unsigned int i = 0; i < cycles; i++) {
+			double t0 = now_ms();
+
+			if (command(family, NSK_CMD_START, "START")) {
+				printf("cycles=%u (START failed at %u)\n", i, i + 1);
 				return 1;
 			}
-		printf("cycles=%u\n", cycles);
+			double t1 = now_ms();
+
+			if (command(family, NSK_CMD_STOP, "STOP")) {
+				printf("cycles=%u (STOP failed at %u)\n", i, i + 1);
+				return 1;
+			}
+			t_start += t1 - t0;
+			t_stop += now_ms() - t1;
+		}
+		printf("cycles=%u start_ms=%.0f stop_ms=%.0f\n", cycles, t_start / cycles,
+		       t_stop / cycles);
 		return 0;
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
