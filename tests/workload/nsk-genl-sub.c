@@ -20,10 +20,12 @@
  *
  * At exit prints one line:
  *   batches=N records=N gaps=N stopped=N enobufs=N stopped_sent=N stopped_fail=N
+ *   stopped_written=N
  * gaps: records missing from the per-CPU sequence numbers (each STOPPED
  * starts a new collection: sequence numbers restart at 0); stopped_sent /
- * stopped_fail: sums of the per-CPU `sent` / `netlink_fail` counters carried
- * by the STOPPED messages received.
+ * stopped_fail / stopped_written: sums of the per-CPU `sent` /
+ * `netlink_fail` / `written` counters carried by the STOPPED messages
+ * received.
  * Exit: 0 ok, 1 error (refused command, timeout), 2 usage, 3 no family.
  */
 #define _GNU_SOURCE
@@ -35,7 +37,7 @@
 #define MAX_CPUS 1024
 
 static volatile sig_atomic_t done;
-static unsigned long long batches, records, gaps, stopped, enobufs, st_sent, st_fail;
+static unsigned long long batches, records, gaps, stopped, enobufs, st_sent, st_fail, st_written;
 static unsigned long long next_seq[MAX_CPUS];
 static FILE *ids;
 
@@ -55,8 +57,8 @@ static void on_signal(int sig)
 
 static void print_counts(void)
 {
-	printf("batches=%llu records=%llu gaps=%llu stopped=%llu enobufs=%llu stopped_sent=%llu stopped_fail=%llu\n",
-	       batches, records, gaps, stopped, enobufs, st_sent, st_fail);
+	printf("batches=%llu records=%llu gaps=%llu stopped=%llu enobufs=%llu stopped_sent=%llu stopped_fail=%llu stopped_written=%llu\n",
+	       batches, records, gaps, stopped, enobufs, st_sent, st_fail, st_written);
 	fflush(stdout);
 }
 
@@ -116,6 +118,8 @@ static void on_stopped(const struct nlattr *a, const char *end)
 					st_sent += get_u64(f);
 				else if (f->nla_type == NSK_CPU_ATTR_NETLINK_FAIL)
 					st_fail += get_u64(f);
+				else if (f->nla_type == NSK_CPU_ATTR_WRITTEN)
+					st_written += get_u64(f);
 			}
 		}
 	}

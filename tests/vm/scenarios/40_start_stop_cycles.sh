@@ -101,6 +101,8 @@ assert_eq "$CYCLES" "$(kv stopped /tmp/40-sub.txt)" "subscriber saw $CYCLES STOP
 assert_gt "$(kv records /tmp/40-sub.txt)" 0 "subscriber got records"
 assert_eq "$(kv stopped_sent /tmp/40-sub.txt)" "$(( $(kv records /tmp/40-sub.txt) + $(kv stopped_fail /tmp/40-sub.txt) ))" \
 	"records received + undelivered == records sent, over all collections"
+assert_eq "$(kv stopped_written /tmp/40-sub.txt)" "$(kv stopped_sent /tmp/40-sub.txt)" \
+	"records written to the rings == records sent (the final drains left nothing)"
 unload_module
 check_dmesg
 

@@ -56,7 +56,7 @@ assert_eq false "$(nsk-jq /tmp/42-s1.json .collecting)" "not collecting"
 assert_eq "$CFG0" "$(nsk-jq /tmp/42-s1.json .config)" "configuration unchanged"
 
 step "a normal collection still counts exactly"
-spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --expect $N --idle-ms 5000 \
+spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --expect $N --idle-ms 120000 \
 	--ready-file /tmp/42-ready --out /tmp/42-recv.txt --comm after-fuzz
 RECV=$SPAWNED
 wait_file /tmp/42-ready 10
