@@ -139,7 +139,7 @@ test-debug: tool
 	  tests/kbuild/build-module.sh "$$KDIR" $(BUILD_DIR)/kbuild/$$KVER || exit 1; \
 	  failed=; for s in $(MATRIX_SCENARIOS); do \
 	    tests/vm/run-vm.sh --build-dir $(BUILD_DIR) --kernel "$$KERNEL_IMAGE" --kver "$$KVER" \
-	      --kmod $(BUILD_DIR)/kbuild/$$KVER/kmod/netstack_kmon.ko --mem 2048 \
+	      --kmod $(BUILD_DIR)/kbuild/$$KVER/kmod/netstack_kmon.ko --bzimage --mem 2048 \
 	      --timeout $(DEBUG_VM_TIMEOUT) $$s || failed="$$failed $$s"; done; \
 	  if [ -n "$$failed" ]; then echo "test-debug: FAILED:$$failed"; exit 1; fi; \
 	  echo "test-debug: all scenarios passed on $$KVER"
