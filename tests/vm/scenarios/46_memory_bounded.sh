@@ -60,7 +60,15 @@ if [ -e /tmp/46-big.ready ]; then
 	USED=$((F1 - F2))
 	echo "free memory: $F1 KiB before START, $F2 KiB collecting, $F3 KiB after STOP"
 	echo "START took $USED KiB, STOP gave back $((F3 - F2)) KiB (expected $EXPECT KiB)"
-	assert_le "$USED" "$((EXPECT + EXPECT * 3 / 100))" "allocation <= expected + 3 %"
+	# a debug kernel adds checker metadata to each of the ~131 000 page
+	# descriptors (a kmemleak object, KASAN redzones): measured +8.7 % on
+	# 6.1.192-nsk-debug, so the upper bound is wider there
+	UP=3
+	if [ -e /sys/kernel/debug/kmemleak ]; then
+		UP=15
+		echo "NOTE: kmemleak/KASAN kernel: upper bound +$UP % (per-allocation checker metadata)"
+	fi
+	assert_le "$USED" "$((EXPECT + EXPECT * UP / 100))" "allocation <= expected + $UP %"
 	assert_ge "$USED" "$((EXPECT - EXPECT * 3 / 100))" "allocation >= expected - 3 %"
 else
 	wait $OWNER
