@@ -120,7 +120,7 @@ test-kernels: tool
 	@rc=0; for k in $(KERNELS); do eval "$$(scripts/get-kernel.sh $$k)" || exit 1; \
 	  tests/kbuild/build-module.sh "$$KDIR" $(BUILD_DIR)/kbuild/$$KVER && \
 	  tests/vm/run-vm.sh --build-dir $(BUILD_DIR) --kernel "$$KERNEL_IMAGE" --kver "$$KVER" \
-	    --kmod $(BUILD_DIR)/kbuild/$$KVER/kmod/netstack_kmon.ko $(MATRIX_SCENARIOS) || rc=1; \
+	    --kmod $(BUILD_DIR)/kbuild/$$KVER/kmod/netstack_kmon.ko --timeout 1800 $(MATRIX_SCENARIOS) || rc=1; \
 	  if [ $$k = nobpf ]; then tests/vm/run-vm.sh --build-dir $(BUILD_DIR) --kernel "$$KERNEL_IMAGE" \
 	    --kver "$$KVER" --kmod $(BUILD_DIR)/kbuild/$$KVER/kmod/netstack_kmon.ko \
 	    --scenario-dir tests/vm/nobpf 20_no_bpf || rc=1; fi; done; exit $$rc
