@@ -79,7 +79,14 @@ fi
 settle; F3=$(memfree)
 echo "MemFree after STOP: $F3 KiB (before START: $F1 KiB)"
 # nothing retained (F3 may be higher: START's allocation made the kernel reclaim)
-assert_lt "$((F1 - F3))" 1024 "everything returned at STOP (< 1 MiB lower than before START)"
+BACK=1024
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	# KASAN's quarantine (up to 1/32 of memory) and kmemleak's deferred
+	# metadata frees hold freed memory for a while: 43 MiB measured
+	BACK=$(( $(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo) / 32 ))
+	echo "NOTE: kmemleak/KASAN kernel: up to $BACK KiB may still be held after STOP"
+fi
+assert_lt "$((F1 - F3))" "$BACK" "everything returned at STOP (< $BACK KiB lower than before START)"
 unload_module
 
 step "3: small ring under a flood: counted loss, no growth"
