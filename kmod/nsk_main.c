@@ -30,12 +30,57 @@
 
 /* ---- parameters ------------------------------------------------------------ */
 
+/*
+ * Validated when they are parsed (insmod/modprobe, or the kernel command line
+ * when built in): a value out of range fails the load with a message naming
+ * the parameter and the allowed range.  Read-only afterwards (0444).
+ */
+#define NSK_RING_KB_MIN		16
+#define NSK_RING_KB_MAX		262144	/* 256 MiB per CPU */
+#define NSK_DRAIN_MS_MIN	1
+#define NSK_DRAIN_MS_MAX	1000
+
+static int nsk_param_set_range(const char *val, const struct kernel_param *kp,
+			       unsigned int min, unsigned int max,
+			       const char *unit)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v) || v < min || v > max) {
+		pr_err("%s=%s refused: allowed range %u..%u %s\n",
+		       kp->name, val, min, max, unit);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int nsk_param_set_ring_kb(const char *val, const struct kernel_param *kp)
+{
+	return nsk_param_set_range(val, kp, NSK_RING_KB_MIN, NSK_RING_KB_MAX, "KiB");
+}
+
+static int nsk_param_set_drain_ms(const char *val, const struct kernel_param *kp)
+{
+	return nsk_param_set_range(val, kp, NSK_DRAIN_MS_MIN, NSK_DRAIN_MS_MAX, "ms");
+}
+
+static const struct kernel_param_ops nsk_ring_kb_ops = {
+	.set = nsk_param_set_ring_kb,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops nsk_drain_ms_ops = {
+	.set = nsk_param_set_drain_ms,
+	.get = param_get_uint,
+};
+
 unsigned int nsk_ring_kb = NSK_RING_KB_DEFAULT;
-module_param_named(ring_kb, nsk_ring_kb, uint, 0444);
+module_param_cb(ring_kb, &nsk_ring_kb_ops, &nsk_ring_kb, 0444);
 MODULE_PARM_DESC(ring_kb, "ring size per CPU in KiB (16..262144, default 2048)");
 
 unsigned int nsk_drain_ms = NSK_DRAIN_MS_DEFAULT;
-module_param_named(drain_ms, nsk_drain_ms, uint, 0444);
+module_param_cb(drain_ms, &nsk_drain_ms_ops, &nsk_drain_ms, 0444);
 MODULE_PARM_DESC(drain_ms, "drain interval in ms (1..1000, default 5)");
 
 /* ---- state -------------------------------------------------------------------- */
@@ -155,26 +200,10 @@ static struct notifier_block nsk_netlink_nb = {
 
 /* ---- init / exit ------------------------------------------------------------------- */
 
-static int __init nsk_check_params(void)
-{
-	if (nsk_ring_kb < 16 || nsk_ring_kb > 262144) {
-		pr_err("ring_kb=%u out of range (16..262144)\n", nsk_ring_kb);
-		return -EINVAL;
-	}
-	if (nsk_drain_ms < 1 || nsk_drain_ms > 1000) {
-		pr_err("drain_ms=%u out of range (1..1000)\n", nsk_drain_ms);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int __init nsk_init(void)
 {
 	int err;
 
-	err = nsk_check_params();
-	if (err)
-		return err;
 	err = nsk_emit_init();
 	if (err)
 		return err;

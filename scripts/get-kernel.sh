@@ -13,6 +13,9 @@
 #          lists and pins are not touched)
 #   nobpf  6.1 built from linux-source-6.1 without bpf()
 #          (scripts/build-nobpf-kernel.sh; slow the first time)
+#   debug  6.1 built from linux-source-6.1 with KASAN, lockdep, kmemleak,
+#          DEBUG_ATOMIC_SLEEP (scripts/build-debug-kernel.sh; 15-25 min the
+#          first time)
 #
 # Prints KEY=value lines:
 #   KVER          kernel release (vermagic), e.g. 6.12.117+deb12-amd64
@@ -44,13 +47,13 @@ refresh=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--refresh) refresh=1 ;;
-	-h|--help) sed -n '3,32p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,35p' "$0"; exit 0 ;;
 	-*) die "unknown option: $1 (see --help)" ;;
 	*) break ;;
 	esac
 	shift
 done
-[ $# -eq 1 ] || die "usage: $me [--refresh] 6.1|6.12|5.10|nobpf"
+[ $# -eq 1 ] || die "usage: $me [--refresh] 6.1|6.12|5.10|nobpf|debug"
 flavour=$1
 
 case $flavour in
@@ -63,8 +66,10 @@ case $flavour in
 	exit 0 ;;
 nobpf)
 	exec "$REPO/scripts/build-nobpf-kernel.sh" ;;
+debug)
+	exec "$REPO/scripts/build-debug-kernel.sh" ;;
 6.12|5.10) ;;
-*) die "unknown flavour '$flavour' (6.1, 6.12, 5.10 or nobpf)" ;;
+*) die "unknown flavour '$flavour' (6.1, 6.12, 5.10, nobpf or debug)" ;;
 esac
 
 mkdir -p "$KCACHE"

@@ -25,6 +25,15 @@ run() {
 	"$@"
 }
 
+# spawn CMD ARGS...: echo "+ CMD ARGS &" and run it in the background;
+# SPAWNED is the program's own pid, so a signal sent to it reaches the
+# program (`run CMD &` backgrounds a subshell: $! is the subshell's pid).
+spawn() {
+	echo "+ $* &" >&9
+	"$@" &
+	SPAWNED=$!
+}
+
 # step TEXT: a heading in the log.
 step() {
 	echo

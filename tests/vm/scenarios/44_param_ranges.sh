@@ -1,0 +1,53 @@
+#!/bin/sh
+# Module parameters out of range are refused at load: insmod fails, nothing
+# is left loaded, and the kernel log names the parameter and the allowed
+# range (kmod/nsk_main.c: kernel_param_ops .set validators).  The bounds
+# themselves load, and the values read back from /sys/module.
+# Ranges (docs/security.md, README): ring_kb 16..262144 KiB per CPU,
+# drain_ms 1..1000 ms; budget is any u32 (0 = off).
+. /scenarios/lib.sh
+
+# refused PARAM VALUE ERE: insmod PARAM=VALUE must fail with a kernel log
+# line matching ERE
+refused() {
+	local before
+	before=$(dmesg | wc -l)
+	echo "+ insmod $NSK_KO $1=$2  # must fail" >&9
+	if insmod "$NSK_KO" "$1=$2" 2>/tmp/44-insmod.err; then
+		fail "insmod $1=$2 succeeded"
+	fi
+	sed 's/^/insmod: /' /tmp/44-insmod.err
+	! module_loaded || fail "$NSK_MOD loaded after a refused $1=$2"
+	dmesg | tail -n +$((before + 1)) >/tmp/44-k.log
+	sed 's/^/dmesg: /' /tmp/44-k.log
+	assert_match /tmp/44-k.log "$3" "$1=$2 refused with a message naming the parameter and range"
+}
+
+step "out of range"
+for v in 0 15 262145 4294967295; do
+	refused ring_kb $v "ring_kb=$v refused: allowed range 16\.\.262144 KiB"
+done
+for v in 0 1001 100000; do
+	refused drain_ms $v "drain_ms=$v refused: allowed range 1\.\.1000 ms"
+done
+
+step "not numbers"
+refused ring_kb -1 'ring_kb=-1 refused: allowed range 16\.\.262144 KiB'
+refused ring_kb 4294967296 'ring_kb=4294967296 refused: allowed range 16\.\.262144 KiB'
+refused drain_ms 5ms 'drain_ms=5ms refused: allowed range 1\.\.1000 ms'
+refused budget -1 "invalid for parameter .budget"
+
+step "the bounds load and read back"
+for p in ring_kb=16 ring_kb=262144 drain_ms=1 drain_ms=1000; do
+	run insmod "$NSK_KO" $p || fail "insmod $p failed"
+	assert_eq "${p#*=}" "$(cat /sys/module/$NSK_MOD/parameters/${p%%=*})" "/sys/module/$NSK_MOD/parameters/${p%%=*}"
+	run netstack-kmon status >/dev/null || fail "status with $p (exit $?)"
+	unload_module
+done
+
+step "defaults unchanged"
+load_module
+assert_eq 2048 "$(cat /sys/module/$NSK_MOD/parameters/ring_kb)" "default ring_kb"
+assert_eq 5 "$(cat /sys/module/$NSK_MOD/parameters/drain_ms)" "default drain_ms"
+assert_eq 0 "$(cat /sys/module/$NSK_MOD/parameters/budget)" "default budget"
+unload_module

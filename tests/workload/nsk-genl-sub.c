@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nsk-genl-sub: a raw subscriber / controller of the netstack_kmon family
+ * (no libnl), for the hardening scenarios (tests/vm/scenarios/4x_*.sh).
+ *
+ *   nsk-genl-sub [--start] [--no-join] [--no-read] [--until-stopped]
+ *                [--ids FILE] [--ready-file F] [--timeout-ms N] [--rcvbuf B]
+ *       join the "events" group (unless --no-join), START a collection on
+ *       this socket if asked (the socket becomes the collection's owner),
+ *       then read batches until SIGTERM/SIGINT, until the STOPPED message
+ *       (--until-stopped) or until nothing came for N ms (--timeout-ms,
+ *       exit 1).  --no-read: never read, sleep until killed (a stalled
+ *       subscriber).  --ids FILE: one line per record,
+ *       "probe skb_id sk_id sk_ino sk_lport" (ids in hex).
+ *   nsk-genl-sub --cycles N
+ *       N x (START, STOP) on one socket, as fast as the module answers;
+ *       prints cycles=N start_ms=AVG stop_ms=AVG (mean time per command).
+ *   nsk-genl-sub --stop
+ *       STOP the running collection (from any socket).
+ *
+ * At exit prints one line:
+ *   batches=N records=N gaps=N stopped=N enobufs=N stopped_sent=N stopped_fail=N
+ *   stopped_written=N
+ * gaps: records missing from the per-CPU sequence numbers (each STOPPED
+ * starts a new collection: sequence numbers restart at 0); stopped_sent /
+ * stopped_fail / stopped_written: sums of the per-CPU `sent` /
+ * `netlink_fail` / `written` counters carried by the STOPPED messages
+ * received.
+ * Exit: 0 ok, 1 error (refused command, timeout), 2 usage, 3 no family.
+ */
+#define _GNU_SOURCE
+#include "nsk-genl-raw.h"
+
+#include <signal.h>
+#include <time.h>
+
+#define MAX_CPUS 1024
+
+static volatile sig_atomic_t done;
+static unsigned long long batches, records, gaps, stopped, enobufs, st_sent, st_fail, st_written;
+static unsigned long long next_seq[MAX_CPUS];
+static FILE *ids;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	done = 1;
+}
+
+static void print_counts(void)
+{
+	printf("batches=%llu records=%llu gaps=%llu stopped=%llu enobufs=%llu stopped_sent=%llu stopped_fail=%llu stopped_written=%llu\n",
+	       batches, records, gaps, stopped, enobufs, st_sent, st_fail, st_written);
+	fflush(stdout);
+}
+
+static int command(int family, unsigned char cmd, const char *name)
+{
+	struct req r;
+	int rc;
+
+	init_req(&r, family, cmd);
+	if (send_raw(&r, r.n.nlmsg_len))
+		return -1;
+	rc = wait_answer(r.n.nlmsg_seq, NULL, 0);
+	if (rc) {
+		fprintf(stderr, "nsk-genl-sub: %s refused: %s%s%s\n", name, strerror(-rc),
+			last_extack[0] ? ": " : "", last_extack);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct nlattr *attr_next(const struct nlattr *a, const char *end)
+{
+	const char *p = (const char *)a + NLA_ALIGN(a->nla_len);
+
+	return p + NLA_HDRLEN <= end ? (const struct nlattr *)p : NULL;
+}
+
+static int attr_ok(const struct nlattr *a, const char *end)
+{
+	return a && a->nla_len >= NLA_HDRLEN && (const char *)a + a->nla_len <= end;
+}
+
+static unsigned long long get_u64(const struct nlattr *a)
+{
+	unsigned long long v = 0;
+
+	memcpy(&v, (const char *)a + NLA_HDRLEN,
+	       a->nla_len - NLA_HDRLEN < 8 ? a->nla_len - NLA_HDRLEN : 8);
+	return v;
+}
+
+/* STOPPED: sum the per-CPU SENT and NETLINK_FAIL; the next collection restarts at seq 0 */
+static void on_stopped(const struct nlattr *a, const char *end)
+{
+	for (; attr_ok(a, end); a = attr_next(a, end)) {
+		if ((a->nla_type & NLA_TYPE_MASK) != NSK_ATTR_CPU_STATS)
+			continue;
+		const char *cend = (const char *)a + a->nla_len;
+
+		for (const struct nlattr *c = (const void *)((const char *)a + NLA_HDRLEN);
+		     attr_ok(c, cend); c = attr_next(c, cend)) {
+			const char *fend = (const char *)c + c->nla_len;
+
+			for (const struct nlattr *f = (const void *)((const char *)c + NLA_HDRLEN);
+			     attr_ok(f, fend); f = attr_next(f, fend)) {
+				if (f->nla_type == NSK_CPU_ATTR_SENT)
+					st_sent += get_u64(f);
+				else if (f->nla_type == NSK_CPU_ATTR_NETLINK_FAIL)
+					st_fail += get_u64(f);
+				else if (f->nla_type == NSK_CPU_ATTR_WRITTEN)
+					st_written += get_u64(f);
+			}
+		}
+	}
+	stopped++;
+	memset(next_seq, 0, sizeof(next_seq));
+}
+
+static void on_batch(const struct nlattr *a, const char *end)
+{
+	unsigned int cpu = ~0u, count = 0;
+	unsigned long long seq = 0;
+	const char *recs = NULL;
+	size_t len = 0;
+
+	for (; attr_ok(a, end); a = attr_next(a, end)) {
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case NSK_ATTR_BATCH_CPU: cpu = (unsigned int)get_u64(a); break;
+		case NSK_ATTR_BATCH_SEQ: seq = get_u64(a); break;
+		case NSK_ATTR_BATCH_COUNT: count = (unsigned int)get_u64(a); break;
+		case NSK_ATTR_BATCH_RECORDS:
+			recs = (const char *)a + NLA_HDRLEN;
+			len = a->nla_len - NLA_HDRLEN;
+			break;
+		}
+	}
+	batches++;
+	records += count;
+	if (cpu < MAX_CPUS) {
+		if (seq > next_seq[cpu])
+			gaps += seq - next_seq[cpu];
+		next_seq[cpu] = seq + count;
+	}
+	if (!ids || !recs)
+		return;
+	for (size_t off = 0; off + sizeof(struct nsk_rec_hdr) <= len;) {
+		const struct nsk_rec_hdr *h = (const void *)(recs + off);
+		struct nsk_event ev;
+
+		if (h->size < sizeof(*h) || off + h->size > len)
+			break;
+		if ((h->type == NSK_REC_EVENT || h->type == NSK_REC_DROP) &&
+		    h->size >= sizeof(ev)) {
+			memcpy(&ev, h, sizeof(ev));
+			fprintf(ids, "%u %016llx %016llx %u %u\n", ev.probe,
+				(unsigned long long)ev.skb_id, (unsigned long long)ev.sk_id,
+				ev.sk_ino, ev.sk_lport);
+		}
+		off += h->size;
+	}
+}
+
+static int read_loop(int family, int until_stopped, int timeout_ms)
+{
+	static char buf[1 << 17];
+
+	while (!done) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, timeout_ms > 0 ? timeout_ms : -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			fprintf(stderr, "nsk-genl-sub: nothing received for %d ms\n", timeout_ms);
+			return 1;
+		}
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+
+		if (len < 0) {
+			if (errno == ENOBUFS) {
+				enobufs++;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			perror("nsk-genl-sub: recv");
+			return 1;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len);
+		     h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_type != family)
+				continue;
+			const struct genlmsghdr *g = NLMSG_DATA(h);
+			const struct nlattr *a = (const void *)((const char *)g + GENL_HDRLEN);
+			const char *end = (const char *)h + h->nlmsg_len;
+
+			if (g->cmd == NSK_CMD_EVENTS)
+				on_batch(a, end);
+			else if (g->cmd == NSK_CMD_STOPPED) {
+				on_stopped(a, end);
+				if (until_stopped)
+					return 0;
+			}
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int start = 0, stop = 0, join = 1, noread = 0, until_stopped = 0, timeout_ms = 0;
+	int rcvbuf = 8 << 20, one = 1, rc = 0;
+	unsigned int grp = 0, cycles = 0;
+	const char *ready = NULL, *ids_path = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		int more = i + 1 < argc;
+
+		if (!strcmp(o, "--start")) start = 1;
+		else if (!strcmp(o, "--stop")) stop = 1;
+		else if (!strcmp(o, "--no-join")) join = 0;
+		else if (!strcmp(o, "--no-read")) noread = 1;
+		else if (!strcmp(o, "--until-stopped")) until_stopped = 1;
+		else if (!strcmp(o, "--cycles") && more) cycles = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(o, "--ids") && more) ids_path = argv[++i];
+		else if (!strcmp(o, "--ready-file") && more) ready = argv[++i];
+		else if (!strcmp(o, "--timeout-ms") && more) timeout_ms = atoi(argv[++i]);
+		else if (!strcmp(o, "--rcvbuf") && more) rcvbuf = atoi(argv[++i]);
+		else {
+			fprintf(stderr, "nsk-genl-sub: bad option %s (see the source's header)\n", o);
+			return 2;
+		}
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0) {
+		perror("nsk-genl-sub: socket");
+		return 1;
+	}
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	quiet_extack = 1;
+	int family = resolve_family(&grp);
+
+	if (family < 0)
+		return 3;
+	if (stop)
+		return command(family, NSK_CMD_STOP, "STOP") ? 1 : 0;
+	if (cycles) {
+		double t_start = 0, t_stop = 0;
+
+		for (unsigned int i = 0; i < cycles; i++) {
+			double t0 = now_ms();
+
+			if (command(family, NSK_CMD_START, "START")) {
+				printf("cycles=%u (START failed at %u)\n", i, i + 1);
+				return 1;
+			}
+			double t1 = now_ms();
+
+			if (command(family, NSK_CMD_STOP, "STOP")) {
+				printf("cycles=%u (STOP failed at %u)\n", i, i + 1);
+				return 1;
+			}
+			t_start += t1 - t0;
+			t_stop += now_ms() - t1;
+		}
+		printf("cycles=%u start_ms=%.0f stop_ms=%.0f\n", cycles, t_start / cycles,
+		       t_stop / cycles);
+		return 0;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (join && setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp))) {
+		fprintf(stderr, "nsk-genl-sub: joining \"%s\" refused: %s\n", NSK_MCGRP_EVENTS,
+			strerror(errno));
+		return 1;
+	}
+	if (ids_path && !(ids = fopen(ids_path, "w"))) {
+		perror(ids_path);
+		return 1;
+	}
+	if (start && command(family, NSK_CMD_START, "START"))
+		return 1;
+	if (ready)
+		fclose(fopen(ready, "w"));
+	if (noread) {
+		while (!done)
+			pause();
+	} else {
+		rc = read_loop(family, until_stopped, timeout_ms);
+	}
+	if (ids)
+		fclose(ids);
+	print_counts();
+	return rc;
+}
