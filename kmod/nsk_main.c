@@ -36,7 +36,7 @@
  * the parameter and the allowed range.  Read-only afterwards (0444).
  */
 #define NSK_RING_KB_MIN		16
-#define NSK_RING_KB_MAX		262144	/* 256 MiB per CPU */
+#define NSK_RING_KB_MAX		65536	/* 64 MiB per CPU */
 #define NSK_DRAIN_MS_MIN	1
 #define NSK_DRAIN_MS_MAX	1000
 
@@ -77,7 +77,7 @@ static const struct kernel_param_ops nsk_drain_ms_ops = {
 
 unsigned int nsk_ring_kb = NSK_RING_KB_DEFAULT;
 module_param_cb(ring_kb, &nsk_ring_kb_ops, &nsk_ring_kb, 0444);
-MODULE_PARM_DESC(ring_kb, "ring size per CPU in KiB (16..262144, default 2048)");
+MODULE_PARM_DESC(ring_kb, "ring size per CPU in KiB (16..65536, default 2048)");
 
 unsigned int nsk_drain_ms = NSK_DRAIN_MS_DEFAULT;
 module_param_cb(drain_ms, &nsk_drain_ms_ops, &nsk_drain_ms, 0444);

@@ -417,9 +417,19 @@ int nsk_probes_attach(void)
 
 void nsk_probes_detach(void)
 {
+	static struct kprobe *kps[ARRAY_SIZE(nsk_probes)];	/* under nsk_ctl_lock */
+	unsigned int i, nkp = 0;
 	bool tps = false;
-	unsigned int i;
 
+	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
+		struct nsk_probe *p = &nsk_probes[i];
+
+		if (p->attached && p->kind == NSK_PROBE_KIND_KPROBE)
+			kps[nkp++] = &p->kp;
+	}
+	/* all at once: one wait until no handler runs, not one per kprobe */
+	if (nkp)
+		unregister_kprobes(kps, nkp);
 	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
 		struct nsk_probe *p = &nsk_probes[i];
 
@@ -427,8 +437,6 @@ void nsk_probes_detach(void)
 			continue;
 		if (p->kind == NSK_PROBE_KIND_KPROBE) {
 			p->missed = p->kp.nmissed;
-			/* waits until no handler of this kprobe runs */
-			unregister_kprobe(&p->kp);
 		} else {
 			tracepoint_probe_unregister(p->tp, p->tp_handler, NULL);
 			tps = true;

@@ -86,6 +86,9 @@ static void nsk_fixup_drop(struct nsk_drop *d)
 	memset(d->location, 0, sizeof(d->location));
 	if (loc)
 		snprintf(d->location, sizeof(d->location), "%pS", (void *)loc);
+	/* no symbol: %pS printed the raw address, which must not leave */
+	if (d->location[0] == '0')
+		strscpy(d->location, "?", sizeof(d->location));
 	name = (d->ev.flags & NSK_EF_HAS_REASON) ?
 		nsk_drop_reason_name(d->ev.reason) : NULL;
 	strscpy(d->reason_name, name ? name : "", sizeof(d->reason_name));

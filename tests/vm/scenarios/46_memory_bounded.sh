@@ -2,7 +2,7 @@
 # nsk-vm: tcg-thread=single
 # Memory is bounded.
 #  1. An idle module holds no ring: load alone costs < 1 MiB.
-#  2. With the largest ring_kb (262144 KiB per CPU) START allocates what
+#  2. With the largest ring_kb (65536 KiB per CPU) START allocates what
 #     docs/security.md says: per possible CPU, ceil(ring_kb*1024 / 4080)
 #     data pages + 1 reader page (4 KiB each, 16 bytes of each page are the
 #     ring's page header) + a 64-byte page descriptor per page; plus the
@@ -32,13 +32,13 @@ echo "possible CPUs: $NCPU"
 
 step "1: an idle module holds no ring"
 settle; F0=$(memfree)
-load_module ring_kb=262144
+load_module ring_kb=65536
 settle; F1=$(memfree)
 echo "MemFree before load $F0 KiB, after $F1 KiB"
-assert_lt "$((F0 - F1))" 1024 "loading (idle, ring_kb=262144) costs < 1 MiB"
+assert_lt "$((F0 - F1))" 1024 "loading (idle, ring_kb=65536) costs < 1 MiB"
 
 step "2: largest ring: START allocates what the docs say"
-RING_KB=262144
+RING_KB=65536
 PAGES=$(( (RING_KB * 1024 + 4079) / 4080 + 1 ))
 EXPECT=$(( NCPU * PAGES * (4096 + 64) / 1024 + 15 ))
 echo "expected: $NCPU CPUs x $PAGES pages x (4096 + 64) B + 15 KiB = $EXPECT KiB"
@@ -95,7 +95,7 @@ spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --idle-ms 600000 \
 	--ready-file /tmp/46-ready --out /tmp/46-recv.txt --comm flood-sink
 RECV=$SPAWNED
 wait_file /tmp/46-ready 10
-spawn nsk-genl-sub --start --rcvbuf 262144 --ready-file /tmp/46-sub.ready >/tmp/46-sub.txt
+spawn nsk-genl-sub --start --rcvbuf 65536 --ready-file /tmp/46-sub.ready >/tmp/46-sub.txt
 SUB=$SPAWNED
 wait_file /tmp/46-sub.ready 10
 spawn nsk-udp-send --dst 127.0.0.1 --port $PORT --count 100000000 --pps 0 >/tmp/46-send.txt
