@@ -835,3 +835,37 @@ BOOST_AUTO_TEST_CASE(tcp_segments_by_sequence_number)
     BOOST_TEST(ss.tx_by_pid.at(7).bytes == 3000u);
     BOOST_TEST(ss.local == "10.0.0.1:5000");
 }
+
+// Before 5.17 (no reason in kfree_skb) the call site names the reason; with a reason, the
+// kernel's own wins.
+BOOST_AUTO_TEST_CASE(drop_reason_from_location_without_kernel_reasons)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    rx_path(v, 0, 1000, 0x71);
+    Record d1 = drop(KFREE, 0, 9000, 0x71, "", "__udp4_lib_rcv+0x9a2");
+    v.push_back(d1);
+    rx_path(v, 0, 20000, 0x72);
+    v.push_back(drop(KFREE, 0, 29000, 0x72, "", "udp_queue_rcv_one_skb.isra.0+0x1f"));
+    rx_path(v, 0, 40000, 0x73);
+    v.push_back(drop(KFREE, 0, 49000, 0x73, "", "some_function+0x10"));
+    rx_path(v, 0, 60000, 0x74);
+    Record d4 = drop(KFREE, 0, 69000, 0x74, "NO_SOCKET", "__udp4_lib_rcv+0x100");
+    d4.ev.flags |= NSK_EF_HAS_REASON;
+    v.push_back(d4);
+    f.send(0, v);
+    p.finish(f.sent());
+    std::map<std::string, std::pair<std::uint64_t, bool>> got;
+    for (const auto &d : p.correlator().drops())
+        got[d.reason + "@" + d.location] = {d.count, d.by_location};
+    BOOST_TEST(got.size() == 4u);
+    BOOST_TEST(got["NO_SOCKET@__udp4_lib_rcv+0x9a2"].first == 1u);
+    BOOST_TEST(got["NO_SOCKET@__udp4_lib_rcv+0x9a2"].second);
+    BOOST_TEST(got["NO_SOCKET@__udp4_lib_rcv+0x100"].first == 1u);
+    BOOST_TEST(!got["NO_SOCKET@__udp4_lib_rcv+0x100"].second);
+    BOOST_TEST(got["SOCKET_RCVBUFF@udp_queue_rcv_one_skb.isra.0+0x1f"].first == 1u);
+    BOOST_TEST(got["SOCKET_RCVBUFF@udp_queue_rcv_one_skb.isra.0+0x1f"].second);
+    BOOST_TEST(got["UNKNOWN@some_function+0x10"].first == 1u);
+    BOOST_TEST(!got["UNKNOWN@some_function+0x10"].second);
+}

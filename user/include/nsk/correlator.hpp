@@ -121,6 +121,7 @@ struct DropStat {
     std::string stage; // last stage the skb reached ("" when no journey)
     std::string proto;
     std::uint64_t count = 0;
+    bool by_location = false; // reason inferred from the call site (kernel without reasons)
 };
 
 class Correlator {

@@ -57,6 +57,7 @@ struct SocketRow {
 struct DropRow {
     std::string reason, location, stage, proto;
     std::uint64_t count = 0;
+    bool by_location = false; // reason inferred from the call site (kernel without reasons)
 };
 
 struct LossLedger {

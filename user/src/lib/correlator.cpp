@@ -63,6 +63,37 @@ std::uint32_t tcp_segs(const nsk_event &ev)
 {
     return std::max<std::uint32_t>(1, ev.aux >> 16);
 }
+
+// Before 5.17 kfree_skb has no reason: the call site says it where the site has one cause
+// (named as the kernel names it since 5.17).  Keyed by symbol, with or without a compiler
+// suffix (".constprop.0", ".isra.0").  docs/report.md lists them.
+std::string reason_from_location(const std::string &location)
+{
+    static const std::map<std::string, std::string, std::less<>> kSites{
+        {"__udp4_lib_rcv", "NO_SOCKET"}, // (or a short/bad-checksum datagram: Udp.InErrors)
+        {"__udp6_lib_rcv", "NO_SOCKET"},
+        {"__udp_queue_rcv_skb", "SOCKET_RCVBUFF"},
+        {"__udpv6_queue_rcv_skb", "SOCKET_RCVBUFF"},
+        {"udp_queue_rcv_one_skb", "SOCKET_RCVBUFF"},
+        {"udpv6_queue_rcv_one_skb", "SOCKET_RCVBUFF"},
+        {"sock_queue_rcv_skb", "SOCKET_RCVBUFF"},
+        {"__sock_queue_rcv_skb", "SOCKET_RCVBUFF"},
+        {"sk_filter_trim_cap", "SOCKET_FILTER"},
+        {"nf_hook_slow", "NETFILTER_DROP"},
+        {"ip_rcv_core", "IP_INHDR"},
+        {"ipv6_rcv", "IP_INHDR"},
+        {"ip_local_deliver_finish", "IP_NOPROTO"},
+        {"ip_protocol_deliver_rcu", "IP_NOPROTO"},
+    };
+    std::string_view sym(location);
+    sym = sym.substr(0, sym.find('+'));
+    if (auto it = kSites.find(sym); it != kSites.end())
+        return it->second;
+    if (auto dot = sym.find('.'); dot != std::string_view::npos)
+        if (auto it = kSites.find(sym.substr(0, dot)); it != kSites.end())
+            return it->second;
+    return "";
+}
 } // namespace
 
 std::uint64_t Correlator::SeqSpace::unwrap(std::uint32_t seq)
@@ -468,6 +499,17 @@ void Correlator::handle_drop(const Record &r, const ProbeInfo &info)
     const nsk_event &ev = r.ev;
     std::string reason(r.reason_sv());
     const std::string location = strip_location_size(r.location_sv());
+    bool by_location = false;
+    // No reason from the kernel (before 5.17): the call site's, else UNKNOWN.
+    auto fill_reason = [&] {
+        if (!reason.empty())
+            return;
+        if (!(ev.flags & NSK_EF_HAS_REASON))
+            reason = reason_from_location(location);
+        by_location = !reason.empty();
+        if (reason.empty())
+            reason = "UNKNOWN";
+    };
 
     if (info.role == Role::queue_full) {
         // A marker: the kfree_skb that follows is the drop.
@@ -490,6 +532,7 @@ void Correlator::handle_drop(const Record &r, const ProbeInfo &info)
             d.location = location;
             d.stage = stage;
             d.proto = proto_name(proto);
+            d.by_location = by_location;
         }
         ++d.count;
     };
@@ -501,8 +544,7 @@ void Correlator::handle_drop(const Record &r, const ProbeInfo &info)
     if (it == journeys_.end() && tit != tx_journeys_.end()) {
         // Dropped on the way down (qdisc, neighbour, netfilter OUTPUT...).
         TxJourney &t = tit->second;
-        if (reason.empty())
-            reason = "UNKNOWN";
+        fill_reason();
         if (!t.proto && ev.family && ev.proto)
             t.proto = ev.proto;
         add_drop(t.visits.empty() ? "" : name_of(t.visits.back().probe), t.proto);
@@ -512,8 +554,7 @@ void Correlator::handle_drop(const Record &r, const ProbeInfo &info)
     if (tit != tx_journeys_.end())
         tx_close(tit->second, End::dropped); // the receive journey below records the drop
     if (it == journeys_.end()) {
-        if (reason.empty())
-            reason = "UNKNOWN";
+        fill_reason();
         if (tcp_drop(r, reason, location))
             return;
         std::string stage;
@@ -532,8 +573,7 @@ void Correlator::handle_drop(const Record &r, const ProbeInfo &info)
     Journey &j = it->second;
     if ((reason.empty() || reason == "NOT_SPECIFIED") && !j.pending_reason.empty())
         reason = j.pending_reason;
-    if (reason.empty())
-        reason = "UNKNOWN";
+    fill_reason();
     if (!j.proto && ev.family && ev.proto)
         j.proto = ev.proto;
     add_drop(j.visits.empty() ? "" : name_of(j.visits.back().probe), j.proto);

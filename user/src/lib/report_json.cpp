@@ -205,6 +205,8 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     for (const auto &d : s.drops) {
         ojson o;
         o["reason"] = d.reason;
+        if (d.by_location)
+            o["reason_source"] = "location"; // a kernel without drop reasons: from the call site
         o["location"] = d.location;
         o["count"] = d.count;
         o["stage"] = d.stage;

@@ -277,7 +277,8 @@ std::string drops_section(const Summary &s)
         return out + "  (none)\n";
     std::vector<std::vector<std::string>> rows{{"REASON", "LOCATION", "COUNT", "STAGE", "PROTO"}};
     for (const auto &d : s.drops)
-        rows.push_back({d.reason, d.location.empty() ? "?" : d.location, std::to_string(d.count),
+        rows.push_back({d.by_location ? d.reason + " (by location)" : d.reason,
+                        d.location.empty() ? "?" : d.location, std::to_string(d.count),
                         d.stage.empty() ? "-" : d.stage, d.proto.empty() ? "-" : d.proto});
     return out + render_table(rows, {2}, "  ");
 }

@@ -126,7 +126,7 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
         s.sockets.push_back(std::move(r));
     }
     for (const auto &dr : c.drops())
-        s.drops.push_back({dr.reason, dr.location, dr.stage, dr.proto, dr.count});
+        s.drops.push_back({dr.reason, dr.location, dr.stage, dr.proto, dr.count, dr.by_location});
     for (const auto &cpu : ctx.cpus)
         s.loss.ring += cpu.ring_full;
     s.loss.netlink = d.gap_records;
