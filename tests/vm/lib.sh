@@ -143,6 +143,9 @@ stop_live() {
 	grep -Eq '"type"[[:space:]]*:[[:space:]]*"summary"' "$NSK_LIVE_OUT" ||
 		{ tail -n 5 "$NSK_LIVE_OUT"; fail "netstack-kmon live printed no summary line"; }
 	echo "summary: $(grep -E '"type"[[:space:]]*:[[:space:]]*"summary"' "$NSK_LIVE_OUT" | tail -n1)"
+	# every record the kernel wrote was sent (the tool reports loss.unsent otherwise)
+	[ "$(jq_get .loss.unsent)" = missing ] ||
+		fail "the kernel wrote $(jq_get .loss.unsent) records it never sent (loss.unsent)"
 	ok "live capture stopped, $(wc -l <"$NSK_LIVE_OUT") JSON lines"
 }
 

@@ -70,7 +70,10 @@ struct LossLedger {
     std::uint64_t malformed = 0;
     std::uint64_t duplicate = 0;
     std::uint64_t late = 0; // records that arrived after the reorder window (processed anyway)
-    bool any() const { return ring || netlink || user || incomplete_journeys; }
+    // End of collection only: records the kernel wrote into its ring but never sent (written -
+    // sent per CPU after the final drain; should be 0: a kernel-side loss made visible)
+    std::uint64_t unsent = 0;
+    bool any() const { return ring || netlink || user || incomplete_journeys || unsent; }
 };
 
 /// Sampling in force during the collection: the user's --sample and the overhead governor's

@@ -250,6 +250,8 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     loss["netlink"] = s.loss.netlink;
     loss["user"] = s.loss.user;
     loss["incomplete_journeys"] = s.loss.incomplete_journeys;
+    if (s.loss.unsent) // (absent when 0: older captures replay as they printed)
+        loss["unsent"] = s.loss.unsent;
     j["loss"] = std::move(loss);
     ojson detail;
     detail["enobufs"] = s.loss.enobufs;

@@ -385,6 +385,8 @@ std::string loss_line(const Summary &s)
             " malformed, " + std::to_string(l.duplicate) + " duplicate)");
     if (l.incomplete_journeys)
         add("incomplete journeys " + std::to_string(l.incomplete_journeys));
+    if (l.unsent)
+        add("written but never sent by the kernel " + std::to_string(l.unsent));
     return "\nloss: " + out + "\n";
 }
 

@@ -257,6 +257,9 @@ void Session::do_finish(std::uint64_t stop, const std::vector<CpuCounters> &fina
     const double elapsed =
         stop > h_.t0_mono_ns ? static_cast<double>(stop - h_.t0_mono_ns) / 1e9 : 0.0;
     last_ = snapshot(elapsed);
+    for (const auto &c : ctx_.cpus) // after the final drain every written record was sent
+        if (c.written > c.sent)
+            last_.loss.unsent += c.written - c.sent;
     finished_ = true;
     if (w_) {
         ojson j;
