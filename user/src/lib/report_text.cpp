@@ -173,7 +173,7 @@ std::string side_by_side(const Histogram &a, const Histogram &b, int width,
         first = std::min(first, kv.first);
         last = std::max(last, kv.first);
     }
-    std::vector<std::vector<std::string>> table;
+    std::vector<std::vector<std::string>> table{{"(ns, log2)", "SEND", "", "RECEIVE", ""}};
     auto bar = [&](std::uint64_t c, std::uint64_t peak) {
         auto n = static_cast<int>(static_cast<double>(c) * width / static_cast<double>(peak));
         if (c > 0 && n == 0)
@@ -183,11 +183,11 @@ std::string side_by_side(const Histogram &a, const Histogram &b, int width,
     };
     for (int i = first; i <= last; ++i) {
         const auto [ca, cb] = rows.count(i) ? rows[i] : std::pair<std::uint64_t, std::uint64_t>{};
-        table.push_back({indent + "[" + pow2_label(Histogram::bucket_lower(i)) + ", " +
+        table.push_back({"[" + pow2_label(Histogram::bucket_lower(i)) + ", " +
                              pow2_label(Histogram::bucket_upper(i)) + ")",
                          std::to_string(ca), bar(ca, peak_a), std::to_string(cb), bar(cb, peak_b)});
     }
-    return render_table(table, {1, 3}, " ");
+    return render_table(table, {1, 3}, indent);
 }
 
 // TCP: the send and the receive latency next to each other, per packet (the seed measured them
