@@ -350,6 +350,23 @@ static void nsk_tp_find(struct tracepoint *tp, void *priv)
 		l->tp = tp;
 }
 
+/*
+ * Every kprobe handler runs with interrupts off: kprobes do not nest, so a
+ * softirq run on an interrupt's exit (the loopback receive, TCP sending an
+ * ACK) would hit our other kprobes while this one is current and the kernel
+ * would skip them (kprobe nmissed, shown per probe in status).
+ */
+static int nsk_kp_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct nsk_probe *p = container_of(kp, struct nsk_probe, kp);
+	unsigned long flags;
+
+	local_irq_save(flags);
+	p->kp_handler(kp, regs);
+	local_irq_restore(flags);
+	return 0;
+}
+
 static int nsk_attach_kprobe(struct nsk_probe *p)
 {
 	int i, err = -ENOENT;
@@ -357,7 +374,7 @@ static int nsk_attach_kprobe(struct nsk_probe *p)
 	for (i = 0; i < NSK_MAX_CANDIDATES && p->targets[i]; i++) {
 		memset(&p->kp, 0, sizeof(p->kp));
 		p->kp.symbol_name = p->targets[i];
-		p->kp.pre_handler = p->kp_handler;
+		p->kp.pre_handler = nsk_kp_pre;
 		err = register_kprobe(&p->kp);
 		if (!err) {
 			p->target = p->targets[i];

@@ -217,6 +217,8 @@ private:
         std::uint32_t seq = 0, payload = 0, segs = 0;
         bool retransmit = false;     // its first byte was sent before
         std::uint32_t new_bytes = 0; // bytes never sent before
+        std::string tcp_conn;        // sender's connection key (data journeys)
+        std::uint64_t tcp_start = 0; // unwrapped first byte
     };
     // TCP: a sequence space (32-bit sequence numbers unwrapped to 64 bits).
     struct SeqSpace {
@@ -234,6 +236,12 @@ private:
         bool have_max = false;
         std::uint64_t max_end = 0; // highest data byte sent + 1
         std::uint64_t last_ts = 0;
+        std::map<std::uint64_t, std::uint64_t> open; // data journeys on the way: start -> skb_id
+        struct Sent {
+            std::uint64_t end = 0, first_ts = 0, xmit_ts = 0;
+            std::uint16_t xmit_probe = 0;
+        };
+        std::map<std::uint64_t, Sent> sent; // recently handed to the driver, by start
     };
     struct TcpRxConn {
         SeqSpace seq;
@@ -287,6 +295,8 @@ private:
     bool tcp_drop(const Record &r, const std::string &reason, const std::string &location);
     void tcp_send_call(const Record &r, PendingSend &&p);
     void tcp_tx_learn(TxJourney &j, const nsk_event &ev);
+    bool tcp_gso_segment(const Record &r, const ProbeInfo &info);
+    void tcp_loop_by_seq(Journey &j, const nsk_event &ev);
     void tcp_socket_drop(const Journey &j, std::uint64_t sk_id, const std::string &reason);
     void sweep();
     SocketStats &socket(const nsk_event &ev, std::uint64_t sk_id);

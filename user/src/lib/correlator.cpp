@@ -24,6 +24,7 @@ namespace {
 // First skb-bearing send stages (ip_queue_xmit, ip6_xmit, ip_output, ip6_output): an skb seen
 // here while its id has an open send journey that went further is a new skb at that address.
 constexpr int kTxFirstSkbOrder = 5;
+constexpr int kTxDevQueueOrder = 7; // dev_queue_xmit
 // Segments without data ended at tcp_v4_rcv are remembered this long for a drop that follows.
 constexpr std::uint64_t kTcpControlKeepNs = 1'000'000'000ULL;
 
@@ -250,6 +251,8 @@ void Correlator::handle_stage(const Record &r, const ProbeInfo &info)
         nj.xmit_ts = h->second.xmit_ts;
         nj.xmit_probe = h->second.xmit_probe;
         handoff_.erase(h);
+    } else if (is_tcp_seq(ev) && (ev.flags & NSK_EF_PKT) && ev.payload) {
+        tcp_loop_by_seq(nj, ev);
     }
     append(nj, r, info);
 }
@@ -486,8 +489,17 @@ void Correlator::handle_consume(const Record &r)
     if (!r.ev.skb_id)
         return;
     handoff_.erase(r.ev.skb_id); // freed after the driver took it: no loopback continuation
-    if (auto t = tx_journeys_.find(r.ev.skb_id); t != tx_journeys_.end())
-        tx_close(t->second, End::consumed);
+    if (auto t = tx_journeys_.find(r.ev.skb_id); t != tx_journeys_.end()) {
+        TxJourney &j = t->second;
+        if (j.has_seq && j.segs > 1 && j.payload && !j.tcp_conn.empty() &&
+            j.max_order == kTxDevQueueOrder) {
+            // Segmented in software before the driver (its segments are new skbs): freed here,
+            // it goes on with its first segment (tcp_gso_segment).
+            j.last_ts = r.ev.ts_ns;
+            return;
+        }
+        tx_close(j, End::consumed);
+    }
     auto it = journeys_.find(r.ev.skb_id);
     if (it == journeys_.end())
         return; // unknown skb (other traffic, or already finished): ignore
@@ -798,6 +810,8 @@ void Correlator::handle_tx(const Record &r, const ProbeInfo &info)
             return;
         }
         tx_close(j, End::incomplete, true); // the address started a new send journey
+    } else if (info.role == Role::tx_end && tcp_gso_segment(r, info)) {
+        return;
     }
     TxJourney j;
     j.serial = ++serial_;
@@ -911,6 +925,22 @@ void Correlator::tx_close(TxJourney &j, End how, bool reused)
     }
     if (how == End::complete && !j.visits.empty())
         handoff_[j.skb_id] = {j.visits.front().ts, j.visits.back().ts, j.visits.back().probe};
+    if (!j.tcp_conn.empty()) {
+        if (auto c = tcp_tx_.find(j.tcp_conn); c != tcp_tx_.end()) {
+            if (auto o = c->second.open.find(j.tcp_start);
+                o != c->second.open.end() && o->second == j.skb_id)
+                c->second.open.erase(o);
+            if (how == End::complete && !j.visits.empty()) {
+                // a receive journey of these bytes that is not this skb (software GSO made
+                // new skbs for the later segments) finds its send side here
+                auto &sent = c->second.sent;
+                sent[j.tcp_start] = {j.tcp_start + j.payload, j.visits.front().ts,
+                                     j.visits.back().ts, j.visits.back().probe};
+                while (sent.size() > 4096)
+                    sent.erase(sent.begin());
+            }
+        }
+    }
     const std::uint64_t key = j.skb_id;
     tx_journeys_.erase(key);
 }
@@ -1279,6 +1309,9 @@ void Correlator::tcp_tx_learn(TxJourney &j, const nsk_event &ev)
     c.last_ts = ev.ts_ns;
     const std::uint64_t start = c.seq.unwrap(ev.seq);
     const std::uint64_t end = start + j.payload;
+    j.tcp_conn = key;
+    j.tcp_start = start;
+    c.open[start] = j.skb_id;
     const std::uint64_t fresh_from = c.have_max ? std::max(start, c.max_end) : start;
     j.new_bytes = end > fresh_from ? static_cast<std::uint32_t>(end - fresh_from) : 0;
     if (c.have_max && start < c.max_end) {
@@ -1304,6 +1337,58 @@ void Correlator::tcp_tx_learn(TxJourney &j, const nsk_event &ev)
     if (!c.have_max || end > c.max_end)
         c.max_end = end;
     c.have_max = true;
+}
+
+} // namespace nsk
+
+namespace nsk {
+
+// dev_hard_start_xmit with an skb no send journey knows: on a device without the GSO type the
+// kernel segmented the TCP skb in software (validate_xmit_skb) and hands the driver a list of
+// new skbs, the first of which starts at the same sequence number.  That completes the
+// segmented skb's journey; the other segments appear only on the receive side (loopback).
+bool Correlator::tcp_gso_segment(const Record &r, const ProbeInfo &info)
+{
+    const nsk_event &ev = r.ev;
+    if (!is_tcp_seq(ev) || !(ev.flags & NSK_EF_PKT) || !ev.payload)
+        return false;
+    auto c = tcp_tx_.find(conn_key(ev, ev.saddr, ev.sport, ev.daddr, ev.dport));
+    if (c == tcp_tx_.end())
+        return false;
+    const std::uint64_t start = c->second.seq.unwrap(ev.seq);
+    auto o = c->second.open.find(start);
+    if (o == c->second.open.end())
+        return false;
+    auto t = tx_journeys_.find(o->second);
+    if (t == tx_journeys_.end() || t->second.max_order >= info.order)
+        return false;
+    const std::uint64_t old_id = t->second.skb_id;
+    tx_append(t->second, r, info); // completes it (tx_end); t is gone
+    if (auto h = handoff_.find(old_id); h != handoff_.end()) {
+        handoff_[ev.skb_id] = h->second; // the first segment continues on loopback
+        handoff_.erase(old_id);
+    }
+    return true;
+}
+
+// A received TCP segment with no send journey of its own skb: a later segment of a skb the
+// kernel segmented in software.  The bytes say which send journey it belongs to.
+void Correlator::tcp_loop_by_seq(Journey &j, const nsk_event &ev)
+{
+    auto c = tcp_tx_.find(conn_key(ev, ev.saddr, ev.sport, ev.daddr, ev.dport));
+    if (c == tcp_tx_.end() || c->second.sent.empty())
+        return;
+    const std::uint64_t start = c->second.seq.unwrap(ev.seq);
+    auto it = c->second.sent.upper_bound(start);
+    if (it == c->second.sent.begin())
+        return;
+    --it;
+    if (start >= it->second.end)
+        return;
+    j.looped = true;
+    j.e2e_start = it->second.first_ts;
+    j.xmit_ts = it->second.xmit_ts;
+    j.xmit_probe = it->second.xmit_probe;
 }
 
 } // namespace nsk
