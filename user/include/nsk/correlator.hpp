@@ -61,6 +61,7 @@ struct JourneyCounts {
     std::uint64_t tcp_data = 0;        // journeys that carried data
     std::uint64_t tcp_bytes = 0;       // data bytes (tx: new data only; rx: copied to user)
     std::uint64_t tcp_retransmits = 0; // tx: data segments re-sent (seq below the highest sent)
+    std::uint64_t tcp_gso_children = 0; // tx: later segments of skbs segmented in software
     std::uint64_t tcp_data_dropped = 0; // rx: data segments freed with a drop
     std::uint64_t tcp_duplicates = 0;   // rx: ... of which copies of bytes that had arrived already
 };
@@ -217,7 +218,9 @@ private:
         std::uint32_t seq = 0, payload = 0, segs = 0;
         bool retransmit = false;     // its first byte was sent before
         std::uint32_t new_bytes = 0; // bytes never sent before
-        std::string tcp_conn;        // sender's connection key (data journeys)
+        bool segmented = false; // freed after software segmentation: goes on as its first segment
+        bool gso_child = false; // a later segment of a segmented skb (counted with its parent)
+        std::string tcp_conn;   // sender's connection key (data journeys)
         std::uint64_t tcp_start = 0; // unwrapped first byte
     };
     // TCP: a sequence space (32-bit sequence numbers unwrapped to 64 bits).

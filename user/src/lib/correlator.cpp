@@ -491,11 +491,12 @@ void Correlator::handle_consume(const Record &r)
     handoff_.erase(r.ev.skb_id); // freed after the driver took it: no loopback continuation
     if (auto t = tx_journeys_.find(r.ev.skb_id); t != tx_journeys_.end()) {
         TxJourney &j = t->second;
-        if (j.has_seq && j.segs > 1 && j.payload && !j.tcp_conn.empty() &&
-            j.max_order == kTxDevQueueOrder) {
+        if (j.has_seq && j.segs > 1 && j.payload && !j.tcp_conn.empty() && !j.gso_child &&
+            j.max_order >= kTxFirstSkbOrder - 1 && j.max_order <= kTxDevQueueOrder) {
             // Segmented in software before the driver (its segments are new skbs): freed here,
             // it goes on with its first segment (tcp_gso_segment).
             j.last_ts = r.ev.ts_ns;
+            j.segmented = true;
             return;
         }
         tx_close(j, End::consumed);
@@ -810,7 +811,7 @@ void Correlator::handle_tx(const Record &r, const ProbeInfo &info)
             return;
         }
         tx_close(j, End::incomplete, true); // the address started a new send journey
-    } else if (info.role == Role::tx_end && tcp_gso_segment(r, info)) {
+    } else if (tcp_gso_segment(r, info)) {
         return;
     }
     TxJourney j;
@@ -886,6 +887,8 @@ void Correlator::tx_close(TxJourney &j, End how, bool reused)
             ++tx_.partial;
         if (j.with_sendmsg)
             ++tx_.with_sendmsg;
+        if (j.gso_child && how == End::complete)
+            ++tx_.tcp_gso_children;
         if (j.has_seq) {
             ++tx_.tcp;
             if (how == End::complete) {
@@ -1350,24 +1353,60 @@ namespace nsk {
 bool Correlator::tcp_gso_segment(const Record &r, const ProbeInfo &info)
 {
     const nsk_event &ev = r.ev;
-    if (!is_tcp_seq(ev) || !(ev.flags & NSK_EF_PKT) || !ev.payload)
+    if (!is_tcp_seq(ev) || !(ev.flags & NSK_EF_PKT) || !ev.payload ||
+        info.order <= kTxFirstSkbOrder - 1)
         return false;
     auto c = tcp_tx_.find(conn_key(ev, ev.saddr, ev.sport, ev.daddr, ev.dport));
-    if (c == tcp_tx_.end())
+    if (c == tcp_tx_.end() || c->second.open.empty())
         return false;
-    const std::uint64_t start = c->second.seq.unwrap(ev.seq);
-    auto o = c->second.open.find(start);
-    if (o == c->second.open.end())
+    TcpTxConn &conn = c->second;
+    const std::uint64_t start = conn.seq.unwrap(ev.seq);
+    auto o = conn.open.upper_bound(start);
+    if (o == conn.open.begin())
         return false;
+    --o;
     auto t = tx_journeys_.find(o->second);
     if (t == tx_journeys_.end() || t->second.max_order >= info.order)
         return false;
-    const std::uint64_t old_id = t->second.skb_id;
-    tx_append(t->second, r, info); // completes it (tx_end); t is gone
-    if (auto h = handoff_.find(old_id); h != handoff_.end()) {
-        handoff_[ev.skb_id] = h->second; // the first segment continues on loopback
-        handoff_.erase(old_id);
+    TxJourney &p = t->second;
+    if (start >= p.tcp_start + p.payload)
+        return false;
+    if (start == p.tcp_start) {
+        // Its first segment: the journey goes on under the segment's skb.  A segmented skb
+        // must have been freed; one that was not is not this skb's parent.
+        if (!p.segmented && info.role != Role::tx_end)
+            return false;
+        TxJourney moved = std::move(p);
+        tx_journeys_.erase(t);
+        const std::uint64_t old_id = moved.skb_id;
+        moved.skb_id = ev.skb_id;
+        o->second = ev.skb_id;
+        auto [it, inserted] = tx_journeys_.insert_or_assign(ev.skb_id, std::move(moved));
+        (void)inserted;
+        tx_append(it->second, r, info); // (completes it at the driver)
+        if (auto h = handoff_.find(old_id); h != handoff_.end() && old_id != ev.skb_id) {
+            handoff_[ev.skb_id] = h->second; // the first segment continues on loopback
+            handoff_.erase(old_id);
+        }
+        return true;
     }
+    if (!p.segmented)
+        return false;
+    // A later segment: its own journey from here, with its parent's earlier stages; its bytes
+    // and segments are counted with the parent.
+    TxJourney child;
+    child.serial = ++serial_;
+    child.skb_id = ev.skb_id;
+    child.sk_id = p.sk_id;
+    child.visits = p.visits;
+    child.max_order = p.max_order;
+    child.accounted = p.visits.size(); // the parent accounted its own stage pairs
+    child.proto = IPPROTO_TCP;
+    child.gso_child = true;
+    child.last_ts = ev.ts_ns;
+    auto [it, inserted] = tx_journeys_.insert_or_assign(ev.skb_id, std::move(child));
+    (void)inserted;
+    tx_append(it->second, r, info);
     return true;
 }
 

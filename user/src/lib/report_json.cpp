@@ -52,9 +52,10 @@ ojson journeys_json(const JourneyCounts &c, bool rx)
         t["segments"] = c.tcp_segments;
         t["data"] = c.tcp_data;
         t["bytes"] = c.tcp_bytes;
-        if (!rx)
+        if (!rx) {
             t["retransmits"] = c.tcp_retransmits;
-        else {
+            t["gso_children"] = c.tcp_gso_children;
+        } else {
             t["data_dropped"] = c.tcp_data_dropped;
             t["duplicates"] = c.tcp_duplicates;
         }
