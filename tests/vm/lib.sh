@@ -212,6 +212,30 @@ missed_or_retry() {
 	assert_eq 0 "$m" "the kernel skipped no probe hit (kprobe nmissed)"
 }
 
+# assert_tcp_accounting KDELTA: the TCP relations every transfer must satisfy
+# (KDELTA = tcp_drop_counters delta over the run): every data segment received
+# is copied to user or dropped; a dropped one is a duplicate copy (a
+# retransmission's, TCP_OLD_DATA) or a socket data drop, and those equal the
+# kernel's TcpExt drop counters; every new-data segment carries its sendmsg;
+# every copied segment has an end-to-end latency
+assert_tcp_accounting() {
+	local data retx drops
+	data=$(jq_get .journeys.tx.tcp.data)
+	retx=$(jq_get .journeys.tx.tcp.retransmits)
+	drops=$(jq_get '.sockets|sum:drops_total')
+	assert_eq "$(jq_get .journeys.rx.tcp.data)" \
+		"$(( $(jq_get .journeys.rx.complete) + $(jq_get .journeys.rx.tcp.data_dropped) ))" \
+		"data segments received == copied to user + dropped"
+	assert_eq "$(jq_get .journeys.rx.tcp.data_dropped)" \
+		"$(( $(jq_get .journeys.rx.tcp.duplicates) + drops ))" \
+		"data segments dropped == duplicate copies + socket data drops"
+	assert_eq "$1" "$drops" "socket data drops == TcpExt drop counters delta"
+	assert_eq "$((data - retx))" "$(jq_get .journeys.tx.with_sendmsg)" \
+		"every new-data segment carries its sendmsg"
+	assert_eq "$(jq_get .journeys.rx.complete)" "$(jq_get .totals.end_to_end.count)" \
+		"every copied segment has an end-to-end latency"
+}
+
 # udp_drops PORT: sum of the drops column of /proc/net/udp{,6} for sockets
 # whose local port is PORT.
 udp_drops() {

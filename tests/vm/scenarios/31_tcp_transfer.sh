@@ -56,21 +56,10 @@ tcp_transfer() {
 		"segments received == delta Tcp.InSegs"
 	assert_eq "$(jq_get .journeys.rx.tcp.journeys)" "$(jq_get .probes_seen.tcp_v${fam}_rcv)" \
 		"every received TCP skb reached tcp_v${fam}_rcv"
-	DATA=$(jq_get .journeys.tx.tcp.data)
-	RETX=$(jq_get .journeys.tx.tcp.retransmits)
-	assert_gt "$DATA" 0 "data segments were sent"
-	# a retransmitted copy of bytes already received is dropped by TCP (TCP_OLD_DATA): the
-	# only drops allowed, and no data lost (the kernel's TcpExt drop counters did not move)
-	assert_eq "$(jq_get .journeys.rx.tcp.data)" "$(( $(jq_get .journeys.rx.complete) + $(jq_get .journeys.rx.tcp.data_dropped) ))" \
-		"data segments received == copied to user + dropped"
-	assert_eq "$(jq_get .journeys.rx.tcp.data_dropped)" "$(( $(jq_get .journeys.rx.tcp.duplicates) + $(jq_get '.sockets|sum:drops_total') ))" \
-		"data segments dropped == duplicate copies + socket data drops"
-	assert_eq "$((K1 - K0))" "$(jq_get '.sockets|sum:drops_total')" \
-		"socket data drops == TcpExt drop counters delta"
-	assert_eq "$((DATA - RETX))" "$(jq_get .journeys.tx.with_sendmsg)" \
-		"every new-data segment carries its sendmsg"
-	assert_eq "$(jq_get .journeys.rx.complete)" "$(jq_get .totals.end_to_end.count)" \
-		"every copied segment has an end-to-end latency"
+	assert_gt "$(jq_get .journeys.tx.tcp.data)" 0 "data segments were sent"
+	# spurious retransmissions happen in a slow emulated VM: their copies are the only
+	# drops allowed, and no data is lost (the TcpExt drop counters do not move)
+	assert_tcp_accounting "$((K1 - K0))"
 	assert_eq 0 "$(jq_get .journeys.rx.incomplete)" "no receive journey incomplete"
 	assert_eq 0 "$(jq_get .journeys.rx.queued_at_end)" "nothing left queued"
 	assert_eq 0 "$(jq_get .journeys.tx.incomplete)" "no send journey incomplete"

@@ -48,18 +48,7 @@ two_writers() {
 	assert_eq "$B" "$(kv bytes /tmp/recv.txt)" "the receiver read B bytes"
 	assert_eq "$B" "$(jq_get .journeys.tx.tcp.bytes)" "bytes sent (new data) == B"
 	assert_eq "$B" "$(jq_get .journeys.rx.tcp.bytes)" "bytes copied to user == B"
-	DATA=$(jq_get .journeys.tx.tcp.data)
-	RETX=$(jq_get .journeys.tx.tcp.retransmits)
-	assert_eq "$(jq_get .journeys.rx.tcp.data)" "$(( $(jq_get .journeys.rx.complete) + $(jq_get .journeys.rx.tcp.data_dropped) ))" \
-		"data segments received == copied to user + dropped"
-	assert_eq "$(jq_get .journeys.rx.tcp.data_dropped)" "$(( $(jq_get .journeys.rx.tcp.duplicates) + $(jq_get '.sockets|sum:drops_total') ))" \
-		"data segments dropped == duplicate copies + socket data drops"
-	assert_eq "$((K1 - K0))" "$(jq_get '.sockets|sum:drops_total')" \
-		"socket data drops == TcpExt drop counters delta"
-	assert_eq "$((DATA - RETX))" "$(jq_get .journeys.tx.with_sendmsg)" \
-		"every new-data segment carries its sendmsg"
-	assert_eq "$(jq_get .journeys.rx.complete)" "$(jq_get .totals.end_to_end.count)" \
-		"every copied segment has an end-to-end latency"
+	assert_tcp_accounting "$((K1 - K0))"
 	assert_eq missing "$(jq_get .journeys.reversed_stages)" "no stage time went backwards"
 	assert_eq 0 "$(jq_get .journeys.rx.incomplete)" "no receive journey incomplete"
 	assert_eq 0 "$(jq_get .journeys.tx.incomplete)" "no send journey incomplete"
