@@ -146,6 +146,13 @@ stop_live() {
 	# every record the kernel wrote was sent (the tool reports loss.unsent otherwise)
 	[ "$(jq_get .loss.unsent)" = missing ] ||
 		fail "the kernel wrote $(jq_get .loss.unsent) records it never sent (loss.unsent)"
+	# the kprobe hits the kernel skipped are in the tool's loss ledger, exactly
+	# (when the module is still loaded: status keeps the last collection's)
+	local km
+	if km=$(probes_missed 2>/dev/null) && [ -n "$km" ] && [ "$km" != missing ]; then
+		assert_eq "$km" "$(jq_get .loss.probe_missed)" \
+			"report loss.probe_missed == the kernel's kprobe nmissed (status)"
+	fi
 	ok "live capture stopped, $(wc -l <"$NSK_LIVE_OUT") JSON lines"
 }
 

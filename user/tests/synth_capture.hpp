@@ -6,7 +6,8 @@
 //   "rx-two"): 25 packets, no drops.  5 intervals of 1 s on 2 CPUs.  softnet_stat: CPU 0
 //   processes every packet (125) and is squeezed once a second (5); snmp6: Udp6.NoPorts +2 a
 //   second (10); netstat: TcpExt.TCPBacklogDrop stays 4 (delta 0).
-// `lossy` also loses 7 records of CPU 0 in transit (a sequence gap) and one ENOBUFS.
+// `lossy` also loses 7 records of CPU 0 in transit (a sequence gap) and one ENOBUFS, and the
+// kernel skipped 3 kprobe hits (udp_rcv 2, ip_rcv 1).
 // `governed`: a governor budget of 100 records/s per CPU; the governor raises the divisor 1 -> 2
 // at +2 s (rate 150) and lowers it 2 -> 1 at +4 s (rate 20); status counts its decisions.  The
 // records are the same (this stream is not thinned): estimates scale +2..+4 s by 2.
@@ -266,6 +267,12 @@ inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool loss
         c.written = seq[c.cpu];
         c.hits = seq[c.cpu] + 3;
         c.batches = 50;
+    }
+    if (lossy) { // the kernel skipped kprobe hits (STATUS after STOP says which)
+        nsk::Status after = synth_status();
+        for (auto &p : after.probes)
+            p.missed = p.id == NSK_PROBE_UDP_RCV ? 2 : p.id == NSK_PROBE_IP_RCV ? 1 : 0;
+        session.probe_status(after.probes);
     }
     session.finish(T0 + static_cast<std::uint64_t>(seconds) * 1'000'000'000ULL + 200'000'000ULL,
                    final_cpus, true,

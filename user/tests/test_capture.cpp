@@ -320,7 +320,15 @@ BOOST_AUTO_TEST_CASE(lossy_run_keeps_its_ledger)
     BOOST_REQUIRE(res.ok());
     BOOST_TEST(res->summary.loss.netlink == 7u);
     BOOST_TEST(res->summary.loss.enobufs == 1u);
+    BOOST_TEST(res->summary.loss.probe_missed == 3u);
+    BOOST_TEST(res->summary.loss.probe_missed_by.at("udp_rcv") == 2u);
+    BOOST_TEST(res->summary.loss.probe_missed_by.at("ip_rcv") == 1u);
     BOOST_TEST(summary_line(res->summary) == run.json_lines.back());
+    BOOST_TEST(run.json_lines.back().find(
+                   R"("probe_missed":3,"probe_missed_by":{"ip_rcv":1,"udp_rcv":2})") !=
+               std::string::npos);
+    BOOST_TEST(run.text.find("probe hits the kernel skipped 3 (ip_rcv 1, udp_rcv 2;") !=
+               std::string::npos);
 }
 
 namespace {

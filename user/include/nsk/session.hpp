@@ -104,12 +104,19 @@ public:
     /// counters now (STATUS), if read; `gov_changes`: the governor decisions STATUS counted.
     void tick(std::uint64_t now_mono_ns, const std::optional<std::vector<CpuCounters>> &cpus,
               std::optional<std::uint32_t> gov_changes = std::nullopt);
+    /// Kprobe hits the kernel skipped so far in this collection (STATUS's per-probe `missed`;
+    /// read with each tick and after STOP).  Recorded with the next tick or end frame.
+    void probe_status(const std::vector<ProbeStatus> &probes);
     /// End: drain, sample /proc a last time, report the summary, write the trailer.
     void finish(std::uint64_t stop_mono_ns, const std::vector<CpuCounters> &final_cpus,
                 bool stopped, std::optional<std::uint32_t> gov_changes = std::nullopt);
 
     // --- replay (the same steps, inputs from the file) -----------------------------------------
     void replay_proc(const ProcSnapshot &s) { reconciler_.apply(s); }
+    void replay_probe_missed(std::optional<std::map<std::string, std::uint64_t>> m)
+    {
+        ctx_.probe_missed = std::move(m);
+    }
     void replay_tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
                      const ProcSnapshot &s, std::optional<std::uint32_t> gov_changes);
     void replay_finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus,

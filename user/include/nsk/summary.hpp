@@ -73,7 +73,15 @@ struct LossLedger {
     // End of collection only: records the kernel wrote into its ring but never sent (written -
     // sent per CPU after the final drain; should be 0: a kernel-side loss made visible)
     std::uint64_t unsent = 0;
-    bool any() const { return ring || netlink || user || incomplete_journeys || unsent; }
+    // Probe hits the kernel itself skipped (kprobe nmissed: a kprobe fired while another ran on
+    // that CPU): those stages were never recorded, so per-stage counts are short by as much.
+    std::uint64_t probe_missed = 0;
+    bool probe_missed_known = false; // STATUS was read (absent from older captures' reports)
+    std::map<std::string, std::uint64_t> probe_missed_by; // probe name -> skipped hits (> 0)
+    bool any() const
+    {
+        return ring || netlink || user || incomplete_journeys || unsent || probe_missed;
+    }
 };
 
 /// Sampling in force during the collection: the user's --sample and the overhead governor's
@@ -144,6 +152,8 @@ struct SummaryContext {
     std::vector<CpuCounters> cpus; // per-CPU deltas over the collection
     std::map<std::uint16_t, std::string> probe_names;
     SamplingInfo sampling;
+    // kprobe nmissed so far, by probe (> 0); nullopt: not read (older captures)
+    std::optional<std::map<std::string, std::uint64_t>> probe_missed;
 };
 
 /// Scale each sampling period's measured counts by its own divisor (or say why it cannot).

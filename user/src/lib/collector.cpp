@@ -155,6 +155,7 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
             if (auto st = client->status()) {
                 cpus = st->cpus;
                 gov_changes = st->gov_changes;
+                session.probe_status(st->probes);
             }
             session.tick(now, cpus, gov_changes);
             while (next_tick <= now)
@@ -194,6 +195,7 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
     std::optional<std::uint32_t> gov_changes;
     if (auto st = client->status()) {
         gov_changes = st->gov_changes;
+        session.probe_status(st->probes); // kprobe nmissed as of detach
         if (!stopped)
             final_cpus = st->cpus;
     } else if (!stopped) {

@@ -253,6 +253,14 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     loss["incomplete_journeys"] = s.loss.incomplete_journeys;
     if (s.loss.unsent) // (absent when 0: older captures replay as they printed)
         loss["unsent"] = s.loss.unsent;
+    if (s.loss.probe_missed_known) // (absent: a capture from before it was recorded)
+        loss["probe_missed"] = s.loss.probe_missed;
+    if (s.loss.probe_missed) {
+        ojson by = ojson::object();
+        for (const auto &[name, n] : s.loss.probe_missed_by)
+            by[name] = n;
+        loss["probe_missed_by"] = std::move(by);
+    }
     j["loss"] = std::move(loss);
     ojson detail;
     detail["enobufs"] = s.loss.enobufs;

@@ -387,6 +387,13 @@ std::string loss_line(const Summary &s)
         add("incomplete journeys " + std::to_string(l.incomplete_journeys));
     if (l.unsent)
         add("written but never sent by the kernel " + std::to_string(l.unsent));
+    if (l.probe_missed) {
+        std::string by;
+        for (const auto &[name, n] : l.probe_missed_by)
+            by += (by.empty() ? "" : ", ") + name + " " + std::to_string(n);
+        add("probe hits the kernel skipped " + std::to_string(l.probe_missed) + " (" + by +
+            "; a kprobe fired while another ran on that CPU: those stages were not recorded)");
+    }
     return "\nloss: " + out + "\n";
 }
 

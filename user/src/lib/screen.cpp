@@ -104,6 +104,8 @@ std::string loss_text(const LossLedger &l)
                       ", incomplete journeys " + std::to_string(l.incomplete_journeys);
     if (l.enobufs)
         out += " (" + std::to_string(l.enobufs) + " ENOBUFS)";
+    if (l.probe_missed)
+        out += ", probe hits skipped by the kernel " + std::to_string(l.probe_missed);
     return out + (l.any() ? "  <- events were lost: numbers are lower bounds" : "");
 }
 

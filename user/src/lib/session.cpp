@@ -182,6 +182,27 @@ void Session::governor(std::uint64_t mono_ns, const GovernorChange &c)
     pipe_.cut(c.ts_ns);
 }
 
+void Session::probe_status(const std::vector<ProbeStatus> &probes)
+{
+    std::map<std::string, std::uint64_t> m;
+    for (const auto &p : probes)
+        if (p.missed)
+            m[p.name] = p.missed;
+    ctx_.probe_missed = std::move(m);
+}
+
+namespace {
+
+ojson probe_missed_json(const std::map<std::string, std::uint64_t> &m)
+{
+    ojson j = ojson::object();
+    for (const auto &[name, n] : m)
+        j[name] = n;
+    return j;
+}
+
+} // namespace
+
 void Session::tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
                    std::optional<std::uint32_t> gov_changes)
 {
@@ -196,6 +217,8 @@ void Session::tick(std::uint64_t now, const std::optional<std::vector<CpuCounter
         j["proc"] = proc_json(snap);
         if (gov_changes)
             j["gov_changes"] = *gov_changes;
+        if (ctx_.probe_missed)
+            j["probe_missed"] = probe_missed_json(*ctx_.probe_missed);
         w_->frame(FrameType::tick, now, j.dump());
         w_->flush(); // at most one interval is lost when the collector is killed
     }
@@ -269,6 +292,8 @@ void Session::do_finish(std::uint64_t stop, const std::vector<CpuCounters> &fina
         j["proc"] = s ? proc_json(*s) : ojson(nullptr);
         if (gov_changes)
             j["gov_changes"] = *gov_changes;
+        if (ctx_.probe_missed)
+            j["probe_missed"] = probe_missed_json(*ctx_.probe_missed);
         const ojson sum = summary_json(last_);
         j["loss"] = sum["loss"];
         j["summary"] = sum;
@@ -289,6 +314,20 @@ std::optional<nlohmann::json> parse_json(const Frame &f)
     if (j.is_discarded())
         return std::nullopt;
     return j;
+}
+
+// A tick or end frame's "probe_missed" {probe: n} (absent: STATUS unread, or an older capture).
+template <typename Json>
+std::optional<std::map<std::string, std::uint64_t>> probe_missed_of(const Json &j)
+{
+    std::map<std::string, std::uint64_t> m;
+    auto it = j.find("probe_missed");
+    if (it == j.end() || !it->is_object())
+        return std::nullopt;
+    for (auto p = it->begin(); p != it->end(); ++p)
+        if (p.value().is_number_unsigned())
+            m[p.key()] = p.value().template get<std::uint64_t>();
+    return m;
 }
 
 template <typename Json>
@@ -385,6 +424,8 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
                 std::optional<std::vector<CpuCounters>> cpus;
                 if (j->contains("cpus"))
                     cpus = cpus_from_json((*j)["cpus"]);
+                if (auto pm = probe_missed_of(*j))
+                    session.replay_probe_missed(std::move(pm));
                 session.replay_tick(j->value("now_ns", f.mono_ns), cpus,
                                     proc_from_json(j->value("proc", nlohmann::json::object())),
                                     gov_changes_of(*j));
@@ -402,6 +443,8 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
             if (j.contains("proc") && j["proc"].is_object())
                 snap = proc_from_json(nlohmann::json::parse(j["proc"].dump()));
             const auto cpus = cpus_from_json(nlohmann::json::parse(j["final_cpus"].dump()));
+            if (auto pm = probe_missed_of(j))
+                session.replay_probe_missed(std::move(pm));
             session.replay_finish(j.value("stop_ns", f.mono_ns), cpus, snap, gov_changes_of(j));
             if (j.contains("summary"))
                 res.recorded_summary = nlohmann::json::parse(j["summary"].dump());

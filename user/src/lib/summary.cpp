@@ -136,6 +136,12 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     s.loss.malformed = d.malformed;
     s.loss.duplicate = d.duplicate;
     s.loss.late = p.reorder().late();
+    if (ctx.probe_missed) {
+        s.loss.probe_missed_known = true;
+        s.loss.probe_missed_by = *ctx.probe_missed;
+        for (const auto &pm : *ctx.probe_missed)
+            s.loss.probe_missed += pm.second;
+    }
     s.probes_seen = c.probes_seen();
     s.cpus = ctx.cpus;
     s.filters = ctx.filters;
