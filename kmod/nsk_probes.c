@@ -119,11 +119,20 @@ struct nsk_probe {
 	u32 kind;			/* enum nsk_probe_kind */
 	u32 path;			/* enum nsk_path */
 	const char *targets[NSK_MAX_CANDIDATES];	/* symbols, or the tracepoint */
+	/*
+	 * A second symbol attached with targets[i] (same handler, same stage):
+	 * where one function is inlined into several callers, the stage is the
+	 * pair of functions every path still goes through.
+	 */
+	const char *companions[NSK_MAX_CANDIDATES];
 	kprobe_pre_handler_t kp_handler;
 	void *tp_handler;
 
 	/* runtime, under nsk_ctl_lock */
 	struct kprobe kp;
+	struct kprobe kp2;		/* the companion's, when attached */
+	bool kp2_attached;
+	char target_buf[64];		/* "a+b" when a companion is attached */
 	struct tracepoint *tp;
 	bool attached;
 	int error;
@@ -168,8 +177,18 @@ static struct nsk_probe nsk_probes[] = {
 	TP(NSK_PROBE_UDP_FAIL_QUEUE, "udp_fail_queue_rcv_skb", NSK_PATH_DROP,
 	   "udp_fail_queue_rcv_skb", nsk_tp_udp_fail_queue),
 	/* send path, L5 -> L2 */
-	KP(NSK_PROBE_SOCK_SENDMSG, "sock_sendmsg", NSK_PATH_TX, nsk_kp_socket,
-	   "__sock_sendmsg", "sock_sendmsg"),
+	/*
+	 * The socket layer's send: __sock_sendmsg where it is a function of its
+	 * own; where it is inlined into its callers (6.12, and 6.1 built with
+	 * other options), sock_sendmsg is no longer on write()/sendto()'s path,
+	 * but every inet socket's send still goes through the family's
+	 * inet_sendmsg / inet6_sendmsg (one pair, one stage).
+	 */
+	{ .id = NSK_PROBE_SOCK_SENDMSG, .name = "sock_sendmsg",
+	  .kind = NSK_PROBE_KIND_KPROBE, .path = NSK_PATH_TX,
+	  .targets = { "__sock_sendmsg", "inet_sendmsg", "sock_sendmsg" },
+	  .companions = { NULL, "inet6_sendmsg", NULL },
+	  .kp_handler = nsk_kp_socket },
 	KP(NSK_PROBE_UDP_SENDMSG, "udp_sendmsg", NSK_PATH_TX, nsk_kp_sk, "udp_sendmsg"),
 	KP(NSK_PROBE_UDPV6_SENDMSG, "udpv6_sendmsg", NSK_PATH_TX, nsk_kp_sk,
 	   "udpv6_sendmsg"),
@@ -367,10 +386,31 @@ static int nsk_kp_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/* The companion kprobe: the same handler, seen as the probe's own kprobe. */
+static int nsk_kp_pre2(struct kprobe *kp, struct pt_regs *regs)
+{
+	return nsk_kp_pre(&container_of(kp, struct nsk_probe, kp2)->kp, regs);
+}
+
+static void nsk_attach_companion(struct nsk_probe *p, const char *sym)
+{
+	memset(&p->kp2, 0, sizeof(p->kp2));
+	p->kp2.symbol_name = sym;
+	p->kp2.pre_handler = nsk_kp_pre2;
+	if (register_kprobe(&p->kp2)) {
+		p->note = "fell back to an alternative symbol; its companion is missing (that family's sends are not seen)";
+		return;
+	}
+	p->kp2_attached = true;
+	snprintf(p->target_buf, sizeof(p->target_buf), "%s+%s", p->target, sym);
+	p->target = p->target_buf;
+}
+
 static int nsk_attach_kprobe(struct nsk_probe *p)
 {
 	int i, err = -ENOENT;
 
+	p->kp2_attached = false;
 	for (i = 0; i < NSK_MAX_CANDIDATES && p->targets[i]; i++) {
 		memset(&p->kp, 0, sizeof(p->kp));
 		p->kp.symbol_name = p->targets[i];
@@ -380,6 +420,8 @@ static int nsk_attach_kprobe(struct nsk_probe *p)
 			p->target = p->targets[i];
 			if (i > 0)
 				p->note = "fell back to an alternative symbol";
+			if (p->companions[i])
+				nsk_attach_companion(p, p->companions[i]);
 			return 0;
 		}
 	}
@@ -434,15 +476,18 @@ int nsk_probes_attach(void)
 
 void nsk_probes_detach(void)
 {
-	static struct kprobe *kps[ARRAY_SIZE(nsk_probes)];	/* under nsk_ctl_lock */
+	static struct kprobe *kps[2 * ARRAY_SIZE(nsk_probes)];	/* under nsk_ctl_lock */
 	unsigned int i, nkp = 0;
 	bool tps = false;
 
 	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
 		struct nsk_probe *p = &nsk_probes[i];
 
-		if (p->attached && p->kind == NSK_PROBE_KIND_KPROBE)
+		if (p->attached && p->kind == NSK_PROBE_KIND_KPROBE) {
 			kps[nkp++] = &p->kp;
+			if (p->kp2_attached)
+				kps[nkp++] = &p->kp2;
+		}
 	}
 	/* all at once: one wait until no handler runs, not one per kprobe */
 	if (nkp)
@@ -453,7 +498,9 @@ void nsk_probes_detach(void)
 		if (!p->attached)
 			continue;
 		if (p->kind == NSK_PROBE_KIND_KPROBE) {
-			p->missed = p->kp.nmissed;
+			p->missed = p->kp.nmissed +
+				    (p->kp2_attached ? p->kp2.nmissed : 0);
+			p->kp2_attached = false;
 		} else {
 			tracepoint_probe_unregister(p->tp, p->tp_handler, NULL);
 			tps = true;
@@ -483,5 +530,6 @@ void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out)
 	out->target = p->target;
 	out->note = p->note;
 	out->missed = p->attached && p->kind == NSK_PROBE_KIND_KPROBE ?
-		      p->kp.nmissed : p->missed;
+		      p->kp.nmissed + (p->kp2_attached ? p->kp2.nmissed : 0) :
+		      p->missed;
 }

@@ -184,6 +184,31 @@ int nsk_ring_start(void)
 	return 0;
 }
 
+/*
+ * After the final drain every record written was consumed (written == sent,
+ * which the tool checks as loss.unsent).  If the kernel's ring still says
+ * otherwise, say which CPU and what its own counters show, so the records
+ * that are about to be freed unsent are at least explained in the log.
+ */
+static void nsk_ring_check_empty(struct trace_buffer *rb)
+{
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		unsigned long left = ring_buffer_entries_cpu(rb, cpu);
+		u64 written = per_cpu(nsk_pcpu.written, cpu);
+
+		if (!left && written == nsk_dstats[cpu].sent)
+			continue;
+		pr_notice("cpu %d: final drain left %lu records in the ring (written %llu, sent %llu; ring: overrun %lu, commit_overrun %lu, dropped %lu, read %lu)\n",
+			  cpu, left, written, nsk_dstats[cpu].sent,
+			  ring_buffer_overrun_cpu(rb, cpu),
+			  ring_buffer_commit_overrun_cpu(rb, cpu),
+			  ring_buffer_dropped_events_cpu(rb, cpu),
+			  ring_buffer_read_events_cpu(rb, cpu));
+	}
+}
+
 /* Caller guarantees that no handler can run any more (probes detached). */
 void nsk_ring_stop(void)
 {
@@ -196,6 +221,7 @@ void nsk_ring_stop(void)
 	/* everything written before the probes were detached goes out now */
 	while (nsk_drain_all(UINT_MAX))
 		;
+	nsk_ring_check_empty(rb);
 	WRITE_ONCE(nsk_rb, NULL);
 	ring_buffer_free(rb);
 	kvfree(nsk_stage);

@@ -836,6 +836,49 @@ BOOST_AUTO_TEST_CASE(tcp_segments_by_sequence_number)
     BOOST_TEST(ss.local == "10.0.0.1:5000");
 }
 
+// A segment's records that reach the tool after the read that copied its bytes (a late batch,
+// past the reorder window): not a duplicate copy (TCP queued it), completed with that read.
+BOOST_AUTO_TEST_CASE(tcp_segment_whose_records_come_after_its_read)
+{
+    constexpr std::uint64_t R = 0x52;
+    constexpr std::uint32_t SEQ0 = 1000;
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> c0;
+    c0.push_back(tcp_pkt(NETIF, 1000, 0xA, SEQ0, 1000));
+    c0.push_back(tcp_pkt(NSK_PROBE_TCP_V4_RCV, 1010, 0xA, SEQ0, 1000));
+    c0.push_back(receiver(tcp_pkt(NSK_PROBE_TCP_QUEUE_RCV, 1020, 0xA, SEQ0, 1000, R)));
+    c0.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 5000, R, SEQ0 + 2000, 2000, 8)));
+    // a later read (nothing new) moves the reorder window past everything above
+    c0.push_back(
+        receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 900'000'000, R, SEQ0 + 2000, 0, 8)));
+    f.send(0, c0);
+    std::vector<Record> c1; // segment B, queued before the read, its batch late
+    c1.push_back(tcp_pkt(NETIF, 3000, 0xB, SEQ0 + 1000, 1000));
+    c1.push_back(tcp_pkt(NSK_PROBE_TCP_V4_RCV, 3010, 0xB, SEQ0 + 1000, 1000));
+    c1.push_back(receiver(tcp_pkt(NSK_PROBE_TCP_QUEUE_RCV, 3020, 0xB, SEQ0 + 1000, 1000, R)));
+    f.send(1, c1);
+    p.finish(f.sent());
+    BOOST_TEST(p.reorder().late() == 3u);
+    const auto &c = p.correlator();
+    const auto &rx = c.rx_journeys();
+    BOOST_TEST(rx.tcp_data == 2u);
+    BOOST_TEST(rx.complete == 2u);
+    BOOST_TEST(rx.queued_at_end == 0u);
+    BOOST_TEST(rx.incomplete == 0u);
+    BOOST_TEST(rx.tcp_duplicates == 0u);
+    BOOST_TEST(rx.tcp_data_dropped == 0u);
+    BOOST_TEST(rx.tcp_late_queued == 1u);
+    BOOST_TEST(rx.tcp_bytes == 2000u);
+    // queue residence: A 5000 - 1020, B 5000 - 3020 (the read that passed its end)
+    BOOST_TEST(c.total_queue().count() == 2u);
+    BOOST_TEST(c.total_queue().max() == 3980u);
+    BOOST_TEST(c.total_queue().min() == 1980u);
+    const auto rs = sock_by_id(c, R);
+    BOOST_TEST(rs.dequeued == 2u);
+    BOOST_TEST(rs.tcp_duplicates == 0u);
+}
+
 // Before 5.17 (no reason in kfree_skb) the call site names the reason; with a reason, the
 // kernel's own wins.
 BOOST_AUTO_TEST_CASE(drop_reason_from_location_without_kernel_reasons)

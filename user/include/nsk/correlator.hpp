@@ -29,6 +29,7 @@
 #include "nsk/record.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -64,6 +65,7 @@ struct JourneyCounts {
     std::uint64_t tcp_gso_children = 0; // tx: later segments of skbs segmented in software
     std::uint64_t tcp_data_dropped = 0; // rx: data segments freed with a drop
     std::uint64_t tcp_duplicates = 0;   // rx: ... of which copies of bytes that had arrived already
+    std::uint64_t tcp_late_queued = 0;  // rx: data whose records came after the read of its bytes
 };
 
 struct StageStat {
@@ -201,6 +203,10 @@ private:
         std::uint32_t seq = 0, payload = 0, segs = 0;
         std::string conn;     // receiver's connection key (from the packet tuple)
         bool tcp_dup = false; // its data had already arrived (a retransmission's copy)
+        // its end was already below copied_seq when it arrived (in the order records reached
+        // the tool): a copy TCP drops, unless it was delivered late (see tcp_park)
+        bool tcp_read_early = false;
+        std::uint64_t tcp_end = 0; // unwrapped end sequence (TCP data, once parked or read)
     };
     // Send side.
     struct TxJourney {
@@ -255,6 +261,7 @@ private:
         std::uint64_t rcv_max = 0; // highest data byte arrived + 1
         std::uint64_t sk_id = 0;
         std::uint64_t last_ts = 0;
+        std::deque<std::pair<std::uint64_t, Visit>> reads; // recent copied_seq advances
     };
     struct PendingSend { // sendmsg stages of one task on one socket, waiting for their skb
         std::vector<Visit> visits;
@@ -295,6 +302,9 @@ private:
                                                                     TcpRxConn **conn);
     void tcp_park(Journey &j);
     void tcp_read(const Record &r);
+    void tcp_deliver(Journey &j, const Visit &v, const nsk_event &ev);
+    void tcp_late_queued(Journey &j, const nsk_event &ev);
+    static constexpr std::size_t kTcpReadHistory = 256;
     bool tcp_drop(const Record &r, const std::string &reason, const std::string &location);
     void tcp_send_call(const Record &r, PendingSend &&p);
     void tcp_tx_learn(TxJourney &j, const nsk_event &ev);

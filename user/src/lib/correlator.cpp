@@ -337,6 +337,10 @@ void Correlator::append(Journey &j, const Record &r, const ProbeInfo &info)
         }
     }
     account(j);
+    if (j.tcp_read_early && info.role == Role::enqueue) {
+        tcp_late_queued(j, ev); // j is gone from journeys_
+        return;
+    }
     if (j.proto == IPPROTO_TCP && j.has_seq && is_tcp_rcv(ev.probe) && !j.conn.empty()) {
         if (j.payload == 0) {
             // No data (ACK, SYN, FIN, RST): TCP frees it with __kfree_skb (no tracepoint).
@@ -1099,8 +1103,13 @@ void Correlator::tcp_park(Journey &j)
     TcpRxConn &c = tcp_rx_[j.conn];
     c.last_ts = j.last_ts;
     const std::uint64_t end = c.seq.unwrap(j.seq) + j.payload;
+    j.tcp_end = end;
     if (c.have_copied && end <= c.copied) {
-        j.tcp_dup = true; // already read: TCP drops this copy, the drop finds it in journeys_
+        // Already read: TCP drops this copy, the drop finds it in journeys_.  Unless its records
+        // reached the tool after the read's (a late batch: the reorder window had passed), then
+        // TCP queues it and tcp_late_queued() completes it with the read that passed its end.
+        j.tcp_dup = true;
+        j.tcp_read_early = true;
         return;
     }
     if (c.have_rcv_max && end <= c.rcv_max) {
@@ -1196,28 +1205,63 @@ void Correlator::tcp_read(const Record &r)
         s.active = true;
     }
     const Visit v{ev.probe, ev.cpu, ev.ctx, ev.ts_ns};
+    if (bytes || c.reads.empty() || copied > c.reads.back().first) {
+        c.reads.emplace_back(copied, v);
+        if (c.reads.size() > kTcpReadHistory)
+            c.reads.pop_front();
+    }
     for (auto it = c.waiting.begin(); it != c.waiting.end() && it->first <= copied;) {
         Journey &j = it->second;
-        if (!j.sk_id)
-            j.sk_id = ev.sk_id;
-        j.visits.push_back(v);
-        j.max_order = std::max(j.max_order, probe_info(ev.probe) ? probe_info(ev.probe)->order : 0);
-        j.last_ts = ev.ts_ns;
-        SocketStats &o = socket(ev, ev.sk_id);
-        if (j.enqueue_idx < 0)
-            ++o.enqueued; // reached the socket without tcp_queue_rcv (backlog coalescing, ofo)
-        ++o.dequeued;
-        o.active = true;
-        if (j.enqueue_idx >= 0) {
-            const auto &enq = j.visits[static_cast<std::size_t>(j.enqueue_idx)];
-            o.queue.add(ev.ts_ns >= enq.ts ? ev.ts_ns - enq.ts : 0);
-        }
         if (auto p = tcp_parked_.find(j.skb_id);
             p != tcp_parked_.end() && p->second.end == it->first && p->second.conn == key)
             tcp_parked_.erase(p);
+        tcp_deliver(j, v, ev);
         finish_journey(j, End::complete, false);
         it = c.waiting.erase(it);
     }
+}
+
+// A data segment's bytes reached the reader (the read `v` moved copied_seq past its end).
+void Correlator::tcp_deliver(Journey &j, const Visit &v, const nsk_event &ev)
+{
+    if (!j.sk_id)
+        j.sk_id = ev.sk_id;
+    j.visits.push_back(v);
+    j.max_order = std::max(j.max_order, probe_info(v.probe) ? probe_info(v.probe)->order : 0);
+    j.last_ts = std::max(j.last_ts, v.ts);
+    SocketStats &o = socket(ev, ev.sk_id);
+    if (j.enqueue_idx < 0)
+        ++o.enqueued; // reached the socket without tcp_queue_rcv (backlog coalescing, ofo)
+    ++o.dequeued;
+    o.active = true;
+    if (j.enqueue_idx >= 0) {
+        const auto &enq = j.visits[static_cast<std::size_t>(j.enqueue_idx)];
+        o.queue.add(v.ts >= enq.ts ? v.ts - enq.ts : 0);
+    }
+}
+
+// A segment whose end the reader had passed (in the order records reached the tool) was queued
+// by TCP after all: its records came late.  Not a duplicate: complete it with the read that
+// passed its end (the earliest remembered; the newest if that one is no longer remembered).
+void Correlator::tcp_late_queued(Journey &j, const nsk_event &ev)
+{
+    j.tcp_dup = false;
+    j.tcp_read_early = false;
+    auto cit = tcp_rx_.find(j.conn);
+    if (cit == tcp_rx_.end() || cit->second.reads.empty())
+        return; // (no read remembered: it stays queued, as before)
+    TcpRxConn &c = cit->second;
+    const auto *read = &c.reads.back();
+    for (const auto &r : c.reads)
+        if (r.first >= j.tcp_end) {
+            read = &r;
+            break;
+        }
+    nsk_event rev = ev;
+    rev.sk_id = c.sk_id ? c.sk_id : ev.sk_id;
+    ++rx_.tcp_late_queued;
+    tcp_deliver(j, read->second, rev);
+    close(j, End::complete);
 }
 
 // Data lost to a TCP socket (its receive path refused or discarded it).

@@ -58,6 +58,8 @@ ojson journeys_json(const JourneyCounts &c, bool rx)
         } else {
             t["data_dropped"] = c.tcp_data_dropped;
             t["duplicates"] = c.tcp_duplicates;
+            if (c.tcp_late_queued) // (absent when 0: older captures replay as they printed)
+                t["late_queued"] = c.tcp_late_queued;
         }
         j["tcp"] = std::move(t);
     }
