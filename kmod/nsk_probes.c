@@ -373,23 +373,30 @@ static void nsk_tp_find(struct tracepoint *tp, void *priv)
  * Every kprobe handler runs with interrupts off: kprobes do not nest, so a
  * softirq run on an interrupt's exit (the loopback receive, TCP sending an
  * ACK) would hit our other kprobes while this one is current and the kernel
- * would skip them (kprobe nmissed, shown per probe in status).
+ * would skip them (kprobe nmissed, shown per probe in status and counted in
+ * the tool's loss ledger).
  */
-static int nsk_kp_pre(struct kprobe *kp, struct pt_regs *regs)
+static int nsk_kp_run(struct nsk_probe *p, struct kprobe *hit,
+		      struct pt_regs *regs)
 {
-	struct nsk_probe *p = container_of(kp, struct nsk_probe, kp);
 	unsigned long flags;
 
 	local_irq_save(flags);
-	p->kp_handler(kp, regs);
-	local_irq_restore(flags);
+	p->kp_handler(&p->kp, regs);
+	/* interrupts stay off until kprobes is done with this hit: compat.h */
+	nsk_kprobe_irq_end(hit, flags);
 	return 0;
+}
+
+static int nsk_kp_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	return nsk_kp_run(container_of(kp, struct nsk_probe, kp), kp, regs);
 }
 
 /* The companion kprobe: the same handler, seen as the probe's own kprobe. */
 static int nsk_kp_pre2(struct kprobe *kp, struct pt_regs *regs)
 {
-	return nsk_kp_pre(&container_of(kp, struct nsk_probe, kp2)->kp, regs);
+	return nsk_kp_run(container_of(kp, struct nsk_probe, kp2), kp, regs);
 }
 
 static void nsk_attach_companion(struct nsk_probe *p, const char *sym)

@@ -49,6 +49,35 @@ static inline u64 nsk_clock_ns(void) { return ktime_get_ns(); }
 #define trace_buffer ring_buffer
 #endif
 
+/*
+ * End of a kprobe handler that disabled interrupts (see nsk_kp_pre).
+ *
+ * kprobes mark a CPU's kprobe "current" around the handler and skip every
+ * other kprobe hit on that CPU meanwhile (nmissed).  Re-enabling interrupts
+ * inside the handler would deliver a pending interrupt right there, while the
+ * kprobe is still current, and the softirqs run on its exit (a loopback
+ * receive, a TCP timer's transmit) would lose their probe hits.  On x86,
+ * ftrace-based kprobes (function entry, KPROBE_FLAG_FTRACE) return through
+ * the ftrace trampoline, which saved the flags (pushfq) before the handler
+ * and restores them (popfq) after kprobes cleared "current": interrupts are
+ * left disabled for that, and the irq-flags tracing (lockdep) is told they
+ * are on again, which the popfq makes true.  Everywhere else (int3-based
+ * kprobes run with interrupts off anyway; other architectures) a plain
+ * restore.
+ */
+#include <linux/kprobes.h>
+#include <linux/irqflags.h>
+static inline void nsk_kprobe_irq_end(struct kprobe *kp, unsigned long flags)
+{
+#if defined(CONFIG_X86_64) && defined(CONFIG_KPROBES_ON_FTRACE)
+	if ((kp->flags & KPROBE_FLAG_FTRACE) && !irqs_disabled_flags(flags)) {
+		trace_hardirqs_on();
+		return;
+	}
+#endif
+	local_irq_restore(flags);
+}
+
 /* The core passes the event; 6.3+ no longer wants it. */
 #ifdef NSK_HAS_RING_BUFFER_COMMIT_NO_EVENT
 #define nsk_ring_buffer_unlock_commit(rb, event) ring_buffer_unlock_commit(rb)
