@@ -190,8 +190,9 @@ int nsk_ring_start(void)
  * otherwise, say which CPU and what its own counters show, so the records
  * that are about to be freed unsent are at least explained in the log.
  */
-static void nsk_ring_check_empty(struct trace_buffer *rb)
+static bool nsk_ring_check_empty(struct trace_buffer *rb)
 {
+	bool empty = true;
 	int cpu;
 
 	for_each_online_cpu(cpu) {
@@ -200,6 +201,7 @@ static void nsk_ring_check_empty(struct trace_buffer *rb)
 
 		if (!left && written == nsk_dstats[cpu].sent)
 			continue;
+		empty = false;
 		pr_notice("cpu %d: final drain left %lu records in the ring (written %llu, sent %llu; ring: overrun %lu, commit_overrun %lu, dropped %lu, read %lu)\n",
 			  cpu, left, written, nsk_dstats[cpu].sent,
 			  ring_buffer_overrun_cpu(rb, cpu),
@@ -207,6 +209,7 @@ static void nsk_ring_check_empty(struct trace_buffer *rb)
 			  ring_buffer_dropped_events_cpu(rb, cpu),
 			  ring_buffer_read_events_cpu(rb, cpu));
 	}
+	return empty;
 }
 
 /* Caller guarantees that no handler can run any more (probes detached). */
@@ -221,7 +224,13 @@ void nsk_ring_stop(void)
 	/* everything written before the probes were detached goes out now */
 	while (nsk_drain_all(UINT_MAX))
 		;
-	nsk_ring_check_empty(rb);
+	if (!nsk_ring_check_empty(rb)) {
+		/* a second chance: whatever the ring still gives out is sent */
+		while (nsk_drain_all(UINT_MAX))
+			;
+		if (nsk_ring_check_empty(rb))
+			pr_notice("final drain: a second pass sent the rest\n");
+	}
 	WRITE_ONCE(nsk_rb, NULL);
 	ring_buffer_free(rb);
 	kvfree(nsk_stage);

@@ -144,8 +144,10 @@ stop_live() {
 		{ tail -n 5 "$NSK_LIVE_OUT"; fail "netstack-kmon live printed no summary line"; }
 	echo "summary: $(grep -E '"type"[[:space:]]*:[[:space:]]*"summary"' "$NSK_LIVE_OUT" | tail -n1)"
 	# every record the kernel wrote was sent (the tool reports loss.unsent otherwise)
-	[ "$(jq_get .loss.unsent)" = missing ] ||
+	if [ "$(jq_get .loss.unsent)" != missing ]; then
+		dmesg | grep -a 'final drain' | sed 's/^/dmesg: /'
 		fail "the kernel wrote $(jq_get .loss.unsent) records it never sent (loss.unsent)"
+	fi
 	# the kprobe hits the kernel skipped are in the tool's loss ledger, exactly
 	# (when the module is still loaded: status keeps the last collection's)
 	local km
