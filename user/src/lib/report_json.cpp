@@ -257,12 +257,8 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
         loss["unsent"] = s.loss.unsent;
     if (s.loss.probe_missed_known) // (absent: a capture from before it was recorded)
         loss["probe_missed"] = s.loss.probe_missed;
-    if (s.loss.probe_missed) {
-        ojson by = ojson::object();
-        for (const auto &[name, n] : s.loss.probe_missed_by)
-            by[name] = n;
-        loss["probe_missed_by"] = std::move(by);
-    }
+    if (s.loss.probe_missed)
+        loss["probe_missed_by"] = ojson(s.loss.probe_missed_by);
     j["loss"] = std::move(loss);
     ojson detail;
     detail["enobufs"] = s.loss.enobufs;

@@ -191,18 +191,6 @@ void Session::probe_status(const std::vector<ProbeStatus> &probes)
     ctx_.probe_missed = std::move(m);
 }
 
-namespace {
-
-ojson probe_missed_json(const std::map<std::string, std::uint64_t> &m)
-{
-    ojson j = ojson::object();
-    for (const auto &[name, n] : m)
-        j[name] = n;
-    return j;
-}
-
-} // namespace
-
 void Session::tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
                    std::optional<std::uint32_t> gov_changes)
 {
@@ -218,7 +206,7 @@ void Session::tick(std::uint64_t now, const std::optional<std::vector<CpuCounter
         if (gov_changes)
             j["gov_changes"] = *gov_changes;
         if (ctx_.probe_missed)
-            j["probe_missed"] = probe_missed_json(*ctx_.probe_missed);
+            j["probe_missed"] = ojson(*ctx_.probe_missed);
         w_->frame(FrameType::tick, now, j.dump());
         w_->flush(); // at most one interval is lost when the collector is killed
     }
@@ -293,7 +281,7 @@ void Session::do_finish(std::uint64_t stop, const std::vector<CpuCounters> &fina
         if (gov_changes)
             j["gov_changes"] = *gov_changes;
         if (ctx_.probe_missed)
-            j["probe_missed"] = probe_missed_json(*ctx_.probe_missed);
+            j["probe_missed"] = ojson(*ctx_.probe_missed);
         const ojson sum = summary_json(last_);
         j["loss"] = sum["loss"];
         j["summary"] = sum;
