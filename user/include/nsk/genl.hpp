@@ -67,8 +67,14 @@ public:
     static Result<EventSocket> open(int family_id);
 
     int fd() const;
-    /// Read every message available now (non-blocking) and dispatch it.
-    Result<void> drain(const EventHandlers &h);
+    /// Read the messages available now (non-blocking) and dispatch them: at most
+    /// `max_reads` socket reads, so that a reader slower than the kernel (its socket never
+    /// empties) still returns to its caller, which checks for stop signals and keeps its
+    /// intervals.  Returns whether the limit was reached (more may be waiting).
+    Result<bool> drain(const EventHandlers &h, std::size_t max_reads = kDrainReads);
+    /// Reads per drain() call by default (each read is one datagram: one batch, up to
+    /// NSK_BATCH_BYTES of records, ~200): a few milliseconds of work between two checks.
+    static constexpr std::size_t kDrainReads = 8;
     /// Receive buffer actually obtained, and whether SO_RCVBUFFORCE worked.
     int rcvbuf_bytes() const { return rcvbuf_; }
     bool forced() const { return forced_; }

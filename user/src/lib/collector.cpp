@@ -16,11 +16,14 @@
 namespace nsk {
 namespace {
 
+// Stop signals received: the first ends the collection (STOP, then the kernel's final drain is
+// read), a second one gives up on reading that drain.
 volatile std::sig_atomic_t g_stop = 0;
 
 extern "C" void on_signal(int)
 {
-    g_stop = 1;
+    if (g_stop < 2)
+        g_stop = g_stop + 1;
 }
 
 std::int64_t realtime_ns()
@@ -170,6 +173,7 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
             break;
         }
         if (rc > 0) {
+            // bounded: a reader slower than the kernel must still see signals and ticks
             if (auto r = events->drain(h); !r) {
                 failure = r.error();
                 break;
@@ -181,16 +185,35 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
     const std::uint64_t stop_mono = mono_now_ns();
 
     // --- stop: after STOP's reply, STOPPED is the last message of this collection -------------
+    // What is queued on the socket and the kernel's final drain are read to the end: the probes
+    // are detached, so it is finite.  Given up (and what was not read counted as lost) after
+    // kStopQuietNs without a message, after kStopMaxNs in all, or on a second signal.
+    constexpr std::uint64_t kStopQuietNs = 2'000'000'000ULL;
+    constexpr std::uint64_t kStopMaxNs = 60'000'000'000ULL;
     Result<void> stop_result = client->stop();
-    const std::uint64_t stop_deadline = mono_now_ns() + 2'000'000'000ULL;
-    while (!stopped && stop_result.ok()) {
+    const std::uint64_t stop_begin = mono_now_ns();
+    std::uint64_t quiet_deadline = stop_begin + kStopQuietNs;
+    bool told = false;
+    while (!stopped && stop_result.ok() && g_stop < 2) {
         const std::uint64_t now = mono_now_ns();
-        if (now >= stop_deadline)
+        if (now >= quiet_deadline || now >= stop_begin + kStopMaxNs)
             break;
-        const int rc = poll(&pfd, 1, static_cast<int>((stop_deadline - now) / 1000000 + 1));
-        if (rc > 0 && !events->drain(h).ok())
-            break;
+        if (!told && now >= stop_begin + 1'000'000'000ULL) {
+            err << "netstack-kmon: stopped; reading the records the kernel had already sent"
+                   " (a signal again stops now, counting the rest as lost)"
+                << std::endl;
+            told = true;
+        }
+        const int rc = poll(&pfd, 1, static_cast<int>((quiet_deadline - now) / 1000000 + 1));
+        if (rc > 0) {
+            if (!events->drain(h).ok())
+                break;
+            quiet_deadline = mono_now_ns() + kStopQuietNs;
+        }
     }
+    if (!stopped && g_stop >= 2)
+        err << "netstack-kmon: second signal: not reading the rest of the kernel's final drain"
+               " (counted as lost)\n";
     // The governor's decision count of this collection stays readable after STOP.
     std::optional<std::uint32_t> gov_changes;
     if (auto st = client->status()) {

@@ -430,12 +430,14 @@ int EventSocket::fd() const
     return nl_socket_get_fd(sock_.get());
 }
 
-Result<void> EventSocket::drain(const EventHandlers &h)
+Result<bool> EventSocket::drain(const EventHandlers &h, std::size_t max_reads)
 {
     // Raw recvmsg on libnl's socket: libnl folds ENOBUFS into a generic error, and every
     // ENOBUFS must be counted and survived here.
     const int fd = nl_socket_get_fd(sock_.get());
-    for (;;) {
+    for (std::size_t reads = 0;; ++reads) {
+        if (reads >= max_reads)
+            return true; // the caller polls again: data is still waiting
         iovec iov{buf_.data(), buf_.size()};
         sockaddr_nl from{};
         msghdr mh{};
@@ -448,7 +450,7 @@ Result<void> EventSocket::drain(const EventHandlers &h)
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return {};
+                return false;
             if (errno == ENOBUFS) {
                 if (h.on_enobufs)
                     h.on_enobufs();
@@ -458,7 +460,7 @@ Result<void> EventSocket::drain(const EventHandlers &h)
                          errno};
         }
         if (n == 0)
-            return {};
+            return false;
         if (mh.msg_flags & MSG_TRUNC) {
             ++truncated_; // the lost records show up as a sequence gap
             buf_.resize(buf_.size() * 2);

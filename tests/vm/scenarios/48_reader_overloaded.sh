@@ -1,0 +1,110 @@
+#!/bin/sh
+# A collector slower than the kernel: the tool shares CPU 0 with three
+# unpaced senders at nice 10 (a few percent of one CPU for it), so records
+# arrive faster than it can decode them and its socket never empties.  It
+# must still
+#  A. keep printing intervals and end on SIGTERM (STOP reaches the kernel
+#     within seconds), read what the kernel had already
+#     sent, and report the loss exactly: loss.netlink == the kernel's
+#     netlink_fail, written == received + undelivered;
+#  B. on a second SIGTERM while it reads that rest, end at once and count
+#     every record it did not read as lost: received + loss.netlink ==
+#     written.
+# (A tool that read its socket until it was empty before looking at signals
+# or the clock printed no interval and never stopped under this load.)
+. /scenarios/lib.sh
+PORT=9480
+OVERLOAD_S=${NSK_OVERLOAD_S:-8}
+
+# uptime in 1/100 s
+up() { cut -d' ' -f1 /proc/uptime | tr -d .; }
+collecting() { netstack-kmon status --json | nsk-jq - .collecting; }
+# wait_stopped T0 SEC: until the kernel says the collection ended; prints
+# the centiseconds since T0
+wait_stopped() {
+	while [ "$(collecting)" != false ]; do
+		[ $(($(up) - $1)) -lt $(($2 * 100)) ] || fail "STOP did not reach the kernel within $2 s of SIGTERM"
+		usleep 50000
+	done
+	echo $(($(up) - $1))
+}
+# wait_exit T0 SEC: until netstack-kmon live exited
+wait_exit() {
+	while [ ! -e "$NSK_LIVE_OUT.rc" ]; do
+		[ $(($(up) - $1)) -lt $(($2 * 100)) ] || fail "netstack-kmon live still running $2 s after SIGTERM"
+		usleep 50000
+	done
+	echo $(($(up) - $1))
+}
+senders() {
+	SEND=
+	for i in 1 2 3; do
+		taskset 1 nsk-udp-send --dst 127.0.0.1 --port $PORT --count 100000000 --pps 0 >/dev/null &
+		SEND="$SEND $!"
+	done
+	echo "+ 3 x taskset 1 nsk-udp-send --dst 127.0.0.1 --port $PORT --pps 0 &  # unpaced, on CPU 0"
+}
+
+[ "$(online_cpus)" -ge 2 ] || fail "needs 2 CPUs (the VM has $(online_cpus))"
+load_module
+run sysctl -w net.core.rmem_max=33554432
+spawn taskset 2 nsk-udp-recv --bind 127.0.0.1 --port $PORT --idle-ms 300000 \
+	--ready-file /tmp/ready --out /tmp/recv.txt --comm overload-sink
+RECV=$SPAWNED
+wait_file /tmp/ready 10
+
+step "A: SIGTERM while the collector cannot keep up"
+start_live --port $PORT
+run taskset -p 1 "$NSK_LIVE_PID" >/dev/null
+run renice -n 10 -p "$NSK_LIVE_PID" >/dev/null
+senders
+sleep "$OVERLOAD_S"
+IV=$(grep -c '"type": *"interval"' "$NSK_LIVE_OUT")
+echo "intervals printed in ${OVERLOAD_S} s of overload: $IV"
+t0=$(up)
+echo "+ kill -TERM $NSK_LIVE_PID  # netstack-kmon live"
+kill -TERM "$NSK_LIVE_PID"
+TSTOP=$(wait_stopped "$t0" 30)
+# the collection has ended: the senders go, the tool reads the rest
+kill $SEND; wait $SEND 2>/dev/null
+TEXIT=$(wait_exit "$t0" 90)
+echo "STOP reached the kernel $TSTOP cs after SIGTERM; the tool exited after $TEXIT cs"
+finish_live
+assert_ge "$IV" $((OVERLOAD_S / 4)) "an interval at least every 4 s while overloaded"
+assert_le "$TSTOP" 3000 "STOP within 30 s of SIGTERM, at nice 10 on a saturated CPU (centiseconds)"
+FAIL=$(jq_get '.cpus|sum:netlink_fail')
+assert_gt "$FAIL" 0 "the collector really was overloaded (the kernel failed to deliver)"
+assert_eq "$FAIL" "$(jq_get .loss.netlink)" "loss.netlink == the kernel's netlink_fail"
+assert_eq "$(jq_get '.cpus|sum:written')" "$(($(jq_get .events) + FAIL))" "written == received + undelivered"
+assert_eq "$(jq_get '.cpus|sum:ring_full')" "$(jq_get .loss.ring)" "loss.ring == the kernel's ring_full"
+
+step "B: a second SIGTERM while the rest is read"
+start_live --port $PORT
+run taskset -p 1 "$NSK_LIVE_PID" >/dev/null
+run renice -n 10 -p "$NSK_LIVE_PID" >/dev/null
+senders
+sleep 3
+# stopped for 2 s: its socket fills up, so there is a rest to read
+run kill -STOP "$NSK_LIVE_PID"
+sleep 2
+t0=$(up)
+echo "+ kill -TERM $NSK_LIVE_PID; kill -CONT $NSK_LIVE_PID"
+kill -TERM "$NSK_LIVE_PID"
+kill -CONT "$NSK_LIVE_PID"
+TSTOP=$(wait_stopped "$t0" 10)
+t1=$(up)
+echo "+ kill -TERM $NSK_LIVE_PID  # again"
+kill -TERM "$NSK_LIVE_PID"
+TEXIT=$(wait_exit "$t1" 5)
+echo "STOP reached the kernel $TSTOP cs after the first SIGTERM; exit $TEXIT cs after the second"
+kill $SEND; wait $SEND 2>/dev/null
+finish_live
+assert_match "$NSK_LIVE_OUT.err" "second signal" "the tool said it stopped reading"
+WR=$(jq_get '.cpus|sum:written')
+EV=$(jq_get .events)
+LN=$(jq_get .loss.netlink)
+FAIL=$(jq_get '.cpus|sum:netlink_fail')
+assert_eq "$WR" "$((EV + LN))" "written == received + loss.netlink (what was not read is lost, counted)"
+assert_gt "$LN" "$FAIL" "the records left unread are in loss.netlink beyond the kernel's netlink_fail"
+kill "$RECV"; wait "$RECV" 2>/dev/null
+unload_module
