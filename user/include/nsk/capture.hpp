@@ -81,7 +81,7 @@ struct CaptureHeader {
     std::int64_t start_realtime_ns = 0; // wall clock at START, for people
     std::uint64_t t0_mono_ns = 0;       // CLOCK_MONOTONIC right after START
     Status status;                      // STATUS after START (probe table, versions, clock)
-    std::vector<CpuCounters> baseline;  // per-CPU counters right after START
+    std::vector<CpuCounters> baseline;  // per-CPU counters at START: zero (START resets them)
     Filters filters;
     double interval_s = 1.0;
     std::uint64_t reorder_window_ns = 300'000'000ULL;

@@ -144,7 +144,15 @@ void Session::begin(std::uint64_t t0_mono_ns, const Status *after_start, Capture
     h_.t0_mono_ns = t0_mono_ns;
     if (after_start) {
         h_.status = *after_start;
-        h_.baseline = after_start->cpus;
+        // START reset the kernel's counters and sequence numbers (uapi contract), so the
+        // collection's baseline is zero, not this status: records written between START and
+        // this read (traffic already flowing) belong to the collection and are in `events`.
+        h_.baseline.clear();
+        for (const auto &c : after_start->cpus) {
+            CpuCounters z;
+            z.cpu = c.cpu;
+            h_.baseline.push_back(z);
+        }
     }
     apply_header();
     last_mono_ = t0_mono_ns;
