@@ -72,6 +72,8 @@ struct nsk_drain_stats {
 	u64 sent;		/* records handed to netlink == next sequence number */
 	u64 netlink_fail;	/* records in batches that were not delivered */
 	u64 batches;
+	u64 next_wseq;		/* write number of the next record expected */
+	u64 ring_lost;		/* committed records the ring never returned */
 };
 extern struct nsk_drain_stats *nsk_dstats;	/* [nr_cpu_ids] */
 
@@ -121,7 +123,6 @@ int nsk_ring_start(void);
 void *nsk_ring_reserve(unsigned int size, void **handle);
 void nsk_ring_commit(void *handle);
 void nsk_ring_stop(void);	/* final drain; call after the probes are detached */
-void nsk_ring_kick(void);
 bool nsk_ring_active(void);
 
 /* --- netlink (nsk_genl.c) -------------------------------------------------- */

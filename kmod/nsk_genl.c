@@ -452,6 +452,13 @@ struct genl_family nsk_genl_family __ro_after_init = {
 	.maxattr	= NSK_ATTR_MAX,
 	.policy		= nsk_policy,
 	.netnsok	= false,
+	/*
+	 * Every command serialises on nsk_ctl_lock, not on the genetlink core's
+	 * genl_mutex, which every generic netlink family of the host shares
+	 * (ethtool, nl80211, devlink, ...): STOP detaches the probes, waits for
+	 * RCU and drains the rings, and must not hold all of them up meanwhile.
+	 */
+	.parallel_ops	= true,
 	.module		= THIS_MODULE,
 	.small_ops	= nsk_ops,
 	.n_small_ops	= ARRAY_SIZE(nsk_ops),

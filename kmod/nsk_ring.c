@@ -18,14 +18,16 @@
  * Every refused reserve is counted in nsk_pcpu.ring_full by the caller, so
  * for every CPU: hits == written + ring_full + filtered + sampled_out.
  *
- * The reader is a single delayed work item (the drain).  It wakes every
- * nsk_drain_ms milliseconds, not per event, consumes each CPU's buffer
- * (ring_buffer_consume takes the per-CPU reader lock, which writers never
- * take), copies records into a staging buffer and sends them as batches of
- * up to NSK_BATCH_BYTES on the "events" multicast group.  Each batch carries
- * the CPU and the per-CPU sequence number of its first record; records are
- * numbered by the drain in the order it consumed them, so a reader that
- * misses a batch knows exactly how many records it lost.  A batch whose
+ * The reader (the drain): a tick (delayed work) wakes every nsk_drain_ms
+ * milliseconds, not per event, and queues, for each CPU whose buffer has
+ * records, that CPU's drain work item on that CPU (see nsk_cpu_drain_fn for
+ * why on that CPU).  A drain consumes the buffer (ring_buffer_consume takes
+ * the per-CPU reader lock, which writers never take), copies records into a
+ * staging buffer and sends them as batches of up to NSK_BATCH_BYTES on the
+ * "events" multicast group; one drain runs at a time (nsk_drain_lock).  Each
+ * batch carries the CPU and the per-CPU sequence number of its first record;
+ * records are numbered by the drain in the order it consumed them, so a
+ * reader that misses a batch knows exactly how many records it lost.  A batch whose
  * multicast fails (no listener, or a listener's socket buffer is full) is
  * counted in nsk_dstats[cpu].netlink_fail and its records are not retried.
  *
@@ -41,13 +43,25 @@
 #include <linux/vmalloc.h>
 #include <linux/kallsyms.h>
 #include <linux/string.h>
+#include <asm/unaligned.h>
 #include "nsk.h"
 
+/*
+ * Every slot in the ring is a u64 write number followed by the record.  The
+ * write number is the CPU's `written` count when the record was reserved
+ * (writers never nest: every handler writes with interrupts off), so the
+ * drain sees 0, 1, 2, ... per CPU and a jump is a record the kernel's ring
+ * committed but never returned to its reader.  It never leaves the kernel.
+ */
+#define NSK_SLOT_HDR	sizeof(u64)
+
 static struct trace_buffer *nsk_rb;
-static void *nsk_stage;			/* NSK_BATCH_BYTES, drain only */
+static void *nsk_stage;			/* NSK_BATCH_BYTES, under nsk_drain_lock */
+static DEFINE_MUTEX(nsk_drain_lock);	/* one drain at a time */
 static bool nsk_rb_active;
-static void nsk_drain_fn(struct work_struct *w);
-static DECLARE_DELAYED_WORK(nsk_drain_work, nsk_drain_fn);
+static void nsk_tick_fn(struct work_struct *w);
+static DECLARE_DELAYED_WORK(nsk_tick_work, nsk_tick_fn);
+static struct work_struct *nsk_cpu_work;	/* [nr_cpu_ids]: drain CPU n on CPU n */
 
 /* Batches per CPU per wake-up before yielding the worker. */
 #define NSK_DRAIN_BATCHES_PER_CPU	64
@@ -61,14 +75,17 @@ void *nsk_ring_reserve(unsigned int size, void **handle)
 {
 	struct trace_buffer *rb = READ_ONCE(nsk_rb);
 	struct ring_buffer_event *e;
+	u8 *slot;
 
 	if (unlikely(!rb))
 		return NULL;
-	e = ring_buffer_lock_reserve(rb, size);
+	e = ring_buffer_lock_reserve(rb, NSK_SLOT_HDR + size);
 	if (!e)
 		return NULL;
 	*handle = e;
-	return ring_buffer_event_data(e);
+	slot = ring_buffer_event_data(e);
+	put_unaligned(__this_cpu_read(nsk_pcpu.written), (u64 *)slot);
+	return slot + NSK_SLOT_HDR;
 }
 
 void nsk_ring_commit(void *handle)
@@ -111,8 +128,19 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 
 		while (off + sizeof(struct nsk_drop) <= NSK_BATCH_BYTES &&
 		       (e = ring_buffer_consume(nsk_rb, cpu, NULL, NULL))) {
-			struct nsk_rec_hdr *h = ring_buffer_event_data(e);
+			u8 *slot = ring_buffer_event_data(e);
+			struct nsk_rec_hdr *h = (void *)(slot + NSK_SLOT_HDR);
+			u64 wseq = get_unaligned((u64 *)slot);
 			unsigned int size = h->size;
+
+			if (unlikely(wseq != ds->next_wseq)) {
+				if (wseq > ds->next_wseq) {
+					ds->ring_lost += wseq - ds->next_wseq;
+					pr_notice_ratelimited("cpu %d: the ring returned record %llu after %llu: %llu committed records skipped (%llu so far)\n",
+							      cpu, wseq, ds->next_wseq, wseq - ds->next_wseq, ds->ring_lost);
+				}
+			}
+			ds->next_wseq = wseq + 1;
 
 			if (WARN_ON_ONCE(size < sizeof(*h) ||
 					 size > sizeof(struct nsk_drop)))
@@ -140,26 +168,48 @@ static bool nsk_drain_all(unsigned int max_batches)
 	bool more = false;
 	int cpu;
 
+	mutex_lock(&nsk_drain_lock);
 	for_each_possible_cpu(cpu)
 		more |= nsk_drain_cpu(cpu, max_batches);
+	mutex_unlock(&nsk_drain_lock);
 	return more;
 }
 
-static void nsk_drain_fn(struct work_struct *w)
+/*
+ * A CPU's ring is consumed on that CPU.  The kernel's ring buffer reader
+ * (rb_get_reader_page) decides that the page it has read to the end is done
+ * and hands it back to the writer from two separate loads (the page's commit
+ * index, then the writer's commit page), with interrupts off on its own CPU
+ * only.  A writer on another CPU that commits a record on that page and
+ * moves to the next page between the two loads has that record recycled
+ * unread: the ring counts it (entries) and never returns it.  On the
+ * writer's own CPU, with interrupts off, no writer runs between the two
+ * loads.  A CPU that is offline has no writer; its work item runs elsewhere.
+ */
+static void nsk_cpu_drain_fn(struct work_struct *w)
 {
-	bool more = nsk_drain_all(NSK_DRAIN_BATCHES_PER_CPU);
+	int cpu = w - nsk_cpu_work;
+	bool more;
 
-	nsk_gov_tick();
-
-	if (READ_ONCE(nsk_rb_active))
-		queue_delayed_work(system_unbound_wq, &nsk_drain_work,
-				   more ? 0 : msecs_to_jiffies(nsk_drain_ms));
+	mutex_lock(&nsk_drain_lock);
+	more = nsk_drain_cpu(cpu, NSK_DRAIN_BATCHES_PER_CPU);
+	mutex_unlock(&nsk_drain_lock);
+	if (more && READ_ONCE(nsk_rb_active))
+		queue_work_on(cpu, system_wq, w);
 }
 
-void nsk_ring_kick(void)
+/* Every nsk_drain_ms: wake the drain of each CPU that has records. */
+static void nsk_tick_fn(struct work_struct *w)
 {
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (ring_buffer_entries_cpu(nsk_rb, cpu))
+			queue_work_on(cpu, system_wq, &nsk_cpu_work[cpu]);
+	nsk_gov_tick();
 	if (READ_ONCE(nsk_rb_active))
-		mod_delayed_work(system_unbound_wq, &nsk_drain_work, 0);
+		queue_delayed_work(system_wq, &nsk_tick_work,
+				   msecs_to_jiffies(nsk_drain_ms));
 }
 
 int nsk_ring_start(void)
@@ -167,21 +217,27 @@ int nsk_ring_start(void)
 	int cpu;
 
 	nsk_stage = kvmalloc(NSK_BATCH_BYTES, GFP_KERNEL);
-	if (!nsk_stage)
-		return -ENOMEM;
+	nsk_cpu_work = kcalloc(nr_cpu_ids, sizeof(*nsk_cpu_work), GFP_KERNEL);
+	if (!nsk_stage || !nsk_cpu_work)
+		goto nomem;
 	/* producer mode: when full, new records are refused, old ones kept */
 	nsk_rb = ring_buffer_alloc((unsigned long)nsk_ring_kb * 1024, 0);
-	if (!nsk_rb) {
-		kvfree(nsk_stage);
-		nsk_stage = NULL;
-		return -ENOMEM;
-	}
-	for_each_possible_cpu(cpu)
+	if (!nsk_rb)
+		goto nomem;
+	for_each_possible_cpu(cpu) {
 		memset(&nsk_dstats[cpu], 0, sizeof(nsk_dstats[cpu]));
+		INIT_WORK(&nsk_cpu_work[cpu], nsk_cpu_drain_fn);
+	}
 	WRITE_ONCE(nsk_rb_active, true);
-	queue_delayed_work(system_unbound_wq, &nsk_drain_work,
+	queue_delayed_work(system_wq, &nsk_tick_work,
 			   msecs_to_jiffies(nsk_drain_ms));
 	return 0;
+nomem:
+	kfree(nsk_cpu_work);
+	nsk_cpu_work = NULL;
+	kvfree(nsk_stage);
+	nsk_stage = NULL;
+	return -ENOMEM;
 }
 
 /*
@@ -202,8 +258,10 @@ static bool nsk_ring_check_empty(struct trace_buffer *rb)
 		if (!left && written == nsk_dstats[cpu].sent)
 			continue;
 		empty = false;
-		pr_notice("cpu %d: final drain left %lu records in the ring (written %llu, sent %llu; ring: overrun %lu, commit_overrun %lu, dropped %lu, read %lu)\n",
+		pr_notice("cpu %d: final drain left %lu records in the ring (written %llu, sent %llu, skipped %llu, next %llu, empty %d; ring: overrun %lu, commit_overrun %lu, dropped %lu, read %lu)\n",
 			  cpu, left, written, nsk_dstats[cpu].sent,
+			  nsk_dstats[cpu].ring_lost, nsk_dstats[cpu].next_wseq,
+			  ring_buffer_empty_cpu(rb, cpu),
 			  ring_buffer_overrun_cpu(rb, cpu),
 			  ring_buffer_commit_overrun_cpu(rb, cpu),
 			  ring_buffer_dropped_events_cpu(rb, cpu),
@@ -216,11 +274,14 @@ static bool nsk_ring_check_empty(struct trace_buffer *rb)
 void nsk_ring_stop(void)
 {
 	struct trace_buffer *rb = nsk_rb;
+	int cpu;
 
 	if (!rb)
 		return;
 	WRITE_ONCE(nsk_rb_active, false);
-	cancel_delayed_work_sync(&nsk_drain_work);
+	cancel_delayed_work_sync(&nsk_tick_work);	/* queues no more drains */
+	for_each_possible_cpu(cpu)
+		cancel_work_sync(&nsk_cpu_work[cpu]);	/* requeue no more */
 	/* everything written before the probes were detached goes out now */
 	while (nsk_drain_all(UINT_MAX))
 		;
@@ -233,6 +294,8 @@ void nsk_ring_stop(void)
 	}
 	WRITE_ONCE(nsk_rb, NULL);
 	ring_buffer_free(rb);
+	kfree(nsk_cpu_work);
+	nsk_cpu_work = NULL;
 	kvfree(nsk_stage);
 	nsk_stage = NULL;
 }

@@ -140,8 +140,14 @@ finish_live() {
 	[ -n "$NSK_LIVE_PID" ] || fail "finish_live: no live capture running"
 	t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
 	while [ ! -e "$NSK_LIVE_OUT.rc" ]; do
-		[ $(($(cut -d' ' -f1 /proc/uptime | tr -d .) - t0)) -lt 3000 ] ||
+		[ $(($(cut -d' ' -f1 /proc/uptime | tr -d .) - t0)) -lt 3000 ] || {
+			# where it is: user space (R/S, wchan) or stuck in the kernel (stack)
+			grep -E '^(State|voluntary|nonvoluntary)' "/proc/$NSK_LIVE_PID/status"
+			echo "wchan: $(cat "/proc/$NSK_LIVE_PID/wchan" 2>/dev/null)"
+			cat "/proc/$NSK_LIVE_PID/stack" 2>/dev/null
+			tail -c 300 "$NSK_LIVE_OUT.err" 2>/dev/null
 			fail "netstack-kmon live did not exit within 30 s of SIGTERM"
+		}
 		usleep 20000
 	done
 	rc=$(cat "$NSK_LIVE_OUT.rc")
