@@ -157,6 +157,8 @@ int nsk_stop(struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "not collecting");
 		return -EALREADY;
 	}
+	/* with "stopped" below: how long the RCU waits and the final drain took */
+	pr_info("stopping\n");
 	nsk_probes_detach();		/* 1: no handler runs after this */
 	nsk_ts_stop = nsk_clock_ns();
 	nsk_ring_stop();		/* 2: drain everything, free */
