@@ -133,12 +133,10 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 			u64 wseq = get_unaligned((u64 *)slot);
 			unsigned int size = h->size;
 
-			if (unlikely(wseq != ds->next_wseq)) {
-				if (wseq > ds->next_wseq) {
-					ds->ring_lost += wseq - ds->next_wseq;
-					pr_notice_ratelimited("cpu %d: the ring returned record %llu after %llu: %llu committed records skipped (%llu so far)\n",
-							      cpu, wseq, ds->next_wseq, wseq - ds->next_wseq, ds->ring_lost);
-				}
+			if (unlikely(wseq > ds->next_wseq)) {
+				ds->ring_lost += wseq - ds->next_wseq;
+				pr_notice_ratelimited("cpu %d: the ring returned record %llu after %llu: %llu committed records skipped (%llu so far)\n",
+						      cpu, wseq, ds->next_wseq, wseq - ds->next_wseq, ds->ring_lost);
 			}
 			ds->next_wseq = wseq + 1;
 

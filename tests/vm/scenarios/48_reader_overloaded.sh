@@ -21,34 +21,23 @@ OVERLOAD_S=${NSK_OVERLOAD_S:-10}
 # uptime in 1/100 s
 up() { cut -d' ' -f1 /proc/uptime | tr -d .; }
 collecting() { netstack-kmon status --json | nsk-jq - .collecting; }
-stopping_lines() { dmesg | grep -c 'netstack_kmon: stopping'; }
-# wait_stop_sent T0 SEC N: until the module logged its N-th "stopping" (it
-# received STOP: the tool acted on the signal); prints centiseconds since T0.
-# Read from the kernel log: status would wait for the STOP to finish.
-wait_stop_sent() {
-	while [ "$(stopping_lines)" -lt "$3" ]; do
-		[ $(($(up) - $1)) -lt $(($2 * 100)) ] || { echo "STOP not sent within $2 s of SIGTERM"; return; }
+# the module logged its N-th "stopping": it received STOP, the tool acted on
+# the signal (the kernel log, not status: status waits for the STOP to end)
+stop_sent() { [ "$(dmesg | grep -c 'netstack_kmon: stopping')" -ge "$1" ]; }
+# the kernel says the collection ended (its STOP detaches the probes, waits
+# for RCU and drains: slow on an overloaded debug kernel)
+stopped() { [ "$(collecting)" = false ]; }
+exited() { [ -e "$NSK_LIVE_OUT.rc" ]; }
+# cs_until T0 SEC CMD...: poll CMD until it succeeds; print the centiseconds
+# since T0, or a sentence (which fails the numeric assertions) after SEC s
+cs_until() {
+	local t0=$1 sec=$2
+	shift 2
+	until "$@"; do
+		[ $(($(up) - t0)) -lt $((sec * 100)) ] || { echo "not '$*' within $sec s"; return; }
 		usleep 50000
 	done
-	echo $(($(up) - $1))
-}
-# wait_stopped T0 SEC: until the kernel says the collection ended (its STOP
-# detaches the probes, waits for RCU and drains: slow on an overloaded
-# debug kernel); prints centiseconds since T0
-wait_stopped() {
-	while [ "$(collecting)" != false ]; do
-		[ $(($(up) - $1)) -lt $(($2 * 100)) ] || { echo "collection not ended within $2 s of SIGTERM"; return; }
-		usleep 50000
-	done
-	echo $(($(up) - $1))
-}
-# wait_exit T0 SEC: until netstack-kmon live exited
-wait_exit() {
-	while [ ! -e "$NSK_LIVE_OUT.rc" ]; do
-		[ $(($(up) - $1)) -lt $(($2 * 100)) ] || { echo "still running $2 s after SIGTERM"; return; }
-		usleep 50000
-	done
-	echo $(($(up) - $1))
+	echo $(($(up) - t0))
 }
 senders() {
 	SEND=
@@ -75,15 +64,15 @@ senders
 sleep "$OVERLOAD_S"
 IV=$(grep -c '"type": *"interval"' "$NSK_LIVE_OUT")
 echo "intervals printed in ${OVERLOAD_S} s of overload: $IV"
-NSTOP=$(($(stopping_lines) + 1))
+NSTOP=$(($(dmesg | grep -c 'netstack_kmon: stopping') + 1))
 t0=$(up)
 echo "+ kill -TERM $NSK_LIVE_PID  # netstack-kmon live"
 kill -TERM "$NSK_LIVE_PID"
-TSENT=$(wait_stop_sent "$t0" 30 $NSTOP)
-TSTOP=$(wait_stopped "$t0" 300)
+TSENT=$(cs_until "$t0" 30 stop_sent $NSTOP)
+TSTOP=$(cs_until "$t0" 300 stopped)
 # the collection has ended: the senders go, the tool reads the rest
 kill $SEND; wait $SEND 2>/dev/null
-TEXIT=$(wait_exit "$t0" 120)
+TEXIT=$(cs_until "$t0" 120 exited)
 echo "STOP sent $TSENT cs after SIGTERM, collection ended after $TSTOP cs, the tool exited after $TEXIT cs"
 finish_live
 assert_ge "$IV" $((OVERLOAD_S / 5)) "an interval at least every 5 s while overloaded"
@@ -107,12 +96,12 @@ t0=$(up)
 echo "+ kill -TERM $NSK_LIVE_PID; kill -CONT $NSK_LIVE_PID"
 kill -TERM "$NSK_LIVE_PID"
 kill -CONT "$NSK_LIVE_PID"
-TSTOP=$(wait_stopped "$t0" 300)
+TSTOP=$(cs_until "$t0" 300 stopped)
 _num "$TSTOP" "the first SIGTERM ended the collection"
 t1=$(up)
 echo "+ kill -TERM $NSK_LIVE_PID  # again"
 kill -TERM "$NSK_LIVE_PID"
-TEXIT=$(wait_exit "$t1" 10)
+TEXIT=$(cs_until "$t1" 10 exited)
 echo "STOP reached the kernel $TSTOP cs after the first SIGTERM; exit $TEXIT cs after the second"
 kill $SEND; wait $SEND 2>/dev/null
 finish_live
