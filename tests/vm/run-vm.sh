@@ -20,11 +20,17 @@
 #   --append "ARGS"     extra kernel command line
 #   --timeout SEC       whole-VM timeout (default 600)
 #   --scenario-timeout SEC  per-scenario timeout inside the guest (default 600)
+#   --boot-timeout SEC  the guest must reach /init within SEC (default 60, 300
+#                       with --bzimage), else QEMU is killed and started once
+#                       more (a stalled emulator, reported loudly)
 #   --smp N --mem MB    (default 2 / 1024)
 #   --icount            deterministic mode: single-threaded TCG with
 #                       `-icount shift=0,sleep=off` (guest ns = instructions),
 #                       forces --smp 1 (benchmarks: scripts/bench.sh)
 #   --no-panic-on-warn  report a WARN through the dmesg check instead of a panic
+#   --test-stall-first-boot  harness self-test: the first QEMU starts with its
+#                       vCPUs stopped (-S), a boot that never gets past the
+#                       firmware, which the boot watchdog must kill and retry
 #   --bzimage           boot the compressed image (no vmlinux extraction)
 #   --show              demo mode: print the scenarios' output plainly
 #   --live              stream the console while the VM runs
@@ -36,7 +42,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 KERNEL='' KVER='' KMOD='' TOOL='' WORKLOAD_DIR='' BUILD_DIR='' SCEN_DIR='' KMOD_ARGS='' APPEND=''
-TIMEOUT=600 STIMEOUT='' ICOUNT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' SHOW='' LIVE='' KEEP=''
+TIMEOUT=600 STIMEOUT='' STALL_FIRST='' BOOT_TIMEOUT=${NSK_BOOT_TIMEOUT:-} ICOUNT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' SHOW='' LIVE='' KEEP=''
 NSK_STRIP=1
 ENVS=() ADDS=() SCENARIOS=()
 while [ $# -gt 0 ]; do
@@ -54,10 +60,12 @@ while [ $# -gt 0 ]; do
 	--append) APPEND="$APPEND $2"; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--scenario-timeout) STIMEOUT=$2; shift ;;
+	--boot-timeout) BOOT_TIMEOUT=$2; shift ;;
 	--smp) SMP=$2; shift ;;
 	--mem) MEM=$2; shift ;;
 	--icount) ICOUNT=1 ;;
 	--no-panic-on-warn) PANIC_ON_WARN= ;;
+	--test-stall-first-boot) STALL_FIRST=1 ;;
 	--bzimage) BZIMAGE=1 ;;
 	--show) SHOW=1 ;;
 	--live) LIVE=1 ;;
@@ -172,12 +180,19 @@ name=$(IFS=+; echo "${SCENARIOS[*]}")
 LOG=$VMDIR/logs/$name.log
 cmdline="console=ttyS0 quiet panic=-1 oops=panic tsc=reliable${PANIC_ON_WARN:+ panic_on_warn=1}"
 cmdline="$cmdline nsk.scenarios=$list nsk.scenario_timeout=$STIMEOUT$APPEND"
-# A scenario that attaches or detaches probes while packets flow says
-# "# nsk-vm: tcg-thread=single": QEMU 7.2's multi-threaded TCG does not make
-# kernel text patching (ftrace/kprobe arm and disarm, int3 + sync_core)
-# visible to a vCPU that keeps executing the patched function, which then
-# re-executes a stale int3 forever (a livelock of the emulator, not of the
-# kernel: docs/troubleshooting.md).  Single-threaded TCG is exact.
+# TCG threading is chosen here, per VM.  A scenario that attaches or detaches
+# probes while packets flow (START/STOP or rmmod under traffic, the stress
+# scenarios) says "# nsk-vm: tcg-thread=single" on its second line.  QEMU 7.2's
+# multi-threaded TCG does not make kernel text patching (ftrace/kprobe/jump
+# label arm and disarm) coherent for a vCPU that is executing the patched
+# function: measured on Debian 6.1 with 2 vCPUs, arming kprobes under traffic
+# makes the guest call address 0 ("BUG: kernel NULL pointer dereference ...
+# RIP: 0010:0x0" from udp_recvmsg, ip_finish_output2, __sys_sendto), with the
+# kernel's own tracefs kprobe events and no module loaded.  Single-threaded
+# TCG with the same 2 vCPUs (interleaved on one host thread) arms and disarms
+# cleanly, at about half the speed, so scenarios that arm only while no
+# traffic runs keep the faster multi-threaded mode.  NSK_TCG_THREAD= forces
+# one mode for every VM (to reproduce the emulator fault: NSK_TCG_THREAD=multi).
 TCG_THREAD=${NSK_TCG_THREAD:-multi}
 for s in "${SCENARIOS[@]}"; do
 	if grep -q '^# nsk-vm: tcg-thread=single' "$SCEN_DIR/$s.sh" 2>/dev/null; then
@@ -210,22 +225,87 @@ while :; do
 	sleep 1
 done
 
-[ -n "$SHOW" ] || echo "==== vm: $KVER ($boot_kind), ${SMP} vCPU${ICOUNT:+ (icount)}, ${MEM} MiB, scenarios: ${SCENARIOS[*]}; log: $LOG"
-: >"$LOG"
+[ -n "$SHOW" ] || echo "==== vm: $KVER ($boot_kind), ${SMP} vCPU${ICOUNT:+ (icount)}, TCG thread=$TCG_THREAD, ${MEM} MiB, scenarios: ${SCENARIOS[*]}; log: $LOG"
+
+# boot_and_watch: run QEMU once with the console in $LOG and watch it.
+#  - Boot watchdog: /init prints @@NSK-BOOTED@@ within a few seconds of the
+#    firmware (3-5 s here, about a minute for the KASAN bzImage).  A boot that
+#    has not reached it after BOOT_TIMEOUT s is a stalled emulator (seen: SeaBIOS
+#    printed "Booting from ROM.." and the guest never ran): killed, OUTCOME=stall.
+#  - Kernel errors: the first console line with a kernel timestamp that reports
+#    an oops, BUG, WARN, lockup, RCU stall, hung task, KASAN/UBSAN splat or panic
+#    ends the run KERR_GRACE s later (time for the rest of the splat to print),
+#    OUTCOME=kerr, KERR_LINE = its line number.  oops=panic/panic_on_warn=1 end
+#    most of these in the guest already; stalls and hung tasks do not panic.
+#  - Otherwise OUTCOME=exit (QEMU ended by itself or by the whole-VM timeout).
+# Sets QRC (QEMU's exit status, or 124 when killed here).
+# (the KASAN bzImage boots in ~1 min, the icount mode is slower than MTTCG)
+[ -n "$BOOT_TIMEOUT" ] || BOOT_TIMEOUT=$([ -n "$BZIMAGE$ICOUNT" ] && echo 300 || echo 60)
+KERR_GRACE=${NSK_KERR_GRACE:-5}
+KERR_RE='^\[ *[0-9]+\.[0-9]+\] .*(BUG:|kernel BUG at|Oops|WARNING:|general protection fault|soft lockup|hard LOCKUP|rcu_.* detected stall|blocked for more than|Kernel panic|KASAN|UBSAN)'
+boot_and_watch() {
+	local t_start now booted= kerr_at= tpid=
+	OUTCOME=exit KERR_LINE=
+	: >"$LOG"
+	t_start=$(date +%s)
+	timeout -k 10 "$TIMEOUT" "${qemu[@]}" ${STALL_FIRST:+-S} </dev/null >"$LOG" 2>&1 &
+	qpid=$!
+	STALL_FIRST=
+	if [ -n "$LIVE" ]; then
+		tail -n +1 -f --pid="$qpid" "$LOG" &
+		tpid=$!
+	fi
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 0.5
+		now=$(date +%s)
+		if [ -z "$booted" ]; then
+			if grep -q '@@NSK-BOOTED' "$LOG"; then
+				booted=1
+			elif [ $((now - t_start)) -ge "$BOOT_TIMEOUT" ]; then
+				OUTCOME=stall
+				kill -TERM "$qpid" 2>/dev/null
+				break
+			fi
+		fi
+		if [ -z "$kerr_at" ]; then
+			KERR_LINE=$(grep -anE -m1 -- "$KERR_RE" "$LOG" | cut -d: -f1) || true
+			[ -z "$KERR_LINE" ] || kerr_at=$now
+		elif [ $((now - kerr_at)) -ge "$KERR_GRACE" ]; then
+			kill -TERM "$qpid" 2>/dev/null
+			break
+		fi
+	done
+	set +e
+	wait "$qpid"
+	QRC=$?
+	[ -z "$tpid" ] || wait "$tpid"
+	set -e
+	qpid=
+	# a splat that ended the guest by itself (panic) is a kernel error too
+	if [ "$OUTCOME" = exit ] && [ -z "$KERR_LINE" ]; then
+		KERR_LINE=$(tr -d '\r' <"$LOG" | grep -anE -m1 -- "$KERR_RE" | cut -d: -f1) || true
+	fi
+	[ -z "$KERR_LINE" ] || [ "$OUTCOME" = stall ] || OUTCOME=kerr
+}
+
 t0=$(date +%s.%N)
-timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null >"$LOG" 2>&1 &
-qpid=$!
-tpid=
-if [ -n "$LIVE" ]; then
-	tail -n +1 -f --pid="$qpid" "$LOG" &
-	tpid=$!
+boot_and_watch
+if [ "$OUTCOME" = stall ]; then
+	# Loud: a stall is the emulator's, but it must never pass unnoticed.
+	mv "$LOG" "$LOG.stalled"
+	last=$(tr -d '\r' <"$LOG.stalled" | { grep -Ev '^$|^qemu-system' || true; } | tail -n1 | cut -c1-100)
+	msg="BOOT STALL: the guest did not reach /init within ${BOOT_TIMEOUT} s (last console line: ${last:-none}); killed it, retrying once (first console kept in $LOG.stalled)"
+	echo "==== vm: $msg"
+	[ -z "$SHOW" ] || echo "==== vm: $msg" >&2
+	boot_and_watch
+	if [ "$OUTCOME" = stall ]; then
+		mv "$LOG" "$LOG.stalled2"
+		echo "==== vm: BOOT STALL again after ${BOOT_TIMEOUT} s: giving up (consoles: $LOG.stalled, $LOG.stalled2)"
+		: >"$LOG"
+		tr -d '\r' <"$LOG.stalled2" >"$LOG"
+	fi
 fi
-set +e
-wait "$qpid"
-qrc=$?
-[ -z "$tpid" ] || wait "$tpid"
-set -e
-qpid=
+qrc=$QRC
 t1=$(date +%s.%N)
 exec 7>&-
 wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
@@ -234,6 +314,13 @@ tr -d '\r' <"$LOG" >"$LOG.tmp" && mv "$LOG.tmp" "$LOG"
 # Report.
 kline='^\[ *[0-9]+\.[0-9]+\] '
 failed=0 passed=0 open_ended=
+# the scenario that was running when the kernel reported an error, and the
+# error's first line
+kerr_scen= kerr_text=
+if [ "$OUTCOME" = kerr ]; then
+	kerr_text=$(sed -n "${KERR_LINE}p" "$LOG" | sed -E "s/$kline//")
+	kerr_scen=$(head -n "$KERR_LINE" "$LOG" | sed -n 's/.*@@NSK-BEGIN \(.*\)@@.*/\1/p' | tail -n1)
+fi
 for s in "${SCENARIOS[@]}"; do
 	out=$(awk -v b="@@NSK-BEGIN $s@@" -v e="@@NSK-END $s rc=" '
 		index($0, b) { on = 1; next } on && index($0, e) { exit } on && !/@@NSK-INFO/' "$LOG")
@@ -252,7 +339,13 @@ for s in "${SCENARIOS[@]}"; do
 	fi
 	if [ -z "$end" ]; then
 		[ -z "$out" ] || open_ended=1   # its output already runs to the end of the log
-		echo "---- FAIL $s: no result (the VM crashed, hung or timed out before it finished)"
+		if [ -n "$kerr_scen" ] && [ "$s" = "$kerr_scen" ]; then
+			echo "---- FAIL $s: guest kernel error: $kerr_text"
+		elif [ "$OUTCOME" = stall ]; then
+			echo "---- FAIL $s: not run (the VM stalled at boot twice)"
+		else
+			echo "---- FAIL $s: no result (the VM crashed, hung or timed out before it finished)"
+		fi
 		failed=$((failed + 1))
 	elif [ "$rc" != 0 ]; then
 		why=
@@ -267,7 +360,11 @@ for s in "${SCENARIOS[@]}"; do
 done
 
 problem=
-if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+if [ "$OUTCOME" = stall ]; then
+	problem="the guest did not reach /init within ${BOOT_TIMEOUT} s, twice"
+elif [ "$OUTCOME" = kerr ]; then
+	problem="guest kernel error${kerr_scen:+ during $kerr_scen}: $kerr_text"
+elif [ $qrc = 124 ] || [ $qrc = 137 ]; then
 	problem="VM timed out after ${TIMEOUT}s"
 elif grep -q 'Kernel panic' "$LOG"; then
 	problem="kernel panic: $(grep -m1 -o 'Kernel panic.*' "$LOG")"
@@ -277,7 +374,13 @@ elif [ $qrc != 0 ]; then
 	problem="qemu exited with $qrc"
 fi
 if [ -n "$problem" ]; then
-	if [ -n "$open_ended" ]; then
+	if [ "$OUTCOME" = kerr ] && [ -n "$open_ended" ]; then
+		echo "==== vm: $problem (the kernel's report is in the scenario's output above)"
+	elif [ "$OUTCOME" = kerr ]; then
+		# the splat itself, whatever else the console held
+		echo "==== vm: $problem; the kernel's report:"
+		tail -n "+$KERR_LINE" "$LOG" | grep -E "$kline" | head -n 80 | sed 's/^/oops: /'
+	elif [ -n "$open_ended" ]; then
 		echo "==== vm: $problem"
 	else
 		echo "==== vm: $problem; last console lines:"
