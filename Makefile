@@ -6,6 +6,11 @@
 #   make test      install what is missing, build, run unit + kernel-build + VM tests
 #   make bench     packets/s per tracing configuration in the VM: docs/performance.md
 #
+# `make`/`make module`/`make tool` build nothing until the packages they need
+# are there (the preflight, scripts/install-deps.sh --check): if some are
+# missing they are named with the command that installs them (sudo make deps).
+# KDIR= alone: KVER is the tree's own release (scripts/kdir.sh --kver-of).
+#
 # Variables (all overridable): KVER (default: newest installed kernel with
 # both /boot/vmlinuz-<ver> and /lib/modules/<ver>/build, never `uname -r`),
 # KDIR, KERNEL_IMAGE, BUILD_DIR, CMAKE_BUILD_TYPE, JOBS, PREFIX, DESTDIR,
@@ -17,15 +22,22 @@ SHELL := /bin/bash
 VERSION := $(shell cat $(CURDIR)/VERSION)
 DEPS := $(CURDIR)/scripts/install-deps.sh
 
-# KDIR given without KVER: take the version from the tree.
+KDIR_SH := $(CURDIR)/scripts/kdir.sh
+_kernel_by_hand := $(filter-out undefined,$(origin KDIR) $(origin KVER))
+# KDIR given without KVER: the version is the tree's own (scripts/kdir.sh
+# --kver-of: /lib/modules/<ver>/build -> <ver>, else UTS_RELEASE from
+# include/generated/utsrelease.h; never include/config/kernel.release, which
+# says "6.1.192" on Debian).  A tree that tells nothing is refused.  Both
+# given: check-kernel refuses them if they disagree.
+# Lazy and evaluated once: after `make deps` installed a kernel, a sub-make
+# finds it; targets that need no kernel never ask.
 ifeq ($(origin KVER),undefined)
 ifneq ($(origin KDIR),undefined)
-KVER := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KVER = $(eval KVER := $(shell $(KDIR_SH) --kver-of '$(KDIR)'))$(or $(KVER),$(error \
+	KDIR=$(KDIR) does not say which kernel it is for: set KVER= as well))
 endif
 endif
-# Lazy and evaluated once: after `make deps` installed a kernel, a sub-make
-# finds it.
-KVER ?= $(eval KVER := $(shell $(CURDIR)/scripts/kdir.sh 2>/dev/null))$(KVER)
+KVER ?= $(eval KVER := $(shell $(KDIR_SH) 2>/dev/null))$(KVER)
 KDIR ?= /lib/modules/$(KVER)/build
 KERNEL_IMAGE ?= /boot/vmlinuz-$(KVER)
 
@@ -39,11 +51,11 @@ SCENARIOS ?=
 KMOD_KO := $(CURDIR)/kmod/netstack_kmon.ko
 DKMS_NAME := netstack-kmon
 DKMS_SRC := /usr/src/$(DKMS_NAME)-$(VERSION)
-RUN_VM := $(CURDIR)/tests/vm/run-vm.sh --build-dir $(BUILD_DIR) --kernel $(KERNEL_IMAGE) \
+RUN_VM = $(CURDIR)/tests/vm/run-vm.sh --build-dir $(BUILD_DIR) --kernel $(KERNEL_IMAGE) \
 	--kver $(KVER) --kmod $(KMOD_KO)
 
 .PHONY: all deps module tool test unit vm demo install install-tool install-module \
-	dkms-install dkms-uninstall clean check-kernel run-demo run-tests help bench
+	dkms-install dkms-uninstall clean check-kernel preflight run-demo run-tests help bench
 
 all: module tool
 
@@ -57,11 +69,28 @@ deps:
 check-kernel:
 	@test -n "$(KVER)" || { echo "No kernel with both /boot/vmlinuz-<ver> and /lib/modules/<ver>/build: run 'make deps' or set KVER= / KDIR=" >&2; exit 1; }
 	@test -d "$(KDIR)" || { echo "Kernel build tree $(KDIR) not found: install linux-headers-$(KVER) or set KDIR=" >&2; exit 1; }
+	@k=$$($(KDIR_SH) --kver-of '$(KDIR)' 2>/dev/null) || exit 0; [ "$$k" = '$(KVER)' ] || \
+		{ echo "KVER=$(KVER) but KDIR=$(KDIR) is the build tree of $$k: give one of them (KDIR= alone sets KVER)" >&2; exit 1; }
 
-module: check-kernel
+# Preflight: before building, the packages the requested goals need (the
+# lists are scripts/install-deps.sh's); if some are missing, say which and
+# how to install them instead of failing in CMake or Kbuild.  The kernel
+# group only when the kernel is not chosen by hand.  NSK_NO_PREFLIGHT=1
+# skips it (a non-Debian host with everything installed another way).
+_goals := $(or $(MAKECMDGOALS),all)
+_pf := $(if $(filter tool,$(_goals)),tool) $(if $(filter module,$(_goals)),module)
+_pf := $(or $(if $(filter-out tool module,$(_goals)),tool module),$(strip $(_pf)))
+PREFLIGHT_GROUPS := $(_pf)$(if $(filter module,$(_pf)),$(if $(_kernel_by_hand),, kernel))
+
+preflight:
+ifeq ($(NSK_NO_PREFLIGHT),)
+	@$(DEPS) --check $(PREFLIGHT_GROUPS)
+endif
+
+module: preflight check-kernel
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
 
-tool:
+tool: preflight
 	cmake -S $(CURDIR) -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) \
 		-DNSK_KMOD=$(KMOD_KO) -DNSK_KVER=$(KVER) -DNSK_KERNEL_IMAGE=$(KERNEL_IMAGE) -DNSK_KDIR=$(KDIR)
 	cmake --build $(BUILD_DIR) -j$(JOBS)
@@ -79,7 +108,7 @@ run-tests:
 # Unit tests only / VM scenarios only (SCENARIOS="01_load_status demo" runs
 # those in one VM with the console streamed).
 unit:
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) -LE 'vm|kbuild' $(CTEST_ARGS)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) -LE 'vm|kbuild|dkms' $(CTEST_ARGS)
 
 vm: check-kernel
 ifeq ($(strip $(SCENARIOS)),)
@@ -166,19 +195,29 @@ ifeq ($(DESTDIR),)
 endif
 
 # DKMS: a clean copy of kmod/ + include/ in $(DKMS_SRC), dkms.conf with
-# PACKAGE_VERSION from VERSION; rebuilt automatically for new kernels.
+# PACKAGE_VERSION from VERSION; rebuilt automatically for new kernels
+# (AUTOINSTALL: Debian's /etc/kernel/header_postinst.d/dkms hook runs when a
+# linux-headers package is installed).  Sources only: no build output, and no
+# dot file (Kbuild's .*.cmd, .*.d and .tmp_* temporaries of a build running
+# in kmod/ at the same time).  A KDIR outside /lib/modules/$(KVER)/build is
+# passed to DKMS as the kernel source dir; the kernel must be installed
+# (/lib/modules/$(KVER) exists), as DKMS wants.
+DKMS_TAR_EXCLUDES := --exclude='.*' --exclude='*.o' --exclude='*.ko' --exclude='*.ko.*' \
+	--exclude='*.mod' --exclude='*.mod.c' --exclude='*.a' --exclude='*.order' --exclude='*.symvers' \
+	--exclude='*.dwo' --exclude='*.su' --exclude='*.tmp'
+DKMS_K = -k $(KVER)$(if $(filter-out /lib/modules/$(KVER)/build,$(KDIR)), --kernelsourcedir $(KDIR))
 dkms-install: check-kernel
-	@$(DEPS) dkms
+	@test -d /lib/modules/$(KVER) || { echo "Kernel $(KVER) is not installed here (no /lib/modules/$(KVER)):" \
+		"DKMS installs only for installed kernels. To just compile against $(KDIR): make module KDIR=$(KDIR)" >&2; exit 1; }
+	@$(DEPS) module dkms
 	-@dkms remove -m $(DKMS_NAME) -v $(VERSION) --all >/dev/null 2>&1
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
-	tar -C $(CURDIR) --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
-		--exclude='.*.cmd' --exclude='Module.symvers' --exclude='modules.order' \
-		-cf - kmod include VERSION | tar -C $(DKMS_SRC) -xf -
+	tar -C $(CURDIR) $(DKMS_TAR_EXCLUDES) -cf - kmod include VERSION | tar -C $(DKMS_SRC) -xf -
 	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(VERSION)"/' $(CURDIR)/dkms.conf >$(DKMS_SRC)/dkms.conf
 	dkms add -m $(DKMS_NAME) -v $(VERSION)
-	dkms build -m $(DKMS_NAME) -v $(VERSION) -k $(KVER)
-	dkms install -m $(DKMS_NAME) -v $(VERSION) -k $(KVER)
+	dkms build -m $(DKMS_NAME) -v $(VERSION) $(DKMS_K)
+	dkms install -m $(DKMS_NAME) -v $(VERSION) $(DKMS_K)
 
 dkms-uninstall:
 	-dkms remove -m $(DKMS_NAME) -v $(VERSION) --all

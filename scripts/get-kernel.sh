@@ -165,6 +165,10 @@ sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" "$KDIR/Makefile"
 grep -q "^include $dir/root/usr/src/linux-headers-$abi-common/Makefile" "$KDIR/Makefile" ||
 	die "unexpected $KDIR/Makefile: $(cat "$KDIR/Makefile")"
 [ -d "$KDIR/scripts/" ] || die "$KDIR/scripts does not resolve (the $kbuild package?)"
+# the release the package is named for is the one the tree builds for (the
+# Makefile's KDIR= rule, scripts/kdir.sh --kver-of)
+tkver=$("$REPO/scripts/kdir.sh" --kver-of "$KDIR") || die "cannot tell the release of $KDIR"
+[ "$tkver" = "$kver" ] || die "$KDIR builds for $tkver, not $kver"
 # The compiler the headers ask for (CC = ... gcc-10): if it is not on this
 # host, use plain gcc.
 kcc=$(sed -n 's/^CC = .*(CROSS_COMPILE)\(gcc[-0-9]*\)$/\1/p' "$KDIR/.kernelvariables")
