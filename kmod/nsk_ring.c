@@ -43,7 +43,6 @@
 #include <linux/vmalloc.h>
 #include <linux/kallsyms.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
 #include "nsk.h"
 
 /*
@@ -75,6 +74,7 @@ void *nsk_ring_reserve(unsigned int size, void **handle)
 {
 	struct trace_buffer *rb = READ_ONCE(nsk_rb);
 	struct ring_buffer_event *e;
+	u64 wseq;
 	u8 *slot;
 
 	if (unlikely(!rb))
@@ -84,7 +84,9 @@ void *nsk_ring_reserve(unsigned int size, void **handle)
 		return NULL;
 	*handle = e;
 	slot = ring_buffer_event_data(e);
-	put_unaligned(__this_cpu_read(nsk_pcpu.written), (u64 *)slot);
+	wseq = __this_cpu_read(nsk_pcpu.written);
+	/* event data is 4-byte aligned: a byte copy, not a u64 store */
+	memcpy(slot, &wseq, sizeof(wseq));
 	return slot + NSK_SLOT_HDR;
 }
 
@@ -130,9 +132,10 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 		       (e = ring_buffer_consume(nsk_rb, cpu, NULL, NULL))) {
 			u8 *slot = ring_buffer_event_data(e);
 			struct nsk_rec_hdr *h = (void *)(slot + NSK_SLOT_HDR);
-			u64 wseq = get_unaligned((u64 *)slot);
 			unsigned int size = h->size;
+			u64 wseq;
 
+			memcpy(&wseq, slot, sizeof(wseq));
 			if (unlikely(wseq > ds->next_wseq)) {
 				ds->ring_lost += wseq - ds->next_wseq;
 				pr_notice_ratelimited("cpu %d: the ring returned record %llu after %llu: %llu committed records skipped (%llu so far)\n",
