@@ -36,7 +36,7 @@ std::string fmt_double(double v)
     return s;
 }
 
-using Labels = std::vector<std::pair<std::string, std::string>>;
+using Labels = MetricLabels;
 
 std::string labels(const Labels &l)
 {
@@ -51,55 +51,60 @@ std::string labels(const Labels &l)
     return out + "}";
 }
 
-/// One family: metadata once, then its samples; identical label sets are summed.
+/// Builds one family of the model: identical label sets are summed, samples come out in a
+/// stable order (integers, signed, doubles, histograms; each sorted by their label text).
 class Family {
 public:
-    Family(std::string name, std::string type, std::string help, std::string unit = "")
-        : name_(std::move(name)), type_(std::move(type)), help_(std::move(help)),
-          unit_(std::move(unit))
+    Family(std::string name, MetricType type, std::string help, std::string unit = "")
+        : name_(std::move(name)), type_(type), help_(std::move(help)), unit_(std::move(unit))
     {}
     void add(const Labels &l, std::uint64_t v)
     {
         auto &slot = ints_[labels(l)];
-        slot += v;
+        slot.first = l;
+        slot.second += v;
     }
-    void set(const Labels &l, double v) { dbl_[labels(l)] = v; }
-    void set_int(const Labels &l, std::int64_t v) { sints_[labels(l)] = v; }
-    void histogram(const Labels &l, const Histogram &h) { hists_[labels_with(l)].merge(h); }
-
-    std::string render() const
+    void set(const Labels &l, double v) { dbl_[labels(l)] = {l, v}; }
+    void set_int(const Labels &l, std::int64_t v) { sints_[labels(l)] = {l, v}; }
+    void histogram(const Labels &l, const Histogram &h)
     {
-        std::string out = "# TYPE " + P + name_ + " " + type_ + "\n";
-        if (!unit_.empty())
-            out += "# UNIT " + P + name_ + " " + unit_ + "\n";
-        out += "# HELP " + P + name_ + " " + help_ + "\n";
-        const std::string suffix = type_ == "counter" ? "_total" : type_ == "info" ? "_info" : "";
-        for (const auto &[l, v] : ints_)
-            out += P + name_ + suffix + l + " " + std::to_string(v) + "\n";
-        for (const auto &[l, v] : sints_)
-            out += P + name_ + suffix + l + " " + std::to_string(v) + "\n";
-        for (const auto &[l, v] : dbl_)
-            out += P + name_ + suffix + l + " " + fmt_double(v) + "\n";
-        for (const auto &[key, h] : hists_)
-            out += render_hist(key, h);
-        return out;
+        auto &slot = hists_[labels(l)];
+        slot.first = l;
+        slot.second.merge(h);
+    }
+
+    MetricFamily done() const
+    {
+        MetricFamily f;
+        f.name = P + name_;
+        f.type = type_;
+        f.unit = unit_;
+        f.help = help_;
+        const std::string sample = f.name + (type_ == MetricType::counter ? "_total"
+                                             : type_ == MetricType::info  ? "_info"
+                                                                          : "");
+        for (const auto &[k, lv] : ints_)
+            f.samples.push_back({sample, lv.first, std::to_string(lv.second)});
+        for (const auto &[k, lv] : sints_)
+            f.samples.push_back({sample, lv.first, std::to_string(lv.second)});
+        for (const auto &[k, lv] : dbl_)
+            f.samples.push_back({sample, lv.first, fmt_double(lv.second)});
+        for (const auto &[k, lh] : hists_)
+            add_hist(f, lh.first, lh.second);
+        return f;
     }
 
 private:
-    // Histogram label sets are kept as the inner "a=\"x\",b=\"y\"" text so le can be appended.
-    static std::string labels_with(const Labels &l)
+    static void add_hist(MetricFamily &f, const Labels &l, const Histogram &h)
     {
-        std::string s = labels(l);
-        return s.empty() ? s : s.substr(1, s.size() - 2);
-    }
-    std::string render_hist(const std::string &inner, const Histogram &h) const
-    {
-        const std::string base = P + name_;
-        const std::string pre = inner.empty() ? "{" : "{" + inner + ",";
-        std::string out;
         std::map<int, std::uint64_t> per;
         for (const auto &b : h.nonempty())
             per[Histogram::bucket_of(b.lower_ns)] = b.count;
+        const auto bucket = [&](const std::string &le, std::uint64_t n) {
+            Labels with_le = l;
+            with_le.emplace_back("le", le);
+            f.samples.push_back({f.name + "_bucket", std::move(with_le), std::to_string(n)});
+        };
         // Bucket i holds [2^(i-1), 2^i) ns of integer values, i.e. <= 2^i - 1 ns.  The last
         // bucket also takes anything larger, so it is only +Inf.
         std::uint64_t cum = 0;
@@ -107,22 +112,72 @@ private:
             auto it = per.find(i);
             if (it != per.end())
                 cum += it->second;
-            out += base + "_bucket" + pre + "le=\"" + seconds(Histogram::bucket_upper(i) - 1) +
-                   "\"} " + std::to_string(cum) + "\n";
+            bucket(seconds(Histogram::bucket_upper(i) - 1), cum);
         }
-        const std::string l = inner.empty() ? "" : "{" + inner + "}";
-        out += base + "_bucket" + pre + "le=\"+Inf\"} " + std::to_string(h.count()) + "\n";
-        out += base + "_count" + l + " " + std::to_string(h.count()) + "\n";
-        out += base + "_sum" + l + " " + seconds(h.sum()) + "\n";
-        return out;
+        bucket("+Inf", h.count());
+        f.samples.push_back({f.name + "_count", l, std::to_string(h.count())});
+        f.samples.push_back({f.name + "_sum", l, seconds(h.sum())});
     }
 
-    std::string name_, type_, help_, unit_;
-    std::map<std::string, std::uint64_t> ints_;
-    std::map<std::string, std::int64_t> sints_;
-    std::map<std::string, double> dbl_;
-    std::map<std::string, Histogram> hists_;
+    std::string name_;
+    MetricType type_;
+    std::string help_, unit_;
+    std::map<std::string, std::pair<Labels, std::uint64_t>> ints_;
+    std::map<std::string, std::pair<Labels, std::int64_t>> sints_;
+    std::map<std::string, std::pair<Labels, double>> dbl_;
+    std::map<std::string, std::pair<Labels, Histogram>> hists_;
 };
+
+const char *openmetrics_type(MetricType t)
+{
+    switch (t) {
+    case MetricType::counter:
+        return "counter";
+    case MetricType::gauge:
+        return "gauge";
+    case MetricType::histogram:
+        return "histogram";
+    case MetricType::info:
+        return "info";
+    case MetricType::unknown:
+        break;
+    }
+    return "unknown";
+}
+
+/// The classic text format knows counter, gauge, histogram, summary and untyped.
+const char *text_type(MetricType t)
+{
+    switch (t) {
+    case MetricType::counter:
+        return "counter";
+    case MetricType::gauge:
+    case MetricType::info: // NAME_info 1, as the client libraries write an info metric
+        return "gauge";
+    case MetricType::histogram:
+        return "histogram";
+    case MetricType::unknown:
+        break;
+    }
+    return "untyped";
+}
+
+/// HELP text escaping: \\ and \n in both formats, \" in OpenMetrics only.
+std::string escape_help(const std::string &v, bool openmetrics)
+{
+    std::string out;
+    for (char c : v) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '"' && openmetrics)
+            out += "\\\"";
+        else
+            out += c;
+    }
+    return out;
+}
 
 Labels socket_labels(const SocketRow &r)
 {
@@ -152,38 +207,45 @@ std::string escape_label(const std::string &v)
     return out;
 }
 
-std::string render_openmetrics(const Summary &s, bool finished)
+MetricSet build_metrics(const Summary &s, bool finished)
 {
     std::vector<Family> fams;
 
-    Family build("build", "info", "netstack-kmon version, kernel and module of the collection.");
+    Family build("build", MetricType::info,
+                 "netstack-kmon version, kernel and module of the collection.");
     build.add(
         {{"version", NSK_VERSION}, {"kernel", s.kernel}, {"module_version", s.module_version}}, 1);
     fams.push_back(std::move(build));
 
-    Family dur("collection_seconds", "gauge", "Seconds since the collection started.", "seconds");
+    Family dur("collection_seconds", MetricType::gauge, "Seconds since the collection started.",
+               "seconds");
     dur.set({}, s.duration_s);
     fams.push_back(std::move(dur));
-    Family fin("collection_finished", "gauge", "1 once the collection ended (final numbers).");
+    Family fin("collection_finished", MetricType::gauge,
+               "1 once the collection ended (final numbers).");
     fin.set_int({}, finished ? 1 : 0);
     fams.push_back(std::move(fin));
-    Family ev("events", "counter", "Records received from the kernel and decoded.");
+    Family ev("events", MetricType::counter, "Records received from the kernel and decoded.");
     ev.add({}, s.events);
     fams.push_back(std::move(ev));
 
-    Family stage("stage_latency_seconds", "histogram",
+    Family stage("stage_latency_seconds", MetricType::histogram,
                  "Time a packet took between two consecutive probes of its journey.", "seconds");
     for (const auto &st : s.stages)
         stage.histogram({{"path", st.path}, {"from", st.from}, {"to", st.to}}, st.hist);
     fams.push_back(std::move(stage));
-    Family path("path_latency_seconds", "histogram",
-                "rx: first receive probe to socket queue; queue: socket queue to copy to user.",
+    Family path("path_latency_seconds", MetricType::histogram,
+                "rx: first receive probe to socket queue; queue: socket queue to copy to user; "
+                "tx: sendmsg to driver; end_to_end: loopback sendmsg to recvmsg.",
                 "seconds");
     path.histogram({{"path", "rx"}}, s.rx);
     path.histogram({{"path", "queue"}}, s.queue);
+    path.histogram({{"path", "tx"}}, s.tx);
+    path.histogram({{"path", "end_to_end"}}, s.end_to_end);
     fams.push_back(std::move(path));
 
-    Family jr("journeys", "counter", "Receive journeys (one per skb per socket) by outcome.");
+    Family jr("journeys", MetricType::counter,
+              "Receive journeys (one per skb per socket) by outcome.");
     const auto &j = s.rx_journeys;
     for (const auto &[k, v] :
          std::vector<std::pair<std::string, std::uint64_t>>{{"complete", j.complete},
@@ -194,9 +256,11 @@ std::string render_openmetrics(const Summary &s, bool finished)
         jr.add({{"path", "rx"}, {"outcome", k}}, v);
     fams.push_back(std::move(jr));
 
-    Family rx("socket_rx_packets", "counter", "Packets delivered to the socket's receive queue.");
-    Family sd("socket_drops", "counter", "Packets the socket's receive queue refused, by reason.");
-    Family kd("socket_kernel_drops", "counter",
+    Family rx("socket_rx_packets", MetricType::counter,
+              "Packets delivered to the socket's receive queue.");
+    Family sd("socket_drops", MetricType::counter,
+              "Packets the socket's receive queue refused, by reason.");
+    Family kd("socket_kernel_drops", MetricType::counter,
               "Growth of the socket's drops column in /proc/net/udp during the collection.");
     for (const auto &r : s.sockets) {
         const Labels l = socket_labels(r);
@@ -213,21 +277,22 @@ std::string render_openmetrics(const Summary &s, bool finished)
     fams.push_back(std::move(sd));
     fams.push_back(std::move(kd));
 
-    Family drops("drops", "counter", "Packets freed with a drop reason, by reason and location.");
+    Family drops("drops", MetricType::counter,
+                 "Packets freed with a drop reason, by reason and location.");
     for (const auto &d : s.drops)
         drops.add({{"reason", d.reason}, {"location", d.location}, {"proto", d.proto}}, d.count);
     fams.push_back(std::move(drops));
 
-    Family loss("loss_records", "counter",
+    Family loss("loss_records", MetricType::counter,
                 "Event records lost: ring (per-CPU buffer full), netlink (sequence gaps), user.");
     loss.add({{"kind", "ring"}}, s.loss.ring);
     loss.add({{"kind", "netlink"}}, s.loss.netlink);
     loss.add({{"kind", "user"}}, s.loss.user);
     fams.push_back(std::move(loss));
-    Family inc("incomplete_journeys", "counter", "Journeys that never completed.");
+    Family inc("incomplete_journeys", MetricType::counter, "Journeys that never completed.");
     inc.add({}, s.loss.incomplete_journeys);
     fams.push_back(std::move(inc));
-    Family enob("enobufs", "counter", "ENOBUFS episodes on the event socket.");
+    Family enob("enobufs", MetricType::counter, "ENOBUFS episodes on the event socket.");
     enob.add({}, s.loss.enobufs);
     fams.push_back(std::move(enob));
 
@@ -247,20 +312,20 @@ std::string render_openmetrics(const Summary &s, bool finished)
         {"cpu_batches", "Batches sent.", &CpuCounters::batches},
     };
     for (const auto &f : cpu_fields) {
-        Family fam(f.name, "counter",
+        Family fam(f.name, MetricType::counter,
                    std::string("Per-CPU kernel counter since the start: ") + f.help);
         for (const auto &c : s.cpus)
             fam.add({{"cpu", std::to_string(c.cpu)}}, c.*(f.field));
         fams.push_back(std::move(fam));
     }
 
-    Family snmp("snmp_delta", "gauge",
+    Family snmp("snmp_delta", MetricType::gauge,
                 "Change of a /proc/net/snmp, netstat or snmp6 counter during the collection.");
     for (const auto &[k, v] : s.counters)
         snmp.set_int({{"counter", k}}, v);
     fams.push_back(std::move(snmp));
     if (s.softnet) {
-        Family sn("softnet_delta", "gauge",
+        Family sn("softnet_delta", MetricType::gauge,
                   "Change of a per-CPU /proc/net/softnet_stat counter during the collection.");
         for (const auto &c : *s.softnet) {
             const std::string cpu = std::to_string(c.cpu);
@@ -272,11 +337,47 @@ std::string render_openmetrics(const Summary &s, bool finished)
         fams.push_back(std::move(sn));
     }
 
-    std::string out;
+    MetricSet m;
+    m.families.reserve(fams.size());
     for (const auto &f : fams)
-        out += f.render();
-    out += "# EOF\n";
+        m.families.push_back(f.done());
+    return m;
+}
+
+std::string render(const MetricSet &m, ExpositionFormat f)
+{
+    const bool om = f == ExpositionFormat::openmetrics;
+    std::string out;
+    for (const auto &fam : m.families) {
+        if (om) {
+            out += "# TYPE " + fam.name + " " + openmetrics_type(fam.type) + "\n";
+            if (!fam.unit.empty())
+                out += "# UNIT " + fam.name + " " + fam.unit + "\n";
+            out += "# HELP " + fam.name + " " + escape_help(fam.help, true) + "\n";
+        } else {
+            // The text format names a family as its samples are named.
+            const std::string name = fam.name + (fam.type == MetricType::counter ? "_total"
+                                                 : fam.type == MetricType::info  ? "_info"
+                                                                                 : "");
+            out += "# HELP " + name + " " + escape_help(fam.help, false) + "\n";
+            out += "# TYPE " + name + " " + text_type(fam.type) + "\n";
+        }
+        for (const auto &smp : fam.samples)
+            out += smp.name + labels(smp.labels) + " " + smp.value + "\n";
+    }
+    if (om)
+        out += "# EOF\n";
     return out;
+}
+
+std::string render_openmetrics(const Summary &s, bool finished)
+{
+    return render(build_metrics(s, finished), ExpositionFormat::openmetrics);
+}
+
+std::string render_text(const Summary &s, bool finished)
+{
+    return render(build_metrics(s, finished), ExpositionFormat::text);
 }
 
 } // namespace nsk

@@ -1,6 +1,9 @@
-// The HTTP side of `live --listen`: cpp-httplib (Debian libcpp-httplib-dev) on one thread.
+// The HTTP side of `live --listen`: cpp-httplib (Debian libcpp-httplib-dev) on one thread, and
+// the Accept-header negotiation between the text format and OpenMetrics.
 #include "nsk/metrics.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <httplib.h>
@@ -32,7 +35,90 @@ Result<std::pair<std::string, int>> split_listen(const std::string &s)
     return std::make_pair(host, port);
 }
 
+std::string_view trim(std::string_view v)
+{
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+        v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+        v.remove_suffix(1);
+    return v;
+}
+
+std::string lower(std::string_view v)
+{
+    std::string out(v);
+    for (auto &c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+/// One clause of an Accept header: "type/subtype; version=1.0.0; q=0.5".
+struct AcceptClause {
+    std::string media; // lower case "type/subtype"
+    std::string version;
+    double q = 1.0;
+};
+
+std::vector<AcceptClause> parse_accept(std::string_view header)
+{
+    std::vector<AcceptClause> out;
+    while (!header.empty()) {
+        const auto comma = header.find(',');
+        std::string_view part = header.substr(0, comma);
+        header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+        AcceptClause c;
+        const auto semi = part.find(';');
+        c.media = lower(trim(part.substr(0, semi)));
+        if (c.media.empty())
+            continue;
+        std::string_view params =
+            semi == std::string_view::npos ? std::string_view() : part.substr(semi + 1);
+        while (!params.empty()) {
+            const auto next = params.find(';');
+            const std::string_view p = params.substr(0, next);
+            params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+            const auto eq = p.find('=');
+            if (eq == std::string_view::npos)
+                continue;
+            const std::string key = lower(trim(p.substr(0, eq)));
+            std::string_view val = trim(p.substr(eq + 1));
+            if (val.size() >= 2 && val.front() == '"' && val.back() == '"')
+                val = val.substr(1, val.size() - 2);
+            if (key == "q") {
+                // As client_golang's goautoneg: an unparsable q counts as 0.
+                double q = 0;
+                const auto [end, ec] = std::from_chars(val.data(), val.data() + val.size(), q);
+                c.q = ec == std::errc() && end == val.data() + val.size() ? q : 0.0;
+            } else if (key == "version") {
+                c.version = std::string(val);
+            }
+        }
+        out.push_back(std::move(c));
+    }
+    // Highest q first; equal q keep the client's order.
+    std::stable_sort(out.begin(), out.end(),
+                     [](const AcceptClause &a, const AcceptClause &b) { return a.q > b.q; });
+    return out;
+}
+
 } // namespace
+
+Negotiated negotiate(std::string_view accept)
+{
+    for (const auto &c : parse_accept(accept)) {
+        if (c.q <= 0)
+            continue; // RFC 9110: q=0 means "not acceptable"
+        if (c.media == "text/plain" && (c.version.empty() || c.version == "0.0.4"))
+            return {ExpositionFormat::text, kTextContentType};
+        if (c.media == "application/openmetrics-text" &&
+            (c.version.empty() || c.version == "1.0.0" || c.version == "0.0.1"))
+            return {ExpositionFormat::openmetrics,
+                    c.version == "0.0.1"
+                        ? "application/openmetrics-text; version=0.0.1; charset=utf-8"
+                        : kOpenMetricsContentType};
+    }
+    return {};
+}
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string &listen)
 {
@@ -42,10 +128,11 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string &l
     std::unique_ptr<MetricsServer> m(new MetricsServer());
     m->impl_ = std::make_unique<Impl>();
     m->host_ = hp->first;
-    m->text_ = "# EOF\n";
     auto *self = m.get();
-    m->impl_->server.Get("/metrics", [self](const httplib::Request &, httplib::Response &res) {
-        res.set_content(self->current(), kOpenMetricsContentType);
+    m->impl_->server.Get("/metrics", [self](const httplib::Request &req, httplib::Response &res) {
+        const Negotiated n = negotiate(req.get_header_value("Accept"));
+        res.set_header("Vary", "Accept");
+        res.set_content(render(*self->snapshot(), n.format), n.content_type);
     });
     m->impl_->server.Get("/", [](const httplib::Request &, httplib::Response &res) {
         res.set_content("netstack-kmon: metrics are at /metrics\n", "text/plain");
@@ -77,16 +164,22 @@ MetricsServer::~MetricsServer()
         thread_.join();
 }
 
-void MetricsServer::publish(std::string text)
+void MetricsServer::publish(MetricSet metrics)
 {
+    auto next = std::make_shared<const MetricSet>(std::move(metrics));
     std::lock_guard<std::mutex> lock(mu_);
-    text_ = std::move(text);
+    metrics_ = std::move(next);
 }
 
-std::string MetricsServer::current() const
+std::shared_ptr<const MetricSet> MetricsServer::snapshot() const
 {
     std::lock_guard<std::mutex> lock(mu_);
-    return text_;
+    return metrics_;
+}
+
+std::string MetricsServer::current(ExpositionFormat f) const
+{
+    return render(*snapshot(), f);
 }
 
 std::string MetricsServer::url() const

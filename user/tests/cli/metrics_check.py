@@ -1,44 +1,60 @@
 #!/usr/bin/env python3
-"""metrics_check.py TOOL CAPTURE: serve a replayed capture on /metrics and parse it strictly.
+"""metrics_check.py TOOL CAPTURE [--promtool PROMTOOL]: serve a replayed capture on /metrics and
+check both exposition formats.
 
-Starts `TOOL live --replay CAPTURE --speed 0 --listen 127.0.0.1:0 --linger 30`, reads the URL
-from stderr, waits for the final numbers (collection_finished 1), fetches /metrics and parses
-it with prometheus_client's OpenMetrics parser (Debian python3-prometheus-client), then checks
-a few exact values of the synthetic rcvbuf capture."""
-import re
-import signal
+Starts `TOOL live --replay CAPTURE --speed 0 --listen 127.0.0.1:0 --linger 30`, waits for the
+final numbers (collection_finished 1), then:
+ - with Prometheus's own Accept header: OpenMetrics, parsed by prometheus_client's strict
+   OpenMetrics parser (Debian python3-prometheus-client), a few exact values of the synthetic
+   rcvbuf capture;
+ - with no Accept header (curl, promtool): the classic text format 0.0.4 (no # EOF, no info
+   type), parsed by prometheus_client's text parser, with exactly the samples of the
+   OpenMetrics body;
+ - with --promtool: `promtool check metrics` on the text body: no error, no lint problem
+   (a missing promtool fails, or skips loudly with NSK_ALLOW_NO_PROMETHEUS=1)."""
+import argparse
+import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 
-from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as om_parse
+from prometheus_client.parser import text_string_to_metric_families as text_parse
 
-tool, cap = sys.argv[1], sys.argv[2]
-p = subprocess.Popen([tool, "live", "--replay", cap, "--speed", "0", "--listen",
-                      "127.0.0.1:0", "--linger", "30", "--json"],
-                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-try:
-    url = None
-    for line in p.stderr:
-        m = re.search(r"serving OpenMetrics on (http://\S+)", line)
-        if m:
-            url = m.group(1)
-            break
-    assert url, "no 'serving OpenMetrics on URL' line on stderr"
-    body, ctype = "", ""
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            ctype = r.headers["Content-Type"]
-            body = r.read().decode()
-        # the sample line, not the HELP text (which contains the same words)
-        if re.search(r"^netstack_kmon_collection_finished 1$", body, re.M):
-            break
-        time.sleep(0.1)
-    assert ctype.startswith("application/openmetrics-text"), ctype
-    assert body.endswith("# EOF\n"), "not terminated by # EOF"
-    fams = {f.name: f for f in text_string_to_metric_families(body)}  # strict: raises on errors
+import nsk_live
+
+ap = argparse.ArgumentParser()
+ap.add_argument("tool")
+ap.add_argument("capture")
+ap.add_argument("--promtool")
+args = ap.parse_args()
+
+if args.promtool and not shutil.which(args.promtool):
+    nsk_live.missing("promtool", "Debian package prometheus; scripts/install-deps.sh")
+
+
+def samples(fams):
+    return sorted((s.name, tuple(sorted(s.labels.items())), s.value) for f in fams
+                  for s in f.samples)
+
+
+with nsk_live.Live(args.tool, args.capture, linger=30) as live:
+    ctype, om = nsk_live.wait_finished(live.url, accept=nsk_live.PROMETHEUS_ACCEPT)
+    assert ctype == nsk_live.OPENMETRICS_CONTENT_TYPE, ctype
+    assert om.endswith("# EOF\n"), "not terminated by # EOF"
+    om_fams = list(om_parse(om))  # strict: raises on errors
+    fams = {f.name: f for f in om_fams}
+
+    tctype, text = nsk_live.fetch(live.url)  # no Accept header
+    assert tctype == nsk_live.TEXT_CONTENT_TYPE, tctype
+    assert "# EOF" not in text and "# UNIT" not in text, "OpenMetrics-only lines in the text format"
+    assert "# TYPE netstack_kmon_build_info gauge\n" in text
+    text_fams = list(text_parse(text))
+    assert samples(text_fams) == samples(om_fams), "the two formats carry different samples"
+
+    if args.promtool:
+        r = subprocess.run([args.promtool, "check", "metrics"], input=text, text=True,
+                           capture_output=True)
+        assert r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(), \
+            f"promtool check metrics: exit {r.returncode}\n{r.stdout}{r.stderr}"
 
     def value(fam, sample, **labels):
         for s in fams[fam].samples:
@@ -48,6 +64,7 @@ try:
 
     assert fams["netstack_kmon_stage_latency_seconds"].type == "histogram"
     assert fams["netstack_kmon_path_latency_seconds"].type == "histogram"
+    assert fams["netstack_kmon_build"].type == "info"
     assert value("netstack_kmon_path_latency_seconds", "netstack_kmon_path_latency_seconds_count",
                  path="rx") == 109
     assert value("netstack_kmon_socket_drops", "netstack_kmon_socket_drops_total",
@@ -64,8 +81,6 @@ try:
                  counter="Udp6.NoPorts") == 10
     assert value("netstack_kmon_softnet_delta", "netstack_kmon_softnet_delta",
                  cpu="0", counter="processed") == 125
-    print(f"ok: {len(fams)} metric families parse; exact values match")
-finally:
-    p.send_signal(signal.SIGTERM)
-    rc = p.wait(timeout=10)
-    assert rc == 0, f"exit {rc} after SIGTERM"
+    print(f"ok: {len(fams)} OpenMetrics families parse strictly, exact values match; the text "
+          f"format carries the same {len(samples(text_fams))} samples" +
+          ("; promtool check metrics passes" if args.promtool else ""))
