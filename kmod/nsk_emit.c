@@ -91,6 +91,10 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 	if (skb->protocol != htons(ETH_P_IP) &&
 	    skb->protocol != htons(ETH_P_IPV6))
 		return;
+	/* a fresh skb's network header offset is 0 (or ~0): not an IP header */
+	if (!early && (!skb->network_header ||
+		       skb->network_header == (typeof(skb->network_header))~0U))
+		return;
 	nh = early ? skb->data : skb_network_header(skb);
 	if (nh < head || nh >= tail)
 		return;
@@ -137,6 +141,16 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 	}
 }
 
+/*
+ * Request (NEW_SYN_RECV: a SYN-ACK leaves through ip_output with one) and
+ * TIME_WAIT sockets are only a struct sock_common: the fields of struct sock
+ * beyond it (sk_protocol, sk_socket) do not exist there.  Both are TCP's.
+ */
+static u8 nsk_sk_protocol(const struct sock *sk)
+{
+	return sk_fullsock(sk) ? READ_ONCE(sk->sk_protocol) : IPPROTO_TCP;
+}
+
 static void nsk_parse_sock(struct nsk_event *ev, const struct sock *sk)
 {
 	const struct inet_sock *inet = inet_sk(sk);
@@ -146,7 +160,7 @@ static void nsk_parse_sock(struct nsk_event *ev, const struct sock *sk)
 		return;
 	if (!ev->family) {
 		ev->family = family;
-		ev->proto = READ_ONCE(sk->sk_protocol);
+		ev->proto = nsk_sk_protocol(sk);
 	}
 	ev->flags |= NSK_EF_SOCK;
 	ev->sk_lport = READ_ONCE(inet->inet_num);
@@ -279,7 +293,7 @@ static void nsk_describe(struct nsk_event *ev, u16 probe, struct sk_buff *skb,
 	ev->ctx = nsk_ctx();
 	if (skb && !(pf & NSK_PF_NOPKT))
 		nsk_parse_pkt(ev, skb, pf & NSK_PF_EARLY);
-	else if (skb && sk && READ_ONCE(sk->sk_protocol) == IPPROTO_TCP &&
+	else if (skb && sk && nsk_sk_protocol(sk) == IPPROTO_TCP &&
 		 skb_transport_header_was_set(skb))
 		/* ip_queue_xmit, ip6_xmit: TCP built its header, IP not yet */
 		nsk_parse_tcp(ev, skb, skb_transport_header(skb), 0);
@@ -299,7 +313,7 @@ static void nsk_describe(struct nsk_event *ev, u16 probe, struct sk_buff *skb,
 		memcpy(ev->comm, current->comm, sizeof(ev->comm));
 		ev->comm[sizeof(ev->comm) - 1] = 0;
 		/* the syscall holds the socket: sk_socket is stable here */
-		if (sk) {
+		if (sk && sk_fullsock(sk)) {
 			struct socket *sock = READ_ONCE(sk->sk_socket);
 
 			if (sock)

@@ -94,6 +94,13 @@ struct nsk_config nsk_cfg;
 static bool nsk_is_collecting;
 static bool nsk_exiting;
 static u32 nsk_owner_portid;
+/*
+ * Collections are numbered (nsk_start); the orphan-stop work stops only the
+ * collection whose owner's socket went away, never a newer one started
+ * (by another socket, possibly with the same port id) before it ran.
+ */
+static u64 nsk_collection_nr;
+static atomic64_t nsk_orphan_nr = ATOMIC64_INIT(0);
 static u64 nsk_ts_start, nsk_ts_stop;
 
 bool nsk_collecting(void) { return READ_ONCE(nsk_is_collecting); }
@@ -137,6 +144,7 @@ int nsk_start(u32 portid, struct netlink_ext_ack *extack)
 	nsk_ts_start = nsk_clock_ns();
 	nsk_ts_stop = 0;
 	nsk_owner_portid = portid;
+	WRITE_ONCE(nsk_collection_nr, nsk_collection_nr + 1);
 	WRITE_ONCE(nsk_is_collecting, true);
 	n = nsk_probes_attach();
 	if (n == 0) {
@@ -173,7 +181,8 @@ int nsk_stop(struct netlink_ext_ack *extack)
 static void nsk_orphan_stop_fn(struct work_struct *w)
 {
 	mutex_lock(&nsk_ctl_lock);
-	if (nsk_is_collecting && !nsk_exiting) {
+	if (nsk_is_collecting && !nsk_exiting &&
+	    nsk_collection_nr == atomic64_read(&nsk_orphan_nr)) {
 		pr_info("collector went away, stopping\n");
 		nsk_stop(NULL);
 	}
@@ -189,10 +198,16 @@ static int nsk_netlink_event(struct notifier_block *nb, unsigned long event,
 	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
 	    !net_eq(n->net, &init_net))
 		return NOTIFY_DONE;
-	/* racy read on purpose: the work re-checks under the lock */
+	/*
+	 * Racy reads on purpose (no sleeping lock here): the number read is
+	 * that of the collection this port id owned; the work stops that one
+	 * only.
+	 */
 	if (READ_ONCE(nsk_is_collecting) && n->portid &&
-	    n->portid == READ_ONCE(nsk_owner_portid))
+	    n->portid == READ_ONCE(nsk_owner_portid)) {
+		atomic64_set(&nsk_orphan_nr, READ_ONCE(nsk_collection_nr));
 		schedule_work(&nsk_orphan_stop_work);
+	}
 	return NOTIFY_DONE;
 }
 

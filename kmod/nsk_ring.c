@@ -99,7 +99,6 @@ void nsk_ring_commit(void *handle)
 static void nsk_fixup_drop(struct nsk_drop *d)
 {
 	unsigned long loc;
-	const char *name;
 
 	memcpy(&loc, d->location, sizeof(loc));
 	memset(d->location, 0, sizeof(d->location));
@@ -108,9 +107,10 @@ static void nsk_fixup_drop(struct nsk_drop *d)
 	/* no symbol: %pS printed the raw address, which must not leave */
 	if (d->location[0] == '0')
 		strscpy(d->location, "?", sizeof(d->location));
-	name = (d->ev.flags & NSK_EF_HAS_REASON) ?
-		nsk_drop_reason_name(d->ev.reason) : NULL;
-	strscpy(d->reason_name, name ? name : "", sizeof(d->reason_name));
+	d->reason_name[0] = 0;
+	if (d->ev.flags & NSK_EF_HAS_REASON)
+		nsk_drop_reason_copy(d->ev.reason, d->reason_name,
+				     sizeof(d->reason_name));
 }
 
 /*

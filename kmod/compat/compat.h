@@ -12,7 +12,7 @@
  *  - skb:consume_skb tracepoint: (skb) before 6.3; (skb, location) from 6.3.
  *  - udp:udp_fail_queue_rcv_skb: (rc, sk) before 6.10; (rc, sk, skb) after.
  *  - drop reason names: drop_reasons[] (5.18..6.3), then
- *    drop_reasons_by_subsys[] (6.4+); none before 5.17.
+ *    drop_reasons_by_subsys[] (6.4+, RCU-protected); none before 5.17.
  *  - genl multicast group capability flags: GENL_MCAST_CAP_* in 6.8
  *    (backported to 6.1.y); before, stable kernels checked
  *    GENL_UNS_ADMIN_PERM in the group flags (Dec 2023 backports), older
@@ -125,40 +125,52 @@ static inline void nsk_kprobe_irq_end(struct kprobe *kp, unsigned long flags)
 #endif
 
 /*
- * Name of a drop reason, or NULL when this kernel has no names for it.
- * 6.4+: the high 16 bits select a subsystem whose name table is registered
- * at run time (drop_reasons_by_subsys[], RCU); 5.18..6.3: one array
- * drop_reasons[] (in <net/dropreason.h> from 6.0); before: no names.
+ * Copy the name of a drop reason into buf (size len); false, with buf empty,
+ * when this kernel has no name for it.  6.4+: the high 16 bits select a
+ * subsystem whose name table is registered at run time
+ * (drop_reasons_by_subsys[], RCU: a subsystem's module unloading frees its
+ * table, so the name is copied before rcu_read_unlock()); 5.18..6.3: one
+ * static array drop_reasons[] (in <net/dropreason.h> from 6.0); before: no
+ * names.
  */
+#include <linux/string.h>
 #if defined(NSK_HAS_DROP_REASONS_SUBSYS)
 #include <linux/rcupdate.h>
 #include <net/dropreason.h>
-static inline const char *nsk_drop_reason_name(u32 reason)
+static inline bool nsk_drop_reason_copy(u32 reason, char *buf, size_t len)
 {
 	u32 subsys = reason >> SKB_DROP_REASON_SUBSYS_SHIFT;
 	u32 code = reason & ~SKB_DROP_REASON_SUBSYS_MASK;
 	const struct drop_reason_list *l;
-	const char *name = NULL;
+	bool found = false;
 
+	buf[0] = 0;
 	if (subsys >= SKB_DROP_REASON_SUBSYS_NUM)
-		return NULL;
+		return false;
 	rcu_read_lock();
 	l = rcu_dereference(drop_reasons_by_subsys[subsys]);
-	if (l && code < l->n_reasons)
-		name = l->reasons[code];
+	if (l && code < l->n_reasons && l->reasons[code]) {
+		strscpy(buf, l->reasons[code], len);
+		found = true;
+	}
 	rcu_read_unlock();
-	return name;
+	return found;
 }
 #elif defined(NSK_HAS_DROP_REASONS_ARRAY)
 #include <net/dropreason.h>
-static inline const char *nsk_drop_reason_name(u32 reason)
+static inline bool nsk_drop_reason_copy(u32 reason, char *buf, size_t len)
 {
-	return reason < SKB_DROP_REASON_MAX ? drop_reasons[reason] : NULL;
+	buf[0] = 0;
+	if (reason >= SKB_DROP_REASON_MAX || !drop_reasons[reason])
+		return false;
+	strscpy(buf, drop_reasons[reason], len);
+	return true;
 }
 #else
-static inline const char *nsk_drop_reason_name(u32 reason)
+static inline bool nsk_drop_reason_copy(u32 reason, char *buf, size_t len)
 {
-	return NULL;
+	buf[0] = 0;
+	return false;
 }
 #endif
 
