@@ -330,14 +330,20 @@ static int nsk_cmd_config(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* A START that fails leaves the configuration as it was before it. */
 static int nsk_cmd_start(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nsk_config before;
 	int err;
 
 	mutex_lock(&nsk_ctl_lock);
+	before = nsk_cfg;
 	err = nsk_apply_config(info, false);
-	if (!err)
+	if (!err) {
 		err = nsk_start(info->snd_portid, info->extack);
+		if (err)
+			nsk_cfg = before;
+	}
 	mutex_unlock(&nsk_ctl_lock);
 	return err;
 }

@@ -8,7 +8,8 @@
  * (written + refused by a full ring: what the probes asked to store after
  * filtering and sampling) and:
  *   - above the budget: doubles the effective sampling divisor N (keep one
- *     flow in N), up to NSK_GOV_MAX_SAMPLE;
+ *     flow in N) while the result stays <= NSK_GOV_MAX_SAMPLE (also for a
+ *     user's N that is not a power of two);
  *   - below a quarter of the budget: halves N, never below the sampling the
  *     user asked for.
  * N stays (user's N) * 2^k, so the flows kept at 1/(2N) are a subset of the
@@ -96,7 +97,8 @@ void nsk_gov_tick(void)
 	nsk_gov_last_j = jiffies;
 	nsk_gov_last_ts = now;
 
-	if (max_rate > nsk_gov_budget && from < NSK_GOV_MAX_SAMPLE)
+	/* N stays (user's N) * 2^k: double only while that stays within the cap */
+	if (max_rate > nsk_gov_budget && from <= NSK_GOV_MAX_SAMPLE / 2)
 		to = from * 2;
 	else if (max_rate * 4 < nsk_gov_budget && from > nsk_gov_base)
 		to = from / 2;
