@@ -130,6 +130,11 @@ int nsk_start(u32 portid, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "already collecting (another collector is running)");
 		return -EBUSY;
 	}
+	if (!NSK_MCGRP_RESTRICTED) {
+		NL_SET_ERR_MSG(extack,
+			       "this kernel cannot restrict the events group to CAP_NET_ADMIN: refusing to collect");
+		return -EPERM;
+	}
 	nsk_reset_counters();
 	err = nsk_gov_start(&nsk_cfg);
 	if (err) {

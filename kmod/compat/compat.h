@@ -178,14 +178,19 @@ static inline bool nsk_drop_reason_copy(u32 reason, char *buf, size_t len)
  * Joining the events group needs CAP_NET_ADMIN: GENL_MCAST_CAP_NET_ADMIN
  * (6.8, backported to 6.1.y); the stable series before it checked
  * GENL_UNS_ADMIN_PERM in the group's flags.  Older kernels cannot restrict
- * a group join at all (Kbuild says so when building for one).
+ * a group join at all: the module refuses to collect there (Kbuild says so
+ * when building for one), since any local user could read the events.
  */
 #if defined(NSK_HAS_GENL_MCAST_CAP)
 #define NSK_MCGRP_FLAGS GENL_MCAST_CAP_NET_ADMIN
+#define NSK_MCGRP_RESTRICTED true
 #elif defined(NSK_HAS_GENL_MCAST_PERM_LEGACY)
 #define NSK_MCGRP_FLAGS GENL_UNS_ADMIN_PERM
+#define NSK_MCGRP_RESTRICTED true
 #else
+/* nothing restricts the join: nsk_start() refuses to collect */
 #define NSK_MCGRP_FLAGS 0
+#define NSK_MCGRP_RESTRICTED false
 #endif
 
 /*
