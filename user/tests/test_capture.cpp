@@ -186,6 +186,61 @@ BOOST_AUTO_TEST_CASE(header_json_round_trip)
     BOOST_REQUIRE(back_old.ok());
     BOOST_TEST(!back_old->governor_recorded);
     BOOST_TEST(back_old->status.gov_budget == 0u);
+    // The percentile scheme: written by every capture from now on; absent = an older capture,
+    // whose run printed log2-interpolated percentiles.
+    BOOST_TEST(j["histogram"] == "log-linear");
+    BOOST_TEST((back->histogram == nsk::Precision::log_linear));
+    old.erase("histogram");
+    BOOST_TEST((nsk::header_from_json(old)->histogram == nsk::Precision::log2));
+    auto newer = j;
+    newer["histogram"] = "log-linear-v2"; // a newer writer's: the best this reader has
+    BOOST_TEST((nsk::header_from_json(newer)->histogram == nsk::Precision::log_linear));
+}
+
+// A capture written before the log-linear histograms (its header has no "histogram" key) replays
+// with the log2 percentiles its run printed; the same run recorded now replays with log-linear.
+BOOST_AUTO_TEST_CASE(old_capture_replays_with_log2_percentiles)
+{
+    const auto run = synth::synth_rcvbuf_run();
+    // Rewrite the capture frame by frame, without the header's "histogram" key.
+    auto r = reader_of(run.capture);
+    auto os = std::make_unique<std::ostringstream>();
+    auto *raw = os.get();
+    {
+        nsk::CaptureWriter w(std::move(os), "old.nsk", {});
+        nsk::Frame f;
+        while (r->next(f)) {
+            if (f.type == nsk::FrameType::header) {
+                auto h = nlohmann::ordered_json::parse(f.text());
+                BOOST_REQUIRE(h.erase("histogram") == 1u);
+                w.frame(f.type, f.mono_ns, h.dump());
+                w.flush();
+            } else {
+                w.frame(f.type, f.mono_ns, f.data, f.len);
+            }
+        }
+        BOOST_REQUIRE(w.close().ok());
+        std::string bytes = raw->str();
+        auto old = reader_of(bytes);
+        auto res = nsk::replay(*old, nullptr);
+        BOOST_REQUIRE(res.ok());
+        BOOST_TEST(res->complete);
+        BOOST_TEST((res->header.histogram == nsk::Precision::log2));
+        const auto j = nlohmann::json::parse(summary_line(res->summary));
+        BOOST_TEST(j["histogram"] == "log2");
+        // the live run's own histograms, percentiles computed the old way
+        nsk::Summary expect = run.summary;
+        nsk::set_precision(expect, nsk::Precision::log2);
+        BOOST_TEST(j == nlohmann::json::parse(summary_line(expect)));
+        const auto now = nlohmann::json::parse(run.json_lines.back());
+        BOOST_TEST(now["histogram"] == "log-linear");
+        BOOST_TEST(j["totals"]["queue"]["hist"] == now["totals"]["queue"]["hist"]);
+        BOOST_TEST(j["totals"]["queue"]["max_ns"] == now["totals"]["queue"]["max_ns"]);
+        BOOST_TEST(nsk::summary_text(res->summary)
+                       .find("note: this capture predates the "
+                             "log-linear histograms") != std::string::npos);
+        BOOST_TEST(nsk::summary_text(run.summary).find("predates") == std::string::npos);
+    }
 }
 
 // The core promise: the replay prints exactly what the live run printed.

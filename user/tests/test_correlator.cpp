@@ -208,7 +208,8 @@ BOOST_AUTO_TEST_CASE(multicast_fanout_three_sockets_one_dropping)
 
     // Per delivered copy: every copy passed ip_rcv -> ip_local_deliver.
     BOOST_TEST(stage(c.stages(), IPRCV, LOCAL)->hist.count() == 3 * N);
-    const auto *enq = stage(c.stages(), UDPRCV, ENQ);
+    const auto stages = c.stages(); // (stages() returns a copy: keep it while pointing into it)
+    const auto *enq = stage(stages, UDPRCV, ENQ);
     BOOST_TEST(enq->hist.count() == 3 * N);
     BOOST_TEST(enq->hist.min() == 1000u);
     BOOST_TEST(enq->hist.max() == 3000u);
@@ -636,7 +637,8 @@ BOOST_AUTO_TEST_CASE(two_senders_on_one_socket_are_not_mixed)
     BOOST_TEST(bucket_count(c.total_tx(), 8192) == static_cast<std::uint64_t>(N)); // 10 µs
     BOOST_TEST(bucket_count(c.total_tx(), 2048) == static_cast<std::uint64_t>(N)); // 3 µs
     BOOST_TEST(c.total_tx().summary().max_ns == 10000u);
-    const auto *s = stage(c.stages(), UDPSEND, IPOUT);
+    const auto stages = c.stages(); // (a copy: keep it while pointing into it)
+    const auto *s = stage(stages, UDPSEND, IPOUT);
     BOOST_REQUIRE(s);
     BOOST_TEST(s->hist.count() == 2u * N);
     BOOST_TEST(s->hist.summary().max_ns == 5500u); // thread 11: 500 -> 6000
@@ -814,11 +816,12 @@ BOOST_AUTO_TEST_CASE(tcp_segments_by_sequence_number)
     BOOST_TEST(c.total_queue().count() == 1u);
     BOOST_TEST(c.total_queue().max() == 80u);
     BOOST_TEST(c.reversed_stages() == 0u);
-    const auto *q = stage(c.stages(), NSK_PROBE_TCP_QUEUE_RCV, NSK_PROBE_TCP_CLEANUP_RBUF);
+    const auto stages = c.stages(); // (a copy: keep it while pointing into it)
+    const auto *q = stage(stages, NSK_PROBE_TCP_QUEUE_RCV, NSK_PROBE_TCP_CLEANUP_RBUF);
     BOOST_REQUIRE(q);
     BOOST_TEST(q->path == "queue");
     BOOST_TEST(q->hist.count() == 1u);
-    const auto *l = stage(c.stages(), NSK_PROBE_TCP_SENDMSG_LOCKED, NSK_PROBE_IP_QUEUE_XMIT);
+    const auto *l = stage(stages, NSK_PROBE_TCP_SENDMSG_LOCKED, NSK_PROBE_IP_QUEUE_XMIT);
     BOOST_REQUIRE(l);
     BOOST_TEST(l->hist.count() == 2u);
 

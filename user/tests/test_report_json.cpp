@@ -22,12 +22,13 @@ const std::set<std::string> kLatency{"count",   "p50_ns", "p90_ns", "p99_ns",
 BOOST_AUTO_TEST_CASE(summary_has_exactly_the_keys)
 {
     const auto j = nsk::summary_json(synth::sample_summary());
-    BOOST_TEST(
-        (keys(j) == std::set<std::string>{"type", "duration_s", "kernel", "module_version",
-                                          "events", "totals", "stages", "journeys", "sockets",
-                                          "drops", "counters", "loss", "loss_detail", "reconciled",
-                                          "mismatches", "probes_seen", "cpus", "filters"}));
+    BOOST_TEST((keys(j) == std::set<std::string>{"type", "duration_s", "kernel", "module_version",
+                                                 "events", "histogram", "totals", "stages",
+                                                 "journeys", "sockets", "drops", "counters", "loss",
+                                                 "loss_detail", "reconciled", "mismatches",
+                                                 "probes_seen", "cpus", "filters"}));
     BOOST_TEST(j["type"] == "summary");
+    BOOST_TEST(j["histogram"] == "log-linear");
     BOOST_TEST((keys(j["totals"]) == std::set<std::string>{"tx", "rx", "queue", "end_to_end"}));
     for (const char *t : {"tx", "rx", "queue", "end_to_end"})
         BOOST_TEST((keys(j["totals"][t]) == kLatency));
@@ -93,6 +94,25 @@ BOOST_AUTO_TEST_CASE(summary_values)
         BOOST_TEST(b[1].get<std::uint64_t>() == 2 * std::max<std::uint64_t>(1, b[0]));
         BOOST_TEST(b[2].get<std::uint64_t>() > 0u);
     }
+}
+
+// The replay of a capture from before the log-linear histograms: the percentiles it printed
+// (log2-interpolated), the same fields, and "histogram": "log2" saying so.
+BOOST_AUTO_TEST_CASE(log2_precision_summary)
+{
+    auto s = synth::sample_summary();
+    const auto fine = nsk::summary_json(s);
+    nsk::set_precision(s, nsk::Precision::log2);
+    const auto j = nsk::summary_json(s);
+    BOOST_TEST(j["histogram"] == "log2");
+    BOOST_TEST(keys(j) == keys(fine));
+    BOOST_TEST(j["totals"]["rx"]["hist"] == fine["totals"]["rx"]["hist"]); // same log2 view
+    BOOST_TEST(j["totals"]["rx"]["max_ns"] == fine["totals"]["rx"]["max_ns"]);
+    // rx: 250 samples in [2048, 4096), max 3500: rank 125 interpolated to 2048 + 2048/2
+    BOOST_TEST(j["totals"]["rx"]["p50_ns"] == 3072);
+    BOOST_TEST(fine["totals"]["rx"]["p50_ns"] != 3072);
+    BOOST_TEST((s.sockets[1].queue.precision() == nsk::Precision::log2)); // every histogram
+    BOOST_TEST((s.stages.front().hist.precision() == nsk::Precision::log2));
 }
 
 BOOST_AUTO_TEST_CASE(interval_line)

@@ -16,7 +16,8 @@
 //   HEADER  JSON: format/tool/module/kernel versions, record version, CPU count, clock, start
 //           ts, the probe table (id, name, kind, path, attached, target), filters, collector
 //           options (interval, reorder window, journey age), the per-CPU counters right after
-//           START (sequence baseline).  First frame of the file, alone in the first chunk.
+//           START (sequence baseline), the percentile scheme ("histogram": "log-linear"; absent
+//           in older captures: "log2").  First frame of the file, alone in the first chunk.
 //   PROC    JSON ProcSnapshot: the reconciler's look at /proc/net/snmp and /proc/net/udp{,6}
 //           (baseline right after the header; every TICK and the END carry their own).
 //   BATCH   binary: u32 cpu | u32 count | u64 seq | records, exactly as the kernel sent them
@@ -92,6 +93,10 @@ struct CaptureHeader {
     /// The header carries the governor's budget and START divisor (status), and GOVERNOR frames
     /// follow: true for every capture written since they exist, false for older ones.
     bool governor_recorded = true;
+    /// How the run computed its percentiles (header key "histogram"): log-linear for every
+    /// capture written since it exists; a header without the key is older, and its replay
+    /// reports log2-interpolated percentiles, exactly as that run printed them.
+    Precision histogram = Precision::log_linear;
 };
 
 nlohmann::ordered_json header_json(const CaptureHeader &h);

@@ -5,8 +5,8 @@
 #include "nsk/correlator.hpp"
 #include "nsk/filters.hpp"
 #include "nsk/histogram.hpp"
-#include "nsk/reconciler.hpp"
 #include "nsk/pipeline.hpp"
+#include "nsk/reconciler.hpp"
 #include "nsk/status.hpp"
 
 #include <cstdint>
@@ -142,6 +142,9 @@ struct Summary {
     std::vector<std::string> mismatches;
     SamplingInfo sampling;
     Estimate estimated; // when sampling.sampled()
+    /// How the percentiles of every histogram above are computed (JSON "histogram"): log2 only
+    /// for the replay of a capture written before the log-linear histograms.
+    Precision histogram = Precision::log_linear;
 };
 
 struct SummaryContext {
@@ -154,6 +157,7 @@ struct SummaryContext {
     SamplingInfo sampling;
     // kprobe nmissed so far, by probe (> 0); nullopt: not read (older captures)
     std::optional<std::map<std::string, std::uint64_t>> probe_missed;
+    Precision histogram = Precision::log_linear; // the capture's (CaptureHeader::histogram)
 };
 
 /// Scale each sampling period's measured counts by its own divisor (or say why it cannot).
@@ -162,6 +166,9 @@ Estimate estimate(const SamplingInfo &si, const std::vector<Period> &periods);
 /// Snapshot of the pipeline (for intervals: cumulative so far; journeys still open are shown
 /// as in_flight).
 Summary build_summary(const Pipeline &p, const SummaryContext &ctx);
+
+/// Set the percentile precision of the summary and of every histogram in it.
+void set_precision(Summary &s, Precision p);
 
 /// Fill counters and kernel_drops_delta from the reconciler and flag mismatches.
 void reconcile(Summary &s, const Reconciler &rec);

@@ -62,13 +62,20 @@ Result<void> run_report(const ReportOptions &opts)
     auto res = replay(**reader, &out, ro);
     if (!res)
         return res.error();
+    if (res->header.histogram == Precision::log2)
+        std::cerr << "netstack-kmon: note: " << opts.file
+                  << " predates the log-linear histograms: its percentiles are log2-interpolated "
+                     "as its run printed them (up to 2x off, not within 1 %)\n";
     if (!res->complete)
         return Error{Errc::capture, opts.file +
                                         (res->damaged ? " is damaged (" : " is truncated (") +
                                         res->problem + ")" + "; the summary covers its first " +
                                         secs(res->summary.duration_s) + " s"};
+    auto replayed = nlohmann::json::parse(summary_json(res->summary).dump());
+    if (res->recorded_summary && !res->recorded_summary->contains("histogram"))
+        replayed.erase("histogram"); // printed before the key existed
     if (res->recorded_summary && res->header.tool_version == NSK_VERSION &&
-        nlohmann::json::parse(summary_json(res->summary).dump()) != *res->recorded_summary)
+        replayed != *res->recorded_summary)
         std::cerr << "netstack-kmon: note: the replay of " << opts.file
                   << " differs from the summary recorded in it; please report this\n";
     return {};

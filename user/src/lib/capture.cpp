@@ -391,6 +391,7 @@ ojson header_json(const CaptureHeader &h)
     j["mode"] = h.mode == ReportMode::drops ? "drops" : "full";
     if (h.governor_recorded)
         j["governor"] = {{"budget", s.gov_budget}, {"sample_effective", s.sample_effective}};
+    j["histogram"] = precision_name(h.histogram);
     return j;
 }
 
@@ -447,6 +448,14 @@ Result<CaptureHeader> header_from_json(const json &j)
         s.gov_budget = num<std::uint32_t>(j["governor"], "budget");
         s.sample_effective = num<std::uint32_t>(j["governor"], "sample_effective", 1);
     }
+    // Absent: written before the log-linear histograms, so its run printed log2-interpolated
+    // percentiles.  A name this reader does not know is from a newer writer: the most precise
+    // scheme this reader has comes closest.
+    if (j.contains("histogram") && j["histogram"].is_string())
+        h.histogram =
+            precision_from_name(j["histogram"].get<std::string>()).value_or(Precision::log_linear);
+    else
+        h.histogram = Precision::log2;
     return h;
 }
 

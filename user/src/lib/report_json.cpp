@@ -125,6 +125,9 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     j["kernel"] = s.kernel;
     j["module_version"] = s.module_version;
     j["events"] = s.events;
+    // How the p*_ns below were computed: "log-linear" (within 1/128 of the exact order
+    // statistic) or "log2" (the replay of a capture written before: as that run printed them).
+    j["histogram"] = precision_name(s.histogram);
 
     ojson totals;
     totals["tx"] = latency_json(s.tx);

@@ -397,11 +397,20 @@ std::string loss_line(const Summary &s)
     return "\nloss: " + out + "\n";
 }
 
+// Said only for the replay of a capture written before the log-linear histograms.
+std::string precision_line(const Summary &s)
+{
+    if (s.histogram != Precision::log2)
+        return "";
+    return "note: this capture predates the log-linear histograms: its percentiles are "
+           "interpolated in log2 buckets, as its run printed them (up to 2x off, not within 1 %)\n";
+}
+
 } // namespace
 
 std::string summary_text(const Summary &s, const TextOptions &o)
 {
-    std::string out = header(s, o) + sampling_section(s);
+    std::string out = header(s, o) + precision_line(s) + sampling_section(s);
     if (o.mode == ReportMode::full) {
         out += latency_section(s, o);
         out += tcp_section(s, o);

@@ -103,6 +103,7 @@ void Session::apply_header()
     ctx_.kernel = h_.status.kernel_release;
     ctx_.module_version = h_.status.module_version;
     ctx_.filters = h_.filters;
+    ctx_.histogram = h_.histogram;
     ctx_.probe_names = probe_names(h_.status);
     SamplingInfo &si = ctx_.sampling;
     si.recorded = h_.governor_recorded;

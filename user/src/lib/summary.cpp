@@ -148,7 +148,21 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     s.sampling = ctx.sampling;
     if (s.sampling.sampled())
         s.estimated = estimate(s.sampling, p.periods());
+    set_precision(s, ctx.histogram);
     return s;
+}
+
+void set_precision(Summary &s, Precision p)
+{
+    s.histogram = p;
+    for (Histogram *h : {&s.tx, &s.rx, &s.queue, &s.end_to_end, &s.rx_to_user})
+        h->set_precision(p);
+    for (auto &st : s.stages)
+        st.hist.set_precision(p);
+    for (auto &r : s.sockets) {
+        r.queue.set_precision(p);
+        r.tx.set_precision(p);
+    }
 }
 
 namespace {
