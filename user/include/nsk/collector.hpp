@@ -10,10 +10,18 @@
 #include "nsk/session.hpp"
 
 #include <csignal>
+#include <functional>
 #include <ostream>
 #include <string>
 
 namespace nsk {
+
+/// Another input collect() waits on beside the event socket (the live screen's keys and
+/// resizes): `ready()` runs whenever `fd` is readable, between the collector's own work.
+struct WaitHook {
+    int fd = -1;
+    std::function<void()> ready;
+};
 
 struct CollectOptions {
     double interval_s = 1.0;
@@ -25,6 +33,7 @@ struct CollectOptions {
     std::uint64_t age_ns = 10'000'000'000ULL;
     std::string record_path; // write a capture here ("" = none)
     CaptureWriterOptions capture;
+    WaitHook wake;
 };
 
 /// Collect until the duration ends or SIGINT/SIGTERM; reports go to `out` (printer, screen,
@@ -33,6 +42,9 @@ Result<void> collect(const CollectOptions &opts, SessionOutput &out, std::ostrea
 
 /// True once SIGINT/SIGTERM arrived during collect() / a replay with install_stop_signals().
 bool stop_requested();
+/// Stop as the first SIGINT would (the live screen's q): the collection or replay ends and
+/// reports its summary.
+void request_stop();
 /// SIGINT/SIGTERM set the stop flag (no SA_RESTART) until the guard dies.
 class StopSignals {
 public:

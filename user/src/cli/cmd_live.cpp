@@ -1,13 +1,13 @@
 #include "commands.hpp"
 
 #include "nsk/collector.hpp"
+#include "nsk/live_screen.hpp"
 #include "nsk/metrics.hpp"
 #include "nsk/session.hpp"
 
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <sys/ioctl.h>
 #include <thread>
 #include <unistd.h>
 
@@ -100,19 +100,6 @@ CLI::App *setup_live(CLI::App &app, LiveOptions &opts)
     return sub;
 }
 
-std::pair<int, int> terminal_size()
-{
-    winsize ws{};
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0)
-        return {ws.ws_col, ws.ws_row};
-    auto env = [](const char *name, int def) {
-        const char *v = std::getenv(name);
-        const int n = v ? std::atoi(v) : 0;
-        return n > 0 ? n : def;
-    };
-    return {env("COLUMNS", 80), env("LINES", 24)};
-}
-
 bool use_color()
 {
     const char *nc = std::getenv("NO_COLOR");
@@ -139,13 +126,12 @@ Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode, const s
     return c;
 }
 
-/// Terminal-aware printer: screen + colour on a TTY, sized at every refresh.
-class TerminalPrinter : public SessionOutput {
+/// Text or JSON Lines printer, made at the first report (a replay's header sets the mode).
+class TextPrinter : public SessionOutput {
 public:
-    TerminalPrinter(PrinterOptions o) : o_(o) {}
+    TextPrinter(PrinterOptions o) : o_(o) {}
     void interval(const Summary &s, int n, double interval_s) override
     {
-        resize();
         printer().interval(s, n, interval_s);
     }
     void summary(const Summary &s) override { printer().summary(s); }
@@ -157,18 +143,6 @@ private:
         if (!p_)
             p_ = std::make_unique<Printer>(std::cout, o_);
         return *p_;
-    }
-    void resize()
-    {
-        if (!o_.screen || !p_)
-            return;
-        auto [w, h] = terminal_size();
-        if (w != o_.width || h != o_.height + 1) {
-            // keep the printer's state (last events for the rate) but not its size
-            o_.width = w;
-            o_.height = h - 1;
-            p_->resize(o_.width, o_.height);
-        }
     }
     PrinterOptions o_;
     std::unique_ptr<Printer> p_;
@@ -196,15 +170,9 @@ Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::strin
     PrinterOptions po;
     po.json = o.json;
     po.intervals = !record_cmd;
-    po.screen = !record_cmd && !o.json && isatty(STDOUT_FILENO);
-    po.color = po.screen && use_color();
     po.mode = mode;
-    auto [w, h] = terminal_size();
-    po.width = w;
-    po.height = h - 1; // the cursor's line after the last row
-    TerminalPrinter printer(po);
+    TextPrinter printer(po);
     MultiOutput outputs;
-    outputs.add(&printer);
 
     std::unique_ptr<MetricsServer> server;
     std::unique_ptr<MetricsOutput> metrics;
@@ -218,6 +186,19 @@ Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::strin
         std::cerr << "netstack-kmon: serving OpenMetrics on " << server->url() << std::endl;
     }
 
+    // On a terminal (not --json, not record): the live screen, which gives the terminal back
+    // before the summary, on any error and on every signal; elsewhere the reports are appended.
+    std::unique_ptr<LiveScreen> screen;
+    if (!record_cmd && !o.json) {
+        LiveScreen::Options so;
+        so.color = use_color();
+        so.mode = mode;
+        so.interval_s = o.replay.empty() ? o.interval : 0; // a replay: the capture's pace
+        so.on_quit = request_stop;
+        screen = LiveScreen::open(std::cout, so);
+    }
+    outputs.add(screen ? static_cast<SessionOutput *>(screen.get()) : &printer);
+
     Result<void> result;
     if (!o.replay.empty()) {
         auto reader = CaptureReader::open(o.replay);
@@ -226,10 +207,17 @@ Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::strin
         StopSignals signals;
         ReplayOptions ro;
         ro.speed = o.speed;
-        ro.should_stop = stop_requested;
+        ro.should_stop = [&] {
+            if (screen) // asked between frames and every 100 ms while pacing
+                screen->input();
+            return stop_requested();
+        };
         ro.on_header = [&](const CaptureHeader &hdr) {
-            if (mode == ReportMode::full)
+            if (mode == ReportMode::full) {
                 printer.set_mode(hdr.mode);
+                if (screen)
+                    screen->set_mode(hdr.mode);
+            }
         };
         auto res = replay(**reader, &outputs, ro);
         if (!res)
@@ -239,8 +227,12 @@ Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::strin
                                               (res->damaged ? " is damaged (" : " is truncated (") +
                                               res->problem + "); the summary covers what it holds"};
     } else {
-        result = collect(*c, outputs, std::cerr);
+        if (screen)
+            c->wake = {screen->fd(), [&] { screen->input(); }};
+        result = collect(*c, outputs, screen ? screen->notes() : std::cerr);
     }
+    if (screen) // ended before its summary (an error): the terminal back, the notes on stderr
+        screen->close();
 
     if (server && o.linger > 0) {
         StopSignals signals;

@@ -58,8 +58,6 @@ void add_collect_options(CLI::App *sub, LiveOptions &opts);
 /// --record/--replay/--speed/--listen/--linger (live and drops).
 void add_output_options(CLI::App *sub, LiveOptions &opts);
 
-/// Terminal columns and rows of stdout (TIOCGWINSZ, else $COLUMNS/$LINES, else 80x24).
-std::pair<int, int> terminal_size();
 /// Colour on stdout: a TTY and NO_COLOR unset or empty.
 bool use_color();
 

@@ -56,6 +56,12 @@ bool stop_requested()
     return g_stop != 0;
 }
 
+void request_stop()
+{
+    if (g_stop == 0)
+        g_stop = 1;
+}
+
 StopSignals::StopSignals()
 {
     g_stop = 0;
@@ -143,7 +149,8 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
         o.duration_s > 0 ? t0 + static_cast<std::uint64_t>(o.duration_s * 1e9) : UINT64_MAX;
     std::uint64_t next_tick = t0 + interval_ns;
     Result<void> failure;
-    pollfd pfd{events->fd(), POLLIN, 0};
+    pollfd pfd[2] = {{events->fd(), POLLIN, 0}, {o.wake.fd, POLLIN, 0}};
+    const nfds_t nfds = o.wake.fd >= 0 && o.wake.ready ? 2 : 1;
     while (!g_stop) {
         if (writer && !writer->ok()) {
             failure = writer->error();
@@ -167,12 +174,14 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
         }
         const std::uint64_t wake = std::min(next_tick, deadline);
         const int timeout_ms = static_cast<int>((wake - now + 999999) / 1000000);
-        const int rc = poll(&pfd, 1, timeout_ms);
+        const int rc = poll(pfd, nfds, timeout_ms);
         if (rc < 0 && errno != EINTR) {
             failure = Error{Errc::system, std::string("poll: ") + std::strerror(errno), errno};
             break;
         }
-        if (rc > 0) {
+        if (rc > 0 && nfds > 1 && pfd[1].revents)
+            o.wake.ready();
+        if (rc > 0 && pfd[0].revents) {
             // bounded: a reader slower than the kernel must still see signals and ticks
             if (auto r = events->drain(h); !r) {
                 failure = r.error();
@@ -204,7 +213,7 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
                 << std::endl;
             told = true;
         }
-        const int rc = poll(&pfd, 1, static_cast<int>((quiet_deadline - now) / 1000000 + 1));
+        const int rc = poll(pfd, 1, static_cast<int>((quiet_deadline - now) / 1000000 + 1));
         if (rc > 0) {
             if (!events->drain(h).ok())
                 break;
