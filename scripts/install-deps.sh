@@ -33,6 +33,7 @@ GROUP[test]="qemu-system-x86 busybox-static cpio kmod    # the VM
 	python3-prometheus-client                             # /metrics test
 	prometheus                                            # real-server scrape test (prometheus + promtool)
 	iproute2 tmux python3 xz-utils zstd gzip file
+	nftables                                              # nft in the VM image (real-path scenarios, tests/vm/README.md)
 	perl                                                  # W=1 kernel builds run scripts/kernel-doc (Pod::Usage)
 	dkms"                                                 # make dkms-install and its test (tests/dkms)
 GROUPS_ALL="tool module kernel test"

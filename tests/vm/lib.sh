@@ -328,3 +328,168 @@ check_dmesg() {
 	[ $((t & ~NSK_TAINT_OK & ~${NSK_BOOT_TAINT:-0})) -eq 0 ] || fail "kernel tainted: $t"
 	ok "kernel log clean, taint $t"
 }
+
+# --- real NICs, namespaces, veth, bridges (issue 15) -----------------------
+# The VM's NICs (run-vm.sh --nics N or "# nsk-vm: nics=N") are virtio-net-pci
+# devices on one QEMU hub: eth0..ethN-1 reach each other only.  Modules come
+# from the kernel's own /lib/modules (mkbase.sh --modules); addresses and
+# namespaces are the scenario's own.
+#
+# busybox sh runs its own applets before anything on PATH (Debian's static
+# busybox prefers applets), and its ip and tc know no netns, veth, bridge or
+# -s qdisc: iproute2's (and kmod's modprobe), from the image, are used here
+# through these functions (a function comes before an applet).
+if [ -x /usr/sbin/ip ]; then ip() { /usr/sbin/ip "$@"; }; fi
+if [ -x /usr/sbin/tc ]; then tc() { /usr/sbin/tc "$@"; }; fi
+# kmod's modprobe (busybox's ignores softdeps: nf_tables's libcrc32c fails)
+if [ -x /usr/sbin/modprobe ]; then modprobe() { /usr/sbin/modprobe "$@"; }; fi
+
+# mod_load NAME...: modprobe each (a built-in one is fine); fails loudly when
+# the image has no such module (a kernel built from source has none)
+mod_load() {
+	local m
+	# the kernel's own module requests (a qdisc or nft expression named by
+	# tc/nft) go through kmod's modprobe too
+	[ ! -x /usr/sbin/modprobe ] || echo /usr/sbin/modprobe >/proc/sys/kernel/modprobe
+	for m in "$@"; do
+		if [ -d "/sys/module/$m" ]; then continue; fi
+		modprobe "$m" 2>/tmp/.modprobe.err ||
+			fail "modprobe $m failed: $(cat /tmp/.modprobe.err) (the VM image has the modules of /lib/modules/$(uname -r) only when the host has them: mkbase.sh --modules)"
+	done
+	ok "modules loaded: $*"
+}
+
+# nic_setup [N=$NSK_NICS]: load the virtio NIC driver and wait (10 s) for
+# eth0..eth(N-1); all of them up, in this namespace
+nic_setup() {
+	local n=${1:-${NSK_NICS:-0}} i t=500
+	[ "$n" -ge 1 ] || fail "nic_setup: the VM has no NICs (run-vm.sh --nics N or '# nsk-vm: nics=N')"
+	mod_load virtio_pci virtio_net
+	i=0
+	while [ $i -lt "$n" ]; do
+		while [ ! -e /sys/class/net/eth$i ]; do
+			t=$((t - 1))
+			[ $t -gt 0 ] || { ls /sys/class/net; fail "nic_setup: eth$i did not appear"; }
+			usleep 20000
+		done
+		ip link set eth$i up || fail "ip link set eth$i up"
+		i=$((i + 1))
+	done
+	ok "$n NIC(s): $(cd /sys/class/net && echo eth*)"
+}
+
+# ns_add NAME: a new network namespace with lo up
+ns_add() {
+	run ip netns add "$1" || fail "ip netns add $1"
+	ip -n "$1" link set lo up || fail "lo up in $1"
+}
+
+# ns_exec NAME CMD...: run CMD in namespace NAME (logged); its status
+ns_exec() {
+	local ns=$1
+	shift
+	echo "+ [$ns] $*" >&9
+	ip netns exec "$ns" "$@"
+}
+
+# ns_spawn NAME CMD...: ns_exec in the background; SPAWNED is its pid (ip
+# netns exec execs the program: the pid is the program's own)
+ns_spawn() {
+	local ns=$1
+	shift
+	echo "+ [$ns] $* &" >&9
+	ip netns exec "$ns" "$@" &
+	SPAWNED=$!
+}
+
+# ns_ino NAME: the namespace's inode (what the tool reports as netns, and
+# what --netns takes); ns_ino with no NAME: this shell's namespace
+ns_ino() {
+	if [ -n "${1:-}" ]; then stat -L -c %i "/run/netns/$1"; else stat -L -c %i /proc/self/ns/net; fi
+}
+
+# ns_snmp NAME PROTO FIELD: snmp_get inside namespace NAME ("" = this one)
+ns_snmp() {
+	if [ -z "$1" ]; then snmp_get "$2" "$3"; return; fi
+	ip netns exec "$1" sh -c '. /scenarios/lib.sh >/dev/null; snmp_get "$1" "$2"' sh "$2" "$3"
+}
+
+# if_move IF NS ADDR/PFX: move interface IF into namespace NS ("" = stay
+# here), give it ADDR/PFX, bring it up
+if_move() {
+	if [ -n "$2" ]; then
+		run ip link set "$1" netns "$2" || fail "ip link set $1 netns $2"
+		ip -n "$2" addr add "$3" dev "$1" || fail "address $3 on $1 in $2"
+		ip -n "$2" link set "$1" up || fail "$1 up in $2"
+	else
+		run ip addr add "$3" dev "$1" || fail "address $3 on $1"
+		ip link set "$1" up || fail "$1 up"
+	fi
+}
+
+# netns_peer NS PEER_IF PEER_ADDR/PFX HOST_IF HOST_ADDR/PFX: the NIC PEER_IF
+# moves into a new namespace NS (the peer), HOST_IF stays here; both get
+# their addresses; returns once each side answers a ping of the other (the
+# neighbour entries are then resolved before any measured traffic)
+netns_peer() {
+	ns_add "$1"
+	if_move "$2" "$1" "$3"
+	if_move "$4" "" "$5"
+	wait_ping "$1" "${5%/*}"
+	wait_ping "" "${3%/*}"
+}
+
+# veth_pair IF1 NS1 ADDR1/PFX IF2 NS2 ADDR2/PFX: a veth pair IF1 (in NS1) --
+# IF2 (in NS2); "" for a namespace = this one, "" for an address = none
+veth_pair() {
+	mod_load veth
+	run ip link add "$1" type veth peer name "$4" || fail "ip link add $1 type veth peer name $4"
+	_veth_end "$1" "$2" "$3"
+	_veth_end "$4" "$5" "$6"
+}
+_veth_end() {
+	if [ -n "$2" ]; then ip link set "$1" netns "$2" || fail "ip link set $1 netns $2"; fi
+	if [ -n "$3" ]; then ip ${2:+-n "$2"} addr add "$3" dev "$1" || fail "address $3 on $1"; fi
+	ip ${2:+-n "$2"} link set "$1" up || fail "$1 up"
+}
+
+# bridge_add BR [NS] : a bridge (no STP, no forwarding delay), up
+bridge_add() {
+	mod_load bridge
+	run ip ${2:+-n "$2"} link add "$1" type bridge forward_delay 0 stp_state 0 || fail "bridge $1"
+	ip ${2:+-n "$2"} link set "$1" up || fail "$1 up"
+}
+
+# wait_ping NS ADDR [SEC=10]: until ADDR answers a ping from NS ("" = here)
+wait_ping() {
+	local n=${3:-10}
+	while :; do
+		if [ -n "$1" ]; then
+			ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1 && break
+		else
+			ping -c 1 -W 1 "$2" >/dev/null 2>&1 && break
+		fi
+		n=$((n - 1))
+		[ $n -gt 0 ] || fail "no answer to ping $2${1:+ from namespace $1}"
+	done
+	ok "${1:-host} reaches $2"
+}
+
+# rps_on IF [MASK=all CPUs]: spread IF's receive work (RPS) over the CPUs
+rps_on() {
+	local m=${2:-$(printf '%x' $(((1 << $(online_cpus)) - 1)))} q
+	for q in /sys/class/net/"$1"/queues/rx-*/rps_cpus; do
+		echo "$m" >"$q" || fail "RPS on $q"
+	done
+	ok "RPS on $1: cpus mask $m"
+}
+
+# softnet_rx_cpus: "cpuN=processed ..." from /proc/net/softnet_stat
+softnet_rx_cpus() {
+	local c=0 p _
+	while read -r p _; do
+		printf 'cpu%d=%d ' $c $((0x$p))
+		c=$((c + 1))
+	done </proc/net/softnet_stat
+	echo
+}

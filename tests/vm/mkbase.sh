@@ -2,20 +2,32 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build (or reuse) the cached base initramfs of the test VM:
 #   busybox-static with its applet links, kmod (insmod rmmod lsmod modprobe
-#   modinfo depmod) and iproute2's ip/ss with their libraries, /init.
+#   modinfo depmod), iproute2's ip and tc and nftables' nft with their
+#   libraries, /init.
 #
 #   tests/vm/mkbase.sh [--build-dir DIR]      -> prints the image path
+#   tests/vm/mkbase.sh [--build-dir DIR] --modules KVER
+#       -> prints the path of a second image (gzip'd cpio, appended after the
+#          base) with the in-tree modules the real-path scenarios need
+#          (NSK_VM_MODULES below: virtio NICs, veth, bridge, nf_tables, qdiscs)
+#          and everything they depend on, from /lib/modules/KVER, resolved
+#          with `modprobe -S KVER --show-depends`, depmod run on the copy so
+#          `modprobe NAME` works in the guest.  A kernel without
+#          /lib/modules/KVER (built from source) gets none: prints nothing,
+#          and a scenario that needs a module fails at its modprobe.
 #
-# The image is rebuilt only when an input changes (a hash of this script,
-# common.sh, init and every binary and library copied in).
+# Each image is rebuilt only when an input changes (a hash of this script,
+# common.sh, init and every binary, library and module file copied in).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 BUILD_DIR=$NSK_REPO/build
+MODS_KVER=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build-dir) BUILD_DIR=$2; shift 2 ;;
-	-h|--help) sed -n '3,10p' "$0"; exit 0 ;;
+	--modules) MODS_KVER=$2; shift 2 ;;
+	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
 	*) die "unknown argument: $1" ;;
 	esac
 done
@@ -23,9 +35,55 @@ VMDIR=$BUILD_DIR/vm
 mkdir -p "$VMDIR"
 OUT=$VMDIR/base.cpio.gz
 
+# Kernel modules of the real-path scenarios (tests/vm/README.md, "Real NICs
+# and namespaces"): the NICs (virtio_pci, virtio_net), veth, bridge,
+# nf_tables (counter, drop and payload matches are built into it), and
+# the qdiscs the drop scenarios use.  Names the kernel has built in or
+# lacks are skipped (a scenario's modprobe then tells).
+NSK_VM_MODULES=${NSK_VM_MODULES:-"virtio_pci virtio_net veth bridge nf_tables nft_reject_inet
+	sch_tbf sch_netem sch_prio sch_fq_codel dummy"}
+if [ -n "$MODS_KVER" ]; then
+	MODDIR=/lib/modules/$MODS_KVER
+	if [ ! -d "$MODDIR/kernel" ]; then
+		note "no $MODDIR/kernel: the VM gets no extra kernel modules (scenarios that modprobe will fail)"
+		exit 0
+	fi
+	MOUT=$VMDIR/netmods-$MODS_KVER.cpio.gz
+	# the module files, in dependency order, each once
+	mods=$(for m in $NSK_VM_MODULES; do
+		modprobe -S "$MODS_KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++')
+	[ -n "$mods" ] || die "none of the modules ($NSK_VM_MODULES) found in $MODDIR"
+	exec 9>"$VMDIR/netmods.lock"
+	flock 9
+	hash=$( { cat "$0" "$NSK_REPO/tests/vm/common.sh"; echo "$NSK_VM_MODULES"
+		for f in $mods "$MODDIR"/modules.builtin "$MODDIR"/modules.builtin.modinfo "$MODDIR"/modules.order; do
+			[ -f "$f" ] && { echo "$f"; sha256sum <"$f"; }
+		done; } | sha256sum | cut -c1-16)
+	if [ -f "$MOUT" ] && [ "$(cat "$MOUT.hash" 2>/dev/null)" = "$hash" ]; then
+		echo "$MOUT"
+		exit 0
+	fi
+	t0=$(date +%s.%N)
+	st=$(mktemp -d "$VMDIR/netmods.XXXXXX")
+	trap 'rm -rf "$st"' EXIT
+	for f in $mods; do install -D -m 0644 "$f" "$st$f"; done
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -f "$MODDIR/$f" ] && install -D -m 0644 "$MODDIR/$f" "$st$MODDIR/$f"
+	done
+	depmod -b "$st" "$MODS_KVER" || die "depmod -b $st $MODS_KVER failed"
+	mkcpio "$st" "$VMDIR/netmods-$MODS_KVER.cpio"
+	gzip -1 -n -f "$VMDIR/netmods-$MODS_KVER.cpio"
+	echo "$hash" >"$MOUT.hash"
+	note "built $MOUT ($(wc -l <<<"$mods") modules, $(du -k "$MOUT" | cut -f1) KiB) in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
+	echo "$MOUT"
+	exit 0
+fi
+
 BUSYBOX=/bin/busybox
 KMOD=$(command -v kmod || echo /bin/kmod)
-OPTIONAL=(/sbin/ip)     # iproute2, if installed (more tools: run-vm.sh --add SRC:DEST)
+# iproute2 (ip, tc) and nftables, if installed (more tools: run-vm.sh --add SRC:DEST)
+OPTIONAL=(/sbin/ip /sbin/tc /usr/sbin/nft)
 for f in "$BUSYBOX" "$KMOD"; do [ -x "$f" ] || die "$f missing (run: make deps)"; done
 "$BUSYBOX" --list >/dev/null 2>&1 || die "$BUSYBOX is not a working busybox"
 case $(file -b "$BUSYBOX" 2>/dev/null || echo static) in
@@ -57,7 +115,8 @@ fi
 t0=$(date +%s.%N)
 st=$(mktemp -d "$VMDIR/base.XXXXXX")
 trap 'rm -rf "$st"' EXIT
-mkdir -p "$st"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,root,scenarios,sys/kernel/debug}
+mkdir -p "$st"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,run/netns,root,scenarios,sys/kernel/debug}
+mkdir -p "$st/var" && ln -s /run "$st/var/run"     # ip netns: /var/run/netns
 stage_elf "$st" "$BUSYBOX" /bin/busybox
 for a in $("$BUSYBOX" --list); do
 	[ -e "$st/bin/$a" ] || ln -s busybox "$st/bin/$a"

@@ -24,6 +24,10 @@
 #                       with --bzimage), else QEMU is killed and started once
 #                       more (a stalled emulator, reported loudly)
 #   --smp N --mem MB    (default 2 / 1024)
+#   --nics N            N virtio-net-pci NICs (guest eth0..ethN-1) on one QEMU
+#                       hub with no host backend: they reach only each other
+#                       (default 0: -nic none; a scenario's "# nsk-vm: nics=N"
+#                       line asks for N too, the largest wins)
 #   --icount            deterministic mode: single-threaded TCG with
 #                       `-icount shift=0,sleep=off` (guest ns = instructions),
 #                       forces --smp 1 (benchmarks: scripts/bench.sh)
@@ -42,7 +46,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 KERNEL='' KVER='' KMOD='' TOOL='' WORKLOAD_DIR='' BUILD_DIR='' SCEN_DIR='' KMOD_ARGS='' APPEND=''
-TIMEOUT=600 STIMEOUT='' STALL_FIRST='' BOOT_TIMEOUT=${NSK_BOOT_TIMEOUT:-} ICOUNT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' SHOW='' LIVE='' KEEP=''
+NICS=0 TIMEOUT=600 STIMEOUT='' STALL_FIRST='' BOOT_TIMEOUT=${NSK_BOOT_TIMEOUT:-} ICOUNT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' SHOW='' LIVE='' KEEP=''
 NSK_STRIP=1
 ENVS=() ADDS=() SCENARIOS=()
 while [ $# -gt 0 ]; do
@@ -62,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--scenario-timeout) STIMEOUT=$2; shift ;;
 	--boot-timeout) BOOT_TIMEOUT=$2; shift ;;
 	--smp) SMP=$2; shift ;;
+	--nics) NICS=$2; shift ;;
 	--mem) MEM=$2; shift ;;
 	--icount) ICOUNT=1 ;;
 	--no-panic-on-warn) PANIC_ON_WARN= ;;
@@ -71,7 +76,7 @@ while [ $# -gt 0 ]; do
 	--live) LIVE=1 ;;
 	--keep) KEEP=1 ;;
 	--no-strip) NSK_STRIP= ;;
-	-h|--help) sed -n '3,34p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,38p' "$0"; exit 0 ;;
 	-*) die "unknown option: $1 (see --help)" ;;
 	*) SCENARIOS+=("$(basename "${1%.sh}")") ;;
 	esac
@@ -111,8 +116,24 @@ case "$vermagic " in
 esac
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run: make deps)"
 
+# NICs: N virtio-net-pci devices on QEMU hub 0 (-netdev hubport: no host
+# backend, frames reach only the other ports of the hub, nothing leaves the
+# VM).  Asked for by --nics N or a scenario's "# nsk-vm: nics=N" line.
+for s in "${SCENARIOS[@]}"; do
+	n=$(sed -n 's/^# nsk-vm: nics=\([0-9][0-9]*\).*/\1/p' "$SCEN_DIR/$s.sh" | head -n1)
+	[ -z "$n" ] || [ "$n" -le "$NICS" ] || NICS=$n
+done
+[[ $NICS =~ ^[0-9]+$ ]] && [ "$NICS" -le 8 ] || die "--nics wants 0..8, got '$NICS'"
+nics=(-nic none)
+for ((i = 0; i < NICS; i++)); do
+	nics+=(-netdev "hubport,id=nsk$i,hubid=0" -device "virtio-net-pci,netdev=nsk$i,mac=52:54:00:4e:53:$((10 + i))")
+done
+
 mkdir -p "$VMDIR/logs"
 base=$("$NSK_REPO/tests/vm/mkbase.sh" --build-dir "$BUILD_DIR")
+# kernel modules for NICs, veth, bridge, nftables, qdiscs (none for a kernel
+# without /lib/modules/$KVER: mkbase.sh says so, the scenario's modprobe fails)
+netmods=$("$NSK_REPO/tests/vm/mkbase.sh" --build-dir "$BUILD_DIR" --modules "$KVER")
 
 # Kernel: the ELF vmlinux inside the bzImage boots through PVH in ~3 s
 # instead of ~6 s (no decompression under TCG).  Cached per image.
@@ -164,6 +185,7 @@ squote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 {
 	echo "export NSK_KMOD_ARGS=$(squote "$KMOD_ARGS")"
 	echo "export NSK_KVER=$(squote "$KVER")"
+	echo "export NSK_NICS=$NICS"
 	for e in ${ENVS[@]+"${ENVS[@]}"}; do
 		[[ $e == [A-Za-z_]*=* ]] || die "--env wants KEY=VALUE: $e"
 		echo "export ${e%%=*}=$(squote "${e#*=}")"
@@ -172,7 +194,13 @@ squote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 mkcpio "$st/ov" "$st/overlay.cpio"
 # Concatenated archives are one initramfs; the kernel only recognises an
 # uncompressed cpio that starts on a 4-byte boundary: pad the gzip'd base.
-{ cat "$base"; head -c $(((4 - $(stat -c %s "$base") % 4) % 4)) /dev/zero; cat "$st/overlay.cpio"; } >"$st/initrd"
+{
+	cat "$base"; head -c $(((4 - $(stat -c %s "$base") % 4) % 4)) /dev/zero
+	if [ -n "$netmods" ]; then
+		cat "$netmods"; head -c $(((4 - $(stat -c %s "$netmods") % 4) % 4)) /dev/zero
+	fi
+	cat "$st/overlay.cpio"
+} >"$st/initrd"
 
 list=$(IFS=,; echo "${SCENARIOS[*]}")
 name=$(IFS=+; echo "${SCENARIOS[*]}")
@@ -207,7 +235,7 @@ if [ -n "$ICOUNT" ]; then
 	icount=(-icount shift=0,sleep=off)
 fi
 qemu=(qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" ${icount[@]+"${icount[@]}"} -cpu max
-	-smp "$SMP" -m "$MEM" -nographic -no-reboot -nic none -kernel "$boot_kernel"
+	-smp "$SMP" -m "$MEM" -nographic -no-reboot "${nics[@]}" -kernel "$boot_kernel"
 	-initrd "$st/initrd" -append "$cmdline")
 
 # At most NSK_VM_SLOTS (default 2) VMs at once on this host, whatever ctest -j
@@ -225,7 +253,7 @@ while :; do
 	sleep 1
 done
 
-[ -n "$SHOW" ] || echo "==== vm: $KVER ($boot_kind), ${SMP} vCPU${ICOUNT:+ (icount)}, TCG thread=$TCG_THREAD, ${MEM} MiB, scenarios: ${SCENARIOS[*]}; log: $LOG"
+[ -n "$SHOW" ] || echo "==== vm: $KVER ($boot_kind), ${SMP} vCPU${ICOUNT:+ (icount)}, TCG thread=$TCG_THREAD, ${MEM} MiB,$([ "$NICS" = 0 ] || echo " $NICS NICs,") scenarios: ${SCENARIOS[*]}; log: $LOG"
 
 # boot_and_watch: run QEMU once with the console in $LOG and watch it.
 #  - Boot watchdog: /init prints @@NSK-BOOTED@@ within a few seconds of the
