@@ -157,7 +157,7 @@ test-kernels: tool
 test-nobpf:
 	$(MAKE) test-kernels KERNELS=nobpf
 
-# The debug kernel (scripts/build-debug-kernel.sh: KASAN, lockdep, kmemleak,
+# The debug kernel (scripts/build-kernel.sh debug: KASAN, lockdep, kmemleak,
 # DEBUG_ATOMIC_SLEEP; built once, 15-25 min) and every VM scenario on it, one
 # VM per scenario (a splat panics that VM only: panic_on_warn), with more
 # time and memory (KASAN under TCG is ~3x slower).  Not part of `make test`.

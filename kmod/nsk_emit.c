@@ -282,14 +282,16 @@ static inline u8 nsk_ctx(void)
 	return NSK_CTX_TASK;
 }
 
-static void nsk_describe(struct nsk_event *ev, u16 probe, struct sk_buff *skb,
+static void nsk_describe(struct nsk_event *ev, struct sk_buff *skb,
 			 struct sock *sk, unsigned int pf)
 {
-	ev->probe = probe;
 	ev->cpu = smp_processor_id();
 	ev->ts_ns = nsk_clock_ns();
 	ev->skb_id = nsk_id(skb);
 	ev->sk_id = nsk_id(sk);
+	/* a drop without a socket argument: the socket the skb still holds */
+	if (!sk && skb && (pf & NSK_PF_SKB_SK) && skb->sk)
+		ev->sk_id = nsk_id(skb->sk);
 	ev->ctx = nsk_ctx();
 	if (skb && !(pf & NSK_PF_NOPKT))
 		nsk_parse_pkt(ev, skb, pf & NSK_PF_EARLY);
@@ -303,7 +305,7 @@ static void nsk_describe(struct nsk_event *ev, u16 probe, struct sk_buff *skb,
 	} else if (skb && (pf & NSK_PF_DEV) && skb->dev) {
 		ev->netns = dev_net(skb->dev)->ns.inum;
 	}
-	if (skb)
+	if (skb && !(pf & NSK_PF_OWN_LEN))
 		ev->len = skb->len;
 	if (ev->ctx == NSK_CTX_TASK) {
 		ev->flags |= NSK_EF_TASK;
@@ -345,24 +347,35 @@ static void nsk_commit(struct nsk_event *ev, unsigned int size)
 	this_cpu_inc(nsk_pcpu.written);
 }
 
+/*
+ * The one emit path: count the hit, describe what the caller did not fill in
+ * already, filter, sample, store.  Interrupts are off throughout (nsk.h,
+ * "Interrupts off").
+ */
+static void nsk_emit_rec(struct nsk_event *ev, unsigned int size,
+			 struct sk_buff *skb, struct sock *sk, unsigned int pf)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	this_cpu_inc(nsk_pcpu.hits);
+	this_cpu_inc(nsk_pcpu.probe_hits[ev->probe]);
+	nsk_describe(ev, skb, sk, pf);
+	nsk_commit(ev, size);
+	local_irq_restore(flags);
+}
+
 void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, unsigned int pf,
 	      u32 reason, u32 aux)
 {
 	struct nsk_event ev = {
 		.hdr = { .type = NSK_REC_EVENT, .size = sizeof(ev) },
+		.probe = probe,
 		.reason = reason,
 		.aux = aux,
 	};
 
-	unsigned long flags;
-
-	/* see nsk_emit_seq() */
-	local_irq_save(flags);
-	this_cpu_inc(nsk_pcpu.hits);
-	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
-	nsk_describe(&ev, probe, skb, sk, pf);
-	nsk_commit(&ev, sizeof(ev));
-	local_irq_restore(flags);
+	nsk_emit_rec(&ev, sizeof(ev), skb, sk, pf);
 }
 
 /* Like nsk_emit() with the probe's own length instead of skb->len. */
@@ -370,17 +383,11 @@ void nsk_emit_len(u16 probe, struct sk_buff *skb, struct sock *sk, u32 len)
 {
 	struct nsk_event ev = {
 		.hdr = { .type = NSK_REC_EVENT, .size = sizeof(ev) },
+		.probe = probe,
+		.len = len,
 	};
 
-	unsigned long flags;
-
-	local_irq_save(flags);
-	this_cpu_inc(nsk_pcpu.hits);
-	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
-	nsk_describe(&ev, probe, skb, sk, 0);
-	ev.len = len;
-	nsk_commit(&ev, sizeof(ev));
-	local_irq_restore(flags);
+	nsk_emit_rec(&ev, sizeof(ev), skb, sk, NSK_PF_OWN_LEN);
 }
 
 /* A TCP socket event that says which bytes it moved (NSK_EF_SEQ). */
@@ -388,26 +395,13 @@ void nsk_emit_seq(u16 probe, struct sock *sk, u32 seq, u32 bytes)
 {
 	struct nsk_event ev = {
 		.hdr = { .type = NSK_REC_EVENT, .size = sizeof(ev) },
+		.probe = probe,
 		.seq = seq,
 		.payload = bytes,
 		.flags = NSK_EF_SEQ,
 	};
 
-	unsigned long flags;
-
-	/*
-	 * Interrupts off while a kprobe handler runs: kprobes does not nest,
-	 * so a softirq run on this CPU's interrupt exit (the loopback
-	 * receive, TCP sending an ACK or data) would hit our other kprobes
-	 * while this one is current, and the kernel would skip them
-	 * (kprobe nmissed: events lost without a trace in our ledger).
-	 */
-	local_irq_save(flags);
-	this_cpu_inc(nsk_pcpu.hits);
-	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
-	nsk_describe(&ev, probe, NULL, sk, 0);
-	nsk_commit(&ev, sizeof(ev));
-	local_irq_restore(flags);
+	nsk_emit_rec(&ev, sizeof(ev), NULL, sk, 0);
 }
 
 /*
@@ -421,21 +415,12 @@ void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 {
 	struct nsk_drop d = {
 		.ev.hdr = { .type = NSK_REC_DROP, .size = sizeof(d) },
+		.ev.probe = probe,
+		.ev.reason = has_reason ? reason : 0,
+		.ev.flags = has_reason ? NSK_EF_HAS_REASON : 0,
 	};
 	unsigned long loc = (unsigned long)location;
-	unsigned long flags;
 
-	local_irq_save(flags);
-	this_cpu_inc(nsk_pcpu.hits);
-	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
-	nsk_describe(&d.ev, probe, skb, sk, 0);
-	if (!sk && skb && skb->sk)
-		d.ev.sk_id = nsk_id(skb->sk);
-	if (has_reason) {
-		d.ev.reason = reason;
-		d.ev.flags |= NSK_EF_HAS_REASON;
-	}
 	memcpy(d.location, &loc, sizeof(loc));
-	nsk_commit(&d.ev, sizeof(d));
-	local_irq_restore(flags);
+	nsk_emit_rec(&d.ev, sizeof(d), skb, sk, NSK_PF_SKB_SK);
 }

@@ -79,6 +79,12 @@ static size_t nsk_status_size(void)
 	       nsk_cpu_stats_size() + nsk_probes_size() + nsk_config_size();
 }
 
+/* One per-CPU counter of STATUS/STOPPED (a u64 attribute). */
+static int nsk_put_cpu_u64(struct sk_buff *msg, int attr, u64 v)
+{
+	return nla_put_u64_64bit(msg, attr, v, NSK_CPU_ATTR_PAD);
+}
+
 static int nsk_put_cpu_stats(struct sk_buff *msg)
 {
 	struct nlattr *all, *one;
@@ -94,14 +100,14 @@ static int nsk_put_cpu_stats(struct sk_buff *msg)
 		one = nla_nest_start(msg, NSK_ATTR_CPU);
 		if (!one ||
 		    nla_put_u32(msg, NSK_CPU_ATTR_ID, cpu) ||
-		    nla_put_u64_64bit(msg, NSK_CPU_ATTR_HITS, READ_ONCE(pc->hits), NSK_CPU_ATTR_PAD) ||
-		    nla_put_u64_64bit(msg, NSK_CPU_ATTR_WRITTEN, READ_ONCE(pc->written), NSK_CPU_ATTR_PAD) ||
-		    nla_put_u64_64bit(msg, NSK_CPU_ATTR_RING_FULL, READ_ONCE(pc->ring_full), NSK_CPU_ATTR_PAD) ||
-		    nla_put_u64_64bit(msg, NSK_CPU_ATTR_NETLINK_FAIL, READ_ONCE(ds->netlink_fail), NSK_CPU_ATTR_PAD) ||
-		    nla_put_u64_64bit(msg, NSK_CPU_ATTR_FILTERED, READ_ONCE(pc->filtered), NSK_CPU_ATTR_PAD) ||
-		    nla_put_u64_64bit(msg, NSK_CPU_ATTR_SAMPLED_OUT, READ_ONCE(pc->sampled_out), NSK_CPU_ATTR_PAD) ||
-		    nla_put_u64_64bit(msg, NSK_CPU_ATTR_SENT, READ_ONCE(ds->sent), NSK_CPU_ATTR_PAD) ||
-		    nla_put_u64_64bit(msg, NSK_CPU_ATTR_BATCHES, READ_ONCE(ds->batches), NSK_CPU_ATTR_PAD))
+		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_HITS, READ_ONCE(pc->hits)) ||
+		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_WRITTEN, READ_ONCE(pc->written)) ||
+		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_RING_FULL, READ_ONCE(pc->ring_full)) ||
+		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_NETLINK_FAIL, READ_ONCE(ds->netlink_fail)) ||
+		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_FILTERED, READ_ONCE(pc->filtered)) ||
+		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_SAMPLED_OUT, READ_ONCE(pc->sampled_out)) ||
+		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_SENT, READ_ONCE(ds->sent)) ||
+		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_BATCHES, READ_ONCE(ds->batches)))
 			return -EMSGSIZE;
 		nla_nest_end(msg, one);
 	}
@@ -141,7 +147,8 @@ static int nsk_put_probes(struct sk_buff *msg)
 		    nla_put_s32(msg, NSK_PROBE_ATTR_ERROR, p.error) ||
 		    (p.target && nla_put_string(msg, NSK_PROBE_ATTR_TARGET, p.target)) ||
 		    (p.note && nla_put_string(msg, NSK_PROBE_ATTR_NOTE, p.note)) ||
-		    nla_put_u64_64bit(msg, NSK_PROBE_ATTR_HITS, nsk_probe_hits(p.id), NSK_PROBE_ATTR_PAD) ||
+		    nla_put_u64_64bit(msg, NSK_PROBE_ATTR_HITS, nsk_probe_hits(p.id),
+				      NSK_PROBE_ATTR_PAD) ||
 		    nla_put_u64_64bit(msg, NSK_PROBE_ATTR_MISSED, p.missed, NSK_PROBE_ATTR_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(msg, one);

@@ -101,12 +101,16 @@ static void nsk_tp_udp_fail_queue(NSK_TP_UDP_FAIL_QUEUE_ARGS)
 /* Compile-time check of every tracepoint prototype; never called. */
 static void __maybe_unused nsk_tp_typecheck(void)
 {
-	BUILD_BUG_ON(sizeof(register_trace_netif_receive_skb(nsk_tp_netif_receive_skb, NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_netif_receive_skb(nsk_tp_netif_receive_skb,
+						  NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_consume_skb(nsk_tp_consume_skb, NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_kfree_skb(nsk_tp_kfree_skb, NULL)) == 0);
-	BUILD_BUG_ON(sizeof(register_trace_sock_rcvqueue_full(nsk_tp_sock_rcvqueue_full, NULL)) == 0);
-	BUILD_BUG_ON(sizeof(register_trace_sock_exceed_buf_limit(nsk_tp_sock_exceed_buf, NULL)) == 0);
-	BUILD_BUG_ON(sizeof(register_trace_udp_fail_queue_rcv_skb(nsk_tp_udp_fail_queue, NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_sock_rcvqueue_full(nsk_tp_sock_rcvqueue_full,
+						  NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_sock_exceed_buf_limit(nsk_tp_sock_exceed_buf,
+						  NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_udp_fail_queue_rcv_skb(nsk_tp_udp_fail_queue,
+						  NULL)) == 0);
 }
 
 /* ---- the table ------------------------------------------------------------- */
@@ -141,41 +145,41 @@ struct nsk_probe {
 	u64 missed;			/* kprobe nmissed at detach */
 };
 
-#define KP(_id, _name, _path, _h, ...) \
+#define NSK_KPROBE(_id, _name, _path, _h, ...) \
 	{ .id = _id, .name = _name, .kind = NSK_PROBE_KIND_KPROBE, \
 	  .path = _path, .targets = { __VA_ARGS__ }, .kp_handler = _h }
-#define TP(_id, _name, _path, _tp, _h) \
+#define NSK_TRACEPOINT(_id, _name, _path, _tp, _h) \
 	{ .id = _id, .name = _name, .kind = NSK_PROBE_KIND_TRACEPOINT, \
 	  .path = _path, .targets = { _tp }, .tp_handler = _h }
 
 static struct nsk_probe nsk_probes[] = {
 	/* IPv4 UDP receive path, in path order */
-	TP(NSK_PROBE_NETIF_RECEIVE_SKB, "netif_receive_skb", NSK_PATH_RX,
-	   "netif_receive_skb", nsk_tp_netif_receive_skb),
-	KP(NSK_PROBE_IP_RCV, "ip_rcv", NSK_PATH_RX, nsk_kp_skb_early, "ip_rcv"),
-	KP(NSK_PROBE_IP_LOCAL_DELIVER, "ip_local_deliver", NSK_PATH_RX,
-	   nsk_kp_skb, "ip_local_deliver"),
-	KP(NSK_PROBE_UDP_RCV, "udp_rcv", NSK_PATH_RX, nsk_kp_skb,
-	   "udp_rcv", "__udp4_lib_rcv"),
-	KP(NSK_PROBE_UDP_ENQUEUE, "udp_enqueue", NSK_PATH_RX, nsk_kp_sk_skb,
-	   "__udp_enqueue_schedule_skb"),
-	KP(NSK_PROBE_SOCK_QUEUE_RCV, "sock_queue_rcv_skb", NSK_PATH_RX,
-	   nsk_kp_sk_skb, "sock_queue_rcv_skb_reason", "sock_queue_rcv_skb"),
-	KP(NSK_PROBE_UDP_DEQUEUE, "udp_dequeue", NSK_PATH_RX, nsk_kp_udp_dequeue,
-	   "skb_consume_udp"),
-	KP(NSK_PROBE_UDP_RECVMSG, "udp_recvmsg", NSK_PATH_RX, nsk_kp_sk,
-	   "udp_recvmsg"),
+	NSK_TRACEPOINT(NSK_PROBE_NETIF_RECEIVE_SKB, "netif_receive_skb", NSK_PATH_RX,
+		       "netif_receive_skb", nsk_tp_netif_receive_skb),
+	NSK_KPROBE(NSK_PROBE_IP_RCV, "ip_rcv", NSK_PATH_RX, nsk_kp_skb_early, "ip_rcv"),
+	NSK_KPROBE(NSK_PROBE_IP_LOCAL_DELIVER, "ip_local_deliver", NSK_PATH_RX,
+		   nsk_kp_skb, "ip_local_deliver"),
+	NSK_KPROBE(NSK_PROBE_UDP_RCV, "udp_rcv", NSK_PATH_RX, nsk_kp_skb,
+		   "udp_rcv", "__udp4_lib_rcv"),
+	NSK_KPROBE(NSK_PROBE_UDP_ENQUEUE, "udp_enqueue", NSK_PATH_RX, nsk_kp_sk_skb,
+		   "__udp_enqueue_schedule_skb"),
+	NSK_KPROBE(NSK_PROBE_SOCK_QUEUE_RCV, "sock_queue_rcv_skb", NSK_PATH_RX,
+		   nsk_kp_sk_skb, "sock_queue_rcv_skb_reason", "sock_queue_rcv_skb"),
+	NSK_KPROBE(NSK_PROBE_UDP_DEQUEUE, "udp_dequeue", NSK_PATH_RX, nsk_kp_udp_dequeue,
+		   "skb_consume_udp"),
+	NSK_KPROBE(NSK_PROBE_UDP_RECVMSG, "udp_recvmsg", NSK_PATH_RX, nsk_kp_sk,
+		   "udp_recvmsg"),
 	/* ends and drops */
-	TP(NSK_PROBE_CONSUME_SKB, "consume_skb", NSK_PATH_DROP, "consume_skb",
-	   nsk_tp_consume_skb),
-	TP(NSK_PROBE_KFREE_SKB, "kfree_skb", NSK_PATH_DROP, "kfree_skb",
-	   nsk_tp_kfree_skb),
-	TP(NSK_PROBE_SOCK_RCVQUEUE_FULL, "sock_rcvqueue_full", NSK_PATH_DROP,
-	   "sock_rcvqueue_full", nsk_tp_sock_rcvqueue_full),
-	TP(NSK_PROBE_SOCK_EXCEED_BUF, "sock_exceed_buf_limit", NSK_PATH_DROP,
-	   "sock_exceed_buf_limit", nsk_tp_sock_exceed_buf),
-	TP(NSK_PROBE_UDP_FAIL_QUEUE, "udp_fail_queue_rcv_skb", NSK_PATH_DROP,
-	   "udp_fail_queue_rcv_skb", nsk_tp_udp_fail_queue),
+	NSK_TRACEPOINT(NSK_PROBE_CONSUME_SKB, "consume_skb", NSK_PATH_DROP, "consume_skb",
+		       nsk_tp_consume_skb),
+	NSK_TRACEPOINT(NSK_PROBE_KFREE_SKB, "kfree_skb", NSK_PATH_DROP, "kfree_skb",
+		       nsk_tp_kfree_skb),
+	NSK_TRACEPOINT(NSK_PROBE_SOCK_RCVQUEUE_FULL, "sock_rcvqueue_full", NSK_PATH_DROP,
+		       "sock_rcvqueue_full", nsk_tp_sock_rcvqueue_full),
+	NSK_TRACEPOINT(NSK_PROBE_SOCK_EXCEED_BUF, "sock_exceed_buf_limit", NSK_PATH_DROP,
+		       "sock_exceed_buf_limit", nsk_tp_sock_exceed_buf),
+	NSK_TRACEPOINT(NSK_PROBE_UDP_FAIL_QUEUE, "udp_fail_queue_rcv_skb", NSK_PATH_DROP,
+		       "udp_fail_queue_rcv_skb", nsk_tp_udp_fail_queue),
 	/* send path, L5 -> L2 */
 	/*
 	 * The socket layer's send: __sock_sendmsg where it is a function of its
@@ -189,43 +193,43 @@ static struct nsk_probe nsk_probes[] = {
 	  .targets = { "__sock_sendmsg", "inet_sendmsg", "sock_sendmsg" },
 	  .companions = { NULL, "inet6_sendmsg", NULL },
 	  .kp_handler = nsk_kp_socket },
-	KP(NSK_PROBE_UDP_SENDMSG, "udp_sendmsg", NSK_PATH_TX, nsk_kp_sk, "udp_sendmsg"),
-	KP(NSK_PROBE_UDPV6_SENDMSG, "udpv6_sendmsg", NSK_PATH_TX, nsk_kp_sk,
-	   "udpv6_sendmsg"),
-	KP(NSK_PROBE_TCP_SENDMSG, "tcp_sendmsg", NSK_PATH_TX, nsk_kp_sk, "tcp_sendmsg"),
-	KP(NSK_PROBE_IP_QUEUE_XMIT, "ip_queue_xmit", NSK_PATH_TX, nsk_kp_sk_skb_nopkt,
-	   "__ip_queue_xmit", "ip_queue_xmit"),
-	KP(NSK_PROBE_IP6_XMIT, "ip6_xmit", NSK_PATH_TX, nsk_kp_sk_skb_nopkt, "ip6_xmit"),
-	KP(NSK_PROBE_IP_OUTPUT, "ip_output", NSK_PATH_TX, nsk_kp_net_sk_skb, "ip_output"),
-	KP(NSK_PROBE_IP_FINISH_OUTPUT2, "ip_finish_output2", NSK_PATH_TX,
-	   nsk_kp_net_sk_skb, "ip_finish_output2"),
-	KP(NSK_PROBE_IP6_OUTPUT, "ip6_output", NSK_PATH_TX, nsk_kp_net_sk_skb,
-	   "ip6_output"),
-	KP(NSK_PROBE_IP6_FINISH_OUTPUT2, "ip6_finish_output2", NSK_PATH_TX,
-	   nsk_kp_net_sk_skb, "ip6_finish_output2"),
-	KP(NSK_PROBE_DEV_QUEUE_XMIT, "dev_queue_xmit", NSK_PATH_TX, nsk_kp_skb_dev,
-	   "__dev_queue_xmit", "dev_queue_xmit"),
-	KP(NSK_PROBE_DEV_HARD_START_XMIT, "dev_hard_start_xmit", NSK_PATH_TX,
-	   nsk_kp_skb_dev, "dev_hard_start_xmit"),
+	NSK_KPROBE(NSK_PROBE_UDP_SENDMSG, "udp_sendmsg", NSK_PATH_TX, nsk_kp_sk, "udp_sendmsg"),
+	NSK_KPROBE(NSK_PROBE_UDPV6_SENDMSG, "udpv6_sendmsg", NSK_PATH_TX, nsk_kp_sk,
+		   "udpv6_sendmsg"),
+	NSK_KPROBE(NSK_PROBE_TCP_SENDMSG, "tcp_sendmsg", NSK_PATH_TX, nsk_kp_sk, "tcp_sendmsg"),
+	NSK_KPROBE(NSK_PROBE_IP_QUEUE_XMIT, "ip_queue_xmit", NSK_PATH_TX, nsk_kp_sk_skb_nopkt,
+		   "__ip_queue_xmit", "ip_queue_xmit"),
+	NSK_KPROBE(NSK_PROBE_IP6_XMIT, "ip6_xmit", NSK_PATH_TX, nsk_kp_sk_skb_nopkt, "ip6_xmit"),
+	NSK_KPROBE(NSK_PROBE_IP_OUTPUT, "ip_output", NSK_PATH_TX, nsk_kp_net_sk_skb, "ip_output"),
+	NSK_KPROBE(NSK_PROBE_IP_FINISH_OUTPUT2, "ip_finish_output2", NSK_PATH_TX,
+		   nsk_kp_net_sk_skb, "ip_finish_output2"),
+	NSK_KPROBE(NSK_PROBE_IP6_OUTPUT, "ip6_output", NSK_PATH_TX, nsk_kp_net_sk_skb,
+		   "ip6_output"),
+	NSK_KPROBE(NSK_PROBE_IP6_FINISH_OUTPUT2, "ip6_finish_output2", NSK_PATH_TX,
+		   nsk_kp_net_sk_skb, "ip6_finish_output2"),
+	NSK_KPROBE(NSK_PROBE_DEV_QUEUE_XMIT, "dev_queue_xmit", NSK_PATH_TX, nsk_kp_skb_dev,
+		   "__dev_queue_xmit", "dev_queue_xmit"),
+	NSK_KPROBE(NSK_PROBE_DEV_HARD_START_XMIT, "dev_hard_start_xmit", NSK_PATH_TX,
+		   nsk_kp_skb_dev, "dev_hard_start_xmit"),
 	/* IPv6 and TCP receive */
-	KP(NSK_PROBE_IPV6_RCV, "ipv6_rcv", NSK_PATH_RX, nsk_kp_skb_early, "ipv6_rcv"),
-	KP(NSK_PROBE_IP6_INPUT, "ip6_input", NSK_PATH_RX, nsk_kp_skb, "ip6_input"),
-	KP(NSK_PROBE_UDPV6_RCV, "udpv6_rcv", NSK_PATH_RX, nsk_kp_skb, "udpv6_rcv"),
-	KP(NSK_PROBE_UDPV6_RECVMSG, "udpv6_recvmsg", NSK_PATH_RX, nsk_kp_sk,
-	   "udpv6_recvmsg"),
-	KP(NSK_PROBE_TCP_V4_RCV, "tcp_v4_rcv", NSK_PATH_RX, nsk_kp_skb, "tcp_v4_rcv"),
-	KP(NSK_PROBE_TCP_V6_RCV, "tcp_v6_rcv", NSK_PATH_RX, nsk_kp_skb, "tcp_v6_rcv"),
-	KP(NSK_PROBE_TCP_QUEUE_RCV, "tcp_queue_rcv", NSK_PATH_RX, nsk_kp_sk_skb,
-	   "tcp_queue_rcv"),
-	KP(NSK_PROBE_TCP_DATA_QUEUE_OFO, "tcp_data_queue_ofo", NSK_PATH_RX,
-	   nsk_kp_sk_skb, "tcp_data_queue_ofo"),
-	KP(NSK_PROBE_TCP_RECVMSG, "tcp_recvmsg", NSK_PATH_RX, nsk_kp_sk, "tcp_recvmsg"),
-	KP(NSK_PROBE_TCP_SENDMSG_LOCKED, "tcp_sendmsg_locked", NSK_PATH_TX,
-	   nsk_kp_tcp_sendmsg_locked, "tcp_sendmsg_locked"),
-	KP(NSK_PROBE_TCP_CLEANUP_RBUF, "tcp_cleanup_rbuf", NSK_PATH_RX,
-	   nsk_kp_tcp_cleanup_rbuf, "tcp_cleanup_rbuf"),
-	KP(NSK_PROBE_TCP_ADD_BACKLOG, "tcp_add_backlog", NSK_PATH_RX, nsk_kp_sk_skb,
-	   "tcp_add_backlog"),
+	NSK_KPROBE(NSK_PROBE_IPV6_RCV, "ipv6_rcv", NSK_PATH_RX, nsk_kp_skb_early, "ipv6_rcv"),
+	NSK_KPROBE(NSK_PROBE_IP6_INPUT, "ip6_input", NSK_PATH_RX, nsk_kp_skb, "ip6_input"),
+	NSK_KPROBE(NSK_PROBE_UDPV6_RCV, "udpv6_rcv", NSK_PATH_RX, nsk_kp_skb, "udpv6_rcv"),
+	NSK_KPROBE(NSK_PROBE_UDPV6_RECVMSG, "udpv6_recvmsg", NSK_PATH_RX, nsk_kp_sk,
+		   "udpv6_recvmsg"),
+	NSK_KPROBE(NSK_PROBE_TCP_V4_RCV, "tcp_v4_rcv", NSK_PATH_RX, nsk_kp_skb, "tcp_v4_rcv"),
+	NSK_KPROBE(NSK_PROBE_TCP_V6_RCV, "tcp_v6_rcv", NSK_PATH_RX, nsk_kp_skb, "tcp_v6_rcv"),
+	NSK_KPROBE(NSK_PROBE_TCP_QUEUE_RCV, "tcp_queue_rcv", NSK_PATH_RX, nsk_kp_sk_skb,
+		   "tcp_queue_rcv"),
+	NSK_KPROBE(NSK_PROBE_TCP_DATA_QUEUE_OFO, "tcp_data_queue_ofo", NSK_PATH_RX,
+		   nsk_kp_sk_skb, "tcp_data_queue_ofo"),
+	NSK_KPROBE(NSK_PROBE_TCP_RECVMSG, "tcp_recvmsg", NSK_PATH_RX, nsk_kp_sk, "tcp_recvmsg"),
+	NSK_KPROBE(NSK_PROBE_TCP_SENDMSG_LOCKED, "tcp_sendmsg_locked", NSK_PATH_TX,
+		   nsk_kp_tcp_sendmsg_locked, "tcp_sendmsg_locked"),
+	NSK_KPROBE(NSK_PROBE_TCP_CLEANUP_RBUF, "tcp_cleanup_rbuf", NSK_PATH_RX,
+		   nsk_kp_tcp_cleanup_rbuf, "tcp_cleanup_rbuf"),
+	NSK_KPROBE(NSK_PROBE_TCP_ADD_BACKLOG, "tcp_add_backlog", NSK_PATH_RX, nsk_kp_sk_skb,
+		   "tcp_add_backlog"),
 };
 
 static inline u16 nsk_kp_id(struct kprobe *p)
@@ -369,13 +373,7 @@ static void nsk_tp_find(struct tracepoint *tp, void *priv)
 		l->tp = tp;
 }
 
-/*
- * Every kprobe handler runs with interrupts off: kprobes do not nest, so a
- * softirq run on an interrupt's exit (the loopback receive, TCP sending an
- * ACK) would hit our other kprobes while this one is current and the kernel
- * would skip them (kprobe nmissed, shown per probe in status and counted in
- * the tool's loss ledger).
- */
+/* Every kprobe handler runs with interrupts off: nsk.h, "Interrupts off". */
 static int nsk_kp_run(struct nsk_probe *p, struct kprobe *hit,
 		      struct pt_regs *regs)
 {
@@ -383,7 +381,7 @@ static int nsk_kp_run(struct nsk_probe *p, struct kprobe *hit,
 
 	local_irq_save(flags);
 	p->kp_handler(&p->kp, regs);
-	/* interrupts stay off until kprobes is done with this hit: compat.h */
+	/* ... until kprobes is done with this hit (compat.h) */
 	nsk_kprobe_irq_end(hit, flags);
 	return 0;
 }

@@ -37,7 +37,7 @@
  * The measurement behind choosing this ring is in docs/design.md.
  */
 
-#include <linux/ring_buffer.h>
+#include "compat/ring_buffer.h"
 #include <linux/workqueue.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -54,7 +54,7 @@
  */
 #define NSK_SLOT_HDR	sizeof(u64)
 
-static struct trace_buffer *nsk_rb;
+static nsk_trace_buffer_t *nsk_rb;
 static void *nsk_stage;			/* NSK_BATCH_BYTES, under nsk_drain_lock */
 static DEFINE_MUTEX(nsk_drain_lock);	/* one drain at a time */
 static bool nsk_rb_active;
@@ -72,7 +72,7 @@ bool nsk_ring_active(void)
 
 void *nsk_ring_reserve(unsigned int size, void **handle)
 {
-	struct trace_buffer *rb = READ_ONCE(nsk_rb);
+	nsk_trace_buffer_t *rb = READ_ONCE(nsk_rb);
 	struct ring_buffer_event *e;
 	u64 wseq;
 	u8 *slot;
@@ -139,7 +139,8 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 			if (unlikely(wseq > ds->next_wseq)) {
 				ds->ring_lost += wseq - ds->next_wseq;
 				pr_notice_ratelimited("cpu %d: the ring returned record %llu after %llu: %llu committed records skipped (%llu so far)\n",
-						      cpu, wseq, ds->next_wseq, wseq - ds->next_wseq, ds->ring_lost);
+						      cpu, wseq, ds->next_wseq,
+						      wseq - ds->next_wseq, ds->ring_lost);
 			}
 			ds->next_wseq = wseq + 1;
 
@@ -247,7 +248,7 @@ nomem:
  * otherwise, say which CPU and what its own counters show, so the records
  * that are about to be freed unsent are at least explained in the log.
  */
-static bool nsk_ring_check_empty(struct trace_buffer *rb)
+static bool nsk_ring_check_empty(nsk_trace_buffer_t *rb)
 {
 	bool empty = true;
 	int cpu;
@@ -274,7 +275,7 @@ static bool nsk_ring_check_empty(struct trace_buffer *rb)
 /* Caller guarantees that no handler can run any more (probes detached). */
 void nsk_ring_stop(void)
 {
-	struct trace_buffer *rb = nsk_rb;
+	nsk_trace_buffer_t *rb = nsk_rb;
 	int cpu;
 
 	if (!rb)

@@ -12,9 +12,9 @@
 #          private apt configuration in the cache (the host's apt sources,
 #          lists and pins are not touched)
 #   nobpf  6.1 built from linux-source-6.1 without bpf()
-#          (scripts/build-nobpf-kernel.sh; slow the first time)
+#          (scripts/build-kernel.sh nobpf; slow the first time)
 #   debug  6.1 built from linux-source-6.1 with KASAN, lockdep, kmemleak,
-#          DEBUG_ATOMIC_SLEEP (scripts/build-debug-kernel.sh; 15-25 min the
+#          DEBUG_ATOMIC_SLEEP (scripts/build-kernel.sh debug; 15-25 min the
 #          first time)
 #
 # Prints KEY=value lines:
@@ -65,9 +65,9 @@ case $flavour in
 	echo "MODULES_DIR=/lib/modules/$kver"
 	exit 0 ;;
 nobpf)
-	exec "$REPO/scripts/build-nobpf-kernel.sh" ;;
+	exec "$REPO/scripts/build-kernel.sh" nobpf ;;
 debug)
-	exec "$REPO/scripts/build-debug-kernel.sh" ;;
+	exec "$REPO/scripts/build-kernel.sh" debug ;;
 6.12|5.10) ;;
 *) die "unknown flavour '$flavour' (6.1, 6.12, 5.10, nobpf or debug)" ;;
 esac

@@ -19,8 +19,8 @@
  *    ones nothing.
  *  - genl_family.resv_start_op: 6.1.
  *  - in_hardirq(): 5.11 (in_irq() before).
- *  - struct trace_buffer: 5.6 (struct ring_buffer before).
- *  - ring_buffer_unlock_commit(buffer): 6.3 ((buffer, event) before).
+ *  - the ring buffer API (struct trace_buffer, ring_buffer_unlock_commit):
+ *    compat/ring_buffer.h, included by nsk_ring.c only.
  */
 #ifndef NSK_COMPAT_H
 #define NSK_COMPAT_H
@@ -45,25 +45,16 @@ static inline u64 nsk_clock_ns(void) { return ktime_get_ns(); }
 #define NSK_CLOCK_NAME "CLOCK_MONOTONIC (ktime_get_ns)"
 #endif
 
-#ifndef NSK_HAS_RING_BUFFER_TRACE_BUFFER
-#define trace_buffer ring_buffer
-#endif
-
 /*
- * End of a kprobe handler that disabled interrupts (see nsk_kp_pre).
- *
- * kprobes mark a CPU's kprobe "current" around the handler and skip every
- * other kprobe hit on that CPU meanwhile (nmissed).  Re-enabling interrupts
- * inside the handler would deliver a pending interrupt right there, while the
- * kprobe is still current, and the softirqs run on its exit (a loopback
- * receive, a TCP timer's transmit) would lose their probe hits.  On x86,
- * ftrace-based kprobes (function entry, KPROBE_FLAG_FTRACE) return through
- * the ftrace trampoline, which saved the flags (pushfq) before the handler
- * and restores them (popfq) after kprobes cleared "current": interrupts are
- * left disabled for that, and the irq-flags tracing (lockdep) is told they
- * are on again, which the popfq makes true.  Everywhere else (int3-based
- * kprobes run with interrupts off anyway; other architectures) a plain
- * restore.
+ * End of a kprobe handler that disabled interrupts (why: nsk.h, "Interrupts
+ * off").  On x86, ftrace-based kprobes (function entry, KPROBE_FLAG_FTRACE)
+ * return through the ftrace trampoline, which saved the flags (pushfq)
+ * before the handler and restores them (popfq) after kprobes cleared its
+ * current kprobe: interrupts are left disabled for that, and the irq-flags
+ * tracing (lockdep) is told they are on again, which the popfq makes true.
+ * The trampoline was read for kernels up to 6.12; newer ones, int3-based
+ * kprobes (which run with interrupts off anyway) and other architectures get
+ * the plain restore.
  */
 #include <linux/kprobes.h>
 #include <linux/irqflags.h>
@@ -71,8 +62,6 @@ static inline void nsk_kprobe_irq_end(struct kprobe *kp, unsigned long flags)
 {
 #if defined(CONFIG_X86_64) && defined(CONFIG_KPROBES_ON_FTRACE) && \
 	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
-	/* (the trampoline's pushfq/popfq: read in 6.1, run on 5.10, 6.1, 6.12;
-	 * a newer kernel gets the plain restore until it has been checked) */
 	if ((kp->flags & KPROBE_FLAG_FTRACE) && !irqs_disabled_flags(flags)) {
 		trace_hardirqs_on();
 		return;
@@ -80,13 +69,6 @@ static inline void nsk_kprobe_irq_end(struct kprobe *kp, unsigned long flags)
 #endif
 	local_irq_restore(flags);
 }
-
-/* The core passes the event; 6.3+ no longer wants it. */
-#ifdef NSK_HAS_RING_BUFFER_COMMIT_NO_EVENT
-#define nsk_ring_buffer_unlock_commit(rb, event) ring_buffer_unlock_commit(rb)
-#else
-#define nsk_ring_buffer_unlock_commit(rb, event) ring_buffer_unlock_commit(rb, event)
-#endif
 
 /*
  * Tracepoint probe prototypes.  NSK_TP_* expand to the argument list the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The no-BPF kernel (scripts/build-nobpf-kernel.sh): prove that this guest
+# The no-BPF kernel (scripts/build-kernel.sh nobpf): prove that this guest
 # has no bpf() and that netstack-kmon traces packets anyway.
 #   tests/vm/run-vm.sh --kernel <nobpf image> --scenario-dir tests/vm/nobpf \
 #       --add <build>/nsk-bpf-check:/usr/bin/nsk-bpf-check 20_no_bpf

@@ -17,13 +17,16 @@ N=${NSK_N:-2000}
 
 load_module ring_kb=8192	# headroom if the drain is starved on a busy host
 run ip -6 addr show dev lo
+# the reader's buffer holds all N datagrams: this scenario is about the send
+# path, and a reader starved on a busy host must not turn into drops
+echo 8388608 >/proc/sys/net/core/rmem_max
 
 # udp_path FAMILY DST PORT SOCKET: one capture, N datagrams DST:PORT
 udp_path() {
 	fam=$1 dst=$2 port=$3 sk=$4
 	step "IPv$fam: $N datagrams to $dst port $port"
 	rm -f /tmp/ready /tmp/recv.txt
-	run nsk-udp-recv --bind "$dst" --port "$port" --expect $N --idle-ms 5000 \
+	run nsk-udp-recv --bind "$dst" --port "$port" --expect $N --idle-ms 5000 --rcvbuf 4194304 \
 		--ready-file /tmp/ready --out /tmp/recv.txt --comm rx-v$fam &
 	RECV=$!
 	wait_file /tmp/ready 10
