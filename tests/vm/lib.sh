@@ -372,15 +372,21 @@ nic_setup() {
 			[ $t -gt 0 ] || { ls /sys/class/net; fail "nic_setup: eth$i did not appear"; }
 			usleep 20000
 		done
+		# no IPv6 on the wire (DAD, router solicitations, MLD reports): the
+		# NICs carry only the scenario's own traffic
+		sysctl -q -w net.ipv6.conf.eth$i.disable_ipv6=1 >/dev/null
 		ip link set eth$i up || fail "ip link set eth$i up"
 		i=$((i + 1))
 	done
 	ok "$n NIC(s): $(cd /sys/class/net && echo eth*)"
 }
 
-# ns_add NAME: a new network namespace with lo up
+# ns_add NAME: a new network namespace with lo up, IPv6 off for every
+# interface that comes into it (no DAD/RS/MLD traffic on the scenario's wires)
 ns_add() {
 	run ip netns add "$1" || fail "ip netns add $1"
+	ip netns exec "$1" sysctl -q -w net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+	ip netns exec "$1" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 >/dev/null
 	ip -n "$1" link set lo up || fail "lo up in $1"
 }
 
@@ -429,14 +435,27 @@ if_move() {
 
 # netns_peer NS PEER_IF PEER_ADDR/PFX HOST_IF HOST_ADDR/PFX: the NIC PEER_IF
 # moves into a new namespace NS (the peer), HOST_IF stays here; both get
-# their addresses; returns once each side answers a ping of the other (the
-# neighbour entries are then resolved before any measured traffic)
+# their addresses and permanent neighbour entries for each other (no ARP on
+# the wire while a scenario measures); returns once each side answers a ping
 netns_peer() {
+	local pmac hmac
+	pmac=$(cat "/sys/class/net/$2/address") hmac=$(cat "/sys/class/net/$4/address")
 	ns_add "$1"
 	if_move "$2" "$1" "$3"
 	if_move "$4" "" "$5"
+	ip -n "$1" neigh replace "${5%/*}" lladdr "$hmac" dev "$2" nud permanent || fail "neighbour in $1"
+	ip neigh replace "${3%/*}" lladdr "$pmac" dev "$4" nud permanent || fail "neighbour here"
 	wait_ping "$1" "${5%/*}"
 	wait_ping "" "${3%/*}"
+}
+
+# if_stat NS IF COUNTER: /sys/class/net/IF/statistics/COUNTER in NS ("" = here)
+if_stat() {
+	if [ -n "$1" ]; then
+		ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+	else
+		cat "/sys/class/net/$2/statistics/$3"
+	fi
 }
 
 # veth_pair IF1 NS1 ADDR1/PFX IF2 NS2 ADDR2/PFX: a veth pair IF1 (in NS1) --
@@ -492,4 +511,41 @@ softnet_rx_cpus() {
 		c=$((c + 1))
 	done </proc/net/softnet_stat
 	echo
+}
+
+# expect_eq EXPECTED ACTUAL MSG (and expect_gt A B MSG): like assert_eq /
+# assert_gt, but a mismatch is counted ("MISMATCH: ...") and the scenario
+# goes on, so one run reports every discrepancy; expect_done fails the
+# scenario if any was counted (and clears the count)
+NSK_MISMATCHES=0
+expect_eq() {
+	if [ "$1" = "$2" ]; then ok "${3:-expect_eq}: $2 == $1"; return 0; fi
+	echo "MISMATCH: ${3:-expect_eq}: expected '$1', got '$2'"
+	NSK_MISMATCHES=$((NSK_MISMATCHES + 1))
+}
+expect_gt() {
+	case "$1$2" in *[!0-9-]*|'') echo "MISMATCH: ${3:-expect_gt}: '$1' or '$2' is not a number"
+		NSK_MISMATCHES=$((NSK_MISMATCHES + 1)); return 0 ;; esac
+	if [ "$1" -gt "$2" ]; then ok "${3:-expect_gt}: $1 > $2"; return 0; fi
+	echo "MISMATCH: ${3:-expect_gt}: $1 <= $2"
+	NSK_MISMATCHES=$((NSK_MISMATCHES + 1))
+}
+expect_done() {
+	local n=$NSK_MISMATCHES
+	NSK_MISMATCHES=0
+	[ "$n" = 0 ] || fail "$n mismatch(es) above"
+}
+
+# show_sockets [FILE]: the socket rows of the last summary, one line each
+show_sockets() {
+	local n i f=${1:-$NSK_LIVE_OUT}
+	n=$(nsk-jq "$f" '.sockets|length')
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		echo "socket: $(nsk-jq "$f" .sockets[$i].proto .sockets[$i].local .sockets[$i].remote \
+			.sockets[$i].netns .sockets[$i].pid .sockets[$i].comm .sockets[$i].rx_packets \
+			.sockets[$i].tx_packets .sockets[$i].drops_total | tr '\n' ' ')"
+		i=$((i + 1))
+	done
+	echo "(socket: proto local remote netns pid comm rx_packets tx_packets drops_total)"
 }
