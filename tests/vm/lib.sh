@@ -549,3 +549,69 @@ show_sockets() {
 	done
 	echo "(socket: proto local remote netns pid comm rx_packets tx_packets drops_total)"
 }
+
+# neigh_pin NS_A IF_A ADDR_A NS_B IF_B ADDR_B: permanent neighbour entries
+# both ways between two ends of a link ("" = this namespace; addresses
+# without prefix): no ARP while a scenario measures
+neigh_pin() {
+	local ma mb
+	ma=$(ip ${1:+-n "$1"} -br link show dev "$2" | awk '{ print $3 }')
+	mb=$(ip ${4:+-n "$4"} -br link show dev "$5" | awk '{ print $3 }')
+	ip ${1:+-n "$1"} neigh replace "$6" lladdr "$mb" dev "$2" nud permanent || fail "neighbour $6 on $2"
+	ip ${4:+-n "$4"} neigh replace "$3" lladdr "$ma" dev "$5" nud permanent || fail "neighbour $3 on $5"
+}
+
+# router_topology: namespaces a -- r -- b on veth pairs, r forwards:
+#   a: a0 10.54.1.1/24, default via 10.54.1.254
+#   r: r1 10.54.1.254/24, r2 10.54.2.254/24, net.ipv4.ip_forward=1
+#   b: b0 10.54.2.1/24, default via 10.54.2.254
+# neighbours pinned, both ends reach each other
+router_topology() {
+	ns_add a
+	ns_add r
+	ns_add b
+	veth_pair a0 a 10.54.1.1/24 r1 r 10.54.1.254/24
+	veth_pair r2 r 10.54.2.254/24 b0 b 10.54.2.1/24
+	ip -n a route add default via 10.54.1.254 || fail "route in a"
+	ip -n b route add default via 10.54.2.254 || fail "route in b"
+	ip netns exec r sysctl -q -w net.ipv4.ip_forward=1 >/dev/null || fail "ip_forward in r"
+	neigh_pin a a0 10.54.1.1 r r1 10.54.1.254
+	neigh_pin r r2 10.54.2.254 b b0 10.54.2.1
+	wait_ping a 10.54.2.1
+	wait_ping b 10.54.1.1
+}
+
+# drops_sum FIELD VALUE: sum of .drops[].count over rows whose FIELD is VALUE
+# (the last live capture); show_drops: every drop row, one line each
+drops_sum() {
+	local n i s=0
+	n=$(jq_get '.drops|length')
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		[ "$(jq_get ".drops[$i].$1")" = "$2" ] && s=$((s + $(jq_get ".drops[$i].count")))
+		i=$((i + 1))
+	done
+	echo $s
+}
+show_drops() {
+	local n i
+	n=$(jq_get '.drops|length')
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		echo "drop: $(nsk-jq "$NSK_LIVE_OUT" .drops[$i].reason .drops[$i].location .drops[$i].stage \
+			.drops[$i].proto .drops[$i].count | tr '\n' ' ')"
+		i=$((i + 1))
+	done
+	echo "(drop: reason location stage proto count)"
+}
+
+# nft_rule_packets NS PATTERN: the packet counter of the nft rule in NS whose
+# text matches PATTERN (an ERE, e.g. 'dport 9055')
+nft_rule_packets() {
+	ip netns exec "$1" nft list ruleset | grep -E -- "$2" | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | head -n1
+}
+
+# qdisc_dropped NS IF: the "dropped" counter of IF's root qdisc in NS ("" = here)
+qdisc_dropped() {
+	ip ${1:+netns exec "$1"} /usr/sbin/tc -s qdisc show dev "$2" | sed -n 's/.*dropped \([0-9]*\).*/\1/p' | head -n1
+}

@@ -36,11 +36,12 @@ wait_ping c2 10.53.0.1
 C1=$(ns_ino c1) C2=$(ns_ino c2)
 echo "namespaces: c1 $C1, c2 $C2, bridge (here) $(ns_ino)"
 load_module ring_kb=8192
+run sysctl -w net.core.rmem_max=33554432	# a receive buffer that holds the whole run
 
 containers() {
 	step "$N datagrams c1 10.53.0.1 -> c2 10.53.0.2:$PORT over veth + bridge"
 	rm -f /tmp/ready /tmp/recv.txt
-	ns_spawn c2 nsk-udp-recv --bind 10.53.0.2 --port $PORT --expect $N --idle-ms 5000 \
+	ns_spawn c2 nsk-udp-recv --bind 10.53.0.2 --port $PORT --rcvbuf 16777216 --expect $N --idle-ms 5000 \
 		--ready-file /tmp/ready --out /tmp/recv.txt --comm rx-c2
 	RECV=$SPAWNED
 	wait_file /tmp/ready 10

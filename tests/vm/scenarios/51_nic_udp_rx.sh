@@ -16,6 +16,10 @@
 #    counters too), Udp.OutDatagrams delta in the peer == N;
 #  - both vCPUs processed eth0 packets (softnet_stat delta > 0 on each);
 #  - no loss of any kind, the kernel skipped no kprobe hit.
+# The neighbours are permanent (netns_peer), so no datagram waits for ARP.
+# NSK_NEIGH=resolve (run-vm.sh --env) deletes them before the senders start:
+# the first datagrams of each flow then wait in the neighbour's queue and
+# leave later, from the softirq that handles the ARP reply.
 . /scenarios/lib.sh
 N=${NSK_N:-4000}
 F=8
@@ -39,6 +43,10 @@ udp_nic() {
 	I0=$(snmp_get Udp InDatagrams) O0=$(ns_snmp peer Udp OutDatagrams)
 	S0=$(softnet_rx_cpus)
 	start_live --port $PORT
+	if [ "${NSK_NEIGH:-}" = resolve ]; then
+		run ip -n peer neigh del 10.50.0.1 dev eth1
+		run ip neigh del 10.50.0.2 dev eth0
+	fi
 	pids=
 	f=1
 	while [ $f -le $F ]; do
