@@ -91,6 +91,23 @@ struct nsk_probe_info {
 	u64 missed;
 };
 
+/* --- function-entry probes through an ftrace callback (nsk_fentry.c) ------- */
+
+struct pt_regs;
+struct nsk_fentry {
+	void (*handler)(struct nsk_fentry *fe, struct pt_regs *regs);
+	atomic_long_t missed;	/* hits the recursion guard refused */
+};
+
+bool nsk_fentry_available(void);
+/* Add a function to the callback's filter; -ENOENT: no such symbol. */
+int nsk_fentry_add(struct nsk_fentry *fe, const char *sym);
+int nsk_fentry_register(void);		/* after every nsk_fentry_add() */
+void nsk_fentry_unregister(void);	/* no callback runs after it returns */
+void nsk_fentry_exit(void);		/* module exit */
+
+extern bool nsk_kprobes_only;
+
 int nsk_probes_attach(void);	/* attaches what it can; never fails the load */
 void nsk_probes_detach(void);	/* returns when no handler runs any more */
 unsigned int nsk_probes_count(void);

@@ -79,6 +79,11 @@ unsigned int nsk_ring_kb = NSK_RING_KB_DEFAULT;
 module_param_cb(ring_kb, &nsk_ring_kb_ops, &nsk_ring_kb, 0444);
 MODULE_PARM_DESC(ring_kb, "ring size per CPU in KiB (16..65536, default 2048)");
 
+bool nsk_kprobes_only;
+module_param_named(kprobes_only, nsk_kprobes_only, bool, 0444);
+MODULE_PARM_DESC(kprobes_only,
+		 "attach function-entry probes as kprobes, not through the module's ftrace callback (default 0)");
+
 unsigned int nsk_drain_ms = NSK_DRAIN_MS_DEFAULT;
 module_param_cb(drain_ms, &nsk_drain_ms_ops, &nsk_drain_ms, 0444);
 MODULE_PARM_DESC(drain_ms, "drain interval in ms (1..1000, default 5)");
@@ -260,6 +265,7 @@ static void __exit nsk_exit(void)
 	nsk_genl_exit();
 	netlink_unregister_notifier(&nsk_netlink_nb);
 	cancel_work_sync(&nsk_orphan_stop_work);
+	nsk_fentry_exit();
 	nsk_gov_exit();
 	kfree(nsk_dstats);
 	pr_info("unloaded\n");

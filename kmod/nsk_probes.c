@@ -133,7 +133,9 @@ struct nsk_probe {
 	void *tp_handler;
 
 	/* runtime, under nsk_ctl_lock */
-	struct kprobe kp;
+	struct nsk_fentry fe;		/* attached through nsk_fentry.c ... */
+	bool fentry;
+	struct kprobe kp;		/* ... or as a kprobe */
 	struct kprobe kp2;		/* the companion's, when attached */
 	bool kp2_attached;
 	char target_buf[64];		/* "a+b" when a companion is attached */
@@ -360,6 +362,14 @@ static int nsk_kp_tcp_cleanup_rbuf(struct kprobe *p, struct pt_regs *regs)
 
 /* ---- attach / detach ------------------------------------------------------- */
 
+/* Hits the kernel skipped: kprobes' nmissed, or the ftrace guard's refusals. */
+static u64 nsk_probe_missed(const struct nsk_probe *p)
+{
+	if (p->fentry)
+		return atomic_long_read(&p->fe.missed);
+	return p->kp.nmissed + (p->kp2_attached ? p->kp2.nmissed : 0);
+}
+
 struct nsk_tp_lookup {
 	const char *name;
 	struct tracepoint *tp;
@@ -384,6 +394,17 @@ static int nsk_kp_run(struct nsk_probe *p, struct kprobe *hit,
 	/* ... until kprobes is done with this hit (compat.h) */
 	nsk_kprobe_irq_end(hit, flags);
 	return 0;
+}
+
+/* An ftrace callback hit: the same handler, interrupts off while it runs. */
+static void nsk_fe_run(struct nsk_fentry *fe, struct pt_regs *regs)
+{
+	struct nsk_probe *p = container_of(fe, struct nsk_probe, fe);
+	unsigned long flags;
+
+	local_irq_save(flags);
+	p->kp_handler(&p->kp, regs);
+	local_irq_restore(flags);
 }
 
 static int nsk_kp_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -435,6 +456,39 @@ static int nsk_attach_kprobe(struct nsk_probe *p)
 	return err;
 }
 
+/*
+ * Through the module's ftrace callback: the first candidate symbol that
+ * exists, with its companion.  Any error but a missing symbol leaves the
+ * probe to kprobes (a function that is not an ftrace site, for one).
+ */
+static int nsk_attach_fentry(struct nsk_probe *p)
+{
+	int i, err = -ENOENT;
+
+	p->fe.handler = nsk_fe_run;
+	atomic_long_set(&p->fe.missed, 0);
+	for (i = 0; i < NSK_MAX_CANDIDATES && p->targets[i]; i++) {
+		err = nsk_fentry_add(&p->fe, p->targets[i]);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
+		p->target = p->targets[i];
+		p->fentry = true;
+		if (i > 0)
+			p->note = "fell back to an alternative symbol";
+		if (p->companions[i] && nsk_fentry_add(&p->fe, p->companions[i])) {
+			p->note = "fell back to an alternative symbol; its companion is missing (that family's sends are not seen)";
+		} else if (p->companions[i]) {
+			snprintf(p->target_buf, sizeof(p->target_buf), "%s+%s",
+				 p->target, p->companions[i]);
+			p->target = p->target_buf;
+		}
+		return 0;
+	}
+	return err;
+}
+
 static int nsk_attach_tp(struct nsk_probe *p)
 {
 	struct nsk_tp_lookup l = { .name = p->targets[0] };
@@ -455,19 +509,45 @@ static int nsk_attach_tp(struct nsk_probe *p)
 	return 0;
 }
 
+static int nsk_attach_one(struct nsk_probe *p)
+{
+	if (p->kind == NSK_PROBE_KIND_TRACEPOINT)
+		return nsk_attach_tp(p);
+	if (!nsk_kprobes_only && nsk_fentry_available() && !nsk_attach_fentry(p))
+		return 0;
+	p->target = NULL;
+	p->note = NULL;
+	return nsk_attach_kprobe(p);
+}
+
 int nsk_probes_attach(void)
 {
 	unsigned int i, n = 0;
+	int err;
 
 	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
 		struct nsk_probe *p = &nsk_probes[i];
 
 		p->attached = false;
+		p->fentry = false;
 		p->target = NULL;
 		p->note = NULL;
 		p->missed = 0;
-		p->error = p->kind == NSK_PROBE_KIND_KPROBE ?
-			nsk_attach_kprobe(p) : nsk_attach_tp(p);
+		p->error = nsk_attach_one(p);
+	}
+	/* the function-entry probes go live together: one ftrace registration */
+	err = nsk_fentry_register();
+	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
+		struct nsk_probe *p = &nsk_probes[i];
+
+		if (err && p->fentry) {
+			pr_notice("ftrace callback not registered (%d): %s as a kprobe\n",
+				  err, p->name);
+			p->fentry = false;
+			p->target = NULL;
+			p->note = NULL;
+			p->error = nsk_attach_kprobe(p);
+		}
 		if (p->error) {
 			pr_notice("probe %s not attached: %s (%d)\n", p->name,
 				  p->note, p->error);
@@ -485,10 +565,11 @@ void nsk_probes_detach(void)
 	unsigned int i, nkp = 0;
 	bool tps = false;
 
+	nsk_fentry_unregister();
 	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
 		struct nsk_probe *p = &nsk_probes[i];
 
-		if (p->attached && p->kind == NSK_PROBE_KIND_KPROBE) {
+		if (p->attached && p->kind == NSK_PROBE_KIND_KPROBE && !p->fentry) {
 			kps[nkp++] = &p->kp;
 			if (p->kp2_attached)
 				kps[nkp++] = &p->kp2;
@@ -503,8 +584,7 @@ void nsk_probes_detach(void)
 		if (!p->attached)
 			continue;
 		if (p->kind == NSK_PROBE_KIND_KPROBE) {
-			p->missed = p->kp.nmissed +
-				    (p->kp2_attached ? p->kp2.nmissed : 0);
+			p->missed = nsk_probe_missed(p);
 			p->kp2_attached = false;
 		} else {
 			tracepoint_probe_unregister(p->tp, p->tp_handler, NULL);
@@ -528,13 +608,12 @@ void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out)
 
 	out->id = p->id;
 	out->name = p->name;
-	out->kind = p->kind;
+	out->kind = p->fentry ? NSK_PROBE_KIND_FENTRY : p->kind;
 	out->path = p->path;
 	out->attached = p->attached;
 	out->error = p->error;
 	out->target = p->target;
 	out->note = p->note;
 	out->missed = p->attached && p->kind == NSK_PROBE_KIND_KPROBE ?
-		      p->kp.nmissed + (p->kp2_attached ? p->kp2.nmissed : 0) :
-		      p->missed;
+		      nsk_probe_missed(p) : p->missed;
 }

@@ -116,6 +116,7 @@ enum nsk_probe_kind {
 	NSK_PROBE_KIND_UNSPEC,
 	NSK_PROBE_KIND_KPROBE,
 	NSK_PROBE_KIND_TRACEPOINT,
+	NSK_PROBE_KIND_FENTRY,		/* function entry, the module's ftrace callback */
 	__NSK_PROBE_KIND_MAX,
 };
 

@@ -21,7 +21,7 @@
 # console (at once) or in dmesg, and on a new taint.
 # Single-threaded TCG (second line): multi-threaded TCG faults on code patched
 # under a running vCPU (tests/vm/run-vm.sh), which is the emulator's, not the
-# kernel's.  One START or STOP takes ~5 s of guest time under this load.  The
+# kernel's.  One START or STOP takes ~1 s of guest time under this load.  The
 # full run (~1 h):
 #   tests/vm/run-vm.sh --env NSK_ROUNDS=300 --timeout 5400 49_arm_disarm_stress
 . /scenarios/lib.sh

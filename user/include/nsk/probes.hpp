@@ -42,7 +42,7 @@ struct ProbeInfo {
 const ProbeInfo *probe_info(std::uint16_t id);
 /// Stable name of a probe id ("probe_<id>" when unknown).
 std::string probe_name(std::uint16_t id);
-std::string_view probe_kind_name(std::uint32_t kind); // "kprobe" / "tracepoint"
+std::string_view probe_kind_name(std::uint32_t kind); // "kprobe" / "tracepoint" / "fentry"
 std::string_view path_name(std::uint32_t path);       // "rx" / "tx" / "drop"
 std::string_view path_name(PathKind path);
 

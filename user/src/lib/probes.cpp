@@ -90,6 +90,8 @@ std::string_view probe_kind_name(std::uint32_t kind)
         return "kprobe";
     case NSK_PROBE_KIND_TRACEPOINT:
         return "tracepoint";
+    case NSK_PROBE_KIND_FENTRY:
+        return "fentry";
     default:
         return "unknown";
     }

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Function-entry probes through one ftrace callback of the module's own.
+ *
+ * A kprobe at a function's entry is itself an ftrace callback (kprobes'
+ * ftrace_ops) plus the kprobe layer, which allows one running kprobe per CPU
+ * and skips every other hit on that CPU meanwhile: a softirq that runs on an
+ * interrupt's exit inside a kprobe handler loses its probe hits (NIC receive
+ * under load shows it).  Our own ftrace_ops skips that layer: its callback
+ * guards against recursion per context (task, softirq, hardirq, NMI: the
+ * ftrace recursion bits), so a handler interrupted by a softirq that hits
+ * another probe still sees that hit.  A hit refused by that guard (the same
+ * context re-entering, which our handlers never cause) is counted per probe
+ * as missed, like kprobes' nmissed.
+ *
+ * One ftrace_ops serves every probe: its filter holds every probed
+ * function, and the callback finds the probe from the address ftrace passes
+ * (a sorted table, written before the ops is registered and only read
+ * after).  One registration is one round of text patching at START and one
+ * wait at STOP, whatever the number of probes.
+ *
+ * Kernels without ftrace_regs (before 5.11) or without ftrace with
+ * registers: nsk_fentry_available() is false and the probes use kprobes.
+ */
+
+#include <linux/ftrace.h>
+#include <linux/kprobes.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
+#include "nsk.h"
+
+#ifdef NSK_HAS_FTRACE_REGS
+#include <linux/trace_recursion.h>
+
+#define NSK_FENTRY_MAX	64
+
+struct nsk_fentry_site {
+	unsigned long ip;	/* the address ftrace reports for the function */
+	struct nsk_fentry *fe;
+};
+
+/* Under nsk_ctl_lock; read-only while the ops is registered. */
+static struct nsk_fentry_site nsk_sites[NSK_FENTRY_MAX];
+static unsigned int nsk_nsites;
+static bool nsk_ops_registered;
+
+static int nsk_site_cmp(const void *a, const void *b)
+{
+	const struct nsk_fentry_site *x = a, *y = b;
+
+	return x->ip < y->ip ? -1 : x->ip > y->ip;
+}
+
+static int nsk_site_key_cmp(const void *key, const void *elt)
+{
+	unsigned long ip = *(const unsigned long *)key;
+	const struct nsk_fentry_site *s = elt;
+
+	return ip < s->ip ? -1 : ip > s->ip;
+}
+
+static void notrace nsk_fentry_cb(unsigned long ip, unsigned long parent_ip,
+				  struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	const struct nsk_fentry_site *s;
+	int bit;
+
+	s = bsearch(&ip, nsk_sites, nsk_nsites, sizeof(*s), nsk_site_key_cmp);
+	if (unlikely(!s || !regs))
+		return;
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (unlikely(bit < 0)) {
+		atomic_long_inc(&s->fe->missed);
+		return;
+	}
+	s->fe->handler(s->fe, regs);
+	ftrace_test_recursion_unlock(bit);
+}
+
+static struct ftrace_ops nsk_fentry_ops = {
+	.func = nsk_fentry_cb,
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+};
+
+bool nsk_fentry_available(void)
+{
+	return true;
+}
+
+/*
+ * The address ftrace reports for a function: where kprobes puts a probe at
+ * its entry (past an IBT endbr64, at the fentry call).  Resolved with a
+ * kprobe registered disabled (never armed: no text is patched); the caller
+ * unregisters those in one batch (nsk_fentry_resolve_done).
+ */
+static struct kprobe nsk_resolve_kps[NSK_FENTRY_MAX];
+static struct kprobe *nsk_resolve_ptrs[NSK_FENTRY_MAX];
+static unsigned int nsk_nresolve;
+
+int nsk_fentry_add(struct nsk_fentry *fe, const char *sym)
+{
+	struct kprobe *kp;
+	unsigned long ip;
+	int err;
+
+	if (nsk_ops_registered || nsk_nsites >= NSK_FENTRY_MAX)
+		return -EBUSY;
+	kp = &nsk_resolve_kps[nsk_nresolve];
+	memset(kp, 0, sizeof(*kp));
+	kp->symbol_name = sym;
+	kp->flags = KPROBE_FLAG_DISABLED;
+	err = register_kprobe(kp);
+	if (err)
+		return err;
+	nsk_resolve_ptrs[nsk_nresolve++] = kp;
+	ip = (unsigned long)kp->addr;
+	if (!(kp->flags & KPROBE_FLAG_FTRACE))
+		return -EOPNOTSUPP;	/* not at an ftrace site: a kprobe it is */
+	err = ftrace_set_filter_ip(&nsk_fentry_ops, ip, 0, 0);
+	if (err)
+		return err;
+	nsk_sites[nsk_nsites].ip = ip;
+	nsk_sites[nsk_nsites].fe = fe;
+	nsk_nsites++;
+	return 0;
+}
+
+/*
+ * Empty the filter site by site.  Not ftrace_free_filter(): it frees the
+ * ops' hash but leaves the ops pointing at it, and the next START reuses the
+ * ops (nsk_fentry_exit frees it once, at unload).  An ops with an empty
+ * filter traces every function: it is never registered without sites.
+ */
+static void nsk_fentry_clear_filter(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nsk_nsites; i++)
+		ftrace_set_filter_ip(&nsk_fentry_ops, nsk_sites[i].ip, 1, 0);
+	nsk_nsites = 0;
+}
+
+int nsk_fentry_register(void)
+{
+	int err;
+
+	if (nsk_nresolve) {
+		unregister_kprobes(nsk_resolve_ptrs, nsk_nresolve);
+		nsk_nresolve = 0;
+	}
+	if (!nsk_nsites)
+		return 0;
+	sort(nsk_sites, nsk_nsites, sizeof(nsk_sites[0]), nsk_site_cmp, NULL);
+	err = register_ftrace_function(&nsk_fentry_ops);
+	if (err) {
+		nsk_fentry_clear_filter();
+		return err;
+	}
+	nsk_ops_registered = true;
+	return 0;
+}
+
+/* After this returns no callback runs (unregister_ftrace_function waits). */
+void nsk_fentry_unregister(void)
+{
+	if (nsk_nresolve) {
+		unregister_kprobes(nsk_resolve_ptrs, nsk_nresolve);
+		nsk_nresolve = 0;
+	}
+	if (nsk_ops_registered)
+		unregister_ftrace_function(&nsk_fentry_ops);
+	nsk_ops_registered = false;
+	nsk_fentry_clear_filter();
+}
+
+/* Module exit: the ops' filter hash goes for good. */
+void nsk_fentry_exit(void)
+{
+	nsk_fentry_unregister();
+	ftrace_free_filter(&nsk_fentry_ops);
+}
+
+#else /* !NSK_HAS_FTRACE_REGS */
+
+bool nsk_fentry_available(void)
+{
+	return false;
+}
+
+int nsk_fentry_add(struct nsk_fentry *fe, const char *sym)
+{
+	return -EOPNOTSUPP;
+}
+
+int nsk_fentry_register(void)
+{
+	return 0;
+}
+
+void nsk_fentry_unregister(void)
+{
+}
+
+void nsk_fentry_exit(void)
+{
+}
+
+#endif
