@@ -615,3 +615,25 @@ nft_rule_packets() {
 qdisc_dropped() {
 	ip ${1:+netns exec "$1"} /usr/sbin/tc -s qdisc show dev "$2" | sed -n 's/.*dropped \([0-9]*\).*/\1/p' | head -n1
 }
+
+# stage_count FROM TO: sum of the counts of the stage rows FROM -> TO (any
+# path) in the last live capture; "missing" if there is none
+stage_count() {
+	local n i s= f t
+	n=$(jq_get '.stages|length')
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		f=$(jq_get ".stages[$i].from") t=$(jq_get ".stages[$i].to")
+		[ "$f" = "$1" ] && [ "$t" = "$2" ] && s=$((${s:-0} + $(jq_get ".stages[$i].count")))
+		i=$((i + 1))
+	done
+	echo "${s:-missing}"
+}
+
+# softnet_dropped: packets the kernel dropped at the per-CPU backlog (RPS /
+# netif_rx queue over netdev_max_backlog), summed over CPUs (softnet_stat)
+softnet_dropped() {
+	local s=0 p d _
+	while read -r p d _; do s=$((s + 0x$d)); done </proc/net/softnet_stat
+	echo $s
+}

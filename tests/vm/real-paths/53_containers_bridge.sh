@@ -16,6 +16,8 @@
 #    every other probe of the path N;
 #  - the stage rows: the one-per-journey rows count N, the rows of the two
 #    veth hops count 2N (or 2 rows of N each) - no row has another count;
+#    the bridge hop (netif_receive_skb on v1br -> dev_queue_xmit on v2br)
+#    is a stage row of its own, N;
 #  - kernel counters: Udp.OutDatagrams delta in c1 == N, Udp.InDatagrams
 #    delta in c2 == N; no loss, no kprobe miss.
 . /scenarios/lib.sh
@@ -94,6 +96,8 @@ containers() {
 		esac
 		i=$((i + 1))
 	done
+	expect_eq "$N" "$(stage_count netif_receive_skb dev_queue_xmit)" \
+		"a stage row for the bridge hop (netif_receive_skb -> dev_queue_xmit) counts N"
 	expect_eq "$N" "$((O1 - O0))" "Udp.OutDatagrams delta in c1 == N"
 	expect_eq "$N" "$((I1 - I0))" "Udp.InDatagrams delta in c2 == N"
 	for l in ring netlink user incomplete_journeys; do

@@ -52,9 +52,9 @@ forwarding() {
 	expect_eq "$N" "$(kv received /tmp/recv.txt)" "the application in b received N"
 	expect_eq "$N" "$((F1 - F0))" "Ip.ForwDatagrams delta in r == N"
 	expect_eq "$((F1 - F0))" "$(jq_get .probes_seen.ip_forward)" "probe ip_forward saw Ip.ForwDatagrams delta"
-	expect_eq "$N" "$(jq_get '.stages[from=ip_forward].count')" "a stage row from ip_forward (forward path) counts N"
+	expect_eq "$N" "$(stage_count ip_rcv ip_forward)" "stage ip_rcv -> ip_forward (r's receive) counts N"
+	expect_eq "$N" "$(stage_count ip_forward ip_output)" "stage ip_forward -> ip_output (the forward path) counts N"
 	expect_gt "$(jq_get '.stages[from=ip_forward].max_ns')" 0 "the forward stage has a latency"
-	expect_eq "$N" "$(jq_get '.stages[to=ip_forward].count')" "a stage row into ip_forward counts N"
 	for p in netif_receive_skb ip_rcv ip_output ip_finish_output2 dev_queue_xmit dev_hard_start_xmit; do
 		expect_eq "$((2 * N))" "$(jq_get .probes_seen.$p)" "probe $p saw 2N (two hops)"
 	done
