@@ -130,19 +130,15 @@ int nsk_emit_init(void);
 #define NSK_PF_SKB_SK	0x10	/* no socket argument: identify skb->sk (drops) */
 
 /*
- * Interrupts off.  Every handler writes its record with interrupts off
- * (nsk_emit_rec), for two reasons:
- *  - records on one CPU never interleave, so the write number the ring slot
- *    carries (nsk_ring.c) counts 0, 1, 2, ... per CPU and a gap is a record
- *    the ring lost (only an NMI handler could still nest, and the drain
- *    would then count one record as lost: the traced paths do not run in
- *    NMI context);
- *  - kprobes allow one current kprobe per CPU and skip every other hit on
- *    that CPU meanwhile (nmissed).  An interrupt taken inside a kprobe
- *    handler runs its softirqs on exit (a loopback receive, a TCP ACK) while
- *    the kprobe is current, and their probe hits would be lost.  So a kprobe
- *    handler keeps interrupts off until kprobes has cleared its current
- *    kprobe (nsk_kp_run and nsk_kprobe_irq_end in compat.h).
+ * Interrupts off.  Every handler describes and writes its record with
+ * interrupts off (nsk_emit_rec), so records on one CPU never interleave: the
+ * write number each ring slot carries (nsk_ring.c) counts 0, 1, 2, ... per
+ * CPU and a gap is a record the ring lost.  Only an NMI handler could still
+ * nest (the drain would then count one record as lost); the traced paths do
+ * not run in NMI context.  A softirq that runs when interrupts come back on
+ * still hits the probes: function-entry probes are ftrace callbacks, which
+ * nest across contexts (nsk_fentry.c); the kprobe fallback allows one
+ * current kprobe per CPU, and what it skips is counted (nmissed).
  */
 
 void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, unsigned int pf,

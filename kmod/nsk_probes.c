@@ -383,16 +383,21 @@ static void nsk_tp_find(struct tracepoint *tp, void *priv)
 		l->tp = tp;
 }
 
-/* Every kprobe handler runs with interrupts off: nsk.h, "Interrupts off". */
-static int nsk_kp_run(struct nsk_probe *p, struct kprobe *hit,
-		      struct pt_regs *regs)
+/*
+ * A kprobe hit (the fallback: functions that are not ftrace sites, kernels
+ * before 5.11, kprobes_only=1).  Interrupts are off while the handler runs
+ * (nsk.h, "Interrupts off"); an interrupt taken right after the restore,
+ * while kprobes still holds this kprobe as current, can make the kernel
+ * skip other kprobe hits on this CPU: kprobes counts those (nmissed) and the
+ * tool's loss ledger shows them per probe.
+ */
+static int nsk_kp_run(struct nsk_probe *p, struct pt_regs *regs)
 {
 	unsigned long flags;
 
 	local_irq_save(flags);
 	p->kp_handler(&p->kp, regs);
-	/* ... until kprobes is done with this hit (compat.h) */
-	nsk_kprobe_irq_end(hit, flags);
+	local_irq_restore(flags);
 	return 0;
 }
 
@@ -409,13 +414,13 @@ static void nsk_fe_run(struct nsk_fentry *fe, struct pt_regs *regs)
 
 static int nsk_kp_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	return nsk_kp_run(container_of(kp, struct nsk_probe, kp), kp, regs);
+	return nsk_kp_run(container_of(kp, struct nsk_probe, kp), regs);
 }
 
 /* The companion kprobe: the same handler, seen as the probe's own kprobe. */
 static int nsk_kp_pre2(struct kprobe *kp, struct pt_regs *regs)
 {
-	return nsk_kp_run(container_of(kp, struct nsk_probe, kp2), kp, regs);
+	return nsk_kp_run(container_of(kp, struct nsk_probe, kp2), regs);
 }
 
 static void nsk_attach_companion(struct nsk_probe *p, const char *sym)

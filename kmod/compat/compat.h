@@ -46,31 +46,6 @@ static inline u64 nsk_clock_ns(void) { return ktime_get_ns(); }
 #endif
 
 /*
- * End of a kprobe handler that disabled interrupts (why: nsk.h, "Interrupts
- * off").  On x86, ftrace-based kprobes (function entry, KPROBE_FLAG_FTRACE)
- * return through the ftrace trampoline, which saved the flags (pushfq)
- * before the handler and restores them (popfq) after kprobes cleared its
- * current kprobe: interrupts are left disabled for that, and the irq-flags
- * tracing (lockdep) is told they are on again, which the popfq makes true.
- * The trampoline was read for kernels up to 6.12; newer ones, int3-based
- * kprobes (which run with interrupts off anyway) and other architectures get
- * the plain restore.
- */
-#include <linux/kprobes.h>
-#include <linux/irqflags.h>
-static inline void nsk_kprobe_irq_end(struct kprobe *kp, unsigned long flags)
-{
-#if defined(CONFIG_X86_64) && defined(CONFIG_KPROBES_ON_FTRACE) && \
-	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
-	if ((kp->flags & KPROBE_FLAG_FTRACE) && !irqs_disabled_flags(flags)) {
-		trace_hardirqs_on();
-		return;
-	}
-#endif
-	local_irq_restore(flags);
-}
-
-/*
  * Tracepoint probe prototypes.  NSK_TP_* expand to the argument list the
  * running kernel's tracepoint passes; NSK_TP_ARG_* name the ones the core
  * uses.  A wrong prototype fails the build (the probe files type-check
