@@ -22,12 +22,13 @@
 #  - probes and stage rows: send stages up to dev_queue_xmit N, then N - Dq;
 #    receive stages N - Dq - Db (udp_dequeue: R);
 #  - both vCPUs processed eth0 packets (softnet_stat delta > 0 on each);
-#  - no loss of any kind, the kernel skipped no kprobe hit.
-# Knobs (run-vm.sh --env): NSK_PPS per flow (default 250); NSK_BACKLOG sets
+#  - no loss of any kind (no late event either), the kernel skipped no
+#    kprobe hit.
+# Knobs (run-vm.sh --scenario-dir tests/vm/real-paths --env): NSK_PPS per flow (default 250); NSK_BACKLOG sets
 # net.core.netdev_max_backlog (e.g. 8 with NSK_PPS=2000: the RPS backlog
 # overflows for sure, the drop accounting above is then what is tested).
 # The neighbours are permanent (netns_peer), so no datagram waits for ARP.
-# NSK_NEIGH=resolve (run-vm.sh --env) deletes them before the senders start:
+# NSK_NEIGH=resolve (run-vm.sh --scenario-dir tests/vm/real-paths --env) deletes them before the senders start:
 # the first datagrams of each flow then wait in the neighbour's queue and
 # leave later, from the softirq that handles the ARP reply.
 . /scenarios/lib.sh
@@ -143,6 +144,10 @@ udp_nic() {
 	for l in ring netlink user incomplete_journeys; do
 		expect_eq 0 "$(jq_get .loss.$l)" "loss.$l == 0"
 	done
+	# an event the collector read after its reorder window is applied out of
+	# order: seen on a loaded host (a 270 s run: 253 late events, 4 send and
+	# 3 receive journeys broken), not counted in the loss ledger
+	expect_eq 0 "$(jq_get .loss_detail.late)" "no event arrived after the reorder window (loss_detail.late)"
 	expect_done
 }
 exact_or_retry udp_nic
