@@ -150,6 +150,8 @@ void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 
 /* --- ring and drain (nsk_ring.c) ------------------------------------------ */
 
+int nsk_ring_init(void);	/* module load: the drain's workqueue */
+void nsk_ring_exit(void);
 int nsk_ring_start(void);
 void *nsk_ring_reserve(unsigned int size, void **handle);
 void nsk_ring_commit(void *handle);

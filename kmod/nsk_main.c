@@ -237,9 +237,12 @@ static int __init nsk_init(void)
 	nsk_dstats = kcalloc(nr_cpu_ids, sizeof(*nsk_dstats), GFP_KERNEL);
 	if (!nsk_dstats)
 		return -ENOMEM;
-	err = netlink_register_notifier(&nsk_netlink_nb);
+	err = nsk_ring_init();
 	if (err)
 		goto err_free_dstats;
+	err = netlink_register_notifier(&nsk_netlink_nb);
+	if (err)
+		goto err_ring_exit;
 	err = nsk_genl_init();
 	if (err)
 		goto err_unregister_notifier;
@@ -249,6 +252,8 @@ static int __init nsk_init(void)
 
 err_unregister_notifier:
 	netlink_unregister_notifier(&nsk_netlink_nb);
+err_ring_exit:
+	nsk_ring_exit();
 err_free_dstats:
 	kfree(nsk_dstats);
 	return err;
@@ -267,6 +272,7 @@ static void __exit nsk_exit(void)
 	cancel_work_sync(&nsk_orphan_stop_work);
 	nsk_fentry_exit();
 	nsk_gov_exit();
+	nsk_ring_exit();
 	kfree(nsk_dstats);
 	pr_info("unloaded\n");
 }

@@ -31,6 +31,9 @@
  * multicast fails (no listener, or a listener's socket buffer is full) is
  * counted in nsk_dstats[cpu].netlink_fail and its records are not retried.
  *
+ * The tick and the drains run on the module's own per-CPU workqueue
+ * (nsk_ring_init, at load); CPU hotplug is handled in nsk_cpu_drain_fn.
+ *
  * Lifetime: nsk_ring_start() allocates (idle module: no memory, no work);
  * nsk_ring_stop() must be called after the probes are detached and
  * synchronised: it cancels the work, drains everything left, and frees.
@@ -39,6 +42,7 @@
 
 #include "compat/ring_buffer.h"
 #include <linux/workqueue.h>
+#include <linux/cpu.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/kallsyms.h>
@@ -61,6 +65,7 @@ static bool nsk_rb_active;
 static void nsk_tick_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(nsk_tick_work, nsk_tick_fn);
 static struct work_struct *nsk_cpu_work;	/* [nr_cpu_ids]: drain CPU n on CPU n */
+static struct workqueue_struct *nsk_wq;		/* per-CPU, the module's own */
 
 /* Batches per CPU per wake-up before yielding the worker. */
 #define NSK_DRAIN_BATCHES_PER_CPU	64
@@ -193,11 +198,24 @@ static void nsk_cpu_drain_fn(struct work_struct *w)
 	int cpu = w - nsk_cpu_work;
 	bool more;
 
+	/*
+	 * CPU hotplug: with the hotplug lock held for reading, the CPU stays
+	 * as it is.  Online: this item runs on it (a per-CPU workqueue), unless
+	 * it was queued while the CPU was offline and ran elsewhere: then it
+	 * goes back to the CPU.  Offline: no writer, drained from here.
+	 */
+	cpus_read_lock();
+	if (cpu_online(cpu) && raw_smp_processor_id() != cpu) {
+		queue_work_on(cpu, nsk_wq, w);
+		cpus_read_unlock();
+		return;
+	}
 	mutex_lock(&nsk_drain_lock);
 	more = nsk_drain_cpu(cpu, NSK_DRAIN_BATCHES_PER_CPU);
 	mutex_unlock(&nsk_drain_lock);
+	cpus_read_unlock();
 	if (more && READ_ONCE(nsk_rb_active))
-		queue_work_on(cpu, system_wq, w);
+		queue_work_on(cpu, nsk_wq, w);
 }
 
 /* Every nsk_drain_ms: wake the drain of each CPU that has records. */
@@ -207,11 +225,22 @@ static void nsk_tick_fn(struct work_struct *w)
 
 	for_each_possible_cpu(cpu)
 		if (ring_buffer_entries_cpu(nsk_rb, cpu))
-			queue_work_on(cpu, system_wq, &nsk_cpu_work[cpu]);
+			queue_work_on(cpu, nsk_wq, &nsk_cpu_work[cpu]);
 	nsk_gov_tick();
 	if (READ_ONCE(nsk_rb_active))
-		queue_delayed_work(system_wq, &nsk_tick_work,
+		queue_delayed_work(nsk_wq, &nsk_tick_work,
 				   msecs_to_jiffies(nsk_drain_ms));
+}
+
+int nsk_ring_init(void)
+{
+	nsk_wq = alloc_workqueue("netstack_kmon", 0, 0);
+	return nsk_wq ? 0 : -ENOMEM;
+}
+
+void nsk_ring_exit(void)
+{
+	destroy_workqueue(nsk_wq);
 }
 
 int nsk_ring_start(void)
@@ -231,7 +260,7 @@ int nsk_ring_start(void)
 		INIT_WORK(&nsk_cpu_work[cpu], nsk_cpu_drain_fn);
 	}
 	WRITE_ONCE(nsk_rb_active, true);
-	queue_delayed_work(system_wq, &nsk_tick_work,
+	queue_delayed_work(nsk_wq, &nsk_tick_work,
 			   msecs_to_jiffies(nsk_drain_ms));
 	return 0;
 nomem:
