@@ -91,6 +91,28 @@ inline nsk::Record drop(std::uint16_t probe, std::uint16_t cpu, std::uint64_t ts
     return r;
 }
 
+/// The receive stages of packet `skb` on `cpu`, 1 µs apart from t: netif_receive_skb, ip_rcv,
+/// ip_local_deliver, and udp_rcv for UDP.
+inline void rx_path(std::vector<nsk::Record> &out, std::uint16_t cpu, std::uint64_t t,
+                    std::uint64_t skb, std::uint8_t proto = IPPROTO_UDP)
+{
+    out.push_back(ev(NSK_PROBE_NETIF_RECEIVE_SKB, cpu, t, skb, 0, proto));
+    out.push_back(ev(NSK_PROBE_IP_RCV, cpu, t + 1000, skb, 0, proto));
+    out.push_back(ev(NSK_PROBE_IP_LOCAL_DELIVER, cpu, t + 2000, skb, 0, proto));
+    if (proto == IPPROTO_UDP)
+        out.push_back(ev(NSK_PROBE_UDP_RCV, cpu, t + 3000, skb, 0, proto));
+}
+
+/// rx_path(), then the UDP enqueue to socket `sk` (its own view laddr:lport, inode `ino`) at
+/// t + 4 µs.
+inline void rx_to_socket(std::vector<nsk::Record> &out, std::uint16_t cpu, std::uint64_t t,
+                         std::uint64_t skb, std::uint64_t sk, const char *laddr,
+                         std::uint16_t lport, std::uint32_t ino = 0)
+{
+    rx_path(out, cpu, t, skb);
+    out.push_back(sock(ev(NSK_PROBE_UDP_ENQUEUE, cpu, t + 4000, skb, sk), laddr, lport, ino));
+}
+
 /// Pack records the way the module does (nsk_event or nsk_drop, back to back).
 inline std::vector<std::uint8_t> pack(const std::vector<nsk::Record> &recs)
 {
@@ -130,6 +152,12 @@ public:
     /// Pretend `n` records of `cpu` were lost on the way.
     void lose(std::uint32_t cpu, std::uint64_t n) { seq_[cpu] += n; }
     std::map<std::uint32_t, std::uint64_t> sent() const { return seq_; }
+    /// End of the run (with what was sent): the pipeline's correlator.
+    const nsk::Correlator &finish()
+    {
+        p_.finish(sent());
+        return p_.correlator();
+    }
 
 private:
     nsk::Pipeline &p_;

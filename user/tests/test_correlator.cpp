@@ -22,17 +22,6 @@ constexpr std::uint16_t CONSUME = NSK_PROBE_CONSUME_SKB;
 constexpr std::uint16_t KFREE = NSK_PROBE_KFREE_SKB;
 constexpr std::uint16_t FAILQ = NSK_PROBE_UDP_FAIL_QUEUE;
 
-/// The four receive stages of one packet on `cpu`, 1 µs apart, starting at t.
-void rx_path(std::vector<Record> &out, std::uint16_t cpu, std::uint64_t t, std::uint64_t skb,
-             std::uint8_t proto = IPPROTO_UDP)
-{
-    out.push_back(ev(NETIF, cpu, t, skb, 0, proto));
-    out.push_back(ev(IPRCV, cpu, t + 1000, skb, 0, proto));
-    out.push_back(ev(LOCAL, cpu, t + 2000, skb, 0, proto));
-    if (proto == IPPROTO_UDP)
-        out.push_back(ev(UDPRCV, cpu, t + 3000, skb, 0, proto));
-}
-
 const nsk::StageStat *stage(const std::vector<nsk::StageStat> &v, std::uint16_t from,
                             std::uint16_t to)
 {
@@ -62,8 +51,7 @@ BOOST_AUTO_TEST_CASE(plain_unicast_journey)
     for (int i = 0; i < N; ++i) {
         const std::uint64_t t = 1'000'000 + static_cast<std::uint64_t>(i) * 100'000;
         const std::uint64_t skb = 1000 + static_cast<std::uint64_t>(i);
-        rx_path(cpu0, 0, t, skb);
-        cpu0.push_back(sock(ev(ENQ, 0, t + 4000, skb, 0xAA), "127.0.0.1", 9000, 0));
+        rx_to_socket(cpu0, 0, t, skb, 0xAA, "127.0.0.1", 9000, 0);
         cpu1.push_back(
             task(sock(ev(RECVMSG, 1, t + 5000, 0, 0xAA), "127.0.0.1", 9000, 777), 42, "app"));
         cpu1.push_back(
@@ -71,8 +59,7 @@ BOOST_AUTO_TEST_CASE(plain_unicast_journey)
     }
     f.send(0, cpu0);
     f.send(1, cpu1);
-    p.finish(f.sent());
-    const auto &c = p.correlator();
+    const auto &c = f.finish();
 
     BOOST_TEST(c.rx_journeys().complete == N);
     BOOST_TEST(c.rx_journeys().incomplete == 0u);
@@ -130,19 +117,16 @@ BOOST_AUTO_TEST_CASE(skb_address_reuse)
     std::vector<Record> cpu0;
     // Same skb id, two complete journeys one after the other.
     for (std::uint64_t t : {1'000'000ULL, 2'000'000ULL}) {
-        rx_path(cpu0, 0, t, 7);
-        cpu0.push_back(sock(ev(ENQ, 0, t + 4000, 7, 0xAA), "127.0.0.1", 9000));
+        rx_to_socket(cpu0, 0, t, 7, 0xAA, "127.0.0.1", 9000);
         cpu0.push_back(task(ev(DEQ, 0, t + 9000, 7, 0xAA), 42, "app"));
     }
     // skb 8: starts, never finishes, then the address starts a new, complete journey.
     cpu0.push_back(ev(NETIF, 0, 3'000'000, 8));
     cpu0.push_back(ev(IPRCV, 0, 3'001'000, 8));
-    rx_path(cpu0, 0, 3'500'000, 8);
-    cpu0.push_back(sock(ev(ENQ, 0, 3'504'000, 8, 0xAA), "127.0.0.1", 9000));
+    rx_to_socket(cpu0, 0, 3'500'000, 8, 0xAA, "127.0.0.1", 9000);
     cpu0.push_back(task(ev(DEQ, 0, 3'509'000, 8, 0xAA), 42, "app"));
     f.send(0, cpu0);
-    p.finish(f.sent());
-    const auto &c = p.correlator();
+    const auto &c = f.finish();
     BOOST_TEST(c.rx_journeys().complete == 3u);
     BOOST_TEST(c.rx_journeys().incomplete == 1u);
     BOOST_TEST(c.rx_journeys().reused_before_end == 1u);
@@ -183,8 +167,7 @@ BOOST_AUTO_TEST_CASE(multicast_fanout_three_sockets_one_dropping)
     f.send(2, cpu2); // readers' batches first: the reorder stage must cope
     f.send(1, cpu1);
     f.send(0, cpu0);
-    p.finish(f.sent());
-    const auto &c = p.correlator();
+    const auto &c = f.finish();
 
     BOOST_TEST(c.rx_journeys().complete == 2 * N);
     BOOST_TEST(c.rx_journeys().dropped == N);
@@ -235,15 +218,13 @@ BOOST_AUTO_TEST_CASE(reordering_across_cpus)
     for (int i = 0; i < N; ++i) {
         const std::uint64_t t = 5'000'000 + static_cast<std::uint64_t>(i) * 10'000;
         const std::uint64_t skb = 500 + static_cast<std::uint64_t>(i);
-        rx_path(cpu0, 0, t, skb);
-        cpu0.push_back(sock(ev(ENQ, 0, t + 4000, skb, 0xBB), "127.0.0.1", 9001));
+        rx_to_socket(cpu0, 0, t, skb, 0xBB, "127.0.0.1", 9001);
         cpu1.push_back(task(ev(DEQ, 1, t + 7000, skb, 0xBB), 7, "reader"));
     }
     // The dequeue batch from CPU1 arrives before the enqueue batch from CPU0.
     f.send(1, cpu1);
     f.send(0, cpu0);
-    p.finish(f.sent());
-    const auto &c = p.correlator();
+    const auto &c = f.finish();
     BOOST_TEST(c.rx_journeys().complete == N);
     BOOST_TEST(c.rx_journeys().partial == 0u);
     BOOST_TEST(c.rx_journeys().incomplete == 0u);
@@ -288,16 +269,14 @@ BOOST_AUTO_TEST_CASE(aging_makes_incomplete_but_not_queued)
     Feeder f(p);
     std::vector<Record> cpu0;
     cpu0.push_back(ev(NETIF, 0, 1'000'000'000, 1));
-    cpu0.push_back(ev(IPRCV, 0, 1'000'001'000, 1)); // never goes further
-    rx_path(cpu0, 0, 1'000'100'000, 2);
-    cpu0.push_back(sock(ev(ENQ, 0, 1'000'104'000, 2, 0xCC), "127.0.0.1", 9002)); // never read
-    cpu0.push_back(ev(CONSUME, 0, 12'000'000'000, 999)); // time passes: 11 s later
+    cpu0.push_back(ev(IPRCV, 0, 1'000'001'000, 1));                   // never goes further
+    rx_to_socket(cpu0, 0, 1'000'100'000, 2, 0xCC, "127.0.0.1", 9002); // never read
+    cpu0.push_back(ev(CONSUME, 0, 12'000'000'000, 999));              // time passes: 11 s later
     cpu0.push_back(ev(CONSUME, 0, 13'000'000'000, 998));
     f.send(0, cpu0);
     // Before the end: skb 1 is aged out, skb 2 sits in the queue.
     p.tick(0);
-    p.finish(f.sent());
-    const auto &c = p.correlator();
+    const auto &c = f.finish();
     BOOST_TEST(c.rx_journeys().incomplete == 1u);
     BOOST_TEST(c.incomplete_loss() == 1u);
     BOOST_TEST(c.rx_journeys().queued_at_end == 1u);
@@ -315,8 +294,7 @@ BOOST_AUTO_TEST_CASE(non_udp_tcp_journeys_are_not_reported)
     cpu0.push_back(ev(CONSUME, 0, 1'010'000, 50, 0, IPPROTO_SCTP));
     rx_path(cpu0, 0, 2'000'000, 51, IPPROTO_ICMP); // never finishes
     f.send(0, cpu0);
-    p.finish(f.sent());
-    const auto &c = p.correlator();
+    const auto &c = f.finish();
     const auto &j = c.rx_journeys();
     BOOST_TEST(j.complete + j.incomplete + j.dropped + j.consumed + j.queued_at_end == 0u);
     BOOST_TEST(c.stages().empty());
@@ -333,10 +311,10 @@ BOOST_AUTO_TEST_CASE(consumed_without_listener)
     rx_path(cpu0, 0, 1'000'000, 60);
     cpu0.push_back(ev(CONSUME, 0, 1'005'000, 60));
     f.send(0, cpu0);
-    p.finish(f.sent());
-    BOOST_TEST(p.correlator().rx_journeys().consumed == 1u);
-    BOOST_TEST(p.correlator().rx_journeys().complete == 0u);
-    BOOST_TEST(p.correlator().rx_journeys().incomplete == 0u);
+    const auto &c = f.finish();
+    BOOST_TEST(c.rx_journeys().consumed == 1u);
+    BOOST_TEST(c.rx_journeys().complete == 0u);
+    BOOST_TEST(c.rx_journeys().incomplete == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(fail_queue_only_socket_gets_a_row)
@@ -344,8 +322,8 @@ BOOST_AUTO_TEST_CASE(fail_queue_only_socket_gets_a_row)
     Pipeline p;
     Feeder f(p);
     f.send(0, {sock(ev(FAILQ, 0, 1000, 0, 77), "127.0.0.1", 9100)});
-    p.finish(f.sent());
-    const auto socks = p.correlator().sockets();
+    const auto &c = f.finish();
+    const auto socks = c.sockets();
     BOOST_REQUIRE(socks.size() == 1u);
     BOOST_TEST(socks[0].fail_queue_events == 1u);
     BOOST_TEST(socks[0].drops_total == 0u);
@@ -357,18 +335,17 @@ BOOST_AUTO_TEST_CASE(peek_does_not_complete)
     Pipeline p;
     Feeder f(p);
     std::vector<Record> cpu0;
-    rx_path(cpu0, 0, 1'000'000, 70);
-    cpu0.push_back(sock(ev(ENQ, 0, 1'004'000, 70, 0xDD), "127.0.0.1", 9003));
+    rx_to_socket(cpu0, 0, 1'000'000, 70, 0xDD, "127.0.0.1", 9003);
     auto peek = task(ev(DEQ, 0, 1'006'000, 70, 0xDD), 5, "peeker");
     peek.ev.len = static_cast<std::uint32_t>(-11);
     cpu0.push_back(peek);
     cpu0.push_back(task(ev(DEQ, 0, 1'008'000, 70, 0xDD), 5, "peeker"));
     f.send(0, cpu0);
-    p.finish(f.sent());
-    BOOST_TEST(p.correlator().rx_journeys().complete == 1u);
-    BOOST_TEST(p.correlator().rx_journeys().partial == 0u);
-    BOOST_TEST(sock_by_id(p.correlator(), 0xDD).peeks == 1u);
-    BOOST_TEST(p.correlator().total_queue().max() == 4000u);
+    const auto &c = f.finish();
+    BOOST_TEST(c.rx_journeys().complete == 1u);
+    BOOST_TEST(c.rx_journeys().partial == 0u);
+    BOOST_TEST(sock_by_id(c, 0xDD).peeks == 1u);
+    BOOST_TEST(c.total_queue().max() == 4000u);
 }
 
 BOOST_AUTO_TEST_CASE(free_after_queueing_is_not_a_queue_drop)
@@ -376,20 +353,19 @@ BOOST_AUTO_TEST_CASE(free_after_queueing_is_not_a_queue_drop)
     Pipeline p;
     Feeder f(p);
     std::vector<Record> cpu0, cpu1;
-    rx_path(cpu0, 0, 1'000'000, 80);
-    cpu0.push_back(sock(ev(ENQ, 0, 1'004'000, 80, 0xEE), "127.0.0.1", 9004));
+    rx_to_socket(cpu0, 0, 1'000'000, 80, 0xEE, "127.0.0.1", 9004);
     auto purge = drop(KFREE, 1, 2'000'000, 80, "NOT_SPECIFIED", "skb_queue_purge+0x20/0x40");
     purge.ev.ctx = NSK_CTX_TASK; // socket closed with the datagram still queued
     cpu1.push_back(purge);
     f.send(0, cpu0);
     f.send(1, cpu1);
-    p.finish(f.sent());
-    const auto s = sock_by_id(p.correlator(), 0xEE);
+    const auto &c = f.finish();
+    const auto s = sock_by_id(c, 0xEE);
     BOOST_TEST(s.drops_total == 0u);
     BOOST_TEST(s.drops_after_queue == 1u);
     BOOST_TEST(s.rx_packets() == 1u);
-    BOOST_TEST(p.correlator().rx_journeys().dropped == 1u);
-    BOOST_TEST(p.correlator().drops().at(0).location == "skb_queue_purge+0x20");
+    BOOST_TEST(c.rx_journeys().dropped == 1u);
+    BOOST_TEST(c.drops().at(0).location == "skb_queue_purge+0x20");
 }
 
 BOOST_AUTO_TEST_CASE(orphan_enqueue_is_partial_not_a_clone)
@@ -398,18 +374,17 @@ BOOST_AUTO_TEST_CASE(orphan_enqueue_is_partial_not_a_clone)
     Feeder f(p);
     std::vector<Record> cpu0;
     // Unicast packet fully enqueued: it can no longer have clones.
-    rx_path(cpu0, 0, 1'000'000, 90);
-    cpu0.push_back(sock(ev(ENQ, 0, 1'004'000, 90, 0xA1), "127.0.0.1", 9000));
+    rx_to_socket(cpu0, 0, 1'000'000, 90, 0xA1, "127.0.0.1", 9000);
     cpu0.push_back(sock(ev(ENQ, 0, 1'005'000, 91, 0xA1), "127.0.0.1", 9000)); // earlier part lost
     // A packet at udp_rcv for port 9000, and an enqueue of another skb on port 53.
     rx_path(cpu0, 0, 2'000'000, 92);
     cpu0.push_back(sock(ev(ENQ, 0, 2'004'000, 93, 0xA2), "127.0.0.1", 53));
     f.send(0, cpu0);
-    p.finish(f.sent());
-    const auto &j = p.correlator().rx_journeys();
+    const auto &c = f.finish();
+    const auto &j = c.rx_journeys();
     BOOST_TEST(j.fanout_children == 0u);
     BOOST_TEST(j.partial == 2u);
-    BOOST_TEST(p.correlator().fanout_rejected() == 1u);
+    BOOST_TEST(c.fanout_rejected() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(sock_rcvqueue_full_reason_carries_to_kfree)
@@ -581,9 +556,9 @@ BOOST_AUTO_TEST_CASE(udp_v4_send_loopback_receive_end_to_end)
                      7000 + static_cast<std::uint64_t>(i % 3), 300, false); // skb addresses reused
     f.send(0, cpu0);
     f.send(3, cpu3);
-    p.finish(f.sent());
-    check_loopback_run(p.correlator(), N, "127.0.0.1:9000");
-    BOOST_TEST(sock_by_id(p.correlator(), 0xAA).family == AF_INET);
+    const auto &c = f.finish();
+    check_loopback_run(c, N, "127.0.0.1:9000");
+    BOOST_TEST(sock_by_id(c, 0xAA).family == AF_INET);
 }
 
 BOOST_AUTO_TEST_CASE(udp_v6_send_loopback_receive_end_to_end)
@@ -597,10 +572,10 @@ BOOST_AUTO_TEST_CASE(udp_v6_send_loopback_receive_end_to_end)
                      9000 + static_cast<std::uint64_t>(i), 301, true);
     f.send(1, cpu1);
     f.send(3, cpu3);
-    p.finish(f.sent());
-    check_loopback_run(p.correlator(), N, "[::1]:9000");
-    BOOST_TEST(sock_by_id(p.correlator(), 0xAA).family == AF_INET6);
-    BOOST_TEST(p.correlator().probes_seen().at("udpv6_sendmsg") == static_cast<std::uint64_t>(N));
+    const auto &c = f.finish();
+    check_loopback_run(c, N, "[::1]:9000");
+    BOOST_TEST(sock_by_id(c, 0xAA).family == AF_INET6);
+    BOOST_TEST(c.probes_seen().at("udpv6_sendmsg") == static_cast<std::uint64_t>(N));
 }
 
 BOOST_AUTO_TEST_CASE(two_senders_on_one_socket_are_not_mixed)
@@ -629,8 +604,7 @@ BOOST_AUTO_TEST_CASE(two_senders_on_one_socket_are_not_mixed)
     }
     f.send(0, cpu0);
     f.send(1, cpu1);
-    p.finish(f.sent());
-    const auto &c = p.correlator();
+    const auto &c = f.finish();
     BOOST_TEST(c.tx_journeys().complete == 2u * N);
     BOOST_TEST(c.tx_journeys().with_sendmsg == 2u * N);
     BOOST_TEST(c.tx_journeys().sendmsg_without_skb == 0u);
@@ -677,8 +651,7 @@ BOOST_AUTO_TEST_CASE(tx_journey_in_softirq_starts_at_its_first_skb_event)
     cpu0.push_back(tcp(ev(DEVQ, 0, 1'021'000, 502)));
     cpu0.push_back(drop(KFREE, 0, 1'022'000, 502, "QDISC_DROP", "__dev_queue_xmit+0x1/0x2"));
     f.send(0, cpu0);
-    p.finish(f.sent());
-    const auto &c = p.correlator();
+    const auto &c = f.finish();
     BOOST_TEST(c.tx_journeys().complete == 2u);
     BOOST_TEST(c.tx_journeys().dropped == 1u);
     BOOST_TEST(c.tx_journeys().with_sendmsg == 1u);
@@ -728,6 +701,16 @@ Record receiver(Record r)
 {
     return tcp_sock(r, "10.0.0.2", 9000, "10.0.0.1", 5000);
 }
+// A data segment reaching the receiver's socket `rsk`, 10 ns a stage from ts: netif_receive_skb,
+// tcp_v4_rcv, then `last` (tcp_queue_rcv, or tcp_add_backlog).
+void tcp_arrival(std::vector<Record> &v, std::uint64_t ts, std::uint64_t skb, std::uint32_t seq,
+                 std::uint32_t payload, std::uint64_t rsk,
+                 std::uint16_t last = NSK_PROBE_TCP_QUEUE_RCV)
+{
+    v.push_back(tcp_pkt(NSK_PROBE_NETIF_RECEIVE_SKB, ts, skb, seq, payload));
+    v.push_back(tcp_pkt(NSK_PROBE_TCP_V4_RCV, ts + 10, skb, seq, payload));
+    v.push_back(receiver(tcp_pkt(last, ts + 20, skb, seq, payload, rsk)));
+}
 // Socket-only TCP event (sendmsg, tcp_sendmsg_locked, tcp_cleanup_rbuf) in a task.
 Record tcp_call(std::uint16_t probe, std::uint64_t ts, std::uint64_t sk, std::uint32_t seq,
                 std::uint32_t bytes, std::uint32_t pid)
@@ -763,12 +746,8 @@ BOOST_AUTO_TEST_CASE(tcp_segments_by_sequence_number)
     qb.ev.flags &= static_cast<std::uint8_t>(~NSK_EF_PKT);
     v.push_back(qb);
     v.push_back(tcp_pkt(NSK_PROBE_DEV_HARD_START_XMIT, 230, 0xB, SEQ0 + 2000, 1000));
-    v.push_back(tcp_pkt(NETIF, 300, 0xA, SEQ0, 2000));
-    v.push_back(tcp_pkt(NSK_PROBE_TCP_V4_RCV, 310, 0xA, SEQ0, 2000));
-    v.push_back(receiver(tcp_pkt(NSK_PROBE_TCP_QUEUE_RCV, 320, 0xA, SEQ0, 2000, R)));
-    v.push_back(tcp_pkt(NETIF, 330, 0xB, SEQ0 + 2000, 1000));
-    v.push_back(tcp_pkt(NSK_PROBE_TCP_V4_RCV, 340, 0xB, SEQ0 + 2000, 1000));
-    v.push_back(receiver(tcp_pkt(NSK_PROBE_TCP_ADD_BACKLOG, 350, 0xB, SEQ0 + 2000, 1000, R)));
+    tcp_arrival(v, 300, 0xA, SEQ0, 2000, R);
+    tcp_arrival(v, 330, 0xB, SEQ0 + 2000, 1000, R, NSK_PROBE_TCP_ADD_BACKLOG);
     // reads: copied_seq passes A, then B
     v.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 400, R, SEQ0 + 2000, 2000, 8)));
     v.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 500, R, SEQ0 + 3000, 1000, 8)));
@@ -788,8 +767,7 @@ BOOST_AUTO_TEST_CASE(tcp_segments_by_sequence_number)
     d.ev.payload = 2000;
     v.push_back(d);
     f.send(0, v);
-    p.finish(f.sent());
-    const auto &c = p.correlator();
+    const auto &c = f.finish();
 
     const auto &tx = c.tx_journeys();
     BOOST_TEST(tx.complete == 3u);
@@ -848,18 +826,13 @@ BOOST_AUTO_TEST_CASE(tcp_segment_whose_records_come_after_its_read)
     Pipeline p;
     Feeder f(p);
     std::vector<Record> c0;
-    c0.push_back(tcp_pkt(NETIF, 1000, 0xA, SEQ0, 1000));
-    c0.push_back(tcp_pkt(NSK_PROBE_TCP_V4_RCV, 1010, 0xA, SEQ0, 1000));
-    c0.push_back(receiver(tcp_pkt(NSK_PROBE_TCP_QUEUE_RCV, 1020, 0xA, SEQ0, 1000, R)));
+    tcp_arrival(c0, 1000, 0xA, SEQ0, 1000, R);
     c0.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 5000, R, SEQ0 + 2000, 2000, 8)));
     // a later read (nothing new) moves the reorder window past everything above
-    c0.push_back(
-        receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 900'000'000, R, SEQ0 + 2000, 0, 8)));
+    c0.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 900'000'000, R, SEQ0 + 2000, 0, 8)));
     f.send(0, c0);
     std::vector<Record> c1; // segment B, queued before the read, its batch late
-    c1.push_back(tcp_pkt(NETIF, 3000, 0xB, SEQ0 + 1000, 1000));
-    c1.push_back(tcp_pkt(NSK_PROBE_TCP_V4_RCV, 3010, 0xB, SEQ0 + 1000, 1000));
-    c1.push_back(receiver(tcp_pkt(NSK_PROBE_TCP_QUEUE_RCV, 3020, 0xB, SEQ0 + 1000, 1000, R)));
+    tcp_arrival(c1, 3000, 0xB, SEQ0 + 1000, 1000, R);
     f.send(1, c1);
     p.finish(f.sent());
     BOOST_TEST(p.reorder().late() == 3u);
@@ -901,9 +874,9 @@ BOOST_AUTO_TEST_CASE(drop_reason_from_location_without_kernel_reasons)
     d4.ev.flags |= NSK_EF_HAS_REASON;
     v.push_back(d4);
     f.send(0, v);
-    p.finish(f.sent());
+    const auto &c = f.finish();
     std::map<std::string, std::pair<std::uint64_t, bool>> got;
-    for (const auto &d : p.correlator().drops())
+    for (const auto &d : c.drops())
         got[d.reason + "@" + d.location] = {d.count, d.by_location};
     BOOST_TEST(got.size() == 4u);
     BOOST_TEST(got["NO_SOCKET@__udp4_lib_rcv+0x9a2"].first == 1u);

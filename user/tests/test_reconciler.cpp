@@ -44,6 +44,29 @@ public:
     }
 };
 
+using Files = std::map<std::string, std::string>;
+
+/// The UDP snapshot `when` ("before" or "after"): /proc/net/snmp and /proc/net/udp.
+void udp_files(Files &files, const std::string &when)
+{
+    files["/proc/net/snmp"] = fixture("snmp_" + when + ".txt");
+    files["/proc/net/udp"] = fixture("udp_" + when + ".txt");
+}
+
+/// A run between two snapshots: a reconciler over `fs` started on its files, then sampled
+/// once after `change` edited them.
+struct Run {
+    template <class Change>
+    Run(std::shared_ptr<FakeProc> f, Change change) : fs(std::move(f)), rec(fs)
+    {
+        rec.start();
+        change(fs->files);
+        rec.sample({});
+    }
+    std::shared_ptr<FakeProc> fs;
+    nsk::Reconciler rec;
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(parse_snmp_sections)
@@ -89,14 +112,10 @@ BOOST_AUTO_TEST_CASE(parse_proc_udp_v4_v6)
 BOOST_AUTO_TEST_CASE(snapshots_baselines_and_deltas)
 {
     auto fs = std::make_shared<FakeProc>();
-    fs->files["/proc/net/snmp"] = fixture("snmp_before.txt");
-    fs->files["/proc/net/udp"] = fixture("udp_before.txt");
+    udp_files(fs->files, "before");
     fs->files["/proc/300/net/udp6"] = fixture("udp6.txt"); // another netns
-    nsk::Reconciler rec(fs);
-    rec.start();
-    fs->files["/proc/net/snmp"] = fixture("snmp_after.txt");
-    fs->files["/proc/net/udp"] = fixture("udp_after.txt");
-    rec.sample({});
+    Run run(fs, [](Files &files) { udp_files(files, "after"); });
+    auto &rec = run.rec;
     fs->files["/proc/net/udp"] = ""; // everything closed: last values are kept
     rec.sample({});
 
@@ -118,13 +137,9 @@ BOOST_AUTO_TEST_CASE(snapshots_baselines_and_deltas)
 BOOST_AUTO_TEST_CASE(reconcile_flags_mismatches)
 {
     auto fs = std::make_shared<FakeProc>();
-    fs->files["/proc/net/snmp"] = fixture("snmp_before.txt");
-    fs->files["/proc/net/udp"] = fixture("udp_before.txt");
-    nsk::Reconciler rec(fs);
-    rec.start();
-    fs->files["/proc/net/snmp"] = fixture("snmp_after.txt");
-    fs->files["/proc/net/udp"] = fixture("udp_after.txt");
-    rec.sample({});
+    udp_files(fs->files, "before");
+    Run run(fs, [](Files &files) { udp_files(files, "after"); });
+    auto &rec = run.rec;
 
     nsk::Summary s;
     nsk::SocketRow a;
@@ -179,6 +194,16 @@ std::shared_ptr<FakeProc> host_proc(const char *when)
         fs->files[std::string("/proc/net/") + f] =
             proc_fixture(std::string(f) + "_6.18_" + when + ".txt");
     return fs;
+}
+
+/// A run between the two real host snapshots; `edit` changes the second one.
+Run host_run(void (*edit)(Files &) = nullptr)
+{
+    return Run(host_proc("before"), [edit](Files &files) {
+        files = host_proc("after")->files;
+        if (edit)
+            edit(files);
+    });
 }
 
 std::size_t count_prefix(const nsk::CounterMap &m, const std::string &prefix)
@@ -302,11 +327,8 @@ BOOST_AUTO_TEST_CASE(host_counters_before_after)
     // Between the two real snapshots: 5 IPv6 datagrams to a closed port, 40 to an IPv6 socket
     // with the smallest SO_RCVBUF that never reads (1 queued, 39 refused), and one 100000-byte
     // TCP transfer over 127.0.0.1.
-    auto fs = host_proc("before");
-    nsk::Reconciler rec(fs);
-    rec.start();
-    fs->files = host_proc("after")->files;
-    rec.sample({});
+    Run run = host_run();
+    auto &rec = run.rec;
     const auto d = rec.counter_deltas();
     BOOST_TEST(d.size() == 82u + 153u + 90u);
     BOOST_TEST(d.at("Udp6.NoPorts") == 5);
@@ -390,11 +412,11 @@ BOOST_AUTO_TEST_CASE(counter_without_baseline_has_no_delta)
 {
     auto fs = std::make_shared<FakeProc>();
     fs->files["/proc/net/snmp"] = fixture("snmp_before.txt");
-    nsk::Reconciler rec(fs);
-    rec.start();
-    fs->files["/proc/net/snmp"] = fixture("snmp_after.txt");
-    fs->files["/proc/net/netstat"] = proc_fixture("netstat_6.18_after.txt"); // unreadable before
-    rec.sample({});
+    Run run(fs, [](Files &files) {
+        files["/proc/net/snmp"] = fixture("snmp_after.txt");
+        files["/proc/net/netstat"] = proc_fixture("netstat_6.18_after.txt"); // unreadable before
+    });
+    auto &rec = run.rec;
     const auto d = rec.counter_deltas();
     BOOST_TEST(d.at("Udp.RcvbufErrors") == 37);
     BOOST_TEST(count_prefix(d, "TcpExt.") == 0u);
@@ -452,11 +474,8 @@ nsk::SocketRow udp_row(int family, const std::string &local, std::uint64_t drops
 
 BOOST_AUTO_TEST_CASE(reconcile_ipv6_udp_totals)
 {
-    auto fs = host_proc("before");
-    nsk::Reconciler rec(fs);
-    rec.start();
-    fs->files = host_proc("after")->files;
-    rec.sample({});
+    Run run = host_run();
+    auto &rec = run.rec;
 
     nsk::Summary s;
     s.sockets = {udp_row(6, "[::1]:41000", 39)};
@@ -501,18 +520,15 @@ BOOST_AUTO_TEST_CASE(reconcile_ipv6_udp_totals)
 
 BOOST_AUTO_TEST_CASE(reports_show_new_counters)
 {
-    auto fs = host_proc("before");
-    nsk::Reconciler rec(fs);
-    rec.start();
-    auto after = host_proc("after")->files;
     // a backlog drop and squeezes on CPU 1 on top of the real snapshot
-    after["/proc/net/softnet_stat"] =
-        "00000473 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 "
-        "00000000 00000000 00000000 00000000 00000000 00000000\n"
-        "000058a0 00000002 00000005 00000000 00000000 00000000 00000000 00000000 00000000 "
-        "00000000 00000000 00000000 00000001 00000000 00000000\n";
-    fs->files = after;
-    rec.sample({});
+    Run run = host_run([](Files &after) {
+        after["/proc/net/softnet_stat"] =
+            "00000473 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 "
+            "00000000 00000000 00000000 00000000 00000000 00000000\n"
+            "000058a0 00000002 00000005 00000000 00000000 00000000 00000000 00000000 00000000 "
+            "00000000 00000000 00000000 00000001 00000000 00000000\n";
+    });
+    auto &rec = run.rec;
     nsk::Summary s;
     nsk::reconcile(s, rec);
 

@@ -1,27 +1,15 @@
 // Correlator: rebuilds each skb's journey from time-ordered records (feed it from the
-// ReorderBuffer).  See docs/report.md for the model; in short:
-//  - journeys are keyed by skb_id; a start probe (or any stage that does not move the journey
-//    forward) on an unfinished journey closes the old one as incomplete (address reuse);
-//  - finished journeys (dequeued, dropped, consumed) are forgotten at once, so a reused address
-//    simply starts a new journey;
-//  - multicast: an enqueue of an unknown skb is a clone of the packet that last passed udp_rcv on
-//    the same CPU and has not been enqueued itself yet (the kernel delivers the original last);
-//    the child copies the parent's stage timestamps;
-//  - aging in event time; journeys sitting in a socket queue are never aged, they are reported
-//    as queued_at_end;
-//  - send journeys (path "tx") live in their own table, keyed by skb_id too: the sk-only
-//    sendmsg events of a task wait per (tid, sk_id) for the first skb-bearing send event of the
-//    same socket in the same task, which starts the journey with them as its first stages;
-//    dev_hard_start_xmit completes it.  On loopback the same skb then starts a receive journey:
-//    that is a continuation (end_to_end), never an skb reuse.
-//  - TCP is followed by sequence number, per connection (see docs/report.md "TCP"): the sendmsg
-//    of a segment is the tcp_sendmsg_locked call whose bytes [write_seq, +size) hold the
-//    segment's first byte (so segments sent later from softirq, or by another task, still find
-//    it; retransmissions are counted and not linked); a received data segment leaves the skb
-//    table at tcp_v4_rcv/tcp_v6_rcv and waits in its connection, keyed by its end sequence
-//    (coalescing, backlog and freeing of the skb do not matter), until tcp_cleanup_rbuf's
-//    copied_seq passes it: copied to user, journey complete.  Segments without data end at
-//    tcp_v4_rcv (consumed; a drop that follows converts it).
+// ReorderBuffer).  See docs/report.md for the model.  This header is the facade and the result
+// types; the work is done by units under src/lib/correlate/, each owning its state and expiry:
+//  - rx_journeys: receive journeys by skb_id (address reuse, multicast clones, aging; journeys
+//    sitting in a socket queue are never aged, they are reported as queued_at_end);
+//  - tx_journeys: send journeys (path "tx"), the sendmsg stages waiting for their skb per
+//    (tid, sk_id), and the handoff to a receive journey on loopback (end_to_end, never an skb
+//    reuse);
+//  - tcp_seq: TCP by sequence number, per connection (sendmsg found by its bytes; received data
+//    waits for the reader's copied_seq); tcp_gso: software segmentation;
+//  - socket_table, stage_table, drop_table: the results they fill;
+//  - journey: the end-of-journey accounting both paths share.
 #pragma once
 
 #include "nsk/histogram.hpp"
@@ -29,11 +17,10 @@
 #include "nsk/record.hpp"
 
 #include <cstdint>
-#include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace nsk {
@@ -127,9 +114,18 @@ struct DropStat {
     bool by_location = false; // reason inferred from the call site (kernel without reasons)
 };
 
+namespace corr {
+struct Parts;
+}
+
+/// The facade: feeds each record to the unit that owns its job (src/lib/correlate/) and
+/// gathers their results.  Move-only.
 class Correlator {
 public:
-    explicit Correlator(CorrelatorOptions opts = {}) : opts_(opts) {}
+    explicit Correlator(CorrelatorOptions opts = {});
+    ~Correlator();
+    Correlator(Correlator &&) noexcept;
+    Correlator &operator=(Correlator &&) noexcept;
 
     void process(const Record &r);
     /// Event time moved on without records (idle): age journeys against `now_ns`.
@@ -138,217 +134,41 @@ public:
     void finish();
 
     // --- results -------------------------------------------------------------------------------
-    const JourneyCounts &rx_journeys() const { return rx_; }
-    const JourneyCounts &tx_journeys() const { return tx_; }
+    const JourneyCounts &rx_journeys() const;
+    const JourneyCounts &tx_journeys() const;
     JourneyCounts tx_journeys_now() const; // with in_flight filled
-    const Histogram &total_tx() const { return total_tx_; }
-    const Histogram &total_end_to_end() const { return total_e2e_; }
+    const Histogram &total_tx() const;
+    const Histogram &total_end_to_end() const;
     JourneyCounts rx_journeys_now() const; // with in_flight filled
-    const Histogram &total_rx() const { return total_rx_; }
-    const Histogram &total_queue() const { return total_queue_; }
+    const Histogram &total_rx() const;
+    const Histogram &total_queue() const;
     /// First receive probe -> copied to user (complete journeys): the seed's receive latency.
-    const Histogram &total_rx_to_user() const { return total_rx_user_; }
+    const Histogram &total_rx_to_user() const;
     std::vector<StageStat> stages() const;    // sorted by path then stage order
     std::vector<SocketStats> sockets() const; // reported sockets (UDP, active), incl. closed ones
     std::vector<DropStat> drops() const;      // sorted by count desc
     /// Events per probe name (after the kernel's filters).
     std::map<std::string, std::uint64_t> probes_seen() const;
-    std::uint64_t incomplete_loss() const { return rx_.incomplete + tx_.incomplete; }
+    std::uint64_t incomplete_loss() const;
     std::uint64_t events() const { return events_; }
-    std::uint64_t open_journeys() const
-    {
-        std::uint64_t n = journeys_.size();
-        for (const auto &kv : tcp_rx_)
-            n += kv.second.waiting.size();
-        return n;
-    }
-    std::uint64_t fanout_rejected() const { return fanout_rejected_; }
+    std::uint64_t open_journeys() const;
+    std::uint64_t fanout_rejected() const;
     /// Consecutive stages whose timestamps went backwards (clamped to 0 in the histograms).
-    std::uint64_t reversed_stages() const { return reversed_stages_; }
-    std::uint64_t now() const { return now_; }
+    std::uint64_t reversed_stages() const;
+    std::uint64_t now() const;
 
     /// Names for probe ids as reported by the module (status); defaults to the built-in table.
-    void set_probe_names(std::map<std::uint16_t, std::string> names) { names_ = std::move(names); }
+    void set_probe_names(std::map<std::uint16_t, std::string> names);
 
 private:
-    struct Visit {
-        std::uint16_t probe;
-        std::uint16_t cpu;
-        std::uint8_t ctx;
-        std::uint64_t ts;
-    };
-    struct Journey {
-        std::uint64_t serial = 0;
-        std::uint64_t skb_id = 0;
-        std::vector<Visit> visits;
-        int max_order = 0;
-        std::uint64_t last_ts = 0;
-        std::uint8_t proto = 0; // 0 unknown
-        std::uint16_t pkt_dport = 0;
-        bool pkt_tuple = false;
-        std::uint32_t netns = 0;
-        std::uint64_t sk_id = 0;
-        int enqueue_idx = -1;
-        bool partial = false;
-        bool child = false;
-        std::size_t accounted = 1;   // visits[0..accounted) have their pairs in the stage table
-        std::string pending_reason;  // from sock_rcvqueue_full
-        bool refused = false;        // dropped right at enqueue (queue refused it)
-        bool looped = false;         // continues a send journey (loopback)
-        std::uint64_t e2e_start = 0; // its first send stage
-        std::uint64_t xmit_ts = 0;   // when the send journey reached the driver
-        std::uint16_t xmit_probe = 0;
-        // TCP
-        bool has_seq = false;
-        std::uint32_t seq = 0, payload = 0, segs = 0;
-        std::string conn;     // receiver's connection key (from the packet tuple)
-        bool tcp_dup = false; // its data had already arrived (a retransmission's copy)
-        // its end was already below copied_seq when it arrived (in the order records reached
-        // the tool): a copy TCP drops, unless it was delivered late (see tcp_park)
-        bool tcp_read_early = false;
-        std::uint64_t tcp_end = 0; // unwrapped end sequence (TCP data, once parked or read)
-    };
-    // Send side.
-    struct TxJourney {
-        std::uint64_t serial = 0;
-        std::uint64_t skb_id = 0;
-        std::uint64_t sk_id = 0;
-        std::vector<Visit> visits;
-        int max_order = 0;
-        std::uint64_t last_ts = 0;
-        std::uint8_t proto = 0;
-        bool partial = false;
-        bool with_sendmsg = false;
-        std::size_t accounted = 1;
-        bool has_seq = false;
-        std::uint32_t seq = 0, payload = 0, segs = 0;
-        bool retransmit = false;     // its first byte was sent before
-        std::uint32_t new_bytes = 0; // bytes never sent before
-        bool segmented = false; // freed after software segmentation: goes on as its first segment
-        bool gso_child = false; // a later segment of a segmented skb (counted with its parent)
-        std::string tcp_conn;   // sender's connection key (data journeys)
-        std::uint64_t tcp_start = 0; // unwrapped first byte
-    };
-    // TCP: a sequence space (32-bit sequence numbers unwrapped to 64 bits).
-    struct SeqSpace {
-        bool init = false;
-        std::uint64_t last = 0;
-        std::uint64_t unwrap(std::uint32_t seq);
-    };
-    struct TcpSendCall { // the bytes one tcp_sendmsg_locked call appended
-        std::vector<Visit> visits;
-        std::uint64_t end = 0;
-    };
-    struct TcpTxConn {
-        SeqSpace seq;
-        std::map<std::uint64_t, TcpSendCall> calls; // by first byte
-        bool have_max = false;
-        std::uint64_t max_end = 0; // highest data byte sent + 1
-        std::uint64_t last_ts = 0;
-        std::map<std::uint64_t, std::uint64_t> open; // data journeys on the way: start -> skb_id
-        struct Sent {
-            std::uint64_t end = 0, first_ts = 0, xmit_ts = 0;
-            std::uint16_t xmit_probe = 0;
-        };
-        std::map<std::uint64_t, Sent> sent; // recently handed to the driver, by start
-    };
-    struct TcpRxConn {
-        SeqSpace seq;
-        std::multimap<std::uint64_t, Journey> waiting; // data segments by end sequence
-        bool have_copied = false;
-        std::uint64_t copied = 0;
-        bool have_rcv_max = false;
-        std::uint64_t rcv_max = 0; // highest data byte arrived + 1
-        std::uint64_t sk_id = 0;
-        std::uint64_t last_ts = 0;
-        std::deque<std::pair<std::uint64_t, Visit>> reads; // recent copied_seq advances
-    };
-    struct PendingSend { // sendmsg stages of one task on one socket, waiting for their skb
-        std::vector<Visit> visits;
-        int max_order = 0;
-        std::uint64_t last_ts = 0;
-        std::uint8_t proto = 0;
-    };
-    struct Handoff { // a send journey that reached the driver: may continue as a receive one
-        std::uint64_t first_ts = 0;
-        std::uint64_t xmit_ts = 0;
-        std::uint16_t xmit_probe = 0;
-    };
-    enum class End { complete, dropped, consumed, incomplete, queued_at_end };
-    void handle_tx_sock(const Record &r, const ProbeInfo &info);
-    void handle_tx(const Record &r, const ProbeInfo &info);
-    void tx_append(TxJourney &j, const Record &r, const ProbeInfo &info);
-    void tx_account(TxJourney &j);
-    void tx_close(TxJourney &j, End how, bool reused = false);
-    bool tx_end_by_free(const Record &r, End how, const std::string &reason,
-                        const std::string &location);
-
-    std::string name_of(std::uint16_t probe) const;
-    void handle_stage(const Record &r, const ProbeInfo &info);
-    void handle_drop(const Record &r, const ProbeInfo &info);
-    void handle_consume(const Record &r);
-    Journey &start_journey(const Record &r, bool partial);
-    Journey *fanout_parent(const Record &r);
-    void learn(Journey &j, const Record &r, const ProbeInfo &info);
-    void append(Journey &j, const Record &r, const ProbeInfo &info);
-    void account(Journey &j);
-    void account_visits(std::uint8_t proto, const std::vector<Visit> &visits,
-                        std::size_t &accounted, bool tx);
-    void close(Journey &j, End how, bool reused = false);
-    void finish_journey(Journey &j, End how, bool reused); // accounting only
-    // TCP
-    bool tcp_stage(const Record &r, const ProbeInfo &info);
-    std::multimap<std::uint64_t, Journey>::iterator tcp_find_parked(std::uint64_t skb_id,
-                                                                    TcpRxConn **conn);
-    void tcp_park(Journey &j);
-    void tcp_read(const Record &r);
-    void tcp_deliver(Journey &j, const Visit &v, const nsk_event &ev);
-    void tcp_late_queued(Journey &j, const nsk_event &ev);
-    static constexpr std::size_t kTcpReadHistory = 256;
-    bool tcp_drop(const Record &r, const std::string &reason, const std::string &location);
-    void tcp_send_call(const Record &r, PendingSend &&p);
-    void tcp_tx_learn(TxJourney &j, const nsk_event &ev);
-    bool tcp_gso_segment(const Record &r, const ProbeInfo &info);
-    void tcp_loop_by_seq(Journey &j, const nsk_event &ev);
-    void tcp_socket_drop(const Journey &j, std::uint64_t sk_id, const std::string &reason);
+    void on_consume(const Record &r);
+    void on_drop(const Record &r, const ProbeInfo &info);
     void sweep();
-    SocketStats &socket(const nsk_event &ev, std::uint64_t sk_id);
-    void learn_socket(SocketStats &s, const nsk_event &ev, bool task);
-    bool is_reported_proto(std::uint8_t proto) const;
 
-    CorrelatorOptions opts_;
-    std::map<std::uint16_t, std::string> names_;
-    std::unordered_map<std::uint64_t, Journey> journeys_;
-    std::unordered_map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>> last_fanout_;
-    std::map<std::pair<std::uint16_t, std::uint16_t>, StageStat> stage_stats_;
-    std::unordered_map<std::uint64_t, SocketStats> sockets_;
-    std::vector<SocketStats> closed_sockets_;
-    std::map<std::pair<std::string, std::string>, DropStat> drop_table_;
+    std::unique_ptr<corr::Parts> p_;
     std::map<std::uint16_t, std::uint64_t> probes_seen_; // by probe id
-    JourneyCounts rx_, tx_;
-    Histogram total_rx_, total_queue_, total_tx_, total_e2e_, total_rx_user_;
-    std::unordered_map<std::uint64_t, TxJourney> tx_journeys_;
-    std::map<std::pair<std::uint32_t, std::uint64_t>, PendingSend> pending_send_; // (tid, sk)
-    std::unordered_map<std::uint64_t, Handoff> handoff_;                          // by skb_id
-    std::uint64_t sendmsg_without_skb_ = 0;
-    std::uint64_t serial_ = 0;
-    std::uint64_t now_ = 0;
-    std::uint64_t last_sweep_ = 0;
     std::uint64_t events_ = 0;
-    std::uint64_t fanout_rejected_ = 0;
-    std::uint64_t reversed_stages_ = 0;
-    std::unordered_map<std::string, TcpTxConn> tcp_tx_; // by sender's connection key
-    std::unordered_map<std::string, TcpRxConn> tcp_rx_; // by receiver's connection key
-    struct Parked {
-        std::string conn;      // rx connection key
-        std::uint64_t end = 0; // its key in that connection's waiting map
-    };
-    std::unordered_map<std::uint64_t, Parked> tcp_parked_; // by skb_id
-    struct TcpControl {
-        std::uint64_t ts = 0;
-        std::uint16_t probe = 0;
-    };
-    std::unordered_map<std::uint64_t, TcpControl> tcp_control_; // segments without data, ended
+    std::uint64_t last_sweep_ = 0;
 };
 
 } // namespace nsk

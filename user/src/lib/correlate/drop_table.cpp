@@ -1,0 +1,83 @@
+#include "drop_table.hpp"
+
+#include "nsk/format.hpp"
+#include "nsk/probes.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+namespace nsk::corr {
+
+namespace {
+// Before 5.17 kfree_skb has no reason: the call site says it where the site has one cause
+// (named as the kernel names it since 5.17).  Keyed by symbol, with or without a compiler
+// suffix (".constprop.0", ".isra.0").  docs/report.md lists them.
+std::string reason_from_location(const std::string &location)
+{
+    static const std::map<std::string, std::string, std::less<>> kSites{
+        {"__udp4_lib_rcv", "NO_SOCKET"}, // (or a short/bad-checksum datagram: Udp.InErrors)
+        {"__udp6_lib_rcv", "NO_SOCKET"},
+        {"__udp_queue_rcv_skb", "SOCKET_RCVBUFF"},
+        {"__udpv6_queue_rcv_skb", "SOCKET_RCVBUFF"},
+        {"udp_queue_rcv_one_skb", "SOCKET_RCVBUFF"},
+        {"udpv6_queue_rcv_one_skb", "SOCKET_RCVBUFF"},
+        {"sock_queue_rcv_skb", "SOCKET_RCVBUFF"},
+        {"__sock_queue_rcv_skb", "SOCKET_RCVBUFF"},
+        {"sk_filter_trim_cap", "SOCKET_FILTER"},
+        {"nf_hook_slow", "NETFILTER_DROP"},
+        {"ip_rcv_core", "IP_INHDR"},
+        {"ipv6_rcv", "IP_INHDR"},
+        {"ip_local_deliver_finish", "IP_NOPROTO"},
+        {"ip_protocol_deliver_rcu", "IP_NOPROTO"},
+    };
+    std::string_view sym(location);
+    sym = sym.substr(0, sym.find('+'));
+    if (auto it = kSites.find(sym); it != kSites.end())
+        return it->second;
+    if (auto dot = sym.find('.'); dot != std::string_view::npos)
+        if (auto it = kSites.find(sym.substr(0, dot)); it != kSites.end())
+            return it->second;
+    return "";
+}
+} // namespace
+
+DropCause::DropCause(const Record &r)
+    : reason(r.reason_sv()), location(strip_location_size(r.location_sv()))
+{}
+
+void DropCause::fill(const nsk_event &ev)
+{
+    if (!reason.empty())
+        return;
+    if (!(ev.flags & NSK_EF_HAS_REASON))
+        reason = reason_from_location(location);
+    by_location = !reason.empty();
+    if (reason.empty())
+        reason = "UNKNOWN";
+}
+
+void DropTable::add(const DropCause &c, const std::string &stage, std::uint8_t proto,
+                    bool by_location)
+{
+    auto &d = table_[{c.reason, c.location}];
+    if (d.count == 0) {
+        d.reason = c.reason;
+        d.location = c.location;
+        d.stage = stage;
+        d.proto = proto_name(proto);
+        d.by_location = by_location && c.by_location;
+    }
+    ++d.count;
+}
+
+std::vector<DropStat> DropTable::sorted() const
+{
+    std::vector<DropStat> out;
+    for (const auto &kv : table_)
+        out.push_back(kv.second);
+    std::stable_sort(out.begin(), out.end(),
+                     [](const DropStat &a, const DropStat &b) { return a.count > b.count; });
+    return out;
+}
+
+} // namespace nsk::corr

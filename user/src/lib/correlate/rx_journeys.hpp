@@ -1,0 +1,74 @@
+// Receive journeys: keyed by skb_id, from the first receive stage to the reader (or a drop, or
+// a free).  A start stage (or any stage that does not move the journey forward) on an unfinished
+// journey closes the old one as incomplete (address reuse); finished journeys are forgotten at
+// once.  Multicast: an enqueue of an unknown skb is a clone of the packet that last passed
+// udp_rcv on the same CPU and has not been enqueued itself yet; the child copies the parent's
+// stages.  Expiry in event time: a journey idle longer than the age is incomplete, unless it
+// sits in a socket queue (then it is queued_at_end when collection ends).
+#pragma once
+
+#include "journey.hpp"
+
+#include "nsk/histogram.hpp"
+
+#include <cstdint>
+#include <unordered_map>
+#include <utility>
+
+namespace nsk::corr {
+
+struct Parts;
+struct DropCause;
+
+class RxJourneys {
+public:
+    explicit RxJourneys(Parts &p) : p_(p) {}
+
+    /// A receive stage (start, mid, enqueue, dequeue).
+    void stage(const Record &r, const ProbeInfo &info);
+    /// The journey reached the stage of `r` (it may end there).
+    void append(RxJourney &j, const Record &r, const ProbeInfo &info);
+    RxJourney *find(std::uint64_t skb_id);
+    /// Take the journey out of the table (it lives on elsewhere: TCP data waiting for the reader).
+    void forget(std::uint64_t skb_id) { journeys_.erase(skb_id); }
+    /// End the journey: account it, then forget it (j is gone afterwards).
+    void close(RxJourney &j, End how, bool reused = false);
+    /// The end-of-journey accounting only.
+    void end(RxJourney &j, End how, bool reused);
+    /// Freed normally (consume_skb).
+    void consumed(std::uint64_t skb_id);
+    /// sock_rcvqueue_full: the drop that follows has this reason.
+    void queue_full(std::uint64_t skb_id, const std::string &reason);
+    /// Freed with a drop (the drop table and the socket learn it too).
+    void dropped(RxJourney &j, const Record &r, DropCause &cause);
+    /// Close the journeys idle longer than the age (not those in a socket queue).
+    void expire();
+    /// End of collection: close every open journey.
+    void finish();
+
+    JourneyCounts &counts() { return n_; }
+    const JourneyCounts &counts() const { return n_; }
+    JourneyCounts counts_now() const; // with in_flight filled
+    std::size_t open() const { return journeys_.size(); }
+    std::uint64_t fanout_rejected() const { return fanout_rejected_; }
+    const Histogram &total() const { return total_; }
+    const Histogram &total_queue() const { return total_queue_; }
+    const Histogram &total_to_user() const { return total_user_; }
+    const Histogram &total_end_to_end() const { return total_e2e_; }
+
+private:
+    RxJourney &start(const Record &r, bool partial);
+    RxJourney *fanout_parent(const Record &r);
+    void learn(RxJourney &j, const Record &r, const ProbeInfo &info);
+
+    Parts &p_;
+    std::unordered_map<std::uint64_t, RxJourney> journeys_; // by skb_id
+    // per CPU: the journey (skb_id, serial) that last passed a fanout parent stage
+    std::unordered_map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>> last_fanout_;
+    std::uint64_t serial_ = 0;
+    std::uint64_t fanout_rejected_ = 0;
+    JourneyCounts n_;
+    Histogram total_, total_queue_, total_user_, total_e2e_;
+};
+
+} // namespace nsk::corr

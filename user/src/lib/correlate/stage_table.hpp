@@ -1,0 +1,34 @@
+// The stage table: latency of every pair of consecutive stages, by path (tx, loopback, rx,
+// queue).  Journeys add their pairs as they go; it is never aged (its size is bounded by the
+// probe table).
+#pragma once
+
+#include "journey.hpp"
+
+#include <map>
+#include <utility>
+#include <vector>
+
+namespace nsk::corr {
+
+class StageTable {
+public:
+    /// Adds the stage pairs visits[accounted-1 .. end) of a journey (receive or send path).
+    void account(std::uint8_t proto, const std::vector<Visit> &visits, std::size_t &accounted,
+                 bool tx);
+    /// A send journey that continued as a receive one: the driver -> first receive stage pair.
+    void add_loopback(std::uint16_t from, std::uint16_t to, std::uint64_t ns);
+
+    std::vector<StageStat> sorted() const; // by path then stage order
+    /// Consecutive stages whose timestamps went backwards (clamped to 0 in the histograms).
+    std::uint64_t reversed() const { return reversed_; }
+
+private:
+    enum class Path { tx, loopback, rx };
+    StageStat &entry(std::uint16_t from, std::uint16_t to, Path path);
+
+    std::map<std::pair<std::uint16_t, std::uint16_t>, StageStat> stats_;
+    std::uint64_t reversed_ = 0;
+};
+
+} // namespace nsk::corr

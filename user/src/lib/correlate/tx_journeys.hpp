@@ -1,0 +1,81 @@
+// Send journeys (path "tx"): keyed by skb_id, from the first send stage to the driver
+// (dev_hard_start_xmit), or a drop, or a free.  The sk-only sendmsg events of a task wait per
+// (tid, sk_id) for the first skb-bearing send event of the same socket in the same task, which
+// starts the journey with them as its first stages (TCP finds its sendmsg by sequence number
+// instead: TcpSeq).  A journey that reached the driver is remembered as a handoff: on loopback
+// the same skb then starts a receive journey that continues it.  Expiry in event time: journeys,
+// waiting sendmsg stages and handoffs idle longer than the age are dropped (journeys as
+// incomplete, sendmsg stages as sendmsg_without_skb).
+#pragma once
+
+#include "journey.hpp"
+
+#include "nsk/histogram.hpp"
+
+#include <cstdint>
+#include <map>
+#include <unordered_map>
+#include <utility>
+
+namespace nsk::corr {
+
+struct Parts;
+struct DropCause;
+
+class TxJourneys {
+public:
+    explicit TxJourneys(Parts &p) : p_(p) {}
+
+    /// A send stage without an skb (sock_sendmsg, udp_sendmsg, tcp_sendmsg_locked ...).
+    void sock(const Record &r, const ProbeInfo &info);
+    /// A send stage of an skb.
+    void stage(const Record &r, const ProbeInfo &info);
+    /// The journey reached the stage of `r` (ends at the driver).
+    void append(TxJourney &j, const Record &r, const ProbeInfo &info);
+    /// End the journey: account it, then forget it (j is gone afterwards).
+    void close(TxJourney &j, End how, bool reused = false);
+    TxJourney *find(std::uint64_t skb_id);
+    /// Put `j` under its skb_id (replacing any journey there).
+    TxJourney &put(TxJourney &&j);
+    void forget(std::uint64_t skb_id) { journeys_.erase(skb_id); }
+    /// A reader of the socket in this task: its next skb is not a sender's.
+    void forget_pending(std::uint32_t tid, std::uint64_t sk_id) { pending_.erase({tid, sk_id}); }
+    /// Freed normally (consume_skb).  Returns true when the free is not the journey's end (an
+    /// skb segmented in software goes on as its first segment): nothing else ends there.
+    bool consumed(const Record &r);
+    /// Freed with a drop on the way down (qdisc, neighbour, netfilter OUTPUT...).
+    void dropped(TxJourney &j, const Record &r, DropCause &cause);
+
+    /// The send journey of `skb_id` reached the driver: continue it (loopback).  Consumes it.
+    bool take_handoff(std::uint64_t skb_id, Handoff &h);
+    void forget_handoff(std::uint64_t skb_id) { handoff_.erase(skb_id); }
+    /// The skb the driver took was renamed (the first segment of a segmented skb).
+    void move_handoff(std::uint64_t from, std::uint64_t to);
+
+    /// Forget what is idle longer than the age.
+    void expire();
+    /// End of collection: close every open journey.
+    void finish();
+
+    const JourneyCounts &counts() const { return n_; }
+    JourneyCounts counts_now() const; // with in_flight filled
+    const Histogram &total() const { return total_; }
+
+private:
+    struct PendingSend { // sendmsg stages of one task on one socket, waiting for their skb
+        std::vector<Visit> visits;
+        int max_order = 0;
+        std::uint64_t last_ts = 0;
+        std::uint8_t proto = 0;
+    };
+    void unsent(const PendingSend &p); // a sendmsg that produced no traced skb
+
+    Parts &p_;
+    std::unordered_map<std::uint64_t, TxJourney> journeys_;                  // by skb_id
+    std::map<std::pair<std::uint32_t, std::uint64_t>, PendingSend> pending_; // by (tid, sk)
+    std::unordered_map<std::uint64_t, Handoff> handoff_;                     // by skb_id
+    JourneyCounts n_;
+    Histogram total_; // first send stage -> driver
+};
+
+} // namespace nsk::corr
