@@ -113,6 +113,16 @@ inline void rx_to_socket(std::vector<nsk::Record> &out, std::uint16_t cpu, std::
     out.push_back(sock(ev(NSK_PROBE_UDP_ENQUEUE, cpu, t + 4000, skb, sk), laddr, lport, ino));
 }
 
+/// Calls fn(i, t) for packets i = 0 .. n-1, the first at t0, then one every dt.
+template <class Fn>
+void packets(int n, std::uint64_t t0, std::uint64_t dt, Fn fn)
+{
+    for (int i = 0; i < n; ++i) {
+        const auto k = static_cast<std::uint64_t>(i);
+        fn(k, t0 + k * dt);
+    }
+}
+
 /// Pack records the way the module does (nsk_event or nsk_drop, back to back).
 inline std::vector<std::uint8_t> pack(const std::vector<nsk::Record> &recs)
 {

@@ -48,15 +48,14 @@ BOOST_AUTO_TEST_CASE(plain_unicast_journey)
     Feeder f(p);
     constexpr int N = 100;
     std::vector<Record> cpu0, cpu1;
-    for (int i = 0; i < N; ++i) {
-        const std::uint64_t t = 1'000'000 + static_cast<std::uint64_t>(i) * 100'000;
-        const std::uint64_t skb = 1000 + static_cast<std::uint64_t>(i);
+    packets(N, 1'000'000, 100'000, [&](std::uint64_t i, std::uint64_t t) {
+        const std::uint64_t skb = 1000 + i;
         rx_to_socket(cpu0, 0, t, skb, 0xAA, "127.0.0.1", 9000, 0);
         cpu1.push_back(
             task(sock(ev(RECVMSG, 1, t + 5000, 0, 0xAA), "127.0.0.1", 9000, 777), 42, "app"));
         cpu1.push_back(
             task(sock(ev(DEQ, 1, t + 9000, skb, 0xAA), "127.0.0.1", 9000, 777), 42, "app"));
-    }
+    });
     f.send(0, cpu0);
     f.send(1, cpu1);
     const auto &c = f.finish();
@@ -142,11 +141,10 @@ BOOST_AUTO_TEST_CASE(multicast_fanout_three_sockets_one_dropping)
     Feeder f(p);
     constexpr int N = 50;
     std::vector<Record> cpu0, cpu1, cpu2;
-    for (int i = 0; i < N; ++i) {
-        const std::uint64_t t = 1'000'000 + static_cast<std::uint64_t>(i) * 50'000;
-        const std::uint64_t P = 10000 + static_cast<std::uint64_t>(i);
-        const std::uint64_t C1 = 20000 + static_cast<std::uint64_t>(i);
-        const std::uint64_t C2 = 30000 + static_cast<std::uint64_t>(i);
+    packets(N, 1'000'000, 50'000, [&](std::uint64_t i, std::uint64_t t) {
+        const std::uint64_t P = 10000 + i;
+        const std::uint64_t C1 = 20000 + i;
+        const std::uint64_t C2 = 30000 + i;
         std::vector<Record> path;
         rx_path(path, 0, t, P);
         for (auto &r : path)
@@ -163,7 +161,7 @@ BOOST_AUTO_TEST_CASE(multicast_fanout_three_sockets_one_dropping)
             task(sock(ev(DEQ, 1, t + 10000, C1, 1), "239.1.1.1", 9000, 101), 11, "fast1"));
         cpu2.push_back(
             task(sock(ev(DEQ, 2, t + 12000, P, 3), "239.1.1.1", 9000, 103), 33, "fast3"));
-    }
+    });
     f.send(2, cpu2); // readers' batches first: the reorder stage must cope
     f.send(1, cpu1);
     f.send(0, cpu0);
@@ -215,12 +213,11 @@ BOOST_AUTO_TEST_CASE(reordering_across_cpus)
     Feeder f(p);
     constexpr int N = 20;
     std::vector<Record> cpu0, cpu1;
-    for (int i = 0; i < N; ++i) {
-        const std::uint64_t t = 5'000'000 + static_cast<std::uint64_t>(i) * 10'000;
-        const std::uint64_t skb = 500 + static_cast<std::uint64_t>(i);
+    packets(N, 5'000'000, 10'000, [&](std::uint64_t i, std::uint64_t t) {
+        const std::uint64_t skb = 500 + i;
         rx_to_socket(cpu0, 0, t, skb, 0xBB, "127.0.0.1", 9001);
         cpu1.push_back(task(ev(DEQ, 1, t + 7000, skb, 0xBB), 7, "reader"));
-    }
+    });
     // The dequeue batch from CPU1 arrives before the enqueue batch from CPU0.
     f.send(1, cpu1);
     f.send(0, cpu0);
@@ -588,9 +585,8 @@ BOOST_AUTO_TEST_CASE(two_senders_on_one_socket_are_not_mixed)
     constexpr int N = 30;
     const std::uint64_t sk = 0x77;
     std::vector<Record> cpu0, cpu1;
-    for (int i = 0; i < N; ++i) {
-        const std::uint64_t t = 1'000'000 + static_cast<std::uint64_t>(i) * 50'000;
-        const std::uint64_t a = 100 + 2 * static_cast<std::uint64_t>(i), b = a + 1;
+    packets(N, 1'000'000, 50'000, [&](std::uint64_t i, std::uint64_t t) {
+        const std::uint64_t a = 100 + 2 * i, b = a + 1;
         cpu0.push_back(in_task(sk_only(sock(ev(SOCKSEND, 0, t, 0, sk), "0.0.0.0", 4000)), 11));
         cpu0.push_back(in_task(sk_only(sock(ev(UDPSEND, 0, t + 500, 0, sk), "0.0.0.0", 4000)), 11));
         cpu1.push_back(
@@ -601,7 +597,7 @@ BOOST_AUTO_TEST_CASE(two_senders_on_one_socket_are_not_mixed)
         cpu1.push_back(in_task(ev(XMIT, 1, t + 4000, b), 12));
         cpu0.push_back(in_task(ev(IPOUT, 0, t + 6000, a, sk), 11));
         cpu0.push_back(in_task(ev(XMIT, 0, t + 10000, a), 11));
-    }
+    });
     f.send(0, cpu0);
     f.send(1, cpu1);
     const auto &c = f.finish();
