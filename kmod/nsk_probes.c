@@ -66,6 +66,14 @@ static void nsk_tp_netif_receive_skb(void *__data, struct sk_buff *skb)
 			 NSK_PF_EARLY | NSK_PF_DEV, 0, 0);
 }
 
+static void nsk_tp_net_dev_start_xmit(void *__data, const struct sk_buff *skb,
+				      const struct net_device *dev)
+{
+	if (nsk_is_ip(skb))
+		nsk_emit(NSK_PROBE_DEV_HARD_START_XMIT, (struct sk_buff *)skb, NULL,
+			 NSK_PF_DEV, 0, 0);
+}
+
 static void nsk_tp_consume_skb(NSK_TP_CONSUME_SKB_ARGS)
 {
 	if (nsk_is_ip(skb))
@@ -103,6 +111,8 @@ static void __maybe_unused nsk_tp_typecheck(void)
 {
 	BUILD_BUG_ON(sizeof(register_trace_netif_receive_skb(nsk_tp_netif_receive_skb,
 						  NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_net_dev_start_xmit(nsk_tp_net_dev_start_xmit,
+							    NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_consume_skb(nsk_tp_consume_skb, NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_kfree_skb(nsk_tp_kfree_skb, NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_sock_rcvqueue_full(nsk_tp_sock_rcvqueue_full,
@@ -158,7 +168,9 @@ static struct nsk_probe nsk_probes[] = {
 	/* IPv4 UDP receive path, in path order */
 	NSK_TRACEPOINT(NSK_PROBE_NETIF_RECEIVE_SKB, "netif_receive_skb", NSK_PATH_RX,
 		       "netif_receive_skb", nsk_tp_netif_receive_skb),
-	NSK_KPROBE(NSK_PROBE_IP_RCV, "ip_rcv", NSK_PATH_RX, nsk_kp_skb_early, "ip_rcv"),
+	/* ip_rcv_core: every IPv4 packet, also the lists GRO hands up (ip_list_rcv) */
+	NSK_KPROBE(NSK_PROBE_IP_RCV, "ip_rcv", NSK_PATH_RX, nsk_kp_skb_early,
+		   "ip_rcv_core", "ip_rcv"),
 	NSK_KPROBE(NSK_PROBE_IP_LOCAL_DELIVER, "ip_local_deliver", NSK_PATH_RX,
 		   nsk_kp_skb, "ip_local_deliver"),
 	NSK_KPROBE(NSK_PROBE_UDP_RCV, "udp_rcv", NSK_PATH_RX, nsk_kp_skb,
@@ -211,10 +223,12 @@ static struct nsk_probe nsk_probes[] = {
 		   nsk_kp_net_sk_skb, "ip6_finish_output2"),
 	NSK_KPROBE(NSK_PROBE_DEV_QUEUE_XMIT, "dev_queue_xmit", NSK_PATH_TX, nsk_kp_skb_dev,
 		   "__dev_queue_xmit", "dev_queue_xmit"),
-	NSK_KPROBE(NSK_PROBE_DEV_HARD_START_XMIT, "dev_hard_start_xmit", NSK_PATH_TX,
-		   nsk_kp_skb_dev, "dev_hard_start_xmit"),
+	/* per skb: dev_hard_start_xmit takes a list (a qdisc dequeues in bulk) */
+	NSK_TRACEPOINT(NSK_PROBE_DEV_HARD_START_XMIT, "dev_hard_start_xmit", NSK_PATH_TX,
+		       "net_dev_start_xmit", nsk_tp_net_dev_start_xmit),
 	/* IPv6 and TCP receive */
-	NSK_KPROBE(NSK_PROBE_IPV6_RCV, "ipv6_rcv", NSK_PATH_RX, nsk_kp_skb_early, "ipv6_rcv"),
+	NSK_KPROBE(NSK_PROBE_IPV6_RCV, "ipv6_rcv", NSK_PATH_RX, nsk_kp_skb_early,
+		   "ip6_rcv_core", "ipv6_rcv"),
 	NSK_KPROBE(NSK_PROBE_IP6_INPUT, "ip6_input", NSK_PATH_RX, nsk_kp_skb, "ip6_input"),
 	NSK_KPROBE(NSK_PROBE_UDPV6_RCV, "udpv6_rcv", NSK_PATH_RX, nsk_kp_skb, "udpv6_rcv"),
 	NSK_KPROBE(NSK_PROBE_UDPV6_RECVMSG, "udpv6_recvmsg", NSK_PATH_RX, nsk_kp_sk,

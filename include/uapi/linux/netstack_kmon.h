@@ -172,7 +172,7 @@ enum nsk_probe_id {
 	NSK_PROBE_UNSPEC,
 	/* IPv4 UDP receive path, in path order */
 	NSK_PROBE_NETIF_RECEIVE_SKB,	/* tp net:netif_receive_skb (skb) */
-	NSK_PROBE_IP_RCV,		/* kprobe ip_rcv (skb, ...) */
+	NSK_PROBE_IP_RCV,		/* ip_rcv_core (skb, net), else ip_rcv (skb, ...) */
 	NSK_PROBE_IP_LOCAL_DELIVER,	/* kprobe ip_local_deliver (skb) */
 	NSK_PROBE_UDP_RCV,		/* kprobe udp_rcv / __udp4_lib_rcv (skb) */
 	NSK_PROBE_UDP_ENQUEUE,		/* kprobe __udp_enqueue_schedule_skb (sk, skb) */
@@ -198,9 +198,11 @@ enum nsk_probe_id {
 	NSK_PROBE_IP6_OUTPUT,		/* kprobe ip6_output (net, sk, skb) */
 	NSK_PROBE_IP6_FINISH_OUTPUT2,	/* kprobe ip6_finish_output2 (net, sk, skb) */
 	NSK_PROBE_DEV_QUEUE_XMIT,	/* kprobe __dev_queue_xmit (skb, ...) */
-	NSK_PROBE_DEV_HARD_START_XMIT,	/* kprobe dev_hard_start_xmit (first skb, dev, ...) */
+	NSK_PROBE_DEV_HARD_START_XMIT,	/* tp net:net_dev_start_xmit (skb, dev): each skb
+					 * handed to the driver (was: kprobe
+					 * dev_hard_start_xmit, first skb of a list) */
 	/* IPv6 and TCP receive */
-	NSK_PROBE_IPV6_RCV,		/* kprobe ipv6_rcv (skb, ...) */
+	NSK_PROBE_IPV6_RCV,		/* ip6_rcv_core (skb, dev, net), else ipv6_rcv */
 	NSK_PROBE_IP6_INPUT,		/* kprobe ip6_input (skb) */
 	NSK_PROBE_UDPV6_RCV,		/* kprobe udpv6_rcv (skb) */
 	NSK_PROBE_UDPV6_RECVMSG,	/* kprobe udpv6_recvmsg (sk, ...) */
