@@ -15,8 +15,10 @@
 
 #include "synth.hpp"
 
-#include "nsk/capture.hpp"
-#include "nsk/session.hpp"
+#include "nsk/capture_reader.hpp"
+#include "nsk/capture_writer.hpp"
+#include "nsk/printer.hpp"
+#include "nsk/replay.hpp"
 
 #include <cstdio>
 #include <sstream>

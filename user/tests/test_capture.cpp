@@ -4,7 +4,8 @@
 #include "synth_capture.hpp"
 
 #include "nsk/capture.hpp"
-#include "nsk/session.hpp"
+#include "nsk/crc.hpp"
+#include "nsk/replay.hpp"
 
 #include <sstream>
 

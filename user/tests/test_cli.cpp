@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(live_defaults)
     BOOST_TEST(a.live.interval == 1.0);
     BOOST_TEST(a.live.duration == 0.0);
     BOOST_TEST(!a.live.json);
-    BOOST_TEST(a.live.filters.port == -1);
+    BOOST_TEST(!a.live.filters.port);
     BOOST_TEST(a.live.reorder_window_ms == 300.0);
 }
 
@@ -61,10 +61,10 @@ BOOST_AUTO_TEST_CASE(live_all_options)
     BOOST_TEST(a.live.duration == 10.0);
     BOOST_TEST(a.live.json);
     BOOST_TEST(a.live.filters.proto == "udp");
-    BOOST_TEST(a.live.filters.port == 9000);
+    BOOST_TEST(a.live.filters.port.value_or(0) == 9000);
     BOOST_TEST(a.live.filters.addr == "10.0.0.0/8");
-    BOOST_TEST(a.live.filters.pid == 42);
-    BOOST_TEST(a.live.filters.netns == 4026531840LL);
+    BOOST_TEST(a.live.filters.pid.value_or(0) == 42);
+    BOOST_TEST(a.live.filters.netns.value_or(0) == 4026531840LL);
     BOOST_TEST(a.live.filters.sample == "1/4");
     auto f = nsk::parse_filters(a.live.filters);
     BOOST_TEST(f.ok());
@@ -75,20 +75,36 @@ BOOST_AUTO_TEST_CASE(drops_shares_options)
     App a;
     a.parse({"drops", "--port", "53", "--duration", "3"});
     BOOST_TEST(a.d->parsed());
-    BOOST_TEST(a.drops.filters.port == 53);
+    BOOST_TEST(a.drops.filters.port.value_or(0) == 53);
     BOOST_TEST(a.drops.duration == 3.0);
 }
 
 BOOST_AUTO_TEST_CASE(usage_errors_throw_parse_errors)
 {
-    for (std::vector<std::string> bad : {std::vector<std::string>{"live", "--port", "0"},
-                                         {"live", "--proto", "icmp"},
+    for (std::vector<std::string> bad : {std::vector<std::string>{"live", "--port", "x"},
                                          {"live", "--interval", "-1"},
                                          {"live", "--bogus"},
                                          {},
                                          {"frobnicate"}}) {
         App a;
         BOOST_CHECK_THROW(a.parse(bad), CLI::ParseError);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(filter_values_are_checked_once_by_parse_filters)
+{
+    // CLI11 only converts them; out of range is a usage error of the run (exit 2), before any
+    // contact with the kernel.
+    for (std::vector<std::string> bad : {std::vector<std::string>{"live", "--port", "0"},
+                                         {"live", "--proto", "icmp"},
+                                         {"live", "--pid", "0"},
+                                         {"live", "--netns", "-3"},
+                                         {"drops", "--budget", "-1"}}) {
+        App a;
+        a.parse(bad);
+        auto r = a.l->parsed() ? run_live(a.live) : run_drops(a.drops);
+        BOOST_REQUIRE(!r.ok());
+        BOOST_TEST(nsk::exit_code(r.error()) == 2);
     }
 }
 
@@ -113,7 +129,7 @@ BOOST_AUTO_TEST_CASE(record_needs_an_output_and_takes_filters)
     BOOST_TEST(a.rec->parsed());
     BOOST_TEST(a.record.record == "/tmp/x.nsk");
     BOOST_TEST(a.record.duration == 5.0);
-    BOOST_TEST(a.record.filters.port == 9000);
+    BOOST_TEST(a.record.filters.port.value_or(0) == 9000);
     BOOST_TEST(a.record.no_compress);
 }
 

@@ -4,6 +4,7 @@
 #include "nsk/filters.hpp"
 
 #include <netinet/in.h>
+#include <nlohmann/json.hpp>
 #include <sys/socket.h>
 
 BOOST_AUTO_TEST_CASE(empty_means_no_filter)
@@ -12,8 +13,9 @@ BOOST_AUTO_TEST_CASE(empty_means_no_filter)
     BOOST_REQUIRE(f.ok());
     BOOST_TEST(!f->any());
     BOOST_TEST(nsk::filters_text(*f) == "none");
-    BOOST_TEST(nsk::filters_json(*f).dump() ==
-               R"({"proto":null,"port":null,"addr":null,"pid":null,"netns":null,"sample":1,"budget":null})");
+    BOOST_TEST(
+        nsk::filters_json(*f).dump() ==
+        R"({"proto":null,"port":null,"addr":null,"pid":null,"netns":null,"sample":1,"budget":null})");
 }
 
 BOOST_AUTO_TEST_CASE(all_filters)

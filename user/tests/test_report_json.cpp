@@ -5,6 +5,7 @@
 
 #include "nsk/report.hpp"
 
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace {

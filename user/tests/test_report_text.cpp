@@ -7,6 +7,7 @@
 #include "nsk/status.hpp"
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 BOOST_AUTO_TEST_CASE(full_report_golden)
 {

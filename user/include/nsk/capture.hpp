@@ -38,6 +38,10 @@
 // before the cut; the reader also salvages the complete frames of a cut final chunk.  A file
 // without END is reported as truncated; a chunk whose CRC does not match ends the read as
 // damaged.  Memory is bounded by one chunk on both sides.
+//
+// This header is the format: its constants and the JSON of the HEADER, PROC, TICK and END
+// frames (capture_schema.cpp).  capture_writer.hpp writes a file, capture_reader.hpp reads one,
+// replay.hpp drives a Session from it.
 #pragma once
 
 #include "nsk/error.hpp"
@@ -47,18 +51,21 @@
 #include "nsk/status.hpp"
 
 #include <cstdint>
-#include <istream>
-#include <memory>
-#include <nlohmann/json.hpp>
+#include <map>
+#include <nlohmann/json.hpp> // the frames' JSON is this API's currency: callers parse and dump
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace nsk {
 
+constexpr char kCaptureMagic[8] = {'\x89', 'N', 'S', 'K', 'C', 'A', 'P', '\n'};
+constexpr std::uint32_t kChunkMagic = 0x434b534e; // "NSKC" little-endian
 constexpr std::uint32_t kCaptureVersion = 1;
 constexpr std::size_t kCaptureFileHeader = 16;
 constexpr std::size_t kChunkHeader = 20;
 constexpr std::size_t kFrameHeader = 16;
+constexpr std::size_t kBatchHeader = 16;        // BATCH payload: u32 cpu | u32 count | u64 seq
 constexpr std::uint32_t kMaxChunk = 256u << 20; // sanity bound for a chunk's lengths
 
 enum class FrameType : std::uint16_t {
@@ -99,112 +106,38 @@ struct CaptureHeader {
     Precision histogram = Precision::log_linear;
 };
 
+/// TICK: one interval's inputs.
+struct TickFrame {
+    std::uint64_t now_ns = 0;
+    std::optional<std::vector<CpuCounters>> cpus; // STATUS read with the tick (absent: unread)
+    ProcSnapshot proc;
+    std::optional<std::uint32_t> gov_changes;
+    /// Kprobe hits skipped so far, by probe (absent: STATUS unread, or an older capture).
+    std::optional<std::map<std::string, std::uint64_t>> probe_missed;
+};
+
+/// END, the trailer: the collection's last inputs, and the summary the run printed.
+struct EndFrame {
+    std::uint64_t stop_ns = 0;
+    bool stopped = false; // STOPPED arrived
+    std::vector<CpuCounters> final_cpus;
+    std::optional<ProcSnapshot> proc;
+    std::optional<std::uint32_t> gov_changes;
+    std::optional<std::map<std::string, std::uint64_t>> probe_missed;
+    std::optional<nlohmann::json> summary; // read back only (end_json() writes it from a Summary)
+};
+
 nlohmann::ordered_json header_json(const CaptureHeader &h);
 Result<CaptureHeader> header_from_json(const nlohmann::json &j);
 nlohmann::ordered_json proc_json(const ProcSnapshot &s);
 ProcSnapshot proc_from_json(const nlohmann::json &j);
-std::vector<CpuCounters> cpus_from_json(const nlohmann::json &j);
-Filters filters_from_json(const nlohmann::json &j);
-GovernorChange governor_change_from_json(const nlohmann::json &j);
-
-std::uint32_t crc32(const std::uint8_t *data, std::size_t len, std::uint32_t crc = 0);
-
-struct CaptureWriterOptions {
-    Codec codec = Codec::zstd;
-    int zstd_level = 1;
-    std::size_t chunk_bytes = 1u << 20; // flush a chunk when this much is buffered
-};
-
-/// Streams frames into chunks.  Errors are sticky: after the first failed write every call is a
-/// no-op and error() says what happened.
-class CaptureWriter {
-public:
-    static Result<std::unique_ptr<CaptureWriter>> create(const std::string &path,
-                                                         CaptureWriterOptions opts = {});
-    /// Write into any stream (tests: std::ostringstream).
-    CaptureWriter(std::unique_ptr<std::ostream> out, std::string name, CaptureWriterOptions opts);
-    ~CaptureWriter();
-    CaptureWriter(const CaptureWriter &) = delete;
-    CaptureWriter &operator=(const CaptureWriter &) = delete;
-
-    void frame(FrameType type, std::uint64_t mono_ns, const std::uint8_t *data, std::size_t len);
-    void frame(FrameType type, std::uint64_t mono_ns, const std::string &json_text);
-    void batch(std::uint64_t mono_ns, std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,
-               const std::uint8_t *data, std::size_t len);
-    /// Write the buffered frames as one chunk.
-    void flush();
-    /// Flush and close; returns the sticky error if any.
-    Result<void> close();
-
-    bool ok() const { return !failed_; }
-    const Error &error() const { return error_; }
-    std::uint64_t bytes() const { return bytes_; }
-    std::uint64_t frames() const { return frames_; }
-    const std::string &name() const { return name_; }
-    std::ostream *stream() { return out_.get(); }
-
-private:
-    void write_raw(const void *p, std::size_t n);
-    void fail(const std::string &what);
-
-    std::unique_ptr<std::ostream> out_;
-    std::string name_;
-    CaptureWriterOptions opts_;
-    std::vector<std::uint8_t> buf_;
-    std::vector<std::uint8_t> zbuf_;
-    void *cctx_ = nullptr;
-    bool failed_ = false;
-    Error error_;
-    std::uint64_t bytes_ = 0;
-    std::uint64_t frames_ = 0;
-};
-
-struct Frame {
-    FrameType type{};
-    std::uint64_t mono_ns = 0;
-    const std::uint8_t *data = nullptr; // valid until the next call to next()
-    std::size_t len = 0;
-    std::string_view text() const { return {reinterpret_cast<const char *>(data), len}; }
-};
-
-/// Reads frames chunk by chunk.  next() returns false at the end of what is readable; state()
-/// then says whether the file ended cleanly at a chunk boundary, was cut inside a chunk, or is
-/// damaged.
-class CaptureReader {
-public:
-    enum class State { reading, clean_eof, cut, damaged };
-
-    static Result<std::unique_ptr<CaptureReader>> open(const std::string &path);
-    /// Read from any stream (tests: std::istringstream).  Checks the file header.
-    static Result<std::unique_ptr<CaptureReader>> from_stream(std::unique_ptr<std::istream> in,
-                                                              std::string name);
-    ~CaptureReader();
-    CaptureReader(const CaptureReader &) = delete;
-    CaptureReader &operator=(const CaptureReader &) = delete;
-
-    bool next(Frame &f);
-    State state() const { return state_; }
-    /// Human reason when cut / damaged, e.g. "chunk at byte 4096 is cut after 100 of 300 bytes".
-    const std::string &problem() const { return problem_; }
-    std::uint64_t offset() const { return offset_; } // bytes consumed so far
-    std::uint32_t format_version() const { return version_; }
-    const std::string &name() const { return name_; }
-
-private:
-    CaptureReader(std::unique_ptr<std::istream> in, std::string name);
-    bool load_chunk();
-    std::size_t read_some(void *p, std::size_t n);
-
-    std::unique_ptr<std::istream> in_;
-    std::string name_;
-    std::uint32_t version_ = 0;
-    std::vector<std::uint8_t> stored_, raw_;
-    std::size_t pos_ = 0; // next frame in raw_
-    bool last_chunk_ = false;
-    State state_ = State::reading;
-    std::string problem_;
-    std::uint64_t offset_ = 0;
-    void *dctx_ = nullptr;
-};
+/// {"now_ns", "cpus"?, "proc", "gov_changes"?, "probe_missed"?}
+nlohmann::ordered_json tick_json(const TickFrame &t);
+/// `mono_ns`: the frame's clock, for a TICK without "now_ns".
+TickFrame tick_from_json(const nlohmann::json &j, std::uint64_t mono_ns);
+/// {"stop_ns", "stopped", "final_cpus", "proc", "gov_changes"?, "probe_missed"?, "loss",
+/// "summary"}: `s` is the summary the run printed (its loss ledger is repeated as "loss").
+nlohmann::ordered_json end_json(const EndFrame &e, const Summary &s);
+EndFrame end_from_json(const nlohmann::json &j, std::uint64_t mono_ns);
 
 } // namespace nsk

@@ -3,7 +3,7 @@
 // the capture file are the Session's (session.hpp); this is the kernel side of it.
 #pragma once
 
-#include "nsk/capture.hpp"
+#include "nsk/capture_writer.hpp"
 #include "nsk/error.hpp"
 #include "nsk/filters.hpp"
 #include "nsk/report.hpp"
@@ -15,13 +15,6 @@
 #include <string>
 
 namespace nsk {
-
-/// Another input collect() waits on beside the event socket (the live screen's keys and
-/// resizes): `ready()` runs whenever `fd` is readable, between the collector's own work.
-struct WaitHook {
-    int fd = -1;
-    std::function<void()> ready;
-};
 
 struct CollectOptions {
     double interval_s = 1.0;

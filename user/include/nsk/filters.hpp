@@ -5,21 +5,27 @@
 
 #include <array>
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 
 namespace nsk {
 
-/// Raw option values as CLI11 fills them (empty / -1 = not given).
+/// Raw option values as CLI11 fills them (empty / nullopt = not given).  parse_filters() is the
+/// one place they are checked.
 struct FilterOptions {
-    std::string proto;    // udp | tcp
-    int port = -1;        // 1..65535
-    std::string addr;     // IP or IP/prefix
-    long long pid = -1;   // tgid
-    long long netns = -1; // netns inode
-    std::string sample;   // "1/N" or "N"
-    long long budget = -1; // governor budget, records/s per CPU (0 = off)
+    std::string proto;               // udp | tcp
+    std::optional<long long> port;   // 1..65535
+    std::string addr;                // IP or IP/prefix
+    std::optional<long long> pid;    // tgid
+    std::optional<long long> netns;  // netns inode
+    std::string sample;              // "1/N" or "N"
+    std::optional<long long> budget; // governor budget, records/s per CPU (0 = off)
+    /// A filter of what is traced was given (--budget is not one).
+    bool any() const
+    {
+        return port || !proto.empty() || !addr.empty() || pid || netns || !sample.empty();
+    }
 };
 
 struct AddrFilter {
@@ -48,6 +54,8 @@ Result<std::uint32_t> parse_sample(const std::string &s);
 Result<AddrFilter> parse_addr(const std::string &s);
 /// JSON view (enums as strings, absent filters as null).
 nlohmann::ordered_json filters_json(const Filters &f);
+/// Back from filters_json() (captures); what does not parse reads as not set.
+Filters filters_from_json(const nlohmann::json &j);
 /// One-line text ("none" when empty).
 std::string filters_text(const Filters &f);
 

@@ -8,6 +8,7 @@
 // Parsers take file contents so they are testable with fixtures.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -63,6 +64,25 @@ struct SoftnetDelta {
     std::uint32_t cpu = 0;
     std::uint64_t processed = 0, dropped = 0, time_squeeze = 0, received_rps = 0, flow_limit = 0;
 };
+/// The softnet counters, described once: name (JSON key in captures and reports, /metrics
+/// label), column of /proc/net/softnet_stat, and the members of a row and of its delta.
+/// `summed`: totalled over the CPUs in the report and exported to /metrics (the others are
+/// listed per CPU only, after the summed ones).
+struct SoftnetField {
+    const char *key;
+    std::size_t column;
+    std::uint32_t SoftnetCpu::*row;
+    std::uint64_t SoftnetDelta::*delta;
+    bool summed;
+};
+inline constexpr SoftnetField kSoftnetFields[] = {
+    {"processed", 0, &SoftnetCpu::processed, &SoftnetDelta::processed, true},
+    {"dropped", 1, &SoftnetCpu::dropped, &SoftnetDelta::dropped, true},
+    {"time_squeeze", 2, &SoftnetCpu::time_squeeze, &SoftnetDelta::time_squeeze, true},
+    {"received_rps", 9, &SoftnetCpu::received_rps, &SoftnetDelta::received_rps, false},
+    {"flow_limit", 10, &SoftnetCpu::flow_limit, &SoftnetDelta::flow_limit, true},
+};
+
 /// Rows of /proc/net/udp (v6 = false) or /proc/net/udp6 (v6 = true).  Bad lines are skipped.
 std::vector<ProcUdpEntry> parse_proc_udp(std::string_view content, bool v6);
 /// "0100007F:2328" -> "127.0.0.1:9000" (host byte order words, as the kernel prints them).

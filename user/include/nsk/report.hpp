@@ -4,7 +4,7 @@
 #include "nsk/histogram.hpp"
 #include "nsk/summary.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +15,8 @@ using ojson = nlohmann::ordered_json;
 
 /// {"count", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "hist": [[lo, hi, n], ...]}
 ojson latency_json(const Histogram &h);
+/// One row of "sockets" (cli-contract.md).
+void to_json(ojson &j, const SocketRow &r);
 /// The cli-contract summary object; type is "summary" or "interval" (interval_s added).
 ojson summary_json(const Summary &s, std::string_view type = "summary",
                    std::optional<double> interval_s = std::nullopt);

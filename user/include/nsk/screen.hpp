@@ -23,7 +23,7 @@ struct ScreenOptions {
     int width = 80;  // terminal columns: no line is longer
     int height = 24; // terminal rows: the page has at most this many lines
     bool color = false;
-    ReportMode mode = ReportMode::full; // drops: no stages (Printer's plain refreshing screen)
+    ReportMode mode = ReportMode::full; // drops: no stages
     ScreenView view = ScreenView::receive;
     SortKey sort = SortKey::drops;
     bool ascending = false;

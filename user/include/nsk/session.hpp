@@ -17,7 +17,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <ostream>
 #include <vector>
 
 namespace nsk {
@@ -54,35 +53,16 @@ private:
     std::vector<SessionOutput *> outs_;
 };
 
-/// Text / JSON Lines / terminal screen printer (what live, drops and report print).
-struct PrinterOptions {
-    bool json = false;
-    bool intervals = true; // print interval reports (record: only the summary)
-    bool screen = false;   // refresh a top-like screen in place (stdout is a TTY)
-    bool color = false;
-    int width = 80;
-    int height = 24;
-    ReportMode mode = ReportMode::full;
+/// Another input a session's driver waits on beside its own (the live screen's keys and
+/// resizes): `ready()` runs whenever `fd` is readable, between the driver's own work.  The
+/// collector (collector.hpp) polls it with the event socket, a replay (replay.hpp) while it
+/// keeps the recorded pace.
+struct WaitHook {
+    int fd = -1;
+    std::function<void()> ready;
 };
 
-class Printer : public SessionOutput {
-public:
-    Printer(std::ostream &out, PrinterOptions o) : out_(out), o_(o) {}
-    void interval(const Summary &s, int n, double interval_s) override;
-    void summary(const Summary &s) override;
-    void resize(int width, int height)
-    {
-        o_.width = width;
-        o_.height = height;
-    }
-
-private:
-    std::ostream &out_;
-    PrinterOptions o_;
-    int printed_ = 0;
-    std::uint64_t last_events_ = 0;
-    double last_elapsed_ = 0;
-};
+class CaptureWriter;
 
 class Session {
 public:
@@ -159,31 +139,5 @@ private:
 
 /// The pipeline options a capture was collected with.
 PipelineOptions pipeline_options(const CaptureHeader &h);
-
-struct ReplayOptions {
-    double speed = 0; // 0: as fast as possible; 1: recorded pace; N: N times faster
-    /// Checked between frames; returning true stops the replay (SIGINT).
-    std::function<bool()> should_stop;
-    /// Called with the header before the first report (e.g. to pick the report mode).
-    std::function<void(const CaptureHeader &)> on_header;
-};
-
-struct ReplayResult {
-    bool complete = false;      // the trailer was read
-    bool stopped_early = false; // should_stop() said so
-    bool damaged = false;       // a chunk failed its checks (else: truncated)
-    std::string problem;        // why not complete (cut / damaged / no trailer)
-    std::uint64_t bytes = 0;
-    std::uint64_t batches = 0;
-    std::uint64_t frames = 0;
-    CaptureHeader header;
-    std::optional<nlohmann::json> recorded_summary; // from the trailer
-    Summary summary;                                // what the replay computed
-};
-
-/// Replay a capture through a Session.  An error only when nothing could be read (not a
-/// capture, unreadable header); a cut or damaged file yields a result with complete == false.
-Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out,
-                            const ReplayOptions &opts = {});
 
 } // namespace nsk

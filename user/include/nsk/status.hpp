@@ -3,9 +3,10 @@
 
 #include "nsk/filters.hpp"
 
+#include <array>
 #include <cstdint>
 #include <map>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,19 @@ struct CpuCounters {
     std::uint64_t sent = 0;
     std::uint64_t batches = 0;
 };
+
+/// The per-CPU counters, described once: the JSON key (status --json, captures, reports), the
+/// column of the status table, the /metrics family and its help, and the kernel's attribute
+/// (NSK_CPU_ATTR_*).  Every reader and writer of CpuCounters walks this table.
+struct CpuCounterField {
+    const char *key;
+    std::uint64_t CpuCounters::*member;
+    const char *column;
+    const char *metric;
+    const char *help;
+    int attr;
+};
+extern const std::array<CpuCounterField, 8> kCpuCounterFields;
 
 /// One decision of the kernel's overhead governor (NSK_CMD_GOVERNOR).
 struct GovernorChange {
@@ -72,9 +86,15 @@ std::vector<CpuCounters> cpu_delta(const std::vector<CpuCounters> &after,
 std::map<std::uint16_t, std::string> probe_names(const Status &st);
 
 nlohmann::ordered_json status_json(const Status &st);
-nlohmann::ordered_json cpu_json(const CpuCounters &c);
+/// {"cpu", then kCpuCounterFields' keys}: status --json, captures (HEADER, TICK, END), reports.
+void to_json(nlohmann::ordered_json &j, const CpuCounters &c);
+/// Lenient: a missing or non-numeric counter reads 0.
+void from_json(const nlohmann::json &j, CpuCounters &c);
+/// An array of CpuCounters; anything else reads as none.
+std::vector<CpuCounters> cpus_from_json(const nlohmann::json &j);
 /// {"t_ns", "from", "to", "rate", "budget"}: in the report and in GOVERNOR capture frames.
-nlohmann::ordered_json governor_change_json(const GovernorChange &c);
+void to_json(nlohmann::ordered_json &j, const GovernorChange &c);
+void from_json(const nlohmann::json &j, GovernorChange &c);
 std::string status_text(const Status &st);
 
 } // namespace nsk

@@ -3,7 +3,8 @@
 #include "nsk/collector.hpp"
 #include "nsk/live_screen.hpp"
 #include "nsk/metrics.hpp"
-#include "nsk/session.hpp"
+#include "nsk/printer.hpp"
+#include "nsk/replay.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -23,26 +24,20 @@ void add_collect_options(CLI::App *sub, LiveOptions &opts)
     sub->add_flag("--json", opts.json,
                   "JSON Lines: one \"interval\" object per interval, then the \"summary\"");
     const std::string g = "Filters (combine with AND, applied in the kernel)";
-    sub->add_option("--proto", opts.filters.proto, "udp or tcp")
-        ->check(CLI::IsMember({"udp", "tcp"}))
-        ->group(g);
-    sub->add_option("--port", opts.filters.port, "Local or remote port N")
-        ->check(CLI::Range(1, 65535))
-        ->group(g);
+    // Filter values are checked once, by parse_filters() (a usage error, exit 2).
+    sub->add_option("--proto", opts.filters.proto, "udp or tcp")->group(g);
+    sub->add_option("--port", opts.filters.port, "Local or remote port N")->group(g);
     sub->add_option("--addr", opts.filters.addr, "Local or remote address IP[/prefix]")->group(g);
     sub->add_option("--pid", opts.filters.pid, "Process (tgid) reading/writing the socket")
-        ->check(CLI::PositiveNumber)
         ->group(g);
     sub->add_option("--netns", opts.filters.netns,
                     "Network namespace inode (readlink /proc/PID/ns/net)")
-        ->check(CLI::PositiveNumber)
         ->group(g);
     sub->add_option("--sample", opts.filters.sample, "Keep one flow in N: 1/N")->group(g);
     const std::string a = "Advanced";
     sub->add_option("--budget", opts.filters.budget,
                     "Overhead governor: records/s per CPU before the module samples harder (0 = "
                     "off; default: the module's budget parameter)")
-        ->check(CLI::NonNegativeNumber)
         ->group(a);
     sub->add_option("--reorder-window-ms", opts.reorder_window_ms,
                     "Event-time window for cross-CPU reordering (default 300)")
@@ -73,7 +68,8 @@ void add_output_options(CLI::App *sub, LiveOptions &opts)
         ->check(CLI::NonNegativeNumber)
         ->group(g);
     sub->add_option("--listen", opts.listen,
-                    "Serve OpenMetrics on http://ADDR:PORT/metrics (PORT 0: any free port)")
+                    "Serve metrics (Prometheus text or OpenMetrics) on http://ADDR:PORT/metrics "
+                    "(PORT 0: any free port)")
         ->group(g);
     sub->add_option("--linger", opts.linger,
                     "Keep serving /metrics SEC seconds after the end (or until Ctrl-C)")
@@ -126,28 +122,6 @@ Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode, const s
     return c;
 }
 
-/// Text or JSON Lines printer, made at the first report (a replay's header sets the mode).
-class TextPrinter : public SessionOutput {
-public:
-    TextPrinter(PrinterOptions o) : o_(o) {}
-    void interval(const Summary &s, int n, double interval_s) override
-    {
-        printer().interval(s, n, interval_s);
-    }
-    void summary(const Summary &s) override { printer().summary(s); }
-    void set_mode(ReportMode m) { o_.mode = m; }
-
-private:
-    Printer &printer()
-    {
-        if (!p_)
-            p_ = std::make_unique<Printer>(std::cout, o_);
-        return *p_;
-    }
-    PrinterOptions o_;
-    std::unique_ptr<Printer> p_;
-};
-
 } // namespace
 
 Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::string &command)
@@ -156,8 +130,7 @@ Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::strin
     if (!o.replay.empty()) {
         if (!o.record.empty())
             return Error{Errc::usage, "--replay and --record cannot be combined", 0};
-        if (o.filters.port != -1 || !o.filters.proto.empty() || !o.filters.addr.empty() ||
-            o.filters.pid != -1 || o.filters.netns != -1 || !o.filters.sample.empty())
+        if (o.filters.any())
             return Error{Errc::usage,
                          "filters apply in the kernel while recording; a replay shows what the "
                          "capture holds",
@@ -171,7 +144,7 @@ Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::strin
     po.json = o.json;
     po.intervals = !record_cmd;
     po.mode = mode;
-    TextPrinter printer(po);
+    Printer printer(std::cout, po);
     MultiOutput outputs;
 
     std::unique_ptr<MetricsServer> server;
@@ -183,7 +156,8 @@ Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::strin
         server = std::move(*srv);
         metrics = std::make_unique<MetricsOutput>(*server);
         outputs.add(metrics.get());
-        std::cerr << "netstack-kmon: serving OpenMetrics on " << server->url() << std::endl;
+        std::cerr << "netstack-kmon: serving metrics (Prometheus text or OpenMetrics) on "
+                  << server->url() << std::endl;
     }
 
     // On a terminal (not --json, not record): the live screen, which gives the terminal back
@@ -207,11 +181,9 @@ Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::strin
         StopSignals signals;
         ReplayOptions ro;
         ro.speed = o.speed;
-        ro.should_stop = [&] {
-            if (screen) // asked between frames and every 100 ms while pacing
-                screen->input();
-            return stop_requested();
-        };
+        ro.should_stop = stop_requested;
+        if (screen) // keys while the replay waits for the recorded pace
+            ro.wake = {screen->fd(), [&] { screen->input(); }};
         ro.on_header = [&](const CaptureHeader &hdr) {
             if (mode == ReportMode::full) {
                 printer.set_mode(hdr.mode);

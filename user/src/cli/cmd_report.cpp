@@ -1,10 +1,11 @@
 #include "commands.hpp"
 
-#include "nsk/capture.hpp"
-#include "nsk/session.hpp"
+#include "nsk/printer.hpp"
+#include "nsk/replay.hpp"
 
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 namespace nsk::cli {
 namespace {
@@ -44,22 +45,10 @@ Result<void> run_report(const ReportOptions &opts)
     PrinterOptions po;
     po.json = opts.json;
     po.intervals = opts.json || opts.intervals;
-    std::unique_ptr<Printer> printer;
-    class Lazy : public SessionOutput {
-    public:
-        Lazy(std::unique_ptr<Printer> &p) : p_(p) {}
-        void interval(const Summary &s, int n, double i) override { p_->interval(s, n, i); }
-        void summary(const Summary &s) override { p_->summary(s); }
-
-    private:
-        std::unique_ptr<Printer> &p_;
-    } out(printer);
+    Printer printer(std::cout, po);
     ReplayOptions ro;
-    ro.on_header = [&](const CaptureHeader &h) {
-        po.mode = h.mode;
-        printer = std::make_unique<Printer>(std::cout, po);
-    };
-    auto res = replay(**reader, &out, ro);
+    ro.on_header = [&](const CaptureHeader &h) { printer.set_mode(h.mode); };
+    auto res = replay(**reader, &printer, ro);
     if (!res)
         return res.error();
     if (res->header.histogram == Precision::log2)

@@ -4,6 +4,7 @@
 #include "nsk/status.hpp"
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 namespace nsk::cli {
 

@@ -28,7 +28,7 @@ struct LiveOptions {
     bool no_compress = false; // capture chunks stored as they are
     std::string replay;       // --replay FILE: drive the reports from a capture, no kernel
     double speed = 1.0;       // replay pace: 1 recorded, N faster, 0 as fast as possible
-    std::string listen;       // --listen ADDR:PORT: serve OpenMetrics on /metrics
+    std::string listen;       // --listen ADDR:PORT: serve metrics on /metrics
     double linger = 0.0;      // keep serving /metrics this long after the end
 };
 CLI::App *setup_live(CLI::App &app, LiveOptions &opts);

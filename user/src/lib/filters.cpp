@@ -1,9 +1,12 @@
 #include "nsk/filters.hpp"
 
+#include "json_read.hpp"
 #include "nsk/format.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <charconv>
+#include <nlohmann/json.hpp>
 #include <sys/socket.h>
 
 namespace nsk {
@@ -78,10 +81,10 @@ Result<Filters> parse_filters(const FilterOptions &o)
             return usage("--proto must be udp or tcp, got '" + o.proto + "'");
         f.proto = proto_from_name(o.proto);
     }
-    if (o.port >= 0) {
-        if (o.port < 1 || o.port > 65535)
-            return usage("--port must be 1..65535, got " + std::to_string(o.port));
-        f.port = static_cast<std::uint16_t>(o.port);
+    if (o.port) {
+        if (*o.port < 1 || *o.port > 65535)
+            return usage("--port must be 1..65535, got " + std::to_string(*o.port));
+        f.port = static_cast<std::uint16_t>(*o.port);
     }
     if (!o.addr.empty()) {
         auto a = parse_addr(o.addr);
@@ -89,17 +92,17 @@ Result<Filters> parse_filters(const FilterOptions &o)
             return a.error();
         f.addr = *a;
     }
-    if (o.pid >= 0) {
-        if (o.pid == 0 || o.pid > 0x7fffffff)
+    if (o.pid) {
+        if (*o.pid <= 0 || *o.pid > 0x7fffffff)
             return usage("--pid must be a positive process id");
-        f.pid = static_cast<std::uint32_t>(o.pid);
+        f.pid = static_cast<std::uint32_t>(*o.pid);
     }
-    if (o.netns >= 0) {
-        if (o.netns == 0 || o.netns > 0xffffffffLL)
+    if (o.netns) {
+        if (*o.netns <= 0 || *o.netns > 0xffffffffLL)
             return usage(
                 "--netns must be a network namespace inode (see 'ls -L -i /proc/PID/ns/net'"
                 " or 'readlink /proc/PID/ns/net')");
-        f.netns = static_cast<std::uint32_t>(o.netns);
+        f.netns = static_cast<std::uint32_t>(*o.netns);
     }
     if (!o.sample.empty()) {
         auto n = parse_sample(o.sample);
@@ -107,10 +110,10 @@ Result<Filters> parse_filters(const FilterOptions &o)
             return n.error();
         f.sample = *n;
     }
-    if (o.budget >= 0) {
-        if (o.budget > 0xffffffffLL)
+    if (o.budget) {
+        if (*o.budget < 0 || *o.budget > 0xffffffffLL)
             return usage("--budget must be 0..4294967295 records/s per CPU");
-        f.budget = static_cast<std::uint32_t>(o.budget);
+        f.budget = static_cast<std::uint32_t>(*o.budget);
     }
     return f;
 }
@@ -126,6 +129,29 @@ nlohmann::ordered_json filters_json(const Filters &f)
     j["sample"] = f.sample;
     j["budget"] = f.budget ? nlohmann::ordered_json(*f.budget) : nullptr;
     return j;
+}
+
+Filters filters_from_json(const nlohmann::json &j)
+{
+    Filters f;
+    if (!j.is_object())
+        return f;
+    if (j.contains("proto") && j["proto"].is_string())
+        if (auto p = proto_from_name(j["proto"].get<std::string>()))
+            f.proto = p;
+    if (j.contains("port") && j["port"].is_number())
+        f.port = j["port"].get<std::uint16_t>();
+    if (j.contains("addr") && j["addr"].is_string())
+        if (auto a = parse_addr(j["addr"].get<std::string>()))
+            f.addr = *a;
+    if (j.contains("pid") && j["pid"].is_number())
+        f.pid = j["pid"].get<std::uint32_t>();
+    if (j.contains("netns") && j["netns"].is_number())
+        f.netns = j["netns"].get<std::uint32_t>();
+    f.sample = std::max<std::uint32_t>(1, jr::num<std::uint32_t>(j, "sample", 1));
+    if (j.contains("budget") && j["budget"].is_number())
+        f.budget = j["budget"].get<std::uint32_t>();
+    return f;
 }
 
 std::string filters_text(const Filters &f)

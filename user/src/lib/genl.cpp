@@ -220,14 +220,8 @@ std::vector<CpuCounters> parse_cpu_stats(nlattr *nest)
             continue;
         CpuCounters c;
         c.cpu = get_u32(tb[NSK_CPU_ATTR_ID]);
-        c.hits = get_u64(tb[NSK_CPU_ATTR_HITS]);
-        c.written = get_u64(tb[NSK_CPU_ATTR_WRITTEN]);
-        c.ring_full = get_u64(tb[NSK_CPU_ATTR_RING_FULL]);
-        c.netlink_fail = get_u64(tb[NSK_CPU_ATTR_NETLINK_FAIL]);
-        c.filtered = get_u64(tb[NSK_CPU_ATTR_FILTERED]);
-        c.sampled_out = get_u64(tb[NSK_CPU_ATTR_SAMPLED_OUT]);
-        c.sent = get_u64(tb[NSK_CPU_ATTR_SENT]);
-        c.batches = get_u64(tb[NSK_CPU_ATTR_BATCHES]);
+        for (const auto &f : kCpuCounterFields)
+            c.*f.member = get_u64(tb[f.attr]);
         out.push_back(c);
     }
     return out;

@@ -9,14 +9,9 @@ namespace {
 
 const std::string P = "netstack_kmon_";
 
-/// Exact decimal seconds from integer nanoseconds ("0.000001023", "0", "12.5").
-std::string seconds(std::uint64_t ns)
+/// "12.500" -> "12.5", "3.000" -> "3" (a decimal with a point).
+std::string trim_fraction(std::string s)
 {
-    char buf[48];
-    std::snprintf(buf, sizeof(buf), "%llu.%09llu",
-                  static_cast<unsigned long long>(ns / 1000000000ULL),
-                  static_cast<unsigned long long>(ns % 1000000000ULL));
-    std::string s = buf;
     while (s.back() == '0')
         s.pop_back();
     if (s.back() == '.')
@@ -24,16 +19,21 @@ std::string seconds(std::uint64_t ns)
     return s;
 }
 
+/// Exact decimal seconds from integer nanoseconds ("0.000001023", "0", "12.5").
+std::string seconds(std::uint64_t ns)
+{
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), "%llu.%09llu",
+                  static_cast<unsigned long long>(ns / 1000000000ULL),
+                  static_cast<unsigned long long>(ns % 1000000000ULL));
+    return trim_fraction(buf);
+}
+
 std::string fmt_double(double v)
 {
     char buf[48];
     std::snprintf(buf, sizeof(buf), "%.6f", v);
-    std::string s = buf;
-    while (s.back() == '0')
-        s.pop_back();
-    if (s.back() == '.')
-        s.pop_back();
-    return s;
+    return trim_fraction(buf);
 }
 
 using Labels = MetricLabels;
@@ -296,26 +296,11 @@ MetricSet build_metrics(const Summary &s, bool finished)
     enob.add({}, s.loss.enobufs);
     fams.push_back(std::move(enob));
 
-    struct CpuField {
-        const char *name, *help;
-        std::uint64_t CpuCounters::*field;
-    };
-    const CpuField cpu_fields[] = {
-        {"cpu_hits", "Probe handler invocations.", &CpuCounters::hits},
-        {"cpu_written_records", "Records stored in the per-CPU ring.", &CpuCounters::written},
-        {"cpu_ring_full_records", "Records refused: ring full.", &CpuCounters::ring_full},
-        {"cpu_netlink_fail_records", "Records in batches netlink failed to deliver.",
-         &CpuCounters::netlink_fail},
-        {"cpu_filtered", "Hits rejected by the filters.", &CpuCounters::filtered},
-        {"cpu_sampled_out", "Hits rejected by sampling.", &CpuCounters::sampled_out},
-        {"cpu_sent_records", "Records handed to netlink.", &CpuCounters::sent},
-        {"cpu_batches", "Batches sent.", &CpuCounters::batches},
-    };
-    for (const auto &f : cpu_fields) {
-        Family fam(f.name, MetricType::counter,
+    for (const auto &f : kCpuCounterFields) {
+        Family fam(f.metric, MetricType::counter,
                    std::string("Per-CPU kernel counter since the start: ") + f.help);
         for (const auto &c : s.cpus)
-            fam.add({{"cpu", std::to_string(c.cpu)}}, c.*(f.field));
+            fam.add({{"cpu", std::to_string(c.cpu)}}, c.*f.member);
         fams.push_back(std::move(fam));
     }
 
@@ -329,10 +314,9 @@ MetricSet build_metrics(const Summary &s, bool finished)
                   "Change of a per-CPU /proc/net/softnet_stat counter during the collection.");
         for (const auto &c : *s.softnet) {
             const std::string cpu = std::to_string(c.cpu);
-            sn.add({{"cpu", cpu}, {"counter", "processed"}}, c.processed);
-            sn.add({{"cpu", cpu}, {"counter", "dropped"}}, c.dropped);
-            sn.add({{"cpu", cpu}, {"counter", "time_squeeze"}}, c.time_squeeze);
-            sn.add({{"cpu", cpu}, {"counter", "flow_limit"}}, c.flow_limit);
+            for (const auto &f : kSoftnetFields)
+                if (f.summed)
+                    sn.add({{"cpu", cpu}, {"counter", f.key}}, c.*f.delta);
         }
         fams.push_back(std::move(sn));
     }

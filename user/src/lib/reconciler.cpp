@@ -161,11 +161,8 @@ std::vector<SoftnetCpu> parse_softnet_stat(std::string_view content)
         auto at = [&](std::size_t i) { return i < col.size() ? col[i] : 0u; };
         SoftnetCpu c;
         c.cpu = col.size() > 12 ? col[12] : row;
-        c.processed = at(0);
-        c.dropped = at(1);
-        c.time_squeeze = at(2);
-        c.received_rps = at(9);
-        c.flow_limit = at(10);
+        for (const auto &fd : kSoftnetFields)
+            c.*fd.row = at(fd.column);
         out.push_back(c);
         ++row;
     }
@@ -375,11 +372,8 @@ void Reconciler::apply_softnet(const std::vector<SoftnetCpu> &rows)
             auto grow = [](std::uint32_t now, std::uint32_t before) {
                 return static_cast<std::uint64_t>(static_cast<std::uint32_t>(now - before));
             };
-            acc.processed += grow(r.processed, prev->second.processed);
-            acc.dropped += grow(r.dropped, prev->second.dropped);
-            acc.time_squeeze += grow(r.time_squeeze, prev->second.time_squeeze);
-            acc.received_rps += grow(r.received_rps, prev->second.received_rps);
-            acc.flow_limit += grow(r.flow_limit, prev->second.flow_limit);
+            for (const auto &f : kSoftnetFields)
+                acc.*f.delta += grow(r.*f.row, prev->second.*f.row);
         }
         softnet_prev_[r.cpu] = r;
     }

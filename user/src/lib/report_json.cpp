@@ -1,6 +1,7 @@
 #include "nsk/report.hpp"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace nsk {
 
@@ -84,9 +85,7 @@ ojson governor_json(const SamplingInfo &si)
     j["budget"] = si.budget;
     j["start_divisor"] = si.start;
     auto changes = ojson::array();
-    for (const auto &c : si.changes)
-        changes.push_back(governor_change_json(c));
-    j["changes"] = std::move(changes);
+    j["changes"] = si.changes;
     j["kernel_changes"] = si.kernel_changes ? ojson(*si.kernel_changes) : ojson(nullptr);
     j["missed"] = si.missed();
     return j;
@@ -108,12 +107,81 @@ ojson estimate_json(const Estimate &e)
     return j;
 }
 
+/// {"processed", "dropped", "time_squeeze", "flow_limit" (summed over the CPUs), "cpus": [{"cpu",
+/// the summed counters, then the others}]}.
+ojson softnet_json(const std::vector<SoftnetDelta> &rows)
+{
+    ojson sn;
+    for (const auto &f : kSoftnetFields)
+        if (f.summed) {
+            std::uint64_t total = 0;
+            for (const auto &c : rows)
+                total += c.*f.delta;
+            sn[f.key] = total;
+        }
+    auto cpus = ojson::array();
+    for (const auto &c : rows) {
+        ojson o;
+        o["cpu"] = c.cpu;
+        for (const bool summed : {true, false})
+            for (const auto &f : kSoftnetFields)
+                if (f.summed == summed)
+                    o[f.key] = c.*f.delta;
+        cpus.push_back(std::move(o));
+    }
+    sn["cpus"] = std::move(cpus);
+    return sn;
+}
+
 double round3(double v)
 {
     return std::round(v * 1000.0) / 1000.0;
 }
 
 } // namespace
+
+void to_json(ojson &o, const SocketRow &r)
+{
+    o = ojson::object();
+    o["proto"] = r.proto;
+    o["family"] = r.family;
+    o["local"] = r.local;
+    o["remote"] = r.remote;
+    o["netns"] = r.netns;
+    o["pid"] = r.pid ? ojson(*r.pid) : ojson(nullptr);
+    o["pids"] = r.pids;
+    o["comm"] = r.comm;
+    o["sk_ino"] = r.sk_ino;
+    o["rx_packets"] = r.rx_packets;
+    o["tx_packets"] = r.tx_packets;
+    o["dequeued"] = r.dequeued;
+    o["drops"] = r.drops;
+    o["drops_total"] = r.drops_total;
+    o["drops_after_queue"] = r.drops_after_queue;
+    o["kernel_drops_delta"] = r.kernel_drops_delta ? ojson(*r.kernel_drops_delta) : ojson(nullptr);
+    o["reconciled"] = !r.mismatch;
+    o["fail_queue_events"] = r.fail_queue_events;
+    o["exceed_buf_events"] = r.exceed_buf_events;
+    o["rcvqueue_full_events"] = r.rcvqueue_full_events;
+    o["queue"] = latency_json(r.queue);
+    o["tx_dropped"] = r.tx_dropped;
+    o["tx"] = latency_json(r.tx);
+    if (r.proto == "tcp") {
+        ojson t;
+        t["tx_bytes"] = r.tx_bytes;
+        t["rx_bytes"] = r.rx_bytes;
+        t["tx_calls"] = r.tx_calls;
+        auto writers = ojson::array();
+        for (const auto &[pid, w] : r.tx_by_pid)
+            writers.push_back(
+                {{"pid", pid}, {"comm", w.comm}, {"calls", w.calls}, {"bytes", w.bytes}});
+        t["writers"] = std::move(writers);
+        t["duplicates_dropped"] = r.tcp_duplicates;
+        t["queued_now"] = r.queued_now;
+        t["queued_oldest_ns"] = r.queued_oldest_ns;
+        o["tcp"] = std::move(t);
+    }
+}
 
 ojson summary_json(const Summary &s, std::string_view type, std::optional<double> interval_s)
 {
@@ -158,54 +226,7 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
         journeys["reversed_stages"] = s.reversed_stages;
     j["journeys"] = std::move(journeys);
 
-    auto sockets = ojson::array();
-    for (const auto &r : s.sockets) {
-        ojson o;
-        o["proto"] = r.proto;
-        o["family"] = r.family;
-        o["local"] = r.local;
-        o["remote"] = r.remote;
-        o["netns"] = r.netns;
-        o["pid"] = r.pid ? ojson(*r.pid) : ojson(nullptr);
-        o["pids"] = r.pids;
-        o["comm"] = r.comm;
-        o["sk_ino"] = r.sk_ino;
-        o["rx_packets"] = r.rx_packets;
-        o["tx_packets"] = r.tx_packets;
-        o["dequeued"] = r.dequeued;
-        ojson drops = ojson::object();
-        for (const auto &[k, v] : r.drops)
-            drops[k] = v;
-        o["drops"] = std::move(drops);
-        o["drops_total"] = r.drops_total;
-        o["drops_after_queue"] = r.drops_after_queue;
-        o["kernel_drops_delta"] =
-            r.kernel_drops_delta ? ojson(*r.kernel_drops_delta) : ojson(nullptr);
-        o["reconciled"] = !r.mismatch;
-        o["fail_queue_events"] = r.fail_queue_events;
-        o["exceed_buf_events"] = r.exceed_buf_events;
-        o["rcvqueue_full_events"] = r.rcvqueue_full_events;
-        o["queue"] = latency_json(r.queue);
-        o["tx_dropped"] = r.tx_dropped;
-        o["tx"] = latency_json(r.tx);
-        if (r.proto == "tcp") {
-            ojson t;
-            t["tx_bytes"] = r.tx_bytes;
-            t["rx_bytes"] = r.rx_bytes;
-            t["tx_calls"] = r.tx_calls;
-            auto writers = ojson::array();
-            for (const auto &[pid, w] : r.tx_by_pid)
-                writers.push_back(
-                    {{"pid", pid}, {"comm", w.comm}, {"calls", w.calls}, {"bytes", w.bytes}});
-            t["writers"] = std::move(writers);
-            t["duplicates_dropped"] = r.tcp_duplicates;
-            t["queued_now"] = r.queued_now;
-            t["queued_oldest_ns"] = r.queued_oldest_ns;
-            o["tcp"] = std::move(t);
-        }
-        sockets.push_back(std::move(o));
-    }
-    j["sockets"] = std::move(sockets);
+    j["sockets"] = s.sockets;
 
     auto drops = ojson::array();
     for (const auto &d : s.drops) {
@@ -221,35 +242,9 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     }
     j["drops"] = std::move(drops);
 
-    ojson counters = ojson::object();
-    for (const auto &[k, v] : s.counters)
-        counters[k] = v;
-    j["counters"] = std::move(counters);
-    if (s.softnet) { // only when read: captures that predate it replay as they printed
-        ojson sn;
-        std::uint64_t processed = 0, dropped = 0, squeeze = 0, flow = 0;
-        auto cpus = ojson::array();
-        for (const auto &c : *s.softnet) {
-            processed += c.processed;
-            dropped += c.dropped;
-            squeeze += c.time_squeeze;
-            flow += c.flow_limit;
-            ojson o;
-            o["cpu"] = c.cpu;
-            o["processed"] = c.processed;
-            o["dropped"] = c.dropped;
-            o["time_squeeze"] = c.time_squeeze;
-            o["flow_limit"] = c.flow_limit;
-            o["received_rps"] = c.received_rps;
-            cpus.push_back(std::move(o));
-        }
-        sn["processed"] = processed;
-        sn["dropped"] = dropped;
-        sn["time_squeeze"] = squeeze;
-        sn["flow_limit"] = flow;
-        sn["cpus"] = std::move(cpus);
-        j["softnet"] = std::move(sn);
-    }
+    j["counters"] = s.counters;
+    if (s.softnet) // only when read: captures that predate it replay as they printed
+        j["softnet"] = softnet_json(*s.softnet);
 
     ojson loss;
     loss["ring"] = s.loss.ring;
@@ -273,14 +268,8 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     j["reconciled"] = s.reconciled;
     j["mismatches"] = s.mismatches;
 
-    ojson seen = ojson::object();
-    for (const auto &[k, v] : s.probes_seen)
-        seen[k] = v;
-    j["probes_seen"] = std::move(seen);
-    auto cpus = ojson::array();
-    for (const auto &c : s.cpus)
-        cpus.push_back(cpu_json(c));
-    j["cpus"] = std::move(cpus);
+    j["probes_seen"] = s.probes_seen;
+    j["cpus"] = s.cpus;
     j["filters"] = filters_json(s.filters);
     // Sampling and the governor: only where known (a capture from before they were recorded
     // replays exactly as it printed).

@@ -1,16 +1,13 @@
 #include "nsk/session.hpp"
 
-#include "nsk/screen.hpp"
+#include "nsk/capture_writer.hpp"
 
 #include <algorithm>
-#include <chrono>
+#include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 namespace nsk {
 namespace {
-
-using ojson = nlohmann::ordered_json;
 
 std::map<std::uint32_t, std::uint64_t> sent_map(const std::vector<CpuCounters> &cpus)
 {
@@ -18,14 +15,6 @@ std::map<std::uint32_t, std::uint64_t> sent_map(const std::vector<CpuCounters> &
     for (const auto &c : cpus)
         m[c.cpu] = c.sent;
     return m;
-}
-
-ojson cpus_json(const std::vector<CpuCounters> &cpus)
-{
-    auto a = ojson::array();
-    for (const auto &c : cpus)
-        a.push_back(cpu_json(c));
-    return a;
 }
 
 } // namespace
@@ -38,55 +27,6 @@ PipelineOptions pipeline_options(const CaptureHeader &h)
     p.correlator.age_ns = h.age_ns;
     p.correlator.sweep_ns = h.sweep_ns;
     return p;
-}
-
-// --- printer ------------------------------------------------------------------------------------
-
-void Printer::interval(const Summary &s, int n, double interval_s)
-{
-    if (!o_.intervals)
-        return;
-    if (o_.json) {
-        out_ << summary_json(s, "interval", interval_s).dump() << '\n';
-    } else if (o_.screen) {
-        ScreenOptions so;
-        so.width = o_.width;
-        so.height = o_.height;
-        so.color = o_.color;
-        so.mode = o_.mode;
-        so.interval = n;
-        const double dt = s.duration_s - last_elapsed_;
-        so.rate = dt > 0 ? static_cast<double>(s.events - last_events_) / dt : 0;
-        out_ << "\033[H\033[2J" << render_screen(s, so);
-    } else {
-        TextOptions t;
-        t.mode = o_.mode;
-        t.title = "interval " + std::to_string(n) + " (cumulative)";
-        if (printed_)
-            out_ << '\n';
-        out_ << summary_text(s, t);
-    }
-    last_events_ = s.events;
-    last_elapsed_ = s.duration_s;
-    ++printed_;
-    out_.flush();
-}
-
-void Printer::summary(const Summary &s)
-{
-    if (o_.json) {
-        out_ << summary_json(s).dump() << '\n';
-    } else {
-        TextOptions t;
-        t.mode = o_.mode;
-        if (o_.screen && printed_)
-            out_ << "\033[H\033[2J";
-        else if (printed_)
-            out_ << '\n';
-        out_ << summary_text(s, t);
-    }
-    ++printed_;
-    out_.flush();
 }
 
 // --- session ------------------------------------------------------------------------------------
@@ -186,7 +126,7 @@ void Session::governor(std::uint64_t mono_ns, const GovernorChange &c)
 {
     seen(mono_ns);
     if (w_)
-        w_->frame(FrameType::governor, mono_ns, governor_change_json(c).dump());
+        w_->frame(FrameType::governor, mono_ns, nlohmann::ordered_json(c).dump());
     ctx_.sampling.changes.push_back(c);
     pipe_.cut(c.ts_ns);
 }
@@ -207,16 +147,8 @@ void Session::tick(std::uint64_t now, const std::optional<std::vector<CpuCounter
     pipe_.tick(now);
     ProcSnapshot snap = reconciler_.read_sample(reader_pids());
     if (w_) {
-        ojson j;
-        j["now_ns"] = now;
-        if (cpus)
-            j["cpus"] = cpus_json(*cpus);
-        j["proc"] = proc_json(snap);
-        if (gov_changes)
-            j["gov_changes"] = *gov_changes;
-        if (ctx_.probe_missed)
-            j["probe_missed"] = ojson(*ctx_.probe_missed);
-        w_->frame(FrameType::tick, now, j.dump());
+        const TickFrame t{now, cpus, snap, gov_changes, ctx_.probe_missed};
+        w_->frame(FrameType::tick, now, tick_json(t).dump());
         w_->flush(); // at most one interval is lost when the collector is killed
     }
     do_tick(now, cpus, snap, gov_changes);
@@ -282,196 +214,12 @@ void Session::do_finish(std::uint64_t stop, const std::vector<CpuCounters> &fina
             last_.loss.unsent += c.written - c.sent;
     finished_ = true;
     if (w_) {
-        ojson j;
-        j["stop_ns"] = stop;
-        j["stopped"] = stopped;
-        j["final_cpus"] = cpus_json(final_cpus);
-        j["proc"] = s ? proc_json(*s) : ojson(nullptr);
-        if (gov_changes)
-            j["gov_changes"] = *gov_changes;
-        if (ctx_.probe_missed)
-            j["probe_missed"] = ojson(*ctx_.probe_missed);
-        const ojson sum = summary_json(last_);
-        j["loss"] = sum["loss"];
-        j["summary"] = sum;
-        w_->frame(FrameType::end, stop, j.dump());
+        const EndFrame e{stop, stopped, final_cpus, s, gov_changes, ctx_.probe_missed, {}};
+        w_->frame(FrameType::end, stop, end_json(e, last_).dump());
         w_->flush();
     }
     if (out_)
         out_->summary(last_);
-}
-
-// --- replay -------------------------------------------------------------------------------------
-
-namespace {
-
-std::optional<nlohmann::json> parse_json(const Frame &f)
-{
-    auto j = nlohmann::json::parse(f.text(), nullptr, false);
-    if (j.is_discarded())
-        return std::nullopt;
-    return j;
-}
-
-// A tick or end frame's "probe_missed" {probe: n} (absent: STATUS unread, or an older capture).
-template <typename Json>
-std::optional<std::map<std::string, std::uint64_t>> probe_missed_of(const Json &j)
-{
-    std::map<std::string, std::uint64_t> m;
-    auto it = j.find("probe_missed");
-    if (it == j.end() || !it->is_object())
-        return std::nullopt;
-    for (auto p = it->begin(); p != it->end(); ++p)
-        if (p.value().is_number_unsigned())
-            m[p.key()] = p.value().template get<std::uint64_t>();
-    return m;
-}
-
-template <typename Json>
-std::optional<std::uint32_t> gov_changes_of(const Json &j)
-{
-    auto it = j.find("gov_changes");
-    if (it == j.end() || !it->is_number_unsigned())
-        return std::nullopt;
-    return it->template get<std::uint32_t>();
-}
-
-} // namespace
-
-Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const ReplayOptions &opts)
-{
-    ReplayResult res;
-    Frame f;
-    if (!reader.next(f) || f.type != FrameType::header)
-        return Error{Errc::capture,
-                     reader.name() + " has no readable header" +
-                         (reader.problem().empty() ? "" : " (" + reader.problem() + ")"),
-                     0};
-    auto hj = parse_json(f);
-    if (!hj)
-        return Error{Errc::capture, reader.name() + " has a malformed header", 0};
-    auto hdr = header_from_json(*hj);
-    if (!hdr)
-        return hdr.error();
-    res.header = *hdr;
-    if (opts.on_header)
-        opts.on_header(*hdr);
-    Session session(*hdr, nullptr, out);
-    ++res.frames;
-
-    using clock = std::chrono::steady_clock;
-    const auto wall0 = clock::now();
-    const std::uint64_t mono0 = hdr->t0_mono_ns;
-    auto pace = [&](std::uint64_t mono) {
-        if (opts.speed <= 0 || mono <= mono0)
-            return;
-        const auto due = wall0 + std::chrono::nanoseconds(static_cast<std::int64_t>(
-                                     static_cast<double>(mono - mono0) / opts.speed));
-        while (clock::now() < due) {
-            if (opts.should_stop && opts.should_stop())
-                return;
-            std::this_thread::sleep_until(
-                std::min(due, clock::now() + std::chrono::milliseconds(100)));
-        }
-    };
-
-    bool bad_frame = false;
-    while (!session.finished() && reader.next(f)) {
-        if (opts.should_stop && opts.should_stop()) {
-            res.stopped_early = true;
-            break;
-        }
-        ++res.frames;
-        pace(f.mono_ns);
-        switch (f.type) {
-        case FrameType::batch: {
-            if (f.len < 16) {
-                bad_frame = true;
-                break;
-            }
-            std::uint32_t cpu = 0, count = 0;
-            std::uint64_t seq = 0;
-            for (int i = 3; i >= 0; --i) {
-                cpu = (cpu << 8) | f.data[i];
-                count = (count << 8) | f.data[4 + i];
-            }
-            for (int i = 7; i >= 0; --i)
-                seq = (seq << 8) | f.data[8 + i];
-            session.batch(f.mono_ns, cpu, seq, count, f.data + 16, f.len - 16);
-            ++res.batches;
-            break;
-        }
-        case FrameType::enobufs:
-            session.enobufs(f.mono_ns);
-            break;
-        case FrameType::governor:
-            if (auto j = parse_json(f))
-                session.governor(f.mono_ns, governor_change_from_json(*j));
-            else
-                bad_frame = true;
-            break;
-        case FrameType::proc:
-            if (auto j = parse_json(f))
-                session.replay_proc(proc_from_json(*j));
-            else
-                bad_frame = true;
-            break;
-        case FrameType::tick:
-            if (auto j = parse_json(f)) {
-                std::optional<std::vector<CpuCounters>> cpus;
-                if (j->contains("cpus"))
-                    cpus = cpus_from_json((*j)["cpus"]);
-                if (auto pm = probe_missed_of(*j))
-                    session.replay_probe_missed(std::move(pm));
-                session.replay_tick(j->value("now_ns", f.mono_ns), cpus,
-                                    proc_from_json(j->value("proc", nlohmann::json::object())),
-                                    gov_changes_of(*j));
-            } else {
-                bad_frame = true;
-            }
-            break;
-        case FrameType::end: {
-            auto j = nlohmann::ordered_json::parse(f.text(), nullptr, false);
-            if (j.is_discarded()) {
-                bad_frame = true;
-                break;
-            }
-            std::optional<ProcSnapshot> snap;
-            if (j.contains("proc") && j["proc"].is_object())
-                snap = proc_from_json(nlohmann::json::parse(j["proc"].dump()));
-            const auto cpus = cpus_from_json(nlohmann::json::parse(j["final_cpus"].dump()));
-            if (auto pm = probe_missed_of(j))
-                session.replay_probe_missed(std::move(pm));
-            session.replay_finish(j.value("stop_ns", f.mono_ns), cpus, snap, gov_changes_of(j));
-            if (j.contains("summary"))
-                res.recorded_summary = nlohmann::json::parse(j["summary"].dump());
-            res.complete = true;
-            break;
-        }
-        case FrameType::header:
-        default:
-            break; // unknown frame types are skipped (newer writers may add some)
-        }
-        if (bad_frame)
-            break;
-    }
-    res.bytes = reader.offset();
-    if (!res.complete) {
-        res.damaged = bad_frame || reader.state() == CaptureReader::State::damaged;
-        if (bad_frame)
-            res.problem =
-                "a frame before byte " + std::to_string(reader.offset()) + " is malformed";
-        else if (res.stopped_early)
-            res.problem = "the replay was interrupted";
-        else if (reader.state() == CaptureReader::State::cut ||
-                 reader.state() == CaptureReader::State::damaged)
-            res.problem = reader.problem();
-        else
-            res.problem = "it ends without the trailer (the recorder was killed)";
-        session.replay_finish(session.last_mono(), {}, std::nullopt, std::nullopt);
-    }
-    res.summary = session.last();
-    return res;
 }
 
 } // namespace nsk

@@ -1,12 +1,33 @@
 #include "nsk/status.hpp"
 
+#include "json_read.hpp"
 #include "nsk/format.hpp"
 #include "nsk/probes.hpp"
 #include "nsk/uapi.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace nsk {
+
+const std::array<CpuCounterField, 8> kCpuCounterFields = {{
+    {"hits", &CpuCounters::hits, "HITS", "cpu_hits", "Probe handler invocations.",
+     NSK_CPU_ATTR_HITS},
+    {"written", &CpuCounters::written, "WRITTEN", "cpu_written_records",
+     "Records stored in the per-CPU ring.", NSK_CPU_ATTR_WRITTEN},
+    {"ring_full", &CpuCounters::ring_full, "RING-FULL", "cpu_ring_full_records",
+     "Records refused: ring full.", NSK_CPU_ATTR_RING_FULL},
+    {"netlink_fail", &CpuCounters::netlink_fail, "NETLINK-FAIL", "cpu_netlink_fail_records",
+     "Records in batches netlink failed to deliver.", NSK_CPU_ATTR_NETLINK_FAIL},
+    {"filtered", &CpuCounters::filtered, "FILTERED", "cpu_filtered",
+     "Hits rejected by the filters.", NSK_CPU_ATTR_FILTERED},
+    {"sampled_out", &CpuCounters::sampled_out, "SAMPLED-OUT", "cpu_sampled_out",
+     "Hits rejected by sampling.", NSK_CPU_ATTR_SAMPLED_OUT},
+    {"sent", &CpuCounters::sent, "SENT", "cpu_sent_records", "Records handed to netlink.",
+     NSK_CPU_ATTR_SENT},
+    {"batches", &CpuCounters::batches, "BATCHES", "cpu_batches", "Batches sent.",
+     NSK_CPU_ATTR_BATCHES},
+}};
 
 std::vector<CpuCounters> cpu_delta(const std::vector<CpuCounters> &after,
                                    const std::vector<CpuCounters> &before)
@@ -16,17 +37,11 @@ std::vector<CpuCounters> cpu_delta(const std::vector<CpuCounters> &after,
         CpuCounters d = a;
         auto it = std::find_if(before.begin(), before.end(),
                                [&](const CpuCounters &b) { return b.cpu == a.cpu; });
-        if (it != before.end()) {
-            auto sub = [](std::uint64_t x, std::uint64_t y) { return x >= y ? x - y : x; };
-            d.hits = sub(a.hits, it->hits);
-            d.written = sub(a.written, it->written);
-            d.ring_full = sub(a.ring_full, it->ring_full);
-            d.netlink_fail = sub(a.netlink_fail, it->netlink_fail);
-            d.filtered = sub(a.filtered, it->filtered);
-            d.sampled_out = sub(a.sampled_out, it->sampled_out);
-            d.sent = sub(a.sent, it->sent);
-            d.batches = sub(a.batches, it->batches);
-        }
+        if (it != before.end())
+            for (const auto &f : kCpuCounterFields) {
+                const std::uint64_t x = a.*f.member, y = (*it).*f.member;
+                d.*f.member = x >= y ? x - y : x;
+            }
         out.push_back(d);
     }
     return out;
@@ -41,30 +56,48 @@ std::map<std::uint16_t, std::string> probe_names(const Status &st)
     return m;
 }
 
-nlohmann::ordered_json governor_change_json(const GovernorChange &c)
+void to_json(nlohmann::ordered_json &j, const GovernorChange &c)
 {
-    nlohmann::ordered_json j;
+    j = nlohmann::ordered_json::object();
     j["t_ns"] = c.ts_ns;
     j["from"] = c.from;
     j["to"] = c.to;
     j["rate"] = c.rate;
     j["budget"] = c.budget;
-    return j;
 }
 
-nlohmann::ordered_json cpu_json(const CpuCounters &c)
+void from_json(const nlohmann::json &j, GovernorChange &c)
 {
-    nlohmann::ordered_json j;
+    c.ts_ns = jr::num<std::uint64_t>(j, "t_ns");
+    c.from = jr::num<std::uint32_t>(j, "from", 1);
+    c.to = jr::num<std::uint32_t>(j, "to", 1);
+    c.rate = jr::num<std::uint64_t>(j, "rate");
+    c.budget = jr::num<std::uint32_t>(j, "budget");
+}
+
+void to_json(nlohmann::ordered_json &j, const CpuCounters &c)
+{
+    j = nlohmann::ordered_json::object();
     j["cpu"] = c.cpu;
-    j["hits"] = c.hits;
-    j["written"] = c.written;
-    j["ring_full"] = c.ring_full;
-    j["netlink_fail"] = c.netlink_fail;
-    j["filtered"] = c.filtered;
-    j["sampled_out"] = c.sampled_out;
-    j["sent"] = c.sent;
-    j["batches"] = c.batches;
-    return j;
+    for (const auto &f : kCpuCounterFields)
+        j[f.key] = c.*f.member;
+}
+
+void from_json(const nlohmann::json &j, CpuCounters &c)
+{
+    c.cpu = jr::num<std::uint32_t>(j, "cpu");
+    for (const auto &f : kCpuCounterFields)
+        c.*f.member = jr::num<std::uint64_t>(j, f.key);
+}
+
+std::vector<CpuCounters> cpus_from_json(const nlohmann::json &j)
+{
+    std::vector<CpuCounters> out;
+    if (!j.is_array())
+        return out;
+    for (const auto &c : j)
+        out.push_back(c.get<CpuCounters>());
+    return out;
 }
 
 nlohmann::ordered_json status_json(const Status &st)
@@ -96,10 +129,7 @@ nlohmann::ordered_json status_json(const Status &st)
         probes.push_back(std::move(pj));
     }
     j["probes"] = std::move(probes);
-    auto cpus = nlohmann::ordered_json::array();
-    for (const auto &c : st.cpus)
-        cpus.push_back(cpu_json(c));
-    j["cpus"] = std::move(cpus);
+    j["cpus"] = nlohmann::ordered_json(st.cpus);
     j["config"] = filters_json(st.config);
     j["governor"] = {{"budget", st.gov_budget},
                      {"sample_effective", st.sample_effective},
@@ -137,29 +167,24 @@ std::string status_text(const Status &st)
     }
     out += render_table(rows, {5});
     out += "\n";
-    std::vector<std::vector<std::string>> crow{{"CPU", "HITS", "WRITTEN", "RING-FULL",
-                                                "NETLINK-FAIL", "FILTERED", "SAMPLED-OUT", "SENT",
-                                                "BATCHES"}};
+    std::vector<std::string> head{"CPU"};
+    for (const auto &f : kCpuCounterFields)
+        head.push_back(f.column);
+    std::vector<std::vector<std::string>> crow{head};
+    auto row = [](std::string cpu, const CpuCounters &c) {
+        std::vector<std::string> r{std::move(cpu)};
+        for (const auto &f : kCpuCounterFields)
+            r.push_back(std::to_string(c.*f.member));
+        return r;
+    };
     CpuCounters total;
     for (const auto &c : st.cpus) {
-        crow.push_back({std::to_string(c.cpu), std::to_string(c.hits), std::to_string(c.written),
-                        std::to_string(c.ring_full), std::to_string(c.netlink_fail),
-                        std::to_string(c.filtered), std::to_string(c.sampled_out),
-                        std::to_string(c.sent), std::to_string(c.batches)});
-        total.hits += c.hits;
-        total.written += c.written;
-        total.ring_full += c.ring_full;
-        total.netlink_fail += c.netlink_fail;
-        total.filtered += c.filtered;
-        total.sampled_out += c.sampled_out;
-        total.sent += c.sent;
-        total.batches += c.batches;
+        crow.push_back(row(std::to_string(c.cpu), c));
+        for (const auto &f : kCpuCounterFields)
+            total.*f.member += c.*f.member;
     }
     if (st.cpus.size() > 1)
-        crow.push_back({"all", std::to_string(total.hits), std::to_string(total.written),
-                        std::to_string(total.ring_full), std::to_string(total.netlink_fail),
-                        std::to_string(total.filtered), std::to_string(total.sampled_out),
-                        std::to_string(total.sent), std::to_string(total.batches)});
+        crow.push_back(row("all", total));
     out += render_table(crow, {0, 1, 2, 3, 4, 5, 6, 7, 8});
     return out;
 }

@@ -60,14 +60,14 @@ class Live:
         def drain():  # keep reading so the pipe never fills
             for line in self.p.stderr:
                 self.stderr.append(line)
-                if re.search(r"serving \S+ on http://", line):
+                if re.search(r"serving .+ on http://", line):
                     found.set()
             found.set()
 
         threading.Thread(target=drain, daemon=True).start()
         found.wait(timeout=30)
         urls = [m.group(1) for line in self.stderr
-                for m in [re.search(r"serving \S+ on (http://\S+)", line)] if m]
+                for m in [re.search(r"serving .+ on (http://\S+)", line)] if m]
         if not urls:
             self.stop()
             raise AssertionError("no 'serving ... on URL' line on stderr: " + "".join(self.stderr))

@@ -1,0 +1,153 @@
+#include "nsk/replay.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <poll.h>
+#include <thread>
+
+namespace nsk {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::optional<nlohmann::json> parse_json(const Frame &f)
+{
+    auto j = nlohmann::json::parse(f.text(), nullptr, false);
+    if (j.is_discarded())
+        return std::nullopt;
+    return j;
+}
+
+/// Wait until `due` (the recorded pace), handling the wake hook's input meanwhile; return early
+/// when should_stop() says so.  Never blind for more than 100 ms (a signal's stop flag).
+void wait_until(clock::time_point due, const ReplayOptions &o)
+{
+    const bool hook = o.wake.fd >= 0 && o.wake.ready;
+    while (!(o.should_stop && o.should_stop())) {
+        const auto now = clock::now();
+        if (now >= due)
+            return;
+        const auto ms = std::min<std::int64_t>(
+            100, std::chrono::ceil<std::chrono::milliseconds>(due - now).count());
+        if (hook) {
+            pollfd p{o.wake.fd, POLLIN, 0};
+            if (poll(&p, 1, static_cast<int>(ms)) > 0)
+                o.wake.ready();
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        }
+    }
+}
+
+} // namespace
+
+Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const ReplayOptions &opts)
+{
+    ReplayResult res;
+    Frame f;
+    if (!reader.next(f) || f.type != FrameType::header)
+        return Error{Errc::capture,
+                     reader.name() + " has no readable header" +
+                         (reader.problem().empty() ? "" : " (" + reader.problem() + ")"),
+                     0};
+    auto hj = parse_json(f);
+    if (!hj)
+        return Error{Errc::capture, reader.name() + " has a malformed header", 0};
+    auto hdr = header_from_json(*hj);
+    if (!hdr)
+        return hdr.error();
+    res.header = *hdr;
+    if (opts.on_header)
+        opts.on_header(*hdr);
+    Session session(*hdr, nullptr, out);
+    ++res.frames;
+
+    const auto wall0 = clock::now();
+    const std::uint64_t mono0 = hdr->t0_mono_ns;
+    auto pace = [&](std::uint64_t mono) {
+        if (opts.speed <= 0 || mono <= mono0)
+            return;
+        wait_until(wall0 + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                               static_cast<double>(mono - mono0) / opts.speed)),
+                   opts);
+    };
+
+    bool bad_frame = false;
+    while (!session.finished() && reader.next(f)) {
+        if (opts.should_stop && opts.should_stop()) {
+            res.stopped_early = true;
+            break;
+        }
+        ++res.frames;
+        pace(f.mono_ns);
+        // The JSON frames' payload, parsed once: one that does not parse is malformed.
+        std::optional<nlohmann::json> j;
+        if (f.type == FrameType::governor || f.type == FrameType::proc ||
+            f.type == FrameType::tick || f.type == FrameType::end) {
+            j = parse_json(f);
+            if (!j) {
+                bad_frame = true;
+                break;
+            }
+        }
+        switch (f.type) {
+        case FrameType::batch:
+            if (auto b = batch_payload(f)) {
+                session.batch(f.mono_ns, b->cpu, b->seq, b->count, b->records, b->len);
+                ++res.batches;
+            } else {
+                bad_frame = true;
+            }
+            break;
+        case FrameType::enobufs:
+            session.enobufs(f.mono_ns);
+            break;
+        case FrameType::governor:
+            session.governor(f.mono_ns, j->get<GovernorChange>());
+            break;
+        case FrameType::proc:
+            session.replay_proc(proc_from_json(*j));
+            break;
+        case FrameType::tick: {
+            TickFrame t = tick_from_json(*j, f.mono_ns);
+            if (t.probe_missed)
+                session.replay_probe_missed(std::move(t.probe_missed));
+            session.replay_tick(t.now_ns, t.cpus, t.proc, t.gov_changes);
+            break;
+        }
+        case FrameType::end: {
+            EndFrame e = end_from_json(*j, f.mono_ns);
+            if (e.probe_missed)
+                session.replay_probe_missed(std::move(e.probe_missed));
+            session.replay_finish(e.stop_ns, e.final_cpus, e.proc, e.gov_changes);
+            res.recorded_summary = std::move(e.summary);
+            res.complete = true;
+            break;
+        }
+        case FrameType::header:
+        default:
+            break; // unknown frame types are skipped (newer writers may add some)
+        }
+        if (bad_frame)
+            break;
+    }
+    res.bytes = reader.offset();
+    if (!res.complete) {
+        res.damaged = bad_frame || reader.state() == CaptureReader::State::damaged;
+        if (bad_frame)
+            res.problem =
+                "a frame before byte " + std::to_string(reader.offset()) + " is malformed";
+        else if (res.stopped_early)
+            res.problem = "the replay was interrupted";
+        else if (reader.state() == CaptureReader::State::cut ||
+                 reader.state() == CaptureReader::State::damaged)
+            res.problem = reader.problem();
+        else
+            res.problem = "it ends without the trailer (the recorder was killed)";
+        session.replay_finish(session.last_mono(), {}, std::nullopt, std::nullopt);
+    }
+    res.summary = session.last();
+    return res;
+}
+
+} // namespace nsk
