@@ -91,17 +91,10 @@ public:
     void finish(std::uint64_t stop_mono_ns, const std::vector<CpuCounters> &final_cpus,
                 bool stopped, std::optional<std::uint32_t> gov_changes = std::nullopt);
 
-    // --- replay (the same steps, inputs from the file) -----------------------------------------
+    // --- replay (the same steps, inputs from the file's frames) ---------------------------------
     void replay_proc(const ProcSnapshot &s) { reconciler_.apply(s); }
-    void replay_probe_missed(std::optional<std::map<std::string, std::uint64_t>> m)
-    {
-        ctx_.probe_missed = std::move(m);
-    }
-    void replay_tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
-                     const ProcSnapshot &s, std::optional<std::uint32_t> gov_changes);
-    void replay_finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus,
-                       const std::optional<ProcSnapshot> &s,
-                       std::optional<std::uint32_t> gov_changes);
+    void replay_tick(const TickFrame &t);
+    void replay_finish(const EndFrame &e);
 
     const CaptureHeader &header() const { return h_; }
     const Pipeline &pipeline() const { return pipe_; }

@@ -108,18 +108,12 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
         case FrameType::proc:
             session.replay_proc(proc_from_json(*j));
             break;
-        case FrameType::tick: {
-            TickFrame t = tick_from_json(*j, f.mono_ns);
-            if (t.probe_missed)
-                session.replay_probe_missed(std::move(t.probe_missed));
-            session.replay_tick(t.now_ns, t.cpus, t.proc, t.gov_changes);
+        case FrameType::tick:
+            session.replay_tick(tick_from_json(*j, f.mono_ns));
             break;
-        }
         case FrameType::end: {
             EndFrame e = end_from_json(*j, f.mono_ns);
-            if (e.probe_missed)
-                session.replay_probe_missed(std::move(e.probe_missed));
-            session.replay_finish(e.stop_ns, e.final_cpus, e.proc, e.gov_changes);
+            session.replay_finish(e);
             res.recorded_summary = std::move(e.summary);
             res.complete = true;
             break;
@@ -144,7 +138,9 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
             res.problem = reader.problem();
         else
             res.problem = "it ends without the trailer (the recorder was killed)";
-        session.replay_finish(session.last_mono(), {}, std::nullopt, std::nullopt);
+        EndFrame cut; // what the file holds: no final counters, no last /proc look
+        cut.stop_ns = session.last_mono();
+        session.replay_finish(cut);
     }
     res.summary = session.last();
     return res;

@@ -154,12 +154,13 @@ void Session::tick(std::uint64_t now, const std::optional<std::vector<CpuCounter
     do_tick(now, cpus, snap, gov_changes);
 }
 
-void Session::replay_tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
-                          const ProcSnapshot &s, std::optional<std::uint32_t> gov_changes)
+void Session::replay_tick(const TickFrame &t)
 {
-    seen(now);
-    pipe_.tick(now);
-    do_tick(now, cpus, s, gov_changes);
+    if (t.probe_missed)
+        ctx_.probe_missed = t.probe_missed;
+    seen(t.now_ns);
+    pipe_.tick(t.now_ns);
+    do_tick(t.now_ns, t.cpus, t.proc, t.gov_changes);
 }
 
 void Session::do_tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
@@ -187,13 +188,13 @@ void Session::finish(std::uint64_t stop, const std::vector<CpuCounters> &final_c
     do_finish(stop, final_cpus, snap, stopped, gov_changes);
 }
 
-void Session::replay_finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus,
-                            const std::optional<ProcSnapshot> &s,
-                            std::optional<std::uint32_t> gov_changes)
+void Session::replay_finish(const EndFrame &e)
 {
-    seen(stop);
-    pipe_.finish(sent_map(final_cpus));
-    do_finish(stop, final_cpus, s, false, gov_changes);
+    if (e.probe_missed)
+        ctx_.probe_missed = e.probe_missed;
+    seen(e.stop_ns);
+    pipe_.finish(sent_map(e.final_cpus));
+    do_finish(e.stop_ns, e.final_cpus, e.proc, false, e.gov_changes);
 }
 
 void Session::do_finish(std::uint64_t stop, const std::vector<CpuCounters> &final_cpus,
