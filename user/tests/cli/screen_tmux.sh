@@ -5,7 +5,7 @@
 #      and rate, log2 bars with p50/p99, the socket table, the loss line in the warning colour,
 #      redrawn in place (nothing scrolls into the history); at the end the summary is on the
 #      normal screen, the history holds no frame, the cursor and `stty -a` (icanon echo) are back.
-#   2. 100x30, NO_COLOR, replay 5x slower than recorded: keys switch views (s d Tab) and the sort
+#   2. 100x30, NO_COLOR, replay 10x slower than recorded: keys switch views (s d Tab) and the sort
 #      order (< > i, checked by the order of the rows), h shows the help; a resize to 60x20 is
 #      redrawn at once at the new size; keys and the resize are answered before the next
 #      interval; q leaves with the summary on the normal screen and the terminal restored.
@@ -20,6 +20,9 @@ tmp=$(mktemp -d)
 pane=$tmp/pane
 tmx() { tmux -L "$sock" "$@"; }
 trap 'tmx kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
+# A session that lives as long as the test: killing the test's session then never ends the
+# server while the next new-session connects to it ("server exited unexpectedly").
+tmx new-session -d -s keep "sleep 3600"
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -137,7 +140,7 @@ wait_for '^loss: netlink 7 records' -S -
 summary_only
 
 step "2. 100x30, NO_COLOR, keys, resize, q"
-start 100 30 "TERM=xterm-256color NO_COLOR=1" --speed 0.2
+start 100 30 "TERM=xterm-256color NO_COLOR=1" --speed 0.1
 wait_for '\[interval 1\]'
 has '^\[receive\] send drops  sort: drops↓'
 above '127.0.0.1:9000' '127.0.0.1:9001'
