@@ -18,24 +18,27 @@ std::optional<nlohmann::json> parse_json(const Frame &f)
     return j;
 }
 
-/// Wait until `due` (the recorded pace), handling the wake hook's input meanwhile; return early
-/// when should_stop() says so.  Never blind for more than 100 ms (a signal's stop flag).
+/// Wait until `due` (the recorded pace; in the past: not at all), handling the wake hook's input
+/// meanwhile — at least one look at it, so keys work at any speed; return early when
+/// should_stop() says so.  Never blind for more than 100 ms (a signal's stop flag).
 void wait_until(clock::time_point due, const ReplayOptions &o)
 {
     const bool hook = o.wake.fd >= 0 && o.wake.ready;
     while (!(o.should_stop && o.should_stop())) {
         const auto now = clock::now();
-        if (now >= due)
-            return;
-        const auto ms = std::min<std::int64_t>(
-            100, std::chrono::ceil<std::chrono::milliseconds>(due - now).count());
+        const auto ms =
+            now >= due ? 0
+                       : std::min<std::int64_t>(
+                             100, std::chrono::ceil<std::chrono::milliseconds>(due - now).count());
         if (hook) {
             pollfd p{o.wake.fd, POLLIN, 0};
             if (poll(&p, 1, static_cast<int>(ms)) > 0)
                 o.wake.ready();
-        } else {
+        } else if (ms > 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds(ms));
         }
+        if (ms == 0)
+            return;
     }
 }
 
@@ -64,12 +67,14 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
 
     const auto wall0 = clock::now();
     const std::uint64_t mono0 = hdr->t0_mono_ns;
+    const bool paced = opts.speed > 0, hook = opts.wake.fd >= 0 && opts.wake.ready;
     auto pace = [&](std::uint64_t mono) {
-        if (opts.speed <= 0 || mono <= mono0)
-            return;
-        wait_until(wall0 + std::chrono::nanoseconds(static_cast<std::int64_t>(
-                               static_cast<double>(mono - mono0) / opts.speed)),
-                   opts);
+        if (paced && mono > mono0)
+            wait_until(wall0 + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                                   static_cast<double>(mono - mono0) / opts.speed)),
+                       opts);
+        else if (hook) // as fast as possible: still a look at the keys between frames
+            wait_until(clock::time_point::min(), opts);
     };
 
     bool bad_frame = false;
