@@ -146,6 +146,95 @@ BOOST_AUTO_TEST_CASE(not_a_capture_and_newer_version)
     BOOST_TEST(r2.error().message.find("version 9") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(cpu_counters_are_one_field_table)
+{
+    // Every counter is in the table, in the JSON in table order after "cpu", and reads back.
+    nsk::CpuCounters c;
+    c.cpu = 3;
+    std::uint64_t v = 10;
+    for (const auto &f : nsk::kCpuCounterFields)
+        c.*f.member = v++;
+    const nlohmann::ordered_json j = c;
+    BOOST_TEST(j.size() == 1 + nsk::kCpuCounterFields.size());
+    BOOST_TEST(j.begin().key() == "cpu");
+    std::size_t i = 0;
+    for (auto it = std::next(j.begin()); it != j.end(); ++it, ++i)
+        BOOST_TEST(it.key() == nsk::kCpuCounterFields[i].key);
+    const auto back = nlohmann::json::parse(j.dump()).get<nsk::CpuCounters>();
+    BOOST_TEST(nlohmann::ordered_json(back).dump() == j.dump());
+    BOOST_TEST(sizeof(nsk::CpuCounters) ==
+               sizeof(std::uint64_t) * (1 + nsk::kCpuCounterFields.size())); // none left out
+    // Lenient: what is missing or not a number reads 0; not an array reads as no CPUs.
+    const auto partial = nlohmann::json::parse(R"({"cpu": 1, "hits": "x", "sent": 5})");
+    BOOST_TEST(partial.get<nsk::CpuCounters>().hits == 0u);
+    BOOST_TEST(partial.get<nsk::CpuCounters>().sent == 5u);
+    BOOST_TEST(nsk::cpus_from_json(partial).empty());
+}
+
+BOOST_AUTO_TEST_CASE(tick_and_end_frames_round_trip)
+{
+    nsk::TickFrame t;
+    t.now_ns = 123;
+    t.cpus = synth::synth_status().cpus;
+    t.proc.base = false;
+    t.proc.snmp = nsk::CounterMap{{"Udp.InErrors", 4}};
+    t.gov_changes = 2;
+    t.probe_missed = std::map<std::string, std::uint64_t>{{"ip_rcv", 7}};
+    const auto tj = nlohmann::json::parse(nsk::tick_json(t).dump());
+    const auto tb = nsk::tick_from_json(tj, 999);
+    BOOST_TEST(nsk::tick_json(tb).dump() == nsk::tick_json(t).dump());
+    // Older ticks: no cpus, no probe_missed; no now_ns: the frame's clock.
+    const auto old = nsk::tick_from_json(nlohmann::json::parse(R"({"proc": {}})"), 999);
+    BOOST_TEST(old.now_ns == 999u);
+    BOOST_TEST(!old.cpus);
+    BOOST_TEST(!old.probe_missed);
+    BOOST_TEST(!old.gov_changes);
+
+    nsk::EndFrame e;
+    e.stop_ns = 456;
+    e.stopped = true;
+    e.final_cpus = *t.cpus;
+    e.gov_changes = 3;
+    const nsk::Summary s;
+    const auto ej = nlohmann::json::parse(nsk::end_json(e, s).dump());
+    BOOST_TEST(ej["proc"].is_null());
+    BOOST_TEST(ej["loss"] == ej["summary"]["loss"]);
+    const auto eb = nsk::end_from_json(ej, 0);
+    BOOST_TEST(eb.stop_ns == 456u);
+    BOOST_TEST(eb.stopped);
+    BOOST_TEST(!eb.proc);
+    BOOST_TEST(eb.final_cpus.size() == e.final_cpus.size());
+    BOOST_REQUIRE(eb.summary);
+    BOOST_TEST(nsk::end_json(eb, s).dump() == nsk::end_json(e, s).dump());
+}
+
+BOOST_AUTO_TEST_CASE(batch_payload_reads_what_the_writer_wrote)
+{
+    auto os = std::make_unique<std::ostringstream>();
+    auto *raw = os.get();
+    nsk::CaptureWriterOptions o;
+    o.codec = nsk::Codec::none;
+    {
+        nsk::CaptureWriter w(std::move(os), "t.nsk", o);
+        const std::uint8_t rec[3] = {1, 2, 3};
+        w.batch(5, 7, 0x1122334455667788ULL, 9, rec, sizeof(rec));
+        w.frame(nsk::FrameType::batch, 6, rec, sizeof(rec)); // too short for a payload header
+        BOOST_REQUIRE(w.close().ok());
+        auto r = reader_of(raw->str());
+        nsk::Frame f;
+        BOOST_REQUIRE(r->next(f));
+        const auto b = nsk::batch_payload(f);
+        BOOST_REQUIRE(b);
+        BOOST_TEST(b->cpu == 7u);
+        BOOST_TEST(b->count == 9u);
+        BOOST_TEST(b->seq == 0x1122334455667788ULL);
+        BOOST_TEST(b->len == 3u);
+        BOOST_TEST(b->records[2] == 3);
+        BOOST_REQUIRE(r->next(f));
+        BOOST_TEST(!nsk::batch_payload(f));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(header_json_round_trip)
 {
     nsk::CaptureHeader h;
