@@ -637,3 +637,44 @@ softnet_dropped() {
 	while read -r p d _; do s=$((s + 0x$d)); done </proc/net/softnet_stat
 	echo $s
 }
+
+# cycles_with_subscriber N TAG: N START/STOP pairs from a raw controller while
+# a subscriber reads every batch (files /tmp/TAG-*), then the ledger over all
+# collections: one STOPPED message per pair, records received + undelivered
+# == records sent, records written == records sent.
+cycles_with_subscriber() {
+	local n=$1 tag=$2 rc t0 sub
+	spawn nsk-genl-sub --ready-file "/tmp/$tag-sub.ready" >"/tmp/$tag-sub.txt"
+	sub=$SPAWNED
+	wait_file "/tmp/$tag-sub.ready" 10
+	t0=$(date +%s)
+	run nsk-genl-sub --cycles "$n" >"/tmp/$tag-cycles.txt"
+	rc=$?
+	cat "/tmp/$tag-cycles.txt"
+	assert_eq 0 "$rc" "all $n START/STOP pairs accepted"
+	echo "$n pairs took $(($(date +%s) - t0)) s (guest clock)"
+	usleep 500000
+	run kill -TERM "$sub"
+	wait "$sub"
+	run cat "/tmp/$tag-sub.txt"
+	assert_eq "$n" "$(kv stopped "/tmp/$tag-sub.txt")" "subscriber saw $n STOPPED messages"
+	assert_gt "$(kv records "/tmp/$tag-sub.txt")" 0 "subscriber got records"
+	assert_eq "$(kv stopped_sent "/tmp/$tag-sub.txt")" \
+		"$(($(kv records "/tmp/$tag-sub.txt") + $(kv stopped_fail "/tmp/$tag-sub.txt")))" \
+		"records received + undelivered == records sent, over all collections"
+	assert_eq "$(kv stopped_written "/tmp/$tag-sub.txt")" "$(kv stopped_sent "/tmp/$tag-sub.txt")" \
+		"records written to the rings == records sent (the final drains left nothing)"
+}
+
+# wait_live_gone SEC WHAT: the live capture started by start_live ends by
+# itself within SEC seconds (e.g. after rmmod) and printed its summary.
+wait_live_gone() {
+	local n=0
+	while kill -0 "$NSK_LIVE_PID" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt $(($1 * 10)) ] || fail "netstack-kmon live still running $1 s later ($2)"
+		usleep 100000
+	done
+	NSK_LIVE_PID=
+	assert_match "$NSK_LIVE_OUT" '"type"[[:space:]]*:[[:space:]]*"summary"' "$2: summary printed"
+}

@@ -84,25 +84,7 @@ echo "baseline: Slab $SLAB0 KiB, free $FREE0 KiB, KernelStack $KSTACK0 KiB"
 
 step "1: $CYCLES START/STOP cycles while a subscriber reads"
 load_module
-spawn nsk-genl-sub --ready-file /tmp/40-sub.ready >/tmp/40-sub.txt
-SUB=$SPAWNED
-wait_file /tmp/40-sub.ready 10
-t0=$(date +%s)
-run nsk-genl-sub --cycles $CYCLES >/tmp/40-cycles.txt
-rc=$?
-cat /tmp/40-cycles.txt
-assert_eq 0 "$rc" "all $CYCLES START/STOP pairs accepted"
-echo "$CYCLES cycles took $(($(date +%s) - t0)) s"
-usleep 500000
-run kill -TERM $SUB
-wait $SUB
-run cat /tmp/40-sub.txt
-assert_eq "$CYCLES" "$(kv stopped /tmp/40-sub.txt)" "subscriber saw $CYCLES STOPPED messages"
-assert_gt "$(kv records /tmp/40-sub.txt)" 0 "subscriber got records"
-assert_eq "$(kv stopped_sent /tmp/40-sub.txt)" "$(( $(kv records /tmp/40-sub.txt) + $(kv stopped_fail /tmp/40-sub.txt) ))" \
-	"records received + undelivered == records sent, over all collections"
-assert_eq "$(kv stopped_written /tmp/40-sub.txt)" "$(kv stopped_sent /tmp/40-sub.txt)" \
-	"records written to the rings == records sent (the final drains left nothing)"
+cycles_with_subscriber "$CYCLES" 40
 unload_module
 check_dmesg
 
@@ -116,15 +98,7 @@ while [ $i -le "$RELOADS" ]; do
 		start_live
 		usleep 300000
 		run rmmod $NSK_MOD || fail "rmmod while collecting failed (reload $i)"
-		n=0
-		while kill -0 "$NSK_LIVE_PID" 2>/dev/null; do
-			n=$((n + 1))
-			[ $n -lt 100 ] || fail "netstack-kmon live still running 10 s after rmmod (reload $i)"
-			usleep 100000
-		done
-		NSK_LIVE_PID=
-		grep -Eq '"type"[[:space:]]*:[[:space:]]*"summary"' "$NSK_LIVE_OUT" ||
-			fail "netstack-kmon live printed no summary after rmmod (reload $i)"
+		wait_live_gone 10 "reload $i: the tool after rmmod"
 	else
 		rm -f /tmp/40-r.ready
 		nsk-genl-sub --start --until-stopped --ready-file /tmp/40-r.ready >/tmp/40-r.txt &

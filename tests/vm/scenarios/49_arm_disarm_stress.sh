@@ -52,32 +52,12 @@ S6=$SPAWNED
 spawn nsk-tcp --connect 127.0.0.1 --port $PT --bytes 1000000000000 --chunk 16384 --comm tcp-src >/dev/null
 ST=$SPAWNED
 sleep 2
-before=$(kv received /tmp/49-recv4.txt 2>/dev/null || true)
 kill -0 $S4 && kill -0 $SC && kill -0 $S6 && kill -0 $ST || fail "a traffic source died before the rounds"
 echo "traffic running: UDP v4 (reader + closed port), UDP v6, TCP"
 
 step "1: $ROUNDS START/STOP pairs under full traffic, a subscriber reading"
 load_module
-spawn nsk-genl-sub --ready-file /tmp/49-sub.ready >/tmp/49-sub.txt
-SUB=$SPAWNED
-wait_file /tmp/49-sub.ready 10
-t0=$(date +%s)
-run nsk-genl-sub --cycles $ROUNDS >/tmp/49-cycles.txt
-rc=$?
-cat /tmp/49-cycles.txt
-assert_eq 0 "$rc" "all $ROUNDS START/STOP pairs accepted"
-echo "$ROUNDS pairs took $(($(date +%s) - t0)) s (guest clock)"
-usleep 500000
-run kill -TERM $SUB
-wait $SUB
-run cat /tmp/49-sub.txt
-assert_eq "$ROUNDS" "$(kv stopped /tmp/49-sub.txt)" "subscriber saw $ROUNDS STOPPED messages"
-assert_gt "$(kv records /tmp/49-sub.txt)" 0 "subscriber got records"
-assert_eq "$(kv stopped_sent /tmp/49-sub.txt)" \
-	"$(($(kv records /tmp/49-sub.txt) + $(kv stopped_fail /tmp/49-sub.txt)))" \
-	"records received + undelivered == records sent, over all collections"
-assert_eq "$(kv stopped_written /tmp/49-sub.txt)" "$(kv stopped_sent /tmp/49-sub.txt)" \
-	"records written == records sent (the final drains left nothing)"
+cycles_with_subscriber "$ROUNDS" 49
 check_dmesg
 
 step "2: $TOOL_ROUNDS collections of the tool under the same traffic"
@@ -110,14 +90,7 @@ while [ $i -le 3 ]; do
 	start_live
 	usleep 500000
 	run rmmod $NSK_MOD || fail "rmmod while collecting failed (round $i)"
-	n=0
-	while kill -0 "$NSK_LIVE_PID" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -lt 300 ] || fail "netstack-kmon live still running 30 s after rmmod (round $i)"
-		usleep 100000
-	done
-	NSK_LIVE_PID=
-	assert_match "$NSK_LIVE_OUT" '"type"[[:space:]]*:[[:space:]]*"summary"' "round $i: summary printed after rmmod"
+	wait_live_gone 30 "round $i: the tool after rmmod"
 	! module_loaded || fail "module still loaded (round $i)"
 	i=$((i + 1))
 done
