@@ -162,3 +162,51 @@ BOOST_AUTO_TEST_CASE(out_of_order_on_one_cpu_and_sparse_cpu_numbers)
     BOOST_TEST(rb.size() == 1u);
     BOOST_TEST(rb.released_ts() == 20u);
 }
+
+// Issue 15 (51_nic_udp_rx): a CPU's batch that comes after the window (its drain was held up)
+// is applied out of order and counted; the window then widens to absorb the next such delay,
+// up to its bound.
+BOOST_AUTO_TEST_CASE(window_widens_after_a_late_record_up_to_its_bound)
+{
+    nsk::ReorderBuffer rb(100, 1000);
+    std::vector<std::uint64_t> got;
+    auto sink = [&](const nsk::Record &r) { got.push_back(r.ev.ts_ns); };
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 10, 1));
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 200, 2));
+    rb.release(sink); // watermark 100: releases 10
+    BOOST_TEST((got == std::vector<std::uint64_t>{10}));
+    BOOST_TEST(!rb.window_grew());
+    rb.push(ev(NSK_PROBE_IP_RCV, 1, 5, 3)); // CPU 1's batch, 195 behind the newest: late
+    BOOST_TEST(rb.late() == 1u);
+    BOOST_TEST(rb.window_grew());
+    BOOST_TEST(rb.window_ns() == 390u); // twice the lateness (more than doubling 100)
+    rb.release(sink);
+    // CPU 0 goes on to 500; CPU 1's next batch is as late (stamped 300): inside the window now
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 500, 4));
+    rb.release(sink); // watermark 110: releases 5 (late, applied now), nothing else
+    rb.push(ev(NSK_PROBE_IP_RCV, 1, 300, 5));
+    BOOST_TEST(rb.late() == 1u);
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 5000, 6)); // far ahead: the bound holds (1000)
+    rb.release(sink);
+    BOOST_TEST((got == std::vector<std::uint64_t>{10, 5, 200, 300, 500}));
+    rb.push(ev(NSK_PROBE_IP_RCV, 1, 400, 7)); // 4600 behind: late; the window stops at 1000
+    BOOST_TEST(rb.late() == 2u);
+    BOOST_TEST(rb.window_ns() == 1000u);
+    BOOST_TEST(rb.max_window_ns() == 1000u);
+    BOOST_TEST(rb.peak_size() == 4u);
+    rb.flush(sink);
+    BOOST_TEST(rb.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(fixed_window_when_no_bound_above_it)
+{
+    nsk::ReorderBuffer rb(100);
+    auto sink = [](const nsk::Record &) {};
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 10, 1));
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 200, 2));
+    rb.release(sink);
+    rb.push(ev(NSK_PROBE_IP_RCV, 1, 5, 3));
+    BOOST_TEST(rb.late() == 1u);
+    BOOST_TEST(!rb.window_grew());
+    BOOST_TEST(rb.window_ns() == 100u);
+}

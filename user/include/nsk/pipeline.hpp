@@ -31,6 +31,9 @@ struct Period {
 
 struct PipelineOptions {
     std::uint64_t reorder_window_ns = 300'000'000ULL; // event time
+    // A record that arrives after the window (a late batch) widens it, up to this many times
+    // reorder_window_ns (1: fixed).  See ReorderBuffer.
+    std::uint32_t reorder_window_growth = 10;
     // When idle, records older than now - window - idle_slack (CLOCK_MONOTONIC, the clock of
     // ts_ns) are released too, so interval reports do not wait for the next packet.
     std::uint64_t idle_slack_ns = 1'000'000'000ULL;

@@ -7,6 +7,14 @@
 // earlier).  A small min-heap of CPU heads merges the FIFOs: each released record costs one
 // copy in, one pop and at most one push of a 16-byte head, instead of sifting whole records
 // through one heap of everything buffered.
+//
+// The window adapts, like perf's ordered events bound their queue and flush in rounds: a
+// record that arrives older than something already released (a CPU's batch came late: its
+// drain was held up, its vCPU starved) is still applied, out of order, and counted (late();
+// the loss ledger shows it), and the window grows to twice that record's lateness (at least
+// doubling) so the next such delay is absorbed, up to `max_window_ns`.  It never shrinks: the
+// memory held is bounded by the bound's worth of records, and the widest window used is
+// reported (max_window_used()).
 #pragma once
 
 #include "nsk/record.hpp"
@@ -20,7 +28,11 @@ namespace nsk {
 class ReorderBuffer {
 public:
     using Sink = std::function<void(const Record &)>;
-    explicit ReorderBuffer(std::uint64_t window_ns = 300'000'000) : window_ns_(window_ns) {}
+    /// `max_window_ns` <= `window_ns`: a fixed window.
+    explicit ReorderBuffer(std::uint64_t window_ns = 300'000'000, std::uint64_t max_window_ns = 0)
+        : window_ns_(window_ns), initial_window_ns_(window_ns),
+          max_window_ns_(max_window_ns > window_ns ? max_window_ns : window_ns)
+    {}
 
     void push(const Record &r);
     /// Release records older than max_ts_seen - window.
@@ -36,6 +48,13 @@ public:
     std::uint64_t max_ts() const { return max_ts_; }
     /// Records that arrived older than something already released (processed anyway).
     std::uint64_t late() const { return late_; }
+    /// The window now (event time): the configured one, or wider after late records.
+    std::uint64_t window_ns() const { return window_ns_; }
+    /// The window grew (late records); then the widest used is window_ns().
+    bool window_grew() const { return window_ns_ != initial_window_ns_; }
+    std::uint64_t max_window_ns() const { return max_window_ns_; }
+    /// The most records held at once (the memory the window cost).
+    std::size_t peak_size() const { return peak_size_; }
     /// Timestamp of the newest record released so far (valid when released_any()).
     std::uint64_t released_ts() const { return released_ts_; }
     bool released_any() const { return released_any_; }
@@ -66,8 +85,10 @@ private:
 
     std::vector<Fifo> fifos_; // by CPU number
     std::vector<Head> heads_; // min-heap by (ts, cpu); may hold stale entries
-    std::size_t size_ = 0;
-    std::uint64_t window_ns_;
+    void grow_window(std::uint64_t lateness_ns);
+
+    std::size_t size_ = 0, peak_size_ = 0;
+    std::uint64_t window_ns_, initial_window_ns_, max_window_ns_;
     std::uint64_t max_ts_ = 0;
     std::uint64_t released_ts_ = 0; // ts of the newest record released so far
     bool released_any_ = false;

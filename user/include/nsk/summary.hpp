@@ -69,7 +69,13 @@ struct LossLedger {
     std::uint64_t enobufs = 0; // ENOBUFS episodes on the event socket (records are in netlink)
     std::uint64_t malformed = 0;
     std::uint64_t duplicate = 0;
-    std::uint64_t late = 0; // records that arrived after the reorder window (processed anyway)
+    // Records that arrived after the reorder window (older than something already processed):
+    // applied anyway, out of order, so the journeys they belong to may be counted wrong; a loss
+    // of ordering, in the ledger.  The window then widened (reorder_window_ns: the widest used,
+    // 0 when it never grew; reorder_peak: the most records it held).
+    std::uint64_t late = 0;
+    std::uint64_t reorder_window_ns = 0;
+    std::uint64_t reorder_peak = 0;
     // End of collection only: records the kernel wrote into its ring but never sent (written -
     // sent per CPU after the final drain; should be 0: a kernel-side loss made visible)
     std::uint64_t unsent = 0;
@@ -80,7 +86,7 @@ struct LossLedger {
     std::map<std::string, std::uint64_t> probe_missed_by; // probe name -> skipped hits (> 0)
     bool any() const
     {
-        return ring || netlink || user || incomplete_journeys || unsent || probe_missed;
+        return ring || netlink || user || incomplete_journeys || unsent || probe_missed || late;
     }
 };
 

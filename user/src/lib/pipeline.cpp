@@ -1,5 +1,7 @@
 #include "nsk/pipeline.hpp"
 
+#include <algorithm>
+
 namespace nsk {
 
 Tally &Tally::operator-=(const Tally &o)
@@ -25,7 +27,9 @@ Tally tally(const Correlator &c)
 }
 
 Pipeline::Pipeline(PipelineOptions opts)
-    : opts_(opts), reorder_(opts.reorder_window_ns), correlator_(opts.correlator)
+    : opts_(opts), reorder_(opts.reorder_window_ns,
+                            opts.reorder_window_ns * std::max(opts.reorder_window_growth, 1u)),
+      correlator_(opts.correlator)
 {}
 
 void Pipeline::on_batch(std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,
@@ -94,7 +98,7 @@ std::vector<Period> Pipeline::periods() const
 
 void Pipeline::tick(std::uint64_t now_mono_ns)
 {
-    const std::uint64_t lag = opts_.reorder_window_ns + opts_.idle_slack_ns;
+    const std::uint64_t lag = reorder_.window_ns() + opts_.idle_slack_ns; // (the window now)
     if (now_mono_ns > lag) {
         const std::uint64_t watermark = now_mono_ns - lag;
         release(watermark);

@@ -71,15 +71,30 @@ void ReorderBuffer::push_head(std::uint64_t ts, std::uint32_t cpu)
 
 void ReorderBuffer::push(const Record &r)
 {
-    if (released_any_ && r.ev.ts_ns < released_ts_)
+    if (released_any_ && r.ev.ts_ns < released_ts_) {
         ++late_;
+        grow_window(max_ts_ - r.ev.ts_ns);
+    }
     if (r.ev.ts_ns > max_ts_)
         max_ts_ = r.ev.ts_ns;
-    ++size_;
+    if (++size_ > peak_size_)
+        peak_size_ = size_;
     // Every non-empty FIFO has a heap entry for its front; a new front gets its own entry
     // (the old one goes stale and is skipped when it surfaces).
     if (fifo(r.cpu).insert(r))
         push_head(r.ev.ts_ns, r.cpu);
+}
+
+void ReorderBuffer::grow_window(std::uint64_t lateness_ns)
+{
+    if (window_ns_ >= max_window_ns_)
+        return;
+    // At least double (a few late records in a row do not creep up one by one), and wide
+    // enough for this record with room to spare.
+    std::uint64_t want = std::max(window_ns_ * 2, lateness_ns * 2);
+    if (want < window_ns_ || want > max_window_ns_) // (overflow: the bound)
+        want = max_window_ns_;
+    window_ns_ = want;
 }
 
 void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool all)

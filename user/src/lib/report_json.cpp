@@ -257,12 +257,18 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
         loss["probe_missed"] = s.loss.probe_missed;
     if (s.loss.probe_missed)
         loss["probe_missed_by"] = ojson(s.loss.probe_missed_by);
+    if (s.loss.late) // records applied out of order (absent when 0, as before it was counted)
+        loss["late"] = s.loss.late;
     j["loss"] = std::move(loss);
     ojson detail;
     detail["enobufs"] = s.loss.enobufs;
     detail["malformed"] = s.loss.malformed;
     detail["duplicate"] = s.loss.duplicate;
     detail["late"] = s.loss.late;
+    if (s.loss.reorder_window_ns) { // the window widened (absent otherwise)
+        detail["reorder_window_ns"] = s.loss.reorder_window_ns;
+        detail["reorder_peak"] = s.loss.reorder_peak;
+    }
     j["loss_detail"] = std::move(detail);
 
     j["reconciled"] = s.reconciled;

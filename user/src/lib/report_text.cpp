@@ -385,6 +385,13 @@ std::string loss_line(const Summary &s)
             " malformed, " + std::to_string(l.duplicate) + " duplicate)");
     if (l.incomplete_journeys)
         add("incomplete journeys " + std::to_string(l.incomplete_journeys));
+    if (l.late)
+        add("late " + std::to_string(l.late) +
+            " records (after the reorder window: applied out of order" +
+            (l.reorder_window_ns ? "; the window widened to " +
+                                       std::to_string(l.reorder_window_ns / 1'000'000) + " ms"
+                                 : std::string()) +
+            ")");
     if (l.unsent)
         add("written but never sent by the kernel " + std::to_string(l.unsent));
     if (l.probe_missed) {

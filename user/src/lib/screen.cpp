@@ -123,6 +123,8 @@ std::string loss_text(const LossLedger &l)
         out += " (" + std::to_string(l.enobufs) + " ENOBUFS)";
     if (l.probe_missed)
         out += ", probe hits skipped by the kernel " + std::to_string(l.probe_missed);
+    if (l.late)
+        out += ", late (out of order) " + std::to_string(l.late);
     return out + (l.any() ? "  <- events were lost: numbers are lower bounds" : "");
 }
 

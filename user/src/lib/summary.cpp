@@ -136,6 +136,10 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     s.loss.malformed = d.malformed;
     s.loss.duplicate = d.duplicate;
     s.loss.late = p.reorder().late();
+    if (p.reorder().window_grew()) {
+        s.loss.reorder_window_ns = p.reorder().window_ns();
+        s.loss.reorder_peak = p.reorder().peak_size();
+    }
     if (ctx.probe_missed) {
         s.loss.probe_missed_known = true;
         s.loss.probe_missed_by = *ctx.probe_missed;
