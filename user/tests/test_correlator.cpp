@@ -884,3 +884,39 @@ BOOST_AUTO_TEST_CASE(drop_reason_from_location_without_kernel_reasons)
     BOOST_TEST(got["UNKNOWN@some_function+0x10"].first == 1u);
     BOOST_TEST(!got["UNKNOWN@some_function+0x10"].second);
 }
+
+// Issue 15 (55_nft_drops): one call site (nf_hook_slow) drops packets at different stages (the
+// forward hook of a router, the local-in hook of the host): a row per stage, each named by its
+// own stage, not by the stage of the first drop seen at that site.
+BOOST_AUTO_TEST_CASE(drops_at_one_site_from_two_stages_are_two_rows)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    std::uint64_t skb = 0x500;
+    for (int i = 0; i < 3; ++i, ++skb) { // dropped before local delivery
+        const std::uint64_t t = 1000 + 100'000 * static_cast<std::uint64_t>(i);
+        v.push_back(ev(NETIF, 0, t, skb, 0, IPPROTO_UDP));
+        v.push_back(ev(IPRCV, 0, t + 1000, skb, 0, IPPROTO_UDP));
+        Record d = drop(KFREE, 0, t + 2000, skb, "NETFILTER_DROP", "nf_hook_slow+0x9e");
+        d.ev.flags |= NSK_EF_HAS_REASON;
+        v.push_back(d);
+    }
+    for (int i = 0; i < 2; ++i, ++skb) { // dropped after it (the local-in hook)
+        const std::uint64_t t = 1'000'000 + 100'000 * static_cast<std::uint64_t>(i);
+        v.push_back(ev(NETIF, 0, t, skb, 0, IPPROTO_UDP));
+        v.push_back(ev(IPRCV, 0, t + 1000, skb, 0, IPPROTO_UDP));
+        v.push_back(ev(LOCAL, 0, t + 2000, skb, 0, IPPROTO_UDP));
+        Record d = drop(KFREE, 0, t + 3000, skb, "NETFILTER_DROP", "nf_hook_slow+0x9e");
+        d.ev.flags |= NSK_EF_HAS_REASON;
+        v.push_back(d);
+    }
+    f.send(0, v);
+    const auto &c = f.finish();
+    std::map<std::string, std::uint64_t> got;
+    for (const auto &d : c.drops())
+        got[d.reason + "@" + d.location + "@" + d.stage] = d.count;
+    BOOST_TEST(got.size() == 2u);
+    BOOST_TEST(got["NETFILTER_DROP@nf_hook_slow+0x9e@ip_rcv"] == 3u);
+    BOOST_TEST(got["NETFILTER_DROP@nf_hook_slow+0x9e@ip_local_deliver"] == 2u);
+}

@@ -59,7 +59,7 @@ void DropCause::fill(const nsk_event &ev)
 void DropTable::add(const DropCause &c, const std::string &stage, std::uint8_t proto,
                     bool by_location)
 {
-    auto &d = table_[{c.reason, c.location}];
+    auto &d = table_[{c.reason, c.location, stage}];
     if (d.count == 0) {
         d.reason = c.reason;
         d.location = c.location;

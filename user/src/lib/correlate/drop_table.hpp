@@ -1,4 +1,6 @@
-// The drop table: drops by (reason, location), with the stage the skb last reached; and the
+// The drop table: drops by (reason, location, stage), the stage the skb last reached (one
+// netfilter call site drops on the local-in hook of one packet and on the forward hook of
+// another: two rows, each with its own stage); and the
 // reason of a drop from a kernel without drop reasons (the call site's).  Not aged (its size is
 // bounded by the kernel's reasons and call sites).
 #pragma once
@@ -8,7 +10,7 @@
 
 #include <map>
 #include <string>
-#include <utility>
+#include <tuple>
 #include <vector>
 
 namespace nsk::corr {
@@ -26,13 +28,13 @@ struct DropCause {
 
 class DropTable {
 public:
-    /// One drop; `stage` and `proto` name the entry when it is the first of its kind.
+    /// One drop; `proto` names the entry when it is the first of its kind.
     void add(const DropCause &c, const std::string &stage, std::uint8_t proto,
              bool by_location = true);
     std::vector<DropStat> sorted() const; // by count desc
 
 private:
-    std::map<std::pair<std::string, std::string>, DropStat> table_;
+    std::map<std::tuple<std::string, std::string, std::string>, DropStat> table_;
 };
 
 } // namespace nsk::corr
