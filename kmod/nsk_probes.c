@@ -246,6 +246,9 @@ static struct nsk_probe nsk_probes[] = {
 		   nsk_kp_tcp_cleanup_rbuf, "tcp_cleanup_rbuf"),
 	NSK_KPROBE(NSK_PROBE_TCP_ADD_BACKLOG, "tcp_add_backlog", NSK_PATH_RX, nsk_kp_sk_skb,
 		   "tcp_add_backlog"),
+	/* forwarding: received, then ip_forward (its FORWARD hook), then the output path */
+	NSK_KPROBE(NSK_PROBE_IP_FORWARD, "ip_forward", NSK_PATH_RX, nsk_kp_skb, "ip_forward"),
+	NSK_KPROBE(NSK_PROBE_IP6_FORWARD, "ip6_forward", NSK_PATH_RX, nsk_kp_skb, "ip6_forward"),
 };
 
 static inline u16 nsk_kp_id(struct kprobe *p)

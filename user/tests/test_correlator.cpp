@@ -920,3 +920,30 @@ BOOST_AUTO_TEST_CASE(drops_at_one_site_from_two_stages_are_two_rows)
     BOOST_TEST(got["NETFILTER_DROP@nf_hook_slow+0x9e@ip_rcv"] == 3u);
     BOOST_TEST(got["NETFILTER_DROP@nf_hook_slow+0x9e@ip_local_deliver"] == 2u);
 }
+
+// Issue 15 (54_forwarding, 55_nft_drops): a router's packet reaches ip_forward (its FORWARD hook
+// runs there): a receive stage of its own, and a drop by that hook is staged at ip_forward.
+BOOST_AUTO_TEST_CASE(forwarded_packet_reaches_ip_forward_and_its_hook_drop_is_staged_there)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    for (std::uint64_t i = 0; i < 4; ++i) {
+        const std::uint64_t t = 1000 + 100'000 * i, skb = 0x900 + i;
+        v.push_back(ev(NETIF, 0, t, skb, 0, IPPROTO_UDP));
+        v.push_back(ev(IPRCV, 0, t + 1000, skb, 0, IPPROTO_UDP));
+        v.push_back(ev(NSK_PROBE_IP_FORWARD, 0, t + 3000, skb, 0, IPPROTO_UDP));
+        Record d = drop(KFREE, 0, t + 4000, skb, "NETFILTER_DROP", "nft_do_chain+0x47f");
+        d.ev.flags |= NSK_EF_HAS_REASON;
+        v.push_back(d);
+    }
+    f.send(0, v);
+    const auto &c = f.finish();
+    BOOST_REQUIRE(c.drops().size() == 1u);
+    BOOST_TEST(c.drops()[0].stage == "ip_forward");
+    BOOST_TEST(c.drops()[0].count == 4u);
+    const auto *s = stage(c.stages(), IPRCV, NSK_PROBE_IP_FORWARD);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(s->hist.count() == 4u);
+    BOOST_TEST(s->hist.max() == 2000u);
+}

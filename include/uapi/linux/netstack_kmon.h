@@ -219,6 +219,9 @@ enum nsk_probe_id {
 					 * seq = copied_seq (next byte to read), payload = copied */
 	NSK_PROBE_TCP_ADD_BACKLOG,	/* kprobe tcp_add_backlog (sk, skb, ...): socket owned by
 					 * a reader, segment parked in the backlog */
+	/* forwarding (a router): the packet leaves again through the output path */
+	NSK_PROBE_IP_FORWARD,		/* kprobe ip_forward (skb): before the forward hook */
+	NSK_PROBE_IP6_FORWARD,		/* kprobe ip6_forward (skb): before the forward hook */
 	__NSK_PROBE_MAX,
 };
 #define NSK_PROBE_MAX (__NSK_PROBE_MAX - 1)

@@ -53,6 +53,9 @@ constexpr std::array<ProbeInfo, NSK_PROBE_MAX> kProbes{{
     {NSK_PROBE_TCP_SENDMSG_LOCKED, "tcp_sendmsg_locked", PathKind::tx,   3, Role::tx_sock,    kTcp, false},
     {NSK_PROBE_TCP_CLEANUP_RBUF,   "tcp_cleanup_rbuf",   PathKind::rx,   7, Role::tcp_read,   kTcp, false},
     {NSK_PROBE_TCP_ADD_BACKLOG,    "tcp_add_backlog",    PathKind::rx,   5, Role::mid,        kTcp, false},
+    // forwarding: the receive journey reaches ip_forward (the FORWARD hook runs there)
+    {NSK_PROBE_IP_FORWARD,         "ip_forward",         PathKind::rx,   3, Role::mid,        0,    false},
+    {NSK_PROBE_IP6_FORWARD,        "ip6_forward",        PathKind::rx,   3, Role::mid,        0,    false},
 }};
 // clang-format on
 
