@@ -54,8 +54,6 @@ static int nsk_kp_tcp_sendmsg_locked(struct kprobe *p, struct pt_regs *regs);
 static int nsk_kp_tcp_cleanup_rbuf(struct kprobe *p, struct pt_regs *regs);
 /* skb_consume_udp(sk, skb, len): len < 0 for MSG_PEEK */
 static int nsk_kp_udp_dequeue(struct kprobe *p, struct pt_regs *regs);
-/* f(skb, ...) where skb->dev is the device (transmit) */
-static int nsk_kp_skb_dev(struct kprobe *p, struct pt_regs *regs);
 
 /* ---- tracepoint handlers ---------------------------------------------------- */
 
@@ -221,7 +219,7 @@ static struct nsk_probe nsk_probes[] = {
 		   "ip6_output"),
 	NSK_KPROBE(NSK_PROBE_IP6_FINISH_OUTPUT2, "ip6_finish_output2", NSK_PATH_TX,
 		   nsk_kp_net_sk_skb, "ip6_finish_output2"),
-	NSK_KPROBE(NSK_PROBE_DEV_QUEUE_XMIT, "dev_queue_xmit", NSK_PATH_TX, nsk_kp_skb_dev,
+	NSK_KPROBE(NSK_PROBE_DEV_QUEUE_XMIT, "dev_queue_xmit", NSK_PATH_TX, nsk_kp_skb,
 		   "__dev_queue_xmit", "dev_queue_xmit"),
 	/* per skb: dev_hard_start_xmit takes a list (a qdisc dequeues in bulk) */
 	NSK_TRACEPOINT(NSK_PROBE_DEV_HARD_START_XMIT, "dev_hard_start_xmit", NSK_PATH_TX,
@@ -297,15 +295,6 @@ static int nsk_kp_udp_dequeue(struct kprobe *p, struct pt_regs *regs)
 
 	if (sk && skb)
 		nsk_emit_len(NSK_PROBE_UDP_DEQUEUE, skb, sk, (u32)len);
-	return 0;
-}
-
-static int nsk_kp_skb_dev(struct kprobe *p, struct pt_regs *regs)
-{
-	struct sk_buff *skb = NSK_ARG(regs, 0);
-
-	if (nsk_is_ip(skb))
-		nsk_emit(nsk_kp_id(p), skb, NULL, NSK_PF_DEV, 0, 0);
 	return 0;
 }
 
