@@ -947,3 +947,138 @@ BOOST_AUTO_TEST_CASE(forwarded_packet_reaches_ip_forward_and_its_hook_drop_is_st
     BOOST_TEST(s->hist.count() == 4u);
     BOOST_TEST(s->hist.max() == 2000u);
 }
+
+namespace {
+
+// One UDP datagram sent by socket 0x51 (task 7) and received by socket 0x52, skb `skb`, with
+// the hops `relay` puts between the sender's driver and the receiver's first stage.
+template <class Relay>
+void relayed_datagram(std::vector<Record> &v, std::uint64_t t, std::uint64_t skb, Relay relay)
+{
+    v.push_back(task(sock(ev(NSK_PROBE_SOCK_SENDMSG, 0, t, 0, 0x51), "10.0.0.1", 5000), 7, "tx"));
+    v.push_back(task(sock(ev(NSK_PROBE_UDP_SENDMSG, 0, t + 100, 0, 0x51), "10.0.0.1", 5000), 7,
+                     "tx"));
+    for (auto [probe, dt] : {std::pair{NSK_PROBE_IP_OUTPUT, 200}, {NSK_PROBE_IP_FINISH_OUTPUT2, 300},
+                             {NSK_PROBE_DEV_QUEUE_XMIT, 400}, {NSK_PROBE_DEV_HARD_START_XMIT, 500}})
+        v.push_back(task(ev(probe, 0, t + dt, skb, 0x51), 7, "tx"));
+    const std::uint64_t t1 = relay(v, t + 1000, skb);
+    rx_to_socket(v, 0, t1, skb, 0x52, "10.0.0.2", 9000, 0);
+    v.push_back(task(sock(ev(DEQ, 0, t1 + 10'000, skb, 0x52), "10.0.0.2", 9000, 5), 9, "rx"));
+}
+
+} // namespace
+
+// A router: the datagram is received (netif_receive_skb, ip_rcv), forwarded (ip_forward) and sent
+// on (ip_output ... driver), then received by the socket behind the router: one journey across
+// the hops, its receive hop on the router counted as forwarded, the send on as relayed, the
+// forward path its own stage rows, the end-to-end latency from the sender's sendmsg.
+BOOST_AUTO_TEST_CASE(forwarded_datagram_is_one_journey_across_the_router)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    constexpr int N = 5;
+    for (int i = 0; i < N; ++i)
+        relayed_datagram(v, 1'000'000 * (i + 1), 0x700 + i,
+                         [](std::vector<Record> &out, std::uint64_t t, std::uint64_t skb) {
+                             out.push_back(ev(NETIF, 0, t, skb));
+                             out.push_back(ev(IPRCV, 0, t + 100, skb));
+                             out.push_back(ev(NSK_PROBE_IP_FORWARD, 0, t + 300, skb));
+                             std::uint64_t dt = 600;
+                             for (auto probe : {NSK_PROBE_IP_OUTPUT, NSK_PROBE_IP_FINISH_OUTPUT2,
+                                                NSK_PROBE_DEV_QUEUE_XMIT,
+                                                NSK_PROBE_DEV_HARD_START_XMIT}) {
+                                 out.push_back(ev(probe, 0, t + dt, skb));
+                                 dt += 100;
+                             }
+                             return t + 2000;
+                         });
+    f.send(0, v);
+    const auto &c = f.finish();
+    BOOST_TEST(c.rx_journeys().complete == std::uint64_t(N));
+    BOOST_TEST(c.rx_journeys().forwarded == std::uint64_t(N));
+    BOOST_TEST(c.rx_journeys().bridged == 0u);
+    BOOST_TEST(c.rx_journeys().incomplete == 0u);
+    BOOST_TEST(c.rx_journeys().looped == std::uint64_t(N)); // the final hop, not the router's
+    BOOST_TEST(c.tx_journeys().complete == std::uint64_t(N)); // the sender's
+    BOOST_TEST(c.tx_journeys().relayed == std::uint64_t(N));
+    BOOST_TEST(c.tx_journeys().incomplete == 0u);
+    BOOST_TEST(c.incomplete_loss() == 0u);
+    BOOST_TEST(c.total_end_to_end().count() == std::uint64_t(N));
+    // sendmsg at t, read at t + 1000 + 2000 + 10'000
+    BOOST_TEST(c.total_end_to_end().max() == 13'000u);
+    BOOST_TEST(sock_by_id(c, 0x51).tx_packets == std::uint64_t(N));
+    BOOST_TEST(sock_by_id(c, 0x52).rx_packets() == std::uint64_t(N));
+    int fwd_rows = 0;
+    for (const auto &s : c.stages()) {
+        // two hops receive (the router, the receiver): their shared rows count 2N
+        const bool both = s.path == "loopback" || (s.from == NETIF && s.to == IPRCV);
+        BOOST_TEST(s.hist.count() == std::uint64_t(both ? 2 * N : N));
+        if (s.path == "fwd")
+            ++fwd_rows;
+    }
+    BOOST_TEST(fwd_rows == 4); // ip_forward -> ip_output -> ... -> dev_hard_start_xmit
+    const auto *fwd = stage(c.stages(), NSK_PROBE_IP_FORWARD, NSK_PROBE_IP_OUTPUT);
+    BOOST_REQUIRE(fwd);
+    BOOST_TEST(fwd->path == "fwd");
+    BOOST_TEST(fwd->hist.max() == 300u);
+}
+
+// Containers on a bridge: veth -> bridge port (netif_receive_skb) -> the other port
+// (dev_queue_xmit, driver) -> veth -> the receiver.  The bridged skb still points at its
+// sender's socket: the hop is not a second send of that socket.
+BOOST_AUTO_TEST_CASE(bridged_datagram_is_one_journey_across_both_namespaces)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    constexpr int N = 3;
+    for (int i = 0; i < N; ++i)
+        relayed_datagram(v, 1'000'000 * (i + 1), 0x800 + i,
+                         [](std::vector<Record> &out, std::uint64_t t, std::uint64_t skb) {
+                             out.push_back(ev(NETIF, 0, t, skb, 0x51));
+                             out.push_back(ev(NSK_PROBE_DEV_QUEUE_XMIT, 0, t + 400, skb, 0x51));
+                             out.push_back(ev(NSK_PROBE_DEV_HARD_START_XMIT, 0, t + 500, skb, 0x51));
+                             return t + 1000;
+                         });
+    f.send(0, v);
+    const auto &c = f.finish();
+    BOOST_TEST(c.rx_journeys().complete == std::uint64_t(N));
+    BOOST_TEST(c.rx_journeys().bridged == std::uint64_t(N));
+    BOOST_TEST(c.rx_journeys().forwarded == 0u);
+    BOOST_TEST(c.rx_journeys().looped == std::uint64_t(N));
+    BOOST_TEST(c.tx_journeys().complete == std::uint64_t(N));
+    BOOST_TEST(c.tx_journeys().relayed == std::uint64_t(N));
+    BOOST_TEST(c.incomplete_loss() == 0u);
+    BOOST_TEST(sock_by_id(c, 0x51).tx_packets == std::uint64_t(N)); // not 2N
+    BOOST_TEST(c.total_end_to_end().count() == std::uint64_t(N));
+    const auto *hop = stage(c.stages(), NETIF, NSK_PROBE_DEV_QUEUE_XMIT);
+    BOOST_REQUIRE(hop);
+    BOOST_TEST(hop->path == "bridge");
+    BOOST_TEST(hop->hist.count() == std::uint64_t(N));
+    BOOST_TEST(hop->hist.max() == 400u);
+}
+
+// A bridge with an address of its own: the port hands the frame to the bridge device, whose
+// receive runs netif_receive_skb again for the same skb; still one journey, not a reuse.
+BOOST_AUTO_TEST_CASE(second_receive_on_an_upper_device_is_a_stage_not_a_reuse)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    for (std::uint64_t i = 0; i < 4; ++i) {
+        const std::uint64_t t = 1'000'000 * (i + 1), skb = 0x900 + i;
+        v.push_back(ev(NETIF, 0, t, skb));
+        rx_to_socket(v, 0, t + 500, skb, 0x61, "10.0.0.2", 9000, 0);
+        v.push_back(task(sock(ev(DEQ, 0, t + 9000, skb, 0x61), "10.0.0.2", 9000, 5), 9, "rx"));
+    }
+    f.send(0, v);
+    const auto &c = f.finish();
+    BOOST_TEST(c.rx_journeys().complete == 4u);
+    BOOST_TEST(c.rx_journeys().incomplete == 0u);
+    BOOST_TEST(c.rx_journeys().reused_before_end == 0u);
+    const auto *upper = stage(c.stages(), NETIF, NETIF);
+    BOOST_REQUIRE(upper);
+    BOOST_TEST(upper->hist.count() == 4u);
+    BOOST_TEST(upper->hist.max() == 500u);
+}

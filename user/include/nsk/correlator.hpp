@@ -43,6 +43,13 @@ struct JourneyCounts {
     std::uint64_t with_sendmsg = 0;        // tx: journeys that carry their sendmsg stages
     std::uint64_t sendmsg_without_skb = 0; // tx: sendmsg calls that produced no traced skb
     std::uint64_t looped = 0;              // rx: continued a send journey (loopback)
+    // A packet this host relays: its receive journey ends as forwarded (IP forwarding, through
+    // ip_forward/ip6_forward) or bridged (sent on without IP: a bridge port, a tc redirect),
+    // not as complete; the send journey that carries it on is counted as relayed when it
+    // reaches the driver (not as complete), as dropped/incomplete otherwise.
+    std::uint64_t forwarded = 0; // rx
+    std::uint64_t bridged = 0;   // rx
+    std::uint64_t relayed = 0;   // tx
     // TCP (journeys whose segment header was seen)
     std::uint64_t tcp = 0;             // TCP journeys (skbs)
     std::uint64_t tcp_segments = 0;    // the segments they stand for (GSO-aware; tx: at the driver)

@@ -37,6 +37,8 @@ ojson journeys_json(const JourneyCounts &c, bool rx)
         j["sendmsg_without_skb"] = c.sendmsg_without_skb;
         j["reused_before_end"] = c.reused_before_end;
         j["in_flight"] = c.in_flight;
+        if (c.relayed) // (absent when 0: older captures replay as they printed)
+            j["relayed"] = c.relayed;
     }
     if (rx) {
         j["looped"] = c.looped;
@@ -46,6 +48,10 @@ ojson journeys_json(const JourneyCounts &c, bool rx)
         j["fanout_children"] = c.fanout_children;
         j["reused_before_end"] = c.reused_before_end;
         j["in_flight"] = c.in_flight;
+        if (c.forwarded) // (absent when 0, as relayed)
+            j["forwarded"] = c.forwarded;
+        if (c.bridged)
+            j["bridged"] = c.bridged;
     }
     if (c.tcp) {
         ojson t;

@@ -124,10 +124,22 @@ std::string latency_section(const Summary &s, const TextOptions &o)
         add(rows, "total tx: sendmsg → driver", s.tx);
         out += render_table(rows, {1, 2, 3, 4, 5, 6}, "  ");
     }
+    auto relayed = [](const std::string &path) { return path == "fwd" || path == "bridge"; };
+    if (std::any_of(s.stages.begin(), s.stages.end(),
+                    [&](const StageRow &st) { return relayed(st.path); })) {
+        // Packets this host forwards (ip_forward on) or bridges (port receive on): their own
+        // path, so a router's or a bridge's share of the latency is not mixed with local sends.
+        out += "\nRelayed latency by stage (fwd: IP forwarding, bridge: sent on without IP)\n";
+        Rows rows{{"STAGE", "COUNT", "p50", "p90", "p99", "p99.9", "max"}};
+        for (const auto &st : s.stages)
+            if (relayed(st.path))
+                add(rows, st.from + " → " + st.to + "  (" + st.path + ")", st.hist);
+        out += render_table(rows, {1, 2, 3, 4, 5, 6}, "  ");
+    }
     out += "\nRX latency by stage\n";
     Rows rows{{"STAGE", "COUNT", "p50", "p90", "p99", "p99.9", "max"}};
     for (const auto &st : s.stages)
-        if (st.path != "tx")
+        if (st.path != "tx" && !relayed(st.path))
             add(rows,
                 st.from + " → " + st.to +
                     (st.path == "queue"      ? "  (in queue)"
@@ -231,6 +243,10 @@ std::string journeys_line(const Summary &s)
            std::to_string(j.dropped) + " dropped, " + std::to_string(j.incomplete) +
            " incomplete, " + std::to_string(j.consumed) + " consumed, " +
            std::to_string(j.queued_at_end) + " queued at end";
+    if (j.forwarded || j.bridged || t.relayed)
+        out += "\nRelayed: " + std::to_string(j.forwarded) + " forwarded, " +
+               std::to_string(j.bridged) + " bridged, " + std::to_string(t.relayed) +
+               " of them reached the driver again";
     if (j.in_flight)
         out += ", " + std::to_string(j.in_flight) + " in flight";
     if (j.fanout_children)

@@ -5,10 +5,10 @@
 
 namespace nsk::corr {
 
-bool end_journey(JourneyBase &j, End how, bool reused, bool tx, StageTable &stages,
+bool end_journey(JourneyBase &j, End how, bool reused, Path path, StageTable &stages,
                  JourneyCounts &n)
 {
-    stages.account(j.proto, j.visits, j.accounted, tx);
+    stages.account(j.proto, j.visits, j.accounted, path);
     if (!is_reported_proto(j.proto))
         return false;
     switch (how) {
@@ -28,6 +28,8 @@ bool end_journey(JourneyBase &j, End how, bool reused, bool tx, StageTable &stag
         break;
     case End::queued_at_end: // (receive only: a send journey is never queued)
         ++n.queued_at_end;
+        break;
+    case End::relayed: // (receive only) counted by the caller: forwarded or bridged
         break;
     }
     if (j.partial)

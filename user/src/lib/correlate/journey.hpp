@@ -24,7 +24,14 @@ struct Visit {
     std::uint64_t ts;
 };
 
-enum class End { complete, dropped, consumed, incomplete, queued_at_end };
+// relayed: a receive journey that left to be sent on again (forwarded or bridged); the send
+// journey that continues it carries the packet on.
+enum class End { complete, dropped, consumed, incomplete, queued_at_end, relayed };
+
+/// Which path a journey's stage pairs belong to (a receive pair that ends in a read of the
+/// socket is reported as "queue"): fwd = a packet this host forwards at IP (from ip_forward on),
+/// bridge = one it sends on again without IP (a bridge port, a tc redirect).
+enum class Path : std::uint8_t { tx, loopback, rx, fwd, bridge };
 
 // First skb-bearing send stages (ip_queue_xmit, ip6_xmit, ip_output, ip6_output): an skb seen
 // here while its id has an open send journey that went further is a new skb at that address.
@@ -148,9 +155,18 @@ struct TxJourney : JourneyBase {
     bool gso_child = false;      // a later segment of a segmented skb (counted with its parent)
     std::string tcp_conn;        // sender's connection key (data journeys)
     std::uint64_t tcp_start = 0; // unwrapped first byte
+    // A packet this host relays (received, then sent on): Path::fwd or Path::bridge; visits[0]
+    // is the receive journey's last stage, origin_ts the packet's first stage on this host (its
+    // first send stage when the receive journey continued one).
+    Path path = Path::tx;
+    std::uint64_t origin_ts = 0;
 
+    bool relayed() const { return path != Path::tx; }
     /// What a receive journey continuing it takes over (once it reached the driver).
-    Handoff handoff() const { return {visits.front().ts, visits.back().ts, visits.back().probe}; }
+    Handoff handoff() const
+    {
+        return {relayed() ? origin_ts : visits.front().ts, visits.back().ts, visits.back().probe};
+    }
 };
 
 /// `n` with in_flight: the journeys open in `table` (by skb_id) of a reported protocol.
@@ -167,7 +183,7 @@ JourneyCounts with_in_flight(JourneyCounts n, const Table &table)
 /// The end of a journey, either path: its stage pairs not yet in the stage table go there, and
 /// a journey of a reported protocol is counted in `n` by how it ended (and as partial).
 /// Returns whether it was counted: the caller then adds what only its path counts.
-bool end_journey(JourneyBase &j, End how, bool reused, bool tx, StageTable &stages,
+bool end_journey(JourneyBase &j, End how, bool reused, Path path, StageTable &stages,
                  JourneyCounts &n);
 
 } // namespace nsk::corr

@@ -35,6 +35,10 @@ void RxJourneys::stage(const Record &r, const ProbeInfo &info)
             j->last_ts = ev.ts_ns; // repeated stage (e.g. a second pass): keep the first
             return;
         }
+        if (another_device(*j, ev)) {
+            append(*j, r, info); // the same packet, received again on an upper device
+            return;
+        }
         // The address started a new journey before the old one ended.
         close(*j, End::incomplete, true);
     } else if (p_.tcp.stage(r, info) || p_.tcp.control_stage(r, info)) {
@@ -71,6 +75,38 @@ void RxJourneys::stage(const Record &r, const ProbeInfo &info)
         p_.gso.loop_by_seq(nj, ev);
     }
     append(nj, r, info);
+}
+
+bool RxJourneys::another_device(const RxJourney &j, const nsk_event &ev)
+{
+    // A bridge port hands the frame to the bridge device (br_pass_frame_up), a VLAN or macvlan
+    // port to its upper device: __netif_receive_skb runs again for the same skb, nothing in
+    // between.  A journey still at that stage cannot be an address reused by a new packet:
+    // every way an skb that reached it is freed is traced (consume_skb, kfree_skb), the
+    // untraced ones (GRO-merged heads, TCP's coalesced data) end elsewhere.
+    return !j.visits.empty() && j.visits.back().probe == ev.probe &&
+           ev.probe == NSK_PROBE_NETIF_RECEIVE_SKB;
+}
+
+RxJourney *RxJourneys::relay_from(std::uint64_t skb_id, const nsk_event &ev,
+                                  const ProbeInfo &info, Path &path)
+{
+    RxJourney *j = find(skb_id);
+    if (!j || j->visits.empty() || j->enqueue_idx >= 0)
+        return nullptr;
+    const std::uint16_t last = j->visits.back().probe;
+    if (last == NSK_PROBE_IP_FORWARD || last == NSK_PROBE_IP6_FORWARD) {
+        path = Path::fwd; // ip_forward's output: ip_output / ip6_output (or the device)
+        return j;
+    }
+    // Sent on without IP (bridge, tc redirect): the device queue follows the L2 receive.  A
+    // locally sent packet at a reused address starts at the IP output (or its sendmsg).
+    (void)ev;
+    if (last == NSK_PROBE_NETIF_RECEIVE_SKB && info.order >= kTxDevQueueOrder) {
+        path = Path::bridge;
+        return j;
+    }
+    return nullptr;
 }
 
 RxJourney &RxJourneys::start(const Record &r, bool partial)
@@ -119,10 +155,14 @@ void RxJourneys::learn(RxJourney &j, const Record &r, const ProbeInfo &info)
     if (ev.netns)
         j.netns = ev.netns;
     if (is_tcp_seq(ev) && (ev.flags & NSK_EF_PKT)) {
+        // The segments an skb stands for are known when it is first seen: TCP coalescing a
+        // later skb into it (receive queue, backlog) adds that skb's segments to its gso_segs,
+        // and that skb's own journey counts them.
+        if (!j.has_seq)
+            j.segs = tcp_segs(ev);
         j.has_seq = true;
         j.seq = ev.seq;
         j.payload = ev.payload;
-        j.segs = tcp_segs(ev);
         if (ev.netns)
             j.conn = TcpSeq::rx_conn(ev);
     }
@@ -144,7 +184,7 @@ void RxJourneys::append(RxJourney &j, const Record &r, const ProbeInfo &info)
             s.active = true;
         }
     }
-    p_.stages.account(j.proto, j.visits, j.accounted, false);
+    p_.stages.account(j.proto, j.visits, j.accounted, Path::rx);
     if (j.tcp_read_early && info.role == Role::enqueue) {
         p_.tcp.late_queued(j, ev); // j is gone from journeys_
         return;
@@ -182,13 +222,21 @@ void RxJourneys::end(RxJourney &j, End how, bool reused)
 {
     if (j.proto == IPPROTO_TCP && how == End::incomplete && j.enqueue_idx < 0)
         how = End::consumed; // not queued (pure ACK...): freed by __kfree_skb, no tracepoint
-    if (!end_journey(j, how, reused, false, p_.stages, n_))
+    if (!end_journey(j, how, reused, Path::rx, p_.stages, n_))
         return;
     if (j.looped && !j.visits.empty()) {
-        ++n_.looped;
+        if (how != End::relayed)
+            ++n_.looped;
         const auto t0 = j.visits.front().ts;
         p_.stages.add_loopback(j.xmit_probe, j.visits.front().probe,
                                t0 >= j.xmit_ts ? t0 - j.xmit_ts : 0);
+    }
+    if (how == End::relayed) {
+        const bool fwd = std::any_of(j.visits.begin(), j.visits.end(), [](const Visit &v) {
+            return v.probe == NSK_PROBE_IP_FORWARD || v.probe == NSK_PROBE_IP6_FORWARD;
+        });
+        ++(fwd ? n_.forwarded : n_.bridged);
+        return; // the send journey that carries it on counts the rest
     }
     if (j.child)
         ++n_.fanout_children;

@@ -4,7 +4,10 @@
 // once.  Multicast: an enqueue of an unknown skb is a clone of the packet that last passed
 // udp_rcv on the same CPU and has not been enqueued itself yet; the child copies the parent's
 // stages.  Expiry in event time: a journey idle longer than the age is incomplete, unless it
-// sits in a socket queue (then it is queued_at_end when collection ends).
+// sits in a socket queue (then it is queued_at_end when collection ends).  A packet this host
+// relays (a router's ip_forward, a bridge port) ends its receive journey as forwarded/bridged
+// where the send path takes it on (TxJourneys: one journey across the hops); a second receive
+// on an upper device (bridge, VLAN) is a stage of the same journey.
 #pragma once
 
 #include "journey.hpp"
@@ -35,6 +38,11 @@ public:
     void close(RxJourney &j, End how, bool reused = false);
     /// The end-of-journey accounting only.
     void end(RxJourney &j, End how, bool reused);
+    /// The open receive journey of `skb_id` that the send stage `ev` carries on (a packet this
+    /// host forwards or bridges), with the path of the send journey; nullptr when `ev` is not
+    /// such a continuation.  The caller ends it with End::relayed.
+    RxJourney *relay_from(std::uint64_t skb_id, const nsk_event &ev, const ProbeInfo &info,
+                          Path &path);
     /// Freed normally (consume_skb).
     void consumed(std::uint64_t skb_id);
     /// sock_rcvqueue_full: the drop that follows has this reason.
@@ -58,6 +66,7 @@ public:
 
 private:
     RxJourney &start(const Record &r, bool partial);
+    static bool another_device(const RxJourney &j, const nsk_event &ev);
     RxJourney *fanout_parent(const Record &r);
     void learn(RxJourney &j, const Record &r, const ProbeInfo &info);
 

@@ -4,26 +4,40 @@
 
 namespace nsk::corr {
 
-// The pair's entry; the first journey that makes the pair names its path (a receive pair that
-// ends in a read of the socket is "queue").
+namespace {
+const char *path_name(Path path, std::uint16_t to)
+{
+    switch (path) {
+    case Path::tx:
+        return "tx";
+    case Path::loopback:
+        return "loopback";
+    case Path::fwd:
+        return "fwd";
+    case Path::bridge:
+        return "bridge";
+    case Path::rx:
+        break;
+    }
+    const ProbeInfo *ti = probe_info(to);
+    return ti && (ti->role == Role::dequeue || ti->role == Role::tcp_read) ? "queue" : "rx";
+}
+} // namespace
+
 StageStat &StageTable::entry(std::uint16_t from, std::uint16_t to, Path path)
 {
-    auto [it, fresh] = stats_.try_emplace({from, to});
+    auto [it, fresh] = stats_.try_emplace({path, from, to});
     StageStat &st = it->second;
     if (fresh) {
         st.from = from;
         st.to = to;
-        const ProbeInfo *ti = probe_info(to);
-        st.path = path == Path::tx                                                  ? "tx"
-                  : path == Path::loopback                                          ? "loopback"
-                  : ti && (ti->role == Role::dequeue || ti->role == Role::tcp_read) ? "queue"
-                                                                                    : "rx";
+        st.path = path_name(path, to);
     }
     return st;
 }
 
 void StageTable::account(std::uint8_t proto, const std::vector<Visit> &visits,
-                         std::size_t &accounted, bool tx)
+                         std::size_t &accounted, Path path)
 {
     if (!proto)
         return; // unknown yet: pairs are added once an event tells the protocol
@@ -34,7 +48,7 @@ void StageTable::account(std::uint8_t proto, const std::vector<Visit> &visits,
     for (std::size_t i = std::max<std::size_t>(1, accounted); i < visits.size(); ++i) {
         const Visit &a = visits[i - 1];
         const Visit &b = visits[i];
-        StageStat &st = entry(a.probe, b.probe, tx ? Path::tx : Path::rx);
+        StageStat &st = entry(a.probe, b.probe, path);
         if (b.ts < a.ts)
             ++reversed_;
         st.hist.add(b.ts >= a.ts ? b.ts - a.ts : 0);
@@ -64,7 +78,11 @@ std::vector<StageStat> StageTable::sorted() const
             return 1;
         if (p == "rx")
             return 2;
-        return 3;
+        if (p == "queue")
+            return 3;
+        if (p == "fwd")
+            return 4;
+        return 5; // bridge
     };
     std::sort(out.begin(), out.end(), [&](const StageStat &a, const StageStat &b) {
         const int pa = path_rank(a.path), pb = path_rank(b.path);

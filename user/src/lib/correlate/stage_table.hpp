@@ -1,11 +1,13 @@
 // The stage table: latency of every pair of consecutive stages, by path (tx, loopback, rx,
-// queue).  Journeys add their pairs as they go; it is never aged (its size is bounded by the
+// queue, and for packets this host relays: fwd (IP forwarding) and bridge (sent on again without
+// IP: a bridge, a tc redirect)).  The same pair on two paths is two rows.  Journeys add their pairs as they go; it is never aged (its size is bounded by the
 // probe table).
 #pragma once
 
 #include "journey.hpp"
 
 #include <map>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -13,9 +15,9 @@ namespace nsk::corr {
 
 class StageTable {
 public:
-    /// Adds the stage pairs visits[accounted-1 .. end) of a journey (receive or send path).
+    /// Adds the stage pairs visits[accounted-1 .. end) of a journey on `path`.
     void account(std::uint8_t proto, const std::vector<Visit> &visits, std::size_t &accounted,
-                 bool tx);
+                 Path path);
     /// A send journey that continued as a receive one: the driver -> first receive stage pair.
     void add_loopback(std::uint16_t from, std::uint16_t to, std::uint64_t ns);
 
@@ -24,10 +26,9 @@ public:
     std::uint64_t reversed() const { return reversed_; }
 
 private:
-    enum class Path { tx, loopback, rx };
     StageStat &entry(std::uint16_t from, std::uint16_t to, Path path);
 
-    std::map<std::pair<std::uint16_t, std::uint16_t>, StageStat> stats_;
+    std::map<std::tuple<Path, std::uint16_t, std::uint16_t>, StageStat> stats_;
     std::uint64_t reversed_ = 0;
 };
 

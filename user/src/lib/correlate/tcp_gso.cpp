@@ -24,63 +24,63 @@ bool TcpGso::segment(const Record &r, const ProbeInfo &info)
         info.order <= kTxFirstSkbOrder - 1)
         return false;
     TcpTxConn *conn = p_.tcp.tx(TcpSeq::tx_conn(ev));
-    if (!conn || conn->open.empty())
+    if (!conn)
         return false;
     const std::uint64_t start = conn->seq.unwrap(ev.seq);
-    auto o = conn->open.upper_bound(start);
-    if (o == conn->open.begin())
-        return false;
-    --o;
-    TxJourney *t = p_.tx.find(o->second);
-    if (!t || t->max_order >= info.order)
-        return false;
-    TxJourney &p = *t;
-    if (start >= p.tcp_start + p.payload)
-        return false;
-    if (start == p.tcp_start) {
-        // Its first segment: the journey goes on under the segment's skb.  A segmented skb
-        // must have been freed; one that was not is not this skb's parent.
-        if (!p.segmented && info.role != Role::tx_end)
-            return false;
-        TxJourney moved = std::move(p);
-        p_.tx.forget(o->second);
-        const std::uint64_t old_id = moved.skb_id;
-        moved.skb_id = ev.skb_id;
-        o->second = ev.skb_id;
-        p_.tx.append(p_.tx.put(std::move(moved)), r, info); // (completes it at the driver)
-        p_.tx.move_handoff(old_id, ev.skb_id);
-        return true;
+    if (auto o = conn->open.upper_bound(start); o != conn->open.begin()) {
+        --o;
+        TxJourney *t = p_.tx.find(o->second);
+        if (t && t->max_order < info.order && start < t->tcp_start + t->payload) {
+            TxJourney &p = *t;
+            if (start == p.tcp_start) {
+                // Its first segment: the journey goes on under the segment's skb.  A segmented
+                // skb must have been freed; one that was not is not this skb's parent.
+                if (!p.segmented && info.role != Role::tx_end)
+                    return false;
+                if (p.segmented) // its later segments find it here once it has ended
+                    conn->segmented[p.tcp_start] = {p.tcp_start + p.payload, p.sk_id, p.visits,
+                                                    p.max_order, ev.ts_ns};
+                TxJourney moved = std::move(p);
+                p_.tx.forget(o->second);
+                const std::uint64_t old_id = moved.skb_id;
+                moved.skb_id = ev.skb_id;
+                o->second = ev.skb_id;
+                p_.tx.append(p_.tx.put(std::move(moved)), r, info); // (completes it at the driver)
+                p_.tx.move_handoff(old_id, ev.skb_id);
+                return true;
+            }
+        }
     }
-    if (!p.segmented)
+    // A later segment of a segmented skb: its own journey from here, with its parent's earlier
+    // stages; its bytes and segments are counted with the parent (whose first segment may have
+    // reached the driver already).
+    auto s = conn->segmented.upper_bound(start);
+    if (s == conn->segmented.begin())
         return false;
-    // A later segment: its own journey from here, with its parent's earlier stages; its bytes
-    // and segments are counted with the parent.
+    --s;
+    TcpTxConn::Segmented &par = s->second;
+    if (start >= par.end || start == s->first || par.max_order >= info.order)
+        return false;
     TxJourney child;
     child.skb_id = ev.skb_id;
-    child.sk_id = p.sk_id;
-    child.visits = p.visits;
-    child.max_order = p.max_order;
-    child.accounted = p.visits.size(); // the parent accounted its own stage pairs
+    child.sk_id = par.sk_id;
+    child.visits = par.visits;
+    child.max_order = par.max_order;
+    child.accounted = par.visits.size(); // the parent accounted its own stage pairs
     child.proto = IPPROTO_TCP;
     child.gso_child = true;
     child.last_ts = ev.ts_ns;
+    par.ts = ev.ts_ns;
+    if (start + ev.payload >= par.end)
+        conn->segmented.erase(s); // its last segment
     p_.tx.append(p_.tx.put(std::move(child)), r, info);
     return true;
 }
 
 void TcpGso::loop_by_seq(RxJourney &j, const nsk_event &ev)
 {
-    TcpTxConn *c = p_.tcp.tx(TcpSeq::tx_conn(ev));
-    if (!c || c->sent.empty())
-        return;
-    const std::uint64_t start = c->seq.unwrap(ev.seq);
-    auto it = c->sent.upper_bound(start);
-    if (it == c->sent.begin())
-        return;
-    --it;
-    if (start >= it->second.end)
-        return;
-    j.continues(it->second);
+    if (const TcpTxConn::Sent *s = p_.tcp.sent_by_seq(ev))
+        j.continues(*s);
 }
 
 } // namespace nsk::corr

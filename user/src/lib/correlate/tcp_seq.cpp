@@ -1,5 +1,7 @@
 #include "tcp_seq.hpp"
 
+#include <algorithm>
+
 #include "parts.hpp"
 
 #include "nsk/format.hpp"
@@ -39,6 +41,12 @@ std::uint64_t SeqSpace::unwrap(std::uint32_t seq)
     return last;
 }
 
+// The key without its namespace: the same connection as the other end's namespace sees it.
+std::string tuple_of(const std::string &key)
+{
+    return key.size() > 5 ? key.substr(0, 1) + key.substr(5) : key;
+}
+
 std::string TcpSeq::sock_conn(const nsk_event &ev)
 {
     return conn_key(ev, ev.sk_laddr, ev.sk_lport, ev.sk_raddr, ev.sk_rport);
@@ -56,6 +64,58 @@ TcpTxConn *TcpSeq::tx(const std::string &key)
 {
     auto it = tx_.find(key);
     return it == tx_.end() ? nullptr : &it->second;
+}
+
+TcpTxConn &TcpSeq::tx_add(const std::string &key)
+{
+    auto [it, fresh] = tx_.try_emplace(key);
+    if (fresh)
+        by_tuple_[tuple_of(key)].push_back(key);
+    return it->second;
+}
+
+void TcpSeq::tx_erased(const std::string &key)
+{
+    auto t = by_tuple_.find(tuple_of(key));
+    if (t == by_tuple_.end())
+        return;
+    auto &keys = t->second;
+    keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+    if (keys.empty())
+        by_tuple_.erase(t);
+}
+
+const TcpTxConn::Sent *TcpSeq::sent_by_seq(const nsk_event &ev)
+{
+    // The sender in this namespace (loopback) first; else the same 4-tuple's sender in another
+    // namespace the capture saw (a peer across a NIC, a veth pair): the received segment's
+    // first byte inside exactly one sent range (32-bit random initial sequence numbers make a
+    // second candidate all but impossible; two are left alone rather than guessed).
+    const std::string key = tx_conn(ev);
+    auto find_in = [&](TcpTxConn &c) -> const TcpTxConn::Sent * {
+        if (c.sent.empty())
+            return nullptr;
+        const std::uint64_t start = c.seq.unwrap(ev.seq);
+        auto it = c.sent.upper_bound(start);
+        if (it == c.sent.begin())
+            return nullptr;
+        --it;
+        return start < it->second.end && it->second.xmit_ts <= ev.ts_ns ? &it->second : nullptr;
+    };
+    if (TcpTxConn *c = tx(key))
+        return find_in(*c);
+    auto t = by_tuple_.find(tuple_of(key));
+    if (t == by_tuple_.end())
+        return nullptr;
+    const TcpTxConn::Sent *found = nullptr;
+    for (const std::string &k : t->second) {
+        if (const TcpTxConn::Sent *s = find_in(tx_.at(k))) {
+            if (found)
+                return nullptr;
+            found = s;
+        }
+    }
+    return found;
 }
 
 // --- receive ---------------------------------------------------------------------------------
@@ -150,7 +210,7 @@ bool TcpSeq::control_stage(const Record &r, const ProbeInfo &info)
     // the reader: its stage pair.
     std::vector<Visit> pair{{c->second.probe, ev.cpu, ev.ctx, c->second.ts}, visit_of(ev)};
     std::size_t accounted = 1;
-    p_.stages.account(IPPROTO_TCP, pair, accounted, false);
+    p_.stages.account(IPPROTO_TCP, pair, accounted, Path::rx);
     c->second = {ev.ts_ns, ev.probe};
     return true;
 }
@@ -304,7 +364,7 @@ void TcpSeq::send_call(const Record &r, std::vector<Visit> &&visits)
     const nsk_event &ev = r.ev;
     if (!(ev.flags & NSK_EF_SOCK) || !ev.family)
         return;
-    TcpTxConn &c = tx_[sock_conn(ev)];
+    TcpTxConn &c = tx_add(sock_conn(ev));
     c.last_ts = ev.ts_ns;
     const std::uint64_t start = c.seq.unwrap(ev.seq);
     TcpTxConn::SendCall &call = c.calls[start];
@@ -335,7 +395,7 @@ void TcpSeq::tx_learn(TxJourney &j, const nsk_event &ev)
         key = sock_conn(ev);
     else
         return;
-    TcpTxConn &c = tx_[key];
+    TcpTxConn &c = tx_add(key);
     c.last_ts = ev.ts_ns;
     const std::uint64_t start = c.seq.unwrap(ev.seq);
     const std::uint64_t end = start + j.payload;
@@ -394,7 +454,15 @@ void TcpSeq::expire()
     const std::uint64_t now = p_.now, age = p_.opts.age_ns;
     erase_if(control_, [&](const auto &kv) { return now - kv.second.ts > kControlKeepNs; });
     // (an idle connection's sequence space is relearned)
-    erase_if(tx_, [&](const auto &kv) { return now - kv.second.last_ts > age; });
+    for (auto &kv : tx_)
+        erase_if(kv.second.segmented,
+                 [&](const auto &sg) { return now - sg.second.ts > age; });
+    erase_if(tx_, [&](const auto &kv) {
+        if (now - kv.second.last_ts <= age)
+            return false;
+        tx_erased(kv.first);
+        return true;
+    });
     erase_if(rx_, [&](const auto &kv) {
         return kv.second.waiting.empty() && now - kv.second.last_ts > age;
     });

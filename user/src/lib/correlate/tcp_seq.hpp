@@ -48,6 +48,16 @@ struct TcpTxConn {
     std::uint64_t max_end = 0; // highest data byte sent + 1
     std::uint64_t last_ts = 0;
     std::map<std::uint64_t, std::uint64_t> open; // data journeys on the way: start -> skb_id
+    // Skbs segmented in software whose first segment went on as the journey (TcpGso): what
+    // their later segments take over, by first byte, until the last one passed (or aged out).
+    struct Segmented {
+        std::uint64_t end = 0; // after its last byte
+        std::uint64_t sk_id = 0;
+        std::vector<Visit> visits; // its stages before the segments
+        int max_order = 0;
+        std::uint64_t ts = 0; // last seen
+    };
+    std::map<std::uint64_t, Segmented> segmented;
     std::map<std::uint64_t, Sent> sent;          // recently handed to the driver, by start
 };
 
@@ -59,6 +69,9 @@ public:
     static std::string sock_conn(const nsk_event &ev); // the socket's own view (NSK_EF_SOCK)
     static std::string rx_conn(const nsk_event &ev);   // a received packet's receiver
     static std::string tx_conn(const nsk_event &ev);   // a sent packet's sender
+    /// The send side of a received data segment `ev` (its first byte was handed to a driver):
+    /// the sender in the same namespace, else in another one (across a NIC or a veth pair).
+    const TcpTxConn::Sent *sent_by_seq(const nsk_event &ev);
 
     // --- receive ---
     /// A later stage (tcp_add_backlog, tcp_queue_rcv) of a data segment waiting in its
@@ -93,6 +106,7 @@ public:
     void tx_ended(const TxJourney &j, End how);
     /// The send side of a connection, if known.
     TcpTxConn *tx(const std::string &key);
+    TcpTxConn &tx_add(const std::string &key); // found or created (and indexed by 4-tuple)
 
     void expire();
     void finish(); // waiting data: queued_at_end
@@ -130,7 +144,10 @@ private:
     void socket_drop(const RxJourney &j, std::uint64_t sk_id, const std::string &reason);
 
     Parts &p_;
+    void tx_erased(const std::string &key); // drop the 4-tuple index entry of a tx_ key
     std::unordered_map<std::string, TcpTxConn> tx_;      // by sender's connection key
+    // tx_'s keys by their 4-tuple without the namespace (a receiver in another namespace)
+    std::unordered_map<std::string, std::vector<std::string>> by_tuple_;
     std::unordered_map<std::string, RxConn> rx_;         // by receiver's connection key
     std::unordered_map<std::uint64_t, Parked> parked_;   // by skb_id
     std::unordered_map<std::uint64_t, Control> control_; // segments without data, ended

@@ -76,6 +76,9 @@ void TxJourneys::stage(const Record &r, const ProbeInfo &info)
         close(*old, End::incomplete, true); // the address started a new send journey
     } else if (p_.gso.segment(r, info)) {
         return;
+    } else if (Path path; RxJourney *rj = p_.rx.relay_from(ev.skb_id, ev, info, path)) {
+        relay(*rj, path, r, info);
+        return;
     }
     TxJourney j;
     j.skb_id = ev.skb_id;
@@ -98,6 +101,21 @@ void TxJourneys::stage(const Record &r, const ProbeInfo &info)
     append(put(std::move(j)), r, info);
 }
 
+void TxJourneys::relay(RxJourney &rj, Path path, const Record &r, const ProbeInfo &info)
+{
+    // The packet goes on from the receive journey's last stage (ip_forward, or the bridge
+    // port's receive): that pair is the first of the relay's path.  It belongs to no socket
+    // here (a bridged skb may still point at its sender's socket, which is not this send).
+    TxJourney j;
+    j.skb_id = rj.skb_id;
+    j.proto = rj.proto;
+    j.path = path;
+    j.origin_ts = rj.looped ? rj.e2e_start : rj.visits.front().ts;
+    j.visits.push_back(rj.visits.back());
+    p_.rx.close(rj, End::relayed);
+    append(put(std::move(j)), r, info);
+}
+
 void TxJourneys::append(TxJourney &j, const Record &r, const ProbeInfo &info)
 {
     const nsk_event &ev = r.ev;
@@ -106,16 +124,23 @@ void TxJourneys::append(TxJourney &j, const Record &r, const ProbeInfo &info)
         j.proto = ev.proto;
     if (!j.proto && info.proto_hint)
         j.proto = info.proto_hint;
-    if (!j.sk_id && ev.sk_id)
+    if (!j.sk_id && ev.sk_id && !j.relayed())
         j.sk_id = ev.sk_id;
-    p_.stages.account(j.proto, j.visits, j.accounted, true);
+    p_.stages.account(j.proto, j.visits, j.accounted, j.path);
     if (info.role == Role::tx_end)
         close(j, End::complete);
 }
 
 void TxJourneys::close(TxJourney &j, End how, bool reused)
 {
-    if (end_journey(j, how, reused, true, p_.stages, n_)) {
+    if (j.relayed()) {
+        // Carried on from a receive journey: reaching the driver counts as relayed (the
+        // sender's journey, if any, was counted on its own host side), a drop as a drop.
+        if (end_journey(j, how == End::complete ? End::relayed : how, reused, j.path, p_.stages,
+                        n_) &&
+            how == End::complete)
+            ++n_.relayed;
+    } else if (end_journey(j, how, reused, Path::tx, p_.stages, n_)) {
         if (j.with_sendmsg)
             ++n_.with_sendmsg;
         if (j.gso_child && how == End::complete)

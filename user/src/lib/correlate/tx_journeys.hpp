@@ -5,7 +5,10 @@
 // instead: TcpSeq).  A journey that reached the driver is remembered as a handoff: on loopback
 // the same skb then starts a receive journey that continues it.  Expiry in event time: journeys,
 // waiting sendmsg stages and handoffs idle longer than the age are dropped (journeys as
-// incomplete, sendmsg stages as sendmsg_without_skb).
+// incomplete, sendmsg stages as sendmsg_without_skb).  A packet received here and sent on
+// (forwarded by ip_forward, or by a bridge) continues its receive journey as a send journey on
+// path fwd/bridge, counted as relayed at the driver; its handoff carries the packet's origin so
+// the next hop's receive journey has the end-to-end latency.
 #pragma once
 
 #include "journey.hpp"
@@ -30,6 +33,9 @@ public:
     void sock(const Record &r, const ProbeInfo &info);
     /// A send stage of an skb.
     void stage(const Record &r, const ProbeInfo &info);
+    /// A packet received here is sent on (forwarded, bridged): the send journey takes over from
+    /// the receive journey `rj`, which ends as relayed.
+    void relay(RxJourney &rj, Path path, const Record &r, const ProbeInfo &info);
     /// The journey reached the stage of `r` (ends at the driver).
     void append(TxJourney &j, const Record &r, const ProbeInfo &info);
     /// End the journey: account it, then forget it (j is gone afterwards).
