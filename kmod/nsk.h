@@ -148,6 +148,21 @@ void nsk_emit_seq(u16 probe, struct sock *sk, u32 seq, u32 bytes);
 void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 		   void *location, u32 reason, bool has_reason);
 
+/*
+ * Probe pairs whose second half must not touch the skb: the driver may have
+ * freed it once its transmit returned (net_dev_xmit), GRO once it merged it
+ * (napi_gro_receive_exit, which does not even pass it).  The first half keeps
+ * its description per CPU (a few deep, for nesting: a tunnel's transmit
+ * inside another's); the second half is that description at its own time,
+ * filtered and sampled like the first (same tuple, same decision).
+ */
+enum nsk_pair_kind { NSK_PAIR_GRO, NSK_PAIR_XMIT, __NSK_PAIR_MAX };
+void nsk_emit_pair_first(u16 probe, struct sk_buff *skb, unsigned int pf,
+			 enum nsk_pair_kind kind);
+/* skb: the first half's skb, or NULL for the latest first half (GRO) */
+void nsk_emit_pair_second(u16 probe, const void *skb, enum nsk_pair_kind kind,
+			  u32 reason, u32 aux, u32 len);
+
 /* --- ring and drain (nsk_ring.c) ------------------------------------------ */
 
 int nsk_ring_init(void);	/* module load: the drain's workqueue */

@@ -48,23 +48,26 @@ static inline u64 nsk_id(const void *p)
  * e.g. before the IP header exists).
  */
 static void nsk_parse_tcp(struct nsk_event *ev, const struct sk_buff *skb,
-			  const unsigned char *th, unsigned int ip_payload)
+			  const unsigned char *th, unsigned int ip_payload,
+			  const unsigned char *lo, const unsigned char *hi)
 {
 	const struct tcphdr *t = (const struct tcphdr *)th;
 	unsigned int doff, end, start;
 
-	if (th < skb->head || th + sizeof(*t) > skb_tail_pointer(skb))
+	if (th < lo || th + sizeof(*t) > hi)
 		return;
 	doff = t->doff * 4;
 	if (doff < sizeof(*t))
 		return;
 	if (ip_payload) {
 		ev->payload = ip_payload > doff ? ip_payload - doff : 0;
-	} else {
+	} else if (lo == skb->head) {
 		/* offsets from head: works whether data is before or past th */
 		end = skb_headroom(skb) + skb->len;
 		start = (th - skb->head) + doff;
 		ev->payload = end > start ? end - start : 0;
+	} else {
+		ev->payload = 0; /* a header copy without the IP length (jumbogram) */
 	}
 	ev->seq = ntohl(t->seq);
 	if (!ev->aux)
@@ -78,6 +81,9 @@ static void nsk_parse_tcp(struct nsk_event *ev, const struct sk_buff *skb,
  * see skb->data at the network header before the network header offset is
  * reset; later probes use the recorded network header offset.
  */
+/* IPv4 with options (60) or IPv6 (40), then a TCP header without options */
+#define NSK_HDR_COPY 80
+
 static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 			  bool early)
 {
@@ -86,6 +92,7 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 	const unsigned char *nh;
 	const unsigned char *th = NULL;
 	unsigned int ip_payload = 0;
+	unsigned char copy[NSK_HDR_COPY];
 	u8 proto;
 
 	if (skb->protocol != htons(ETH_P_IP) &&
@@ -96,6 +103,19 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 		       skb->network_header == (typeof(skb->network_header))~0U))
 		return;
 	nh = early ? skb->data : skb_network_header(skb);
+	if (early && skb_headlen(skb) < NSK_HDR_COPY && skb->len > skb_headlen(skb)) {
+		/*
+		 * The driver left the headers in page fragments (virtio_net's
+		 * mergeable buffers before GRO pulls them): copy them out.
+		 */
+		unsigned int n = min_t(unsigned int, skb->len, NSK_HDR_COPY);
+
+		if (skb_copy_bits(skb, 0, copy, n))
+			return;
+		head = copy;
+		nh = copy;
+		tail = copy + n;
+	}
 	if (nh < head || nh >= tail)
 		return;
 
@@ -137,7 +157,7 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 		ev->sport = ntohs(ports[0]);
 		ev->dport = ntohs(ports[1]);
 		if (proto == IPPROTO_TCP)
-			nsk_parse_tcp(ev, skb, th, ip_payload);
+			nsk_parse_tcp(ev, skb, th, ip_payload, head, tail);
 	}
 }
 
@@ -298,7 +318,8 @@ static void nsk_describe(struct nsk_event *ev, struct sk_buff *skb,
 	else if (skb && sk && nsk_sk_protocol(sk) == IPPROTO_TCP &&
 		 skb_transport_header_was_set(skb))
 		/* ip_queue_xmit, ip6_xmit: TCP built its header, IP not yet */
-		nsk_parse_tcp(ev, skb, skb_transport_header(skb), 0);
+		nsk_parse_tcp(ev, skb, skb_transport_header(skb), 0, skb->head,
+			      skb_tail_pointer(skb));
 	if (sk) {
 		nsk_parse_sock(ev, sk);
 		ev->netns = sock_net(sk)->ns.inum;
@@ -423,4 +444,81 @@ void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 
 	memcpy(d.location, &loc, sizeof(loc));
 	nsk_emit_rec(&d.ev, sizeof(d), skb, sk, NSK_PF_SKB_SK);
+}
+
+/* --- probe pairs (nsk.h) ------------------------------------------------- */
+
+#define NSK_PAIR_DEPTH 4
+
+struct nsk_pair_slot {
+	const void *skb;
+	struct nsk_event ev;
+};
+
+struct nsk_pair {
+	unsigned int depth;
+	struct nsk_pair_slot slot[NSK_PAIR_DEPTH];
+};
+
+static DEFINE_PER_CPU(struct nsk_pair, nsk_pairs[__NSK_PAIR_MAX]);
+
+void nsk_emit_pair_first(u16 probe, struct sk_buff *skb, unsigned int pf,
+			 enum nsk_pair_kind kind)
+{
+	struct nsk_pair *pair;
+	struct nsk_pair_slot *slot;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	pair = this_cpu_ptr(&nsk_pairs[kind]);
+	if (pair->depth == NSK_PAIR_DEPTH) {
+		/* a first half whose second never came (not attached yet): the oldest goes */
+		memmove(&pair->slot[0], &pair->slot[1],
+			sizeof(pair->slot[0]) * (NSK_PAIR_DEPTH - 1));
+		pair->depth--;
+	}
+	slot = &pair->slot[pair->depth++];
+	slot->skb = skb;
+	memset(&slot->ev, 0, sizeof(slot->ev));
+	slot->ev.hdr.type = NSK_REC_EVENT;
+	slot->ev.hdr.size = sizeof(slot->ev);
+	slot->ev.probe = probe;
+	this_cpu_inc(nsk_pcpu.hits);
+	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
+	nsk_describe(&slot->ev, skb, NULL, pf);
+	nsk_commit(&slot->ev, sizeof(slot->ev));
+	local_irq_restore(flags);
+}
+
+void nsk_emit_pair_second(u16 probe, const void *skb, enum nsk_pair_kind kind,
+			  u32 reason, u32 aux, u32 len)
+{
+	struct nsk_pair *pair;
+	struct nsk_event ev;
+	unsigned long flags;
+	int i;
+
+	local_irq_save(flags);
+	pair = this_cpu_ptr(&nsk_pairs[kind]);
+	for (i = (int)pair->depth - 1; i >= 0; i--)
+		if (!skb || pair->slot[i].skb == skb)
+			break;
+	if (i < 0) {
+		/* its first half was not seen (not IP, or attached in between) */
+		local_irq_restore(flags);
+		return;
+	}
+	ev = pair->slot[i].ev;
+	pair->depth = i;	/* it, and first halves nested in it that never ended */
+	this_cpu_inc(nsk_pcpu.hits);
+	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
+	ev.probe = probe;
+	ev.cpu = smp_processor_id();
+	ev.ts_ns = nsk_clock_ns();
+	ev.ctx = nsk_ctx();
+	ev.reason = reason;
+	ev.aux = aux;
+	ev.len = len;
+	nsk_commit(&ev, sizeof(ev));
+	local_irq_restore(flags);
 }

@@ -68,8 +68,30 @@ static void nsk_tp_net_dev_start_xmit(void *__data, const struct sk_buff *skb,
 				      const struct net_device *dev)
 {
 	if (nsk_is_ip(skb))
-		nsk_emit(NSK_PROBE_DEV_HARD_START_XMIT, (struct sk_buff *)skb, NULL,
-			 NSK_PF_DEV, 0, 0);
+		nsk_emit_pair_first(NSK_PROBE_DEV_HARD_START_XMIT, (struct sk_buff *)skb,
+				    NSK_PF_DEV, NSK_PAIR_XMIT);
+}
+
+/* The driver's transmit returned: the skb may be gone, only its address is used. */
+static void nsk_tp_net_dev_xmit(void *__data, struct sk_buff *skb, int rc,
+				struct net_device *dev, unsigned int skb_len)
+{
+	nsk_emit_pair_second(NSK_PROBE_NET_DEV_XMIT, skb, NSK_PAIR_XMIT, (u32)rc, 0,
+			     skb_len);
+}
+
+static void nsk_tp_napi_gro_receive_entry(void *__data, const struct sk_buff *skb)
+{
+	if (nsk_is_ip(skb))
+		nsk_emit_pair_first(NSK_PROBE_NAPI_GRO_RECEIVE, (struct sk_buff *)skb,
+				    NSK_PF_EARLY | NSK_PF_DEV, NSK_PAIR_GRO);
+}
+
+/* GRO merged the skb into another (freed, or chained to it): its journey ends. */
+static void nsk_tp_napi_gro_receive_exit(void *__data, int ret)
+{
+	nsk_emit_pair_second(NSK_PROBE_NAPI_GRO_EXIT, NULL, NSK_PAIR_GRO, (u32)ret,
+			     ret == GRO_MERGED || ret == GRO_MERGED_FREE, 0);
 }
 
 static void nsk_tp_consume_skb(NSK_TP_CONSUME_SKB_ARGS)
@@ -111,6 +133,10 @@ static void __maybe_unused nsk_tp_typecheck(void)
 						  NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_net_dev_start_xmit(nsk_tp_net_dev_start_xmit,
 							    NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_net_dev_xmit(nsk_tp_net_dev_xmit, NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_napi_gro_receive_entry(
+				    nsk_tp_napi_gro_receive_entry, NULL)) == 0);
+	NSK_TYPECHECK_GRO_EXIT(nsk_tp_napi_gro_receive_exit);
 	BUILD_BUG_ON(sizeof(register_trace_consume_skb(nsk_tp_consume_skb, NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_kfree_skb(nsk_tp_kfree_skb, NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_sock_rcvqueue_full(nsk_tp_sock_rcvqueue_full,
@@ -139,6 +165,7 @@ struct nsk_probe {
 	const char *companions[NSK_MAX_CANDIDATES];
 	kprobe_pre_handler_t kp_handler;
 	void *tp_handler;
+	u16 needs;			/* a probe (earlier in the table) it is useless without */
 
 	/* runtime, under nsk_ctl_lock */
 	struct nsk_fentry fe;		/* attached through nsk_fentry.c ... */
@@ -247,6 +274,17 @@ static struct nsk_probe nsk_probes[] = {
 	/* forwarding: received, then ip_forward (its FORWARD hook), then the output path */
 	NSK_KPROBE(NSK_PROBE_IP_FORWARD, "ip_forward", NSK_PATH_RX, nsk_kp_skb, "ip_forward"),
 	NSK_KPROBE(NSK_PROBE_IP6_FORWARD, "ip6_forward", NSK_PATH_RX, nsk_kp_skb, "ip6_forward"),
+	/* the NIC's edge: the driver's transmit returned */
+	NSK_TRACEPOINT(NSK_PROBE_NET_DEV_XMIT, "net_dev_xmit", NSK_PATH_TX, "net_dev_xmit",
+		       nsk_tp_net_dev_xmit),
+	/* ... and GRO: the exit first, the entry needs it (compat.h) */
+	NSK_TRACEPOINT(NSK_PROBE_NAPI_GRO_EXIT, "napi_gro_receive_exit", NSK_PATH_RX,
+		       "napi_gro_receive_exit", nsk_tp_napi_gro_receive_exit),
+	{ .id = NSK_PROBE_NAPI_GRO_RECEIVE, .name = "napi_gro_receive_entry",
+	  .kind = NSK_PROBE_KIND_TRACEPOINT, .path = NSK_PATH_RX,
+	  .targets = { "napi_gro_receive_entry" },
+	  .tp_handler = nsk_tp_napi_gro_receive_entry,
+	  .needs = NSK_PROBE_NAPI_GRO_EXIT },
 };
 
 static inline u16 nsk_kp_id(struct kprobe *p)
@@ -522,6 +560,14 @@ static int nsk_attach_tp(struct nsk_probe *p)
 
 static int nsk_attach_one(struct nsk_probe *p)
 {
+	unsigned int i;
+
+	for (i = 0; p->needs && i < ARRAY_SIZE(nsk_probes) && &nsk_probes[i] != p; i++) {
+		if (nsk_probes[i].id == p->needs && nsk_probes[i].error) {
+			p->note = "needs a probe this kernel lacks";
+			return -ENOENT;
+		}
+	}
 	if (p->kind == NSK_PROBE_KIND_TRACEPOINT)
 		return nsk_attach_tp(p);
 	if (!nsk_kprobes_only && nsk_fentry_available() && !nsk_attach_fentry(p))

@@ -73,6 +73,18 @@ static inline u64 nsk_clock_ns(void) { return ktime_get_ns(); }
 #define NSK_TP_CONSUME_SKB_ARGS void *__data, struct sk_buff *skb
 #endif
 
+/*
+ * napi_gro_receive_exit (5.0+) tells whether GRO merged the skb it got at
+ * napi_gro_receive_entry: without it the entry is not a stage (a merged skb's
+ * journey would end untraced), so the entry probe needs it (nsk_probes.c).
+ */
+#ifdef NSK_HAS_NAPI_GRO_RECEIVE_EXIT
+#define NSK_TYPECHECK_GRO_EXIT(h) \
+	BUILD_BUG_ON(sizeof(register_trace_napi_gro_receive_exit(h, NULL)) == 0)
+#else
+#define NSK_TYPECHECK_GRO_EXIT(h) do { (void)(h); } while (0)
+#endif
+
 #ifdef NSK_HAS_UDP_FAIL_QUEUE_SKB
 #define NSK_TP_UDP_FAIL_QUEUE_ARGS void *__data, int rc, struct sock *sk, struct sk_buff *skb
 #define NSK_UDP_FAIL_QUEUE_SKB(s) (s)

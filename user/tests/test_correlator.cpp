@@ -1082,3 +1082,69 @@ BOOST_AUTO_TEST_CASE(second_receive_on_an_upper_device_is_a_stage_not_a_reuse)
     BOOST_TEST(upper->hist.count() == 4u);
     BOOST_TEST(upper->hist.max() == 500u);
 }
+
+// NIC receive with GRO: the driver hands 3 TCP segments to GRO; the first is held and stands
+// for all 3 when it goes up, the other two are merged into it (napi_gro_receive_exit says
+// GRO_MERGED): their journeys end there, not as incomplete, and the segments the receive side
+// counts are the 3 the wire carried, not 3 + 2.
+BOOST_AUTO_TEST_CASE(gro_merged_skbs_end_at_the_merge_and_segments_are_counted_once)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    auto tcp = [](std::uint16_t probe, std::uint64_t t, std::uint64_t skb, std::uint32_t seq,
+                  std::uint32_t segs) {
+        Record r = ev(probe, 0, t, skb, 0, IPPROTO_TCP);
+        r.ev.flags |= NSK_EF_SEQ;
+        r.ev.seq = seq;
+        r.ev.payload = 1000 * segs;
+        r.ev.aux = segs << 16;
+        return r;
+    };
+    constexpr std::uint16_t GRO = NSK_PROBE_NAPI_GRO_RECEIVE, GRO_EXIT = NSK_PROBE_NAPI_GRO_EXIT;
+    v.push_back(tcp(GRO, 1000, 0xA1, 1, 1));
+    Record held = tcp(GRO_EXIT, 1100, 0xA1, 1, 1);
+    held.ev.aux = 0; // GRO_HELD
+    v.push_back(held);
+    for (std::uint64_t i = 1; i < 3; ++i) {
+        v.push_back(tcp(GRO, 1000 + 200 * i, 0xA1 + i, 1 + 1000 * i, 1));
+        Record merged = tcp(GRO_EXIT, 1100 + 200 * i, 0xA1 + i, 1 + 1000 * i, 1);
+        merged.ev.aux = 1;
+        v.push_back(merged);
+    }
+    v.push_back(tcp(NETIF, 2000, 0xA1, 1, 3));
+    v.push_back(tcp(IPRCV, 2100, 0xA1, 1, 3));
+    f.send(0, v);
+    const auto &c = f.finish();
+    BOOST_TEST(c.rx_journeys().gro_merged == 2u);
+    BOOST_TEST(c.rx_journeys().incomplete + c.rx_journeys().consumed <= 1u); // the held one
+    const auto *s = stage(c.stages(), GRO, NETIF);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(s->hist.count() == 1u);
+    BOOST_TEST(s->hist.max() == 1000u);
+}
+
+// The driver's return (net_dev_xmit) after the journey ended at dev_hard_start_xmit: a stage
+// row of the send path; a busy return (NETDEV_TX_BUSY) is not one.
+BOOST_AUTO_TEST_CASE(driver_return_is_a_stage_after_the_handoff)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    for (std::uint64_t i = 0; i < 3; ++i) {
+        const std::uint64_t t = 1'000'000 * (i + 1), skb = 0xB00 + i;
+        v.push_back(ev(NSK_PROBE_IP_OUTPUT, 0, t, skb));
+        v.push_back(ev(NSK_PROBE_DEV_HARD_START_XMIT, 0, t + 100, skb));
+        Record x = ev(NSK_PROBE_NET_DEV_XMIT, 0, t + 350, skb);
+        x.ev.reason = i == 2 ? 0x10 : 0; // the last one: NETDEV_TX_BUSY
+        v.push_back(x);
+    }
+    f.send(0, v);
+    const auto &c = f.finish();
+    BOOST_TEST(c.tx_journeys().complete == 3u);
+    const auto *s = stage(c.stages(), NSK_PROBE_DEV_HARD_START_XMIT, NSK_PROBE_NET_DEV_XMIT);
+    BOOST_REQUIRE(s);
+    BOOST_TEST(s->path == "tx");
+    BOOST_TEST(s->hist.count() == 2u);
+    BOOST_TEST(s->hist.max() == 250u);
+}

@@ -222,6 +222,16 @@ enum nsk_probe_id {
 	/* forwarding (a router): the packet leaves again through the output path */
 	NSK_PROBE_IP_FORWARD,		/* kprobe ip_forward (skb): before the forward hook */
 	NSK_PROBE_IP6_FORWARD,		/* kprobe ip6_forward (skb): before the forward hook */
+	/* the NIC's edge (tracepoints) */
+	NSK_PROBE_NAPI_GRO_RECEIVE,	/* tp net:napi_gro_receive_entry (skb): the driver hands
+					 * a received packet to GRO (NAPI) */
+	NSK_PROBE_NAPI_GRO_EXIT,	/* tp net:napi_gro_receive_exit (ret): the same skb (the
+					 * entry's description: GRO may have freed it);
+					 * aux = 1 when GRO merged it into another skb (its
+					 * journey ends there), else 0 */
+	NSK_PROBE_NET_DEV_XMIT,		/* tp net:net_dev_xmit (skb, rc, dev, len): the driver's
+					 * transmit returned; only the skb's id (the driver may
+					 * have freed it), reason = rc, len = skb_len */
 	__NSK_PROBE_MAX,
 };
 #define NSK_PROBE_MAX (__NSK_PROBE_MAX - 1)

@@ -50,6 +50,9 @@ struct JourneyCounts {
     std::uint64_t forwarded = 0; // rx
     std::uint64_t bridged = 0;   // rx
     std::uint64_t relayed = 0;   // tx
+    // rx: skbs GRO merged into another one (napi_gro_receive_exit): not complete, not lost;
+    // their TCP segments are counted (rx tcp.segments), not as TCP skbs (rx tcp.journeys)
+    std::uint64_t gro_merged = 0;
     // TCP (journeys whose segment header was seen)
     std::uint64_t tcp = 0;             // TCP journeys (skbs)
     std::uint64_t tcp_segments = 0;    // the segments they stand for (GSO-aware; tx: at the driver)

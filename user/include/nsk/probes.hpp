@@ -24,6 +24,8 @@ enum class Role : std::uint8_t {
     tx,         // send path stage with an skb (ip_output ... dev_queue_xmit)
     tx_end,     // handed to the driver (dev_hard_start_xmit): send journey complete
     tcp_read,   // TCP read done (tcp_cleanup_rbuf): every byte below seq was copied to user
+    gro_exit,   // napi_gro_receive_exit: aux 1 = GRO merged the skb into another (its end)
+    xmit_done,  // net_dev_xmit: the driver's transmit returned (a stage after the handoff)
 };
 
 enum class PathKind : std::uint8_t { unspec, rx, tx, drop };
@@ -32,7 +34,7 @@ struct ProbeInfo {
     std::uint16_t id;
     std::string_view name; // stable name, as the kernel reports it in status
     PathKind path;
-    int order; // position along the path; 0 = not a stage
+    int order; // position along the path; 0 = not a stage, or (role start) before the first
     Role role;
     std::uint8_t proto_hint; // IPPROTO_* implied by the probe, 0 if none
     bool fanout_parent;      // multicast clones are made after this stage (udp_rcv)

@@ -50,6 +50,13 @@ void Correlator::process(const Record &r)
         case Role::tcp_read:
             p.tcp.read(r);
             break;
+        case Role::gro_exit:
+            if (ev.aux == 1)
+                p.rx.gro_merged(ev.skb_id);
+            break;
+        case Role::xmit_done:
+            p.tx.xmit_done(r);
+            break;
         case Role::drop:
         case Role::queue_full:
             on_drop(r, *info);

@@ -56,6 +56,10 @@ constexpr std::array<ProbeInfo, NSK_PROBE_MAX> kProbes{{
     // forwarding: the receive journey reaches ip_forward (the FORWARD hook runs there)
     {NSK_PROBE_IP_FORWARD,         "ip_forward",         PathKind::rx,   3, Role::mid,        0,    false},
     {NSK_PROBE_IP6_FORWARD,        "ip6_forward",        PathKind::rx,   3, Role::mid,        0,    false},
+    // the NIC's edge: GRO's entry (before netif_receive_skb) and exit, the driver's return
+    {NSK_PROBE_NAPI_GRO_RECEIVE,   "napi_gro_receive_entry", PathKind::rx, 0, Role::start,    0,    false},
+    {NSK_PROBE_NAPI_GRO_EXIT,      "napi_gro_receive_exit", PathKind::rx, 0, Role::gro_exit,  0,    false},
+    {NSK_PROBE_NET_DEV_XMIT,       "net_dev_xmit",       PathKind::tx,   9, Role::xmit_done,  0,    false},
 }};
 // clang-format on
 

@@ -52,6 +52,8 @@ ojson journeys_json(const JourneyCounts &c, bool rx)
             j["forwarded"] = c.forwarded;
         if (c.bridged)
             j["bridged"] = c.bridged;
+        if (c.gro_merged)
+            j["gro_merged"] = c.gro_merged;
     }
     if (c.tcp) {
         ojson t;

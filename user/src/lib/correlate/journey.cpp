@@ -30,6 +30,7 @@ bool end_journey(JourneyBase &j, End how, bool reused, Path path, StageTable &st
         ++n.queued_at_end;
         break;
     case End::relayed: // (receive only) counted by the caller: forwarded or bridged
+    case End::gro_merged: // (receive only) counted by the caller
         break;
     }
     if (j.partial)

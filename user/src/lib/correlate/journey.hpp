@@ -26,7 +26,9 @@ struct Visit {
 
 // relayed: a receive journey that left to be sent on again (forwarded or bridged); the send
 // journey that continues it carries the packet on.
-enum class End { complete, dropped, consumed, incomplete, queued_at_end, relayed };
+// gro_merged: GRO merged the received skb into another one (freed or chained to it, no free
+// traced); that skb goes on and stands for its segments.
+enum class End { complete, dropped, consumed, incomplete, queued_at_end, relayed, gro_merged };
 
 /// Which path a journey's stage pairs belong to (a receive pair that ends in a read of the
 /// socket is reported as "queue"): fwd = a packet this host forwards at IP (from ip_forward on),

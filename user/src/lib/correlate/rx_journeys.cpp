@@ -225,11 +225,17 @@ void RxJourneys::end(RxJourney &j, End how, bool reused)
     if (!end_journey(j, how, reused, Path::rx, p_.stages, n_))
         return;
     if (j.looped && !j.visits.empty()) {
-        if (how != End::relayed)
-            ++n_.looped;
+        if (how != End::relayed && how != End::gro_merged)
+            ++n_.looped; // (the hop row below still counts every packet that crossed it)
         const auto t0 = j.visits.front().ts;
         p_.stages.add_loopback(j.xmit_probe, j.visits.front().probe,
                                t0 >= j.xmit_ts ? t0 - j.xmit_ts : 0);
+    }
+    if (how == End::gro_merged) {
+        ++n_.gro_merged;
+        if (j.proto == IPPROTO_TCP && j.has_seq)
+            n_.tcp_segments += j.segs; // what the skb it joined stood for before: counted once
+        return;
     }
     if (how == End::relayed) {
         const bool fwd = std::any_of(j.visits.begin(), j.visits.end(), [](const Visit &v) {
@@ -268,6 +274,12 @@ void RxJourneys::end(RxJourney &j, End how, bool reused)
         total_e2e_.add(deq >= j.e2e_start ? deq - j.e2e_start : 0);
         total_user_.add(deq >= first ? deq - first : 0);
     }
+}
+
+void RxJourneys::gro_merged(std::uint64_t skb_id)
+{
+    if (RxJourney *j = skb_id ? find(skb_id) : nullptr)
+        close(*j, End::gro_merged);
 }
 
 void RxJourneys::consumed(std::uint64_t skb_id)

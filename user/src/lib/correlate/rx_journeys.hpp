@@ -45,6 +45,8 @@ public:
                           Path &path);
     /// Freed normally (consume_skb).
     void consumed(std::uint64_t skb_id);
+    /// GRO merged it into another skb (napi_gro_receive_exit): its journey ends there.
+    void gro_merged(std::uint64_t skb_id);
     /// sock_rcvqueue_full: the drop that follows has this reason.
     void queue_full(std::uint64_t skb_id, const std::string &reason);
     /// Freed with a drop (the drop table and the socket learn it too).

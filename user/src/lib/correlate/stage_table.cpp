@@ -61,6 +61,11 @@ void StageTable::add_loopback(std::uint16_t from, std::uint16_t to, std::uint64_
     entry(from, to, Path::loopback).hist.add(ns);
 }
 
+void StageTable::add(Path path, std::uint16_t from, std::uint16_t to, std::uint64_t ns)
+{
+    entry(from, to, path).hist.add(ns);
+}
+
 std::vector<StageStat> StageTable::sorted() const
 {
     std::vector<StageStat> out;

@@ -20,6 +20,8 @@ public:
                  Path path);
     /// A send journey that continued as a receive one: the driver -> first receive stage pair.
     void add_loopback(std::uint16_t from, std::uint16_t to, std::uint64_t ns);
+    /// One pair on `path` measured outside a journey (the driver's return after the handoff).
+    void add(Path path, std::uint16_t from, std::uint16_t to, std::uint64_t ns);
 
     std::vector<StageStat> sorted() const; // by path then stage order
     /// Consecutive stages whose timestamps went backwards (clamped to 0 in the histograms).

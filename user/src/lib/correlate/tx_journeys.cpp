@@ -2,6 +2,8 @@
 
 #include "parts.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <vector>
 
 namespace nsk::corr {
@@ -177,8 +179,16 @@ void TxJourneys::close(TxJourney &j, End how, bool reused)
             }
         }
     }
-    if (how == End::complete && !j.visits.empty())
+    if (how == End::complete && !j.visits.empty()) {
         handoff_[j.skb_id] = j.handoff();
+        if (is_reported_proto(j.proto)) {
+            const Visit &v = j.visits.back();
+            auto &q = at_driver_[v.cpu];
+            if (q.size() == kAtDriverDepth)
+                q.erase(q.begin());
+            q.push_back({j.skb_id, v.ts, v.probe, j.path});
+        }
+    }
     if (!j.tcp_conn.empty())
         p_.tcp.tx_ended(j, how);
     const std::uint64_t key = j.skb_id;
@@ -220,6 +230,20 @@ void TxJourneys::move_handoff(std::uint64_t from, std::uint64_t to)
     }
 }
 
+void TxJourneys::xmit_done(const Record &r)
+{
+    auto &q = at_driver_[r.ev.cpu];
+    auto it = std::find_if(q.rbegin(), q.rend(),
+                           [&](const AtDriver &d) { return d.skb_id == r.ev.skb_id; });
+    if (it == q.rend())
+        return;
+    const AtDriver d = *it;
+    q.erase(std::prev(it.base()), q.end()); // it, and nested transmits that did not return
+    if (r.ev.reason != 0)
+        return; // NETDEV_TX_BUSY: the qdisc requeues it, its next transmit is measured
+    p_.stages.add(d.path, d.probe, r.ev.probe, r.ev.ts_ns >= d.ts ? r.ev.ts_ns - d.ts : 0);
+}
+
 void TxJourneys::expire()
 {
     const std::uint64_t now = p_.now, age = p_.opts.age_ns;
@@ -243,6 +267,7 @@ void TxJourneys::finish()
         unsent(kv.second);
     pending_.clear();
     handoff_.clear();
+    at_driver_.clear();
 }
 
 JourneyCounts TxJourneys::counts_now() const

@@ -58,6 +58,11 @@ public:
     /// The skb the driver took was renamed (the first segment of a segmented skb).
     void move_handoff(std::uint64_t from, std::uint64_t to);
 
+    /// net_dev_xmit: the driver's transmit of an skb that reached it returned (rc in reason):
+    /// the stage dev_hard_start_xmit -> net_dev_xmit of the journey's path.  Measured after
+    /// the journey ended at the driver: on loopback and veth the receive side may be running
+    /// already, so it is not part of the end-to-end latency.
+    void xmit_done(const Record &r);
     /// Forget what is idle longer than the age.
     void expire();
     /// End of collection: close every open journey.
@@ -80,6 +85,17 @@ private:
     std::unordered_map<std::uint64_t, TxJourney> journeys_;                  // by skb_id
     std::map<std::pair<std::uint32_t, std::uint64_t>, PendingSend> pending_; // by (tid, sk)
     std::unordered_map<std::uint64_t, Handoff> handoff_;                     // by skb_id
+    struct AtDriver {
+        std::uint64_t skb_id = 0;
+        std::uint64_t ts = 0;
+        std::uint16_t probe = 0;
+        Path path = Path::tx;
+    };
+    // Per CPU, the last journeys that reached the driver, newest last: net_dev_xmit follows
+    // on the same CPU (a nested transmit, a tunnel's, comes in between).  A few deep, so a
+    // kernel without the tracepoint costs nothing.
+    static constexpr std::size_t kAtDriverDepth = 8;
+    std::unordered_map<std::uint16_t, std::vector<AtDriver>> at_driver_;
     JourneyCounts n_;
     Histogram total_; // first send stage -> driver
 };
