@@ -24,11 +24,11 @@
 #  - both vCPUs processed eth0 packets (softnet_stat delta > 0 on each);
 #  - no loss of any kind (no late event either), the kernel skipped no
 #    kprobe hit.
-# Knobs (run-vm.sh --scenario-dir tests/vm/real-paths --env): NSK_PPS per flow (default 250); NSK_BACKLOG sets
+# Knobs (run-vm.sh --env): NSK_PPS per flow (default 250); NSK_BACKLOG sets
 # net.core.netdev_max_backlog (e.g. 8 with NSK_PPS=2000: the RPS backlog
 # overflows for sure, the drop accounting above is then what is tested).
 # The neighbours are permanent (netns_peer), so no datagram waits for ARP.
-# NSK_NEIGH=resolve (run-vm.sh --scenario-dir tests/vm/real-paths --env) deletes them before the senders start:
+# NSK_NEIGH=resolve (run-vm.sh --env) deletes them before the senders start:
 # the first datagrams of each flow then wait in the neighbour's queue and
 # leave later, from the softirq that handles the ARP reply.
 . /scenarios/lib.sh
