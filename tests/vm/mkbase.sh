@@ -6,11 +6,11 @@
 #   libraries, /init.
 #
 #   tests/vm/mkbase.sh [--build-dir DIR]      -> prints the image path
-#   tests/vm/mkbase.sh [--build-dir DIR] --modules KVER
+#   tests/vm/mkbase.sh [--build-dir DIR] --modules KVER [--modroot ROOT]
 #       -> prints the path of a second image (gzip'd cpio, appended after the
 #          base) with the in-tree modules the real-path scenarios need
 #          (NSK_VM_MODULES below: virtio NICs, veth, bridge, nf_tables, qdiscs)
-#          and everything they depend on, from /lib/modules/KVER, resolved
+#          and everything they depend on, from ROOT/lib/modules/KVER, resolved
 #          with `modprobe -S KVER --show-depends`, depmod run on the copy so
 #          `modprobe NAME` works in the guest.  A kernel without
 #          /lib/modules/KVER (built from source) gets none: prints nothing,
@@ -23,10 +23,12 @@ set -euo pipefail
 
 BUILD_DIR=$NSK_REPO/build
 MODS_KVER=
+MODROOT=	# a root holding lib/modules/KVER (a kernel package unpacked in the cache), else /
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build-dir) BUILD_DIR=$2; shift 2 ;;
 	--modules) MODS_KVER=$2; shift 2 ;;
+	--modroot) MODROOT=$2; shift 2 ;;
 	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
 	*) die "unknown argument: $1" ;;
 	esac
@@ -43,15 +45,20 @@ OUT=$VMDIR/base.cpio.gz
 NSK_VM_MODULES=${NSK_VM_MODULES:-"virtio_pci virtio_net veth bridge nf_tables nft_reject_inet
 	sch_tbf sch_netem sch_prio sch_fq_codel dummy"}
 if [ -n "$MODS_KVER" ]; then
-	MODDIR=/lib/modules/$MODS_KVER
+	MODDIR=$MODROOT/lib/modules/$MODS_KVER
 	if [ ! -d "$MODDIR/kernel" ]; then
 		note "no $MODDIR/kernel: the VM gets no extra kernel modules (scenarios that modprobe will fail)"
 		exit 0
 	fi
+	# an unpacked package has no modules.dep (dpkg -x runs no depmod): make it, once
+	if [ -n "$MODROOT" ] && [ ! -f "$MODDIR/modules.dep" ]; then
+		depmod -b "$MODROOT" "$MODS_KVER" || die "depmod -b $MODROOT $MODS_KVER failed"
+	fi
 	MOUT=$VMDIR/netmods-$MODS_KVER.cpio.gz
 	# the module files, in dependency order, each once
 	mods=$(for m in $NSK_VM_MODULES; do
-		modprobe -S "$MODS_KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
+		modprobe ${MODROOT:+-d "$MODROOT"} -S "$MODS_KVER" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++')
 	[ -n "$mods" ] || die "none of the modules ($NSK_VM_MODULES) found in $MODDIR"
 	exec 9>"$VMDIR/netmods.lock"
@@ -67,9 +74,10 @@ if [ -n "$MODS_KVER" ]; then
 	t0=$(date +%s.%N)
 	st=$(mktemp -d "$VMDIR/netmods.XXXXXX")
 	trap 'rm -rf "$st"' EXIT
-	for f in $mods; do install -D -m 0644 "$f" "$st$f"; done
+	# in the image at /lib/modules/KVER, wherever they came from
+	for f in $mods; do install -D -m 0644 "$f" "$st${f#"$MODROOT"}"; done
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
-		[ -f "$MODDIR/$f" ] && install -D -m 0644 "$MODDIR/$f" "$st$MODDIR/$f"
+		[ -f "$MODDIR/$f" ] && install -D -m 0644 "$MODDIR/$f" "$st/lib/modules/$MODS_KVER/$f"
 	done
 	depmod -b "$st" "$MODS_KVER" || die "depmod -b $st $MODS_KVER failed"
 	mkcpio "$st" "$VMDIR/netmods-$MODS_KVER.cpio"

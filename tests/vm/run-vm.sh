@@ -136,7 +136,14 @@ mkdir -p "$LOGDIR"
 base=$("$NSK_REPO/tests/vm/mkbase.sh" --build-dir "$BUILD_DIR")
 # kernel modules for NICs, veth, bridge, nftables, qdiscs (none for a kernel
 # without /lib/modules/$KVER: mkbase.sh says so, the scenario's modprobe fails)
-netmods=$("$NSK_REPO/tests/vm/mkbase.sh" --build-dir "$BUILD_DIR" --modules "$KVER")
+# A kernel package unpacked in the cache (scripts/get-kernel.sh: <root>/boot/vmlinuz-KVER) has
+# its modules under <root>/lib/modules/KVER.
+modroot=
+case $KERNEL in */boot/vmlinuz-*)
+	r=${KERNEL%/boot/vmlinuz-*}
+	[ -d "$r/lib/modules/$KVER/kernel" ] && [ "$r" != "" ] && modroot=$r ;;
+esac
+netmods=$("$NSK_REPO/tests/vm/mkbase.sh" --build-dir "$BUILD_DIR" --modules "$KVER" ${modroot:+--modroot "$modroot"})
 
 # Kernel: the ELF vmlinux inside the bzImage boots through PVH in ~3 s
 # instead of ~6 s (no decompression under TCG).  Cached per image.

@@ -51,21 +51,20 @@ wait_file /tmp/ready1 10
 live_text /tmp/live1.txt --port 9053
 ns_exec c1 nsk-udp-send --bind 10.53.0.1 --src-port 41000 --dst 10.53.0.2 --port 9053 \
 	--count 2000 --pps 2000 --connect
-wait
+wait $RECV
 live_stop /tmp/live1.txt
 echo "application: $(cat /tmp/recv1)"
 
 step "router: a -> b:9055 forwarded by r, a -> b:9099 dropped by r's nftables rule"
 ns_spawn b nsk-udp-recv --bind 10.54.2.1 --port 9055 --idle-ms 2000 \
 	--ready-file /tmp/ready2 --out /tmp/recv2 --comm svc-b
+RECV=$SPAWNED
 wait_file /tmp/ready2 10
 F0=$(ns_snmp r Ip ForwDatagrams)
 live_text /tmp/live2.txt --proto udp
 ns_exec a nsk-udp-send --bind 10.54.1.1 --dst 10.54.2.1 --port 9055 --count 1000 --pps 2000
-
 ns_exec a nsk-udp-send --bind 10.54.1.1 --dst 10.54.2.1 --port 9099 --count 300 --pps 2000
-
-wait
+wait $RECV
 live_stop /tmp/live2.txt
 echo "application: $(cat /tmp/recv2)"
 echo "kernel: Ip.ForwDatagrams in r +$(( $(ns_snmp r Ip ForwDatagrams) - F0 ))"
