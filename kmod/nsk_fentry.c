@@ -19,8 +19,10 @@
  * after).  One registration is one round of text patching at START and one
  * wait at STOP, whatever the number of probes.
  *
- * Kernels without ftrace_regs (before 5.11) or without ftrace with
- * registers: nsk_fentry_available() is false and the probes use kprobes.
+ * Kernels before 5.11 pass struct pt_regs instead of ftrace_regs and guard
+ * recursion in ftrace itself (compat.h, NSK_FENTRY_CB_ARGS).  Kernels
+ * without ftrace with registers: nsk_fentry_available() is false and the
+ * probes use kprobes.
  */
 
 #include <linux/ftrace.h>
@@ -29,8 +31,7 @@
 #include <linux/bsearch.h>
 #include "nsk.h"
 
-#ifdef NSK_HAS_FTRACE_REGS
-#include <linux/trace_recursion.h>
+#ifdef NSK_HAS_FENTRY
 
 #define NSK_FENTRY_MAX	64
 
@@ -59,23 +60,22 @@ static int nsk_site_key_cmp(const void *key, const void *elt)
 	return ip < s->ip ? -1 : ip > s->ip;
 }
 
-static void notrace nsk_fentry_cb(unsigned long ip, unsigned long parent_ip,
-				  struct ftrace_ops *op, struct ftrace_regs *fregs)
+static void notrace nsk_fentry_cb(NSK_FENTRY_CB_ARGS(fregs))
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = NSK_FENTRY_PT_REGS(fregs);
 	const struct nsk_fentry_site *s;
 	int bit;
 
 	s = bsearch(&ip, nsk_sites, nsk_nsites, sizeof(*s), nsk_site_key_cmp);
 	if (unlikely(!s || !regs))
 		return;
-	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	bit = nsk_fentry_recursion_trylock(ip, parent_ip);
 	if (unlikely(bit < 0)) {
 		atomic_long_inc(&s->fe->missed);
 		return;
 	}
 	s->fe->handler(s->fe, regs);
-	ftrace_test_recursion_unlock(bit);
+	nsk_fentry_recursion_unlock(bit);
 }
 
 static struct ftrace_ops nsk_fentry_ops = {
@@ -129,7 +129,7 @@ int nsk_fentry_add(struct nsk_fentry *fe, const char *sym)
 /*
  * Empty the filter site by site.  Not ftrace_free_filter(): it frees the
  * ops' hash but leaves the ops pointing at it, and the next START reuses the
- * ops (nsk_fentry_exit frees it once, at unload).  An ops with an empty
+ * ops (nsk_fentry_exit resets it once more, at unload).  An ops with an empty
  * filter traces every function: it is never registered without sites.
  */
 static void nsk_fentry_clear_filter(void)
@@ -178,10 +178,17 @@ void nsk_fentry_unregister(void)
 void nsk_fentry_exit(void)
 {
 	nsk_fentry_unregister();
-	ftrace_free_filter(&nsk_fentry_ops);
+	/*
+	 * Sites were removed one by one (nsk_fentry_clear_filter): an empty filter is
+	 * ftrace's static EMPTY_HASH and the allocated one was freed then.
+	 * Resetting it once more frees whatever an interrupted START left;
+	 * ftrace_free_filter() would do the same but is exported only by newer
+	 * kernels (not 5.10).
+	 */
+	ftrace_set_filter(&nsk_fentry_ops, NULL, 0, 1);
 }
 
-#else /* !NSK_HAS_FTRACE_REGS */
+#else /* !NSK_HAS_FENTRY */
 
 bool nsk_fentry_available(void)
 {

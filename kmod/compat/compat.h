@@ -74,6 +74,35 @@ static inline u64 nsk_clock_ns(void) { return ktime_get_ns(); }
 #endif
 
 /*
+ * Function-entry probes through the module's ftrace callback (nsk_fentry.c).
+ * 5.11+: the callback gets struct ftrace_regs and tests recursion itself
+ * (ftrace_test_recursion_trylock: a refused hit is counted as missed).
+ * Before: it gets struct pt_regs, and ftrace calls it through its assist
+ * function, which refuses re-entry in the same context (task, softirq,
+ * hardirq, NMI) and lets other contexts nest - the same guard, but a refused
+ * hit is not seen by the module (our handlers never re-enter a probed
+ * function, so there are none to count).
+ */
+#if defined(NSK_HAS_FTRACE_REGS)
+#include <linux/trace_recursion.h>
+#define NSK_HAS_FENTRY 1
+#define NSK_FENTRY_CB_ARGS(regs_name) \
+	unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \
+	struct ftrace_regs *regs_name
+#define NSK_FENTRY_PT_REGS(regs_name) ftrace_get_regs(regs_name)
+#define nsk_fentry_recursion_trylock(ip, pip) ftrace_test_recursion_trylock(ip, pip)
+#define nsk_fentry_recursion_unlock(bit) ftrace_test_recursion_unlock(bit)
+#elif defined(NSK_HAS_FTRACE_PT_REGS)
+#define NSK_HAS_FENTRY 1
+#define NSK_FENTRY_CB_ARGS(regs_name) \
+	unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \
+	struct pt_regs *regs_name
+#define NSK_FENTRY_PT_REGS(regs_name) (regs_name)
+#define nsk_fentry_recursion_trylock(ip, pip) ((void)(ip), (void)(pip), 0)
+#define nsk_fentry_recursion_unlock(bit) ((void)(bit))
+#endif
+
+/*
  * napi_gro_receive_exit (5.0+) tells whether GRO merged the skb it got at
  * napi_gro_receive_entry: without it the entry is not a stage (a merged skb's
  * journey would end untraced), so the entry probe needs it (nsk_probes.c).

@@ -39,10 +39,11 @@ OUT=$VMDIR/base.cpio.gz
 
 # Kernel modules of the real-path scenarios (tests/vm/README.md, "Real NICs
 # and namespaces"): the NICs (virtio_pci, virtio_net), veth, bridge,
-# nf_tables (counter, drop and payload matches are built into it), and
+# nf_tables (counter, drop and payload matches are built into it on 6.1;
+# 5.10 has nft_counter apart), and
 # the qdiscs the drop scenarios use.  Names the kernel has built in or
 # lacks are skipped (a scenario's modprobe then tells).
-NSK_VM_MODULES=${NSK_VM_MODULES:-"virtio_pci virtio_net veth bridge nf_tables nft_reject_inet
+NSK_VM_MODULES=${NSK_VM_MODULES:-"virtio_pci virtio_net veth bridge nf_tables nft_counter nft_reject_inet
 	sch_tbf sch_netem sch_prio sch_fq_codel dummy"}
 if [ -n "$MODS_KVER" ]; then
 	MODDIR=$MODROOT/lib/modules/$MODS_KVER

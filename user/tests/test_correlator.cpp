@@ -1148,3 +1148,29 @@ BOOST_AUTO_TEST_CASE(driver_return_is_a_stage_after_the_handoff)
     BOOST_TEST(s->hist.count() == 2u);
     BOOST_TEST(s->hist.max() == 250u);
 }
+
+// Kernels without drop reasons: the skbs a qdisc refuses are freed by __dev_xmit_skb with
+// kfree_skb_list right after the device queue: QDISC_DROP there (the same function elsewhere
+// says nothing).
+BOOST_AUTO_TEST_CASE(qdisc_drop_named_by_stage_and_site_without_kernel_reasons)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    for (std::uint64_t i = 0; i < 3; ++i) {
+        const std::uint64_t t = 1'000'000 * (i + 1), skb = 0xC00 + i;
+        v.push_back(ev(NSK_PROBE_IP_OUTPUT, 0, t, skb));
+        v.push_back(ev(NSK_PROBE_DEV_QUEUE_XMIT, 0, t + 100, skb));
+        v.push_back(drop(KFREE, 0, t + 200, skb, "", "kfree_skb_list+0x19"));
+    }
+    rx_path(v, 0, 9'000'000, 0xC10);
+    v.push_back(drop(KFREE, 0, 9'009'000, 0xC10, "", "kfree_skb_list+0x19"));
+    f.send(0, v);
+    const auto &c = f.finish();
+    std::map<std::string, std::uint64_t> got;
+    for (const auto &d : c.drops())
+        got[d.reason + "@" + d.stage] = d.count;
+    BOOST_TEST(got["QDISC_DROP@dev_queue_xmit"] == 3u);
+    BOOST_TEST(got["UNKNOWN@udp_rcv"] == 1u);
+    BOOST_TEST(c.tx_journeys().dropped == 3u);
+}

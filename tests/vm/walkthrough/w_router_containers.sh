@@ -20,24 +20,22 @@ wait_ping c1 10.53.0.2
 router_topology
 mod_load nf_tables
 ns_exec r nft add table inet walk
-ns_exec r nft add chain inet walk fwd '{ type filter hook forward priority 0; }'
-ns_exec r nft add rule inet walk fwd udp dport 9099 counter drop
+ns_exec r nft add chain inet walk forward_filter '{ type filter hook forward priority 0; }'
+ns_exec r nft add rule inet walk forward_filter udp dport 9099 counter drop
 echo "namespaces: c1 $(ns_ino c1) c2 $(ns_ino c2) a $(ns_ino a) r $(ns_ino r) b $(ns_ino b)"
 load_module
 
-live_text() {	# live_text FILE ARGS...: text output until SIGINT
+live_text() {	# live_text FILE ARGS...: text output; it stops by itself (--duration)
 	f=$1
 	shift
 	echo "+ netstack-kmon live $* > $f &"
-	netstack-kmon live "$@" >"$f" 2>&1 &
+	netstack-kmon live "$@" >"$f" 2>&1 </dev/null &
 	LIVE=$!
 	while ! netstack-kmon status --json 2>/dev/null | grep -Eq '"collecting"[[:space:]]*:[[:space:]]*true'; do
 		usleep 20000
 	done
 }
 live_stop() {
-	echo "+ kill -INT $LIVE"
-	kill -INT $LIVE
 	wait $LIVE
 	echo "=================== netstack-kmon live output ==================="
 	cat "$1"
@@ -48,7 +46,7 @@ step "containers: c1 -> c2:9053 over veth + bridge, a slow reader in c2"
 ns_spawn c2 nsk-udp-recv --bind 10.53.0.2 --port 9053 --rcvbuf 16384 --delay-us 2000 \
 	--idle-ms 2000 --ready-file /tmp/ready1 --out /tmp/recv1 --comm web-c2
 wait_file /tmp/ready1 10
-live_text /tmp/live1.txt --port 9053
+live_text /tmp/live1.txt --port 9053 --duration 6
 ns_exec c1 nsk-udp-send --bind 10.53.0.1 --src-port 41000 --dst 10.53.0.2 --port 9053 \
 	--count 2000 --pps 2000 --connect
 wait $RECV
@@ -61,7 +59,7 @@ ns_spawn b nsk-udp-recv --bind 10.54.2.1 --port 9055 --idle-ms 2000 \
 RECV=$SPAWNED
 wait_file /tmp/ready2 10
 F0=$(ns_snmp r Ip ForwDatagrams)
-live_text /tmp/live2.txt --proto udp
+live_text /tmp/live2.txt --proto udp --duration 6
 ns_exec a nsk-udp-send --bind 10.54.1.1 --dst 10.54.2.1 --port 9055 --count 1000 --pps 2000
 ns_exec a nsk-udp-send --bind 10.54.1.1 --dst 10.54.2.1 --port 9099 --count 300 --pps 2000
 wait $RECV

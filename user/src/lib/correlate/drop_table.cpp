@@ -12,8 +12,12 @@ namespace {
 // Before 5.17 kfree_skb has no reason: the call site says it where the site has one cause
 // (named as the kernel names it since 5.17).  Keyed by symbol, with or without a compiler
 // suffix (".constprop.0", ".isra.0").  docs/report.md lists them.
-std::string reason_from_location(const std::string &location)
+std::string reason_from_location(const std::string &location, std::string_view stage)
 {
+    // A site with several causes, one per stage: __dev_xmit_skb frees the skbs the qdisc
+    // refused (its to_free list) with kfree_skb_list, right after the device queue.
+    if (stage == "dev_queue_xmit" && location.rfind("kfree_skb_list", 0) == 0)
+        return "QDISC_DROP";
     static const std::map<std::string, std::string, std::less<>> kSites{
         {"__udp4_lib_rcv", "NO_SOCKET"}, // (or a short/bad-checksum datagram: Udp.InErrors)
         {"__udp6_lib_rcv", "NO_SOCKET"},
@@ -45,12 +49,12 @@ DropCause::DropCause(const Record &r)
     : reason(r.reason_sv()), location(strip_location_size(r.location_sv()))
 {}
 
-void DropCause::fill(const nsk_event &ev)
+void DropCause::fill(const nsk_event &ev, std::string_view stage)
 {
     if (!reason.empty())
         return;
     if (!(ev.flags & NSK_EF_HAS_REASON))
-        reason = reason_from_location(location);
+        reason = reason_from_location(location, stage);
     by_location = !reason.empty();
     if (reason.empty())
         reason = "UNKNOWN";

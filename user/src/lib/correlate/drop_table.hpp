@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -19,7 +20,7 @@ namespace nsk::corr {
 struct DropCause {
     explicit DropCause(const Record &r);
     /// No reason from the kernel (before 5.17): the call site's, else UNKNOWN.
-    void fill(const nsk_event &ev);
+    void fill(const nsk_event &ev, std::string_view stage = {});
 
     std::string reason;
     std::string location;

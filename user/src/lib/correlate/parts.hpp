@@ -37,10 +37,11 @@ struct Parts {
     /// protocol if still unknown, and the drop table entry.
     void record_drop(JourneyBase &j, DropCause &cause, const nsk_event &ev)
     {
-        cause.fill(ev);
+        const std::string stage = last_stage(j);
+        cause.fill(ev, stage);
         if (!j.proto && ev.family && ev.proto)
             j.proto = ev.proto;
-        drops.add(cause, last_stage(j), j.proto);
+        drops.add(cause, stage, j.proto);
     }
 
     CorrelatorOptions opts;
