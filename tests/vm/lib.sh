@@ -593,6 +593,17 @@ drops_sum() {
 	done
 	echo $s
 }
+# show_stages: one line per stage row of the summary (path from to count p50);
+# sets NST to the number of rows
+show_stages() {
+	local i=0
+	NST=$(jq_get '.stages|length')
+	while [ "$i" -lt "$NST" ]; do
+		echo "stage: $(nsk-jq "$NSK_LIVE_OUT" .stages[$i].path .stages[$i].from .stages[$i].to \
+			.stages[$i].count .stages[$i].p50_ns | tr '\n' ' ')"
+		i=$((i + 1))
+	done
+}
 show_drops() {
 	local n i
 	n=$(jq_get '.drops|length')

@@ -58,12 +58,7 @@ containers() {
 	run cat /tmp/recv.txt
 	show_sockets
 	run nsk-jq "$NSK_LIVE_OUT" .journeys .probes_seen .loss
-	NST=$(jq_get '.stages|length')
-	i=0
-	while [ $i -lt "$NST" ]; do
-		echo "stage: $(nsk-jq "$NSK_LIVE_OUT" .stages[$i].path .stages[$i].from .stages[$i].to .stages[$i].count | tr '\n' ' ')"
-		i=$((i + 1))
-	done
+	show_stages
 
 	expect_eq "$N" "$(kv received /tmp/recv.txt)" "the application in c2 received N"
 	RX=".sockets[local=10.53.0.2:$PORT]" TX=".sockets[local=10.53.0.1:41000]"

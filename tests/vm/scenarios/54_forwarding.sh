@@ -42,12 +42,7 @@ forwarding() {
 	echo "kernel: Ip.ForwDatagrams in r +$((F1 - F0))"
 	show_sockets
 	run nsk-jq "$NSK_LIVE_OUT" .journeys .probes_seen .loss .drops
-	NST=$(jq_get '.stages|length')
-	i=0
-	while [ $i -lt "$NST" ]; do
-		echo "stage: $(nsk-jq "$NSK_LIVE_OUT" .stages[$i].path .stages[$i].from .stages[$i].to .stages[$i].count .stages[$i].p50_ns | tr '\n' ' ')"
-		i=$((i + 1))
-	done
+	show_stages
 
 	expect_eq "$N" "$(kv received /tmp/recv.txt)" "the application in b received N"
 	expect_eq "$N" "$((F1 - F0))" "Ip.ForwDatagrams delta in r == N"

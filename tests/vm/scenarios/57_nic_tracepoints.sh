@@ -36,12 +36,7 @@ nic_tps() {
 	stop_live
 	missed_or_retry || return 2
 	run nsk-jq "$NSK_LIVE_OUT" .probes_seen
-	NST=$(jq_get '.stages|length')
-	i=0
-	while [ $i -lt "$NST" ]; do
-		echo "stage: $(nsk-jq "$NSK_LIVE_OUT" .stages[$i].path .stages[$i].from .stages[$i].to .stages[$i].count | tr '\n' ' ')"
-		i=$((i + 1))
-	done
+	show_stages
 	expect_eq "$N" "$(kv received /tmp/recv.txt)" "the application received N"
 	expect_eq "$N" "$(jq_get .probes_seen.ip_rcv)" "IP receive (ip_rcv / ip_list_rcv) seen N times"
 	expect_eq "$N" "$(jq_get '.stages[to=ip_rcv].count')" "stage netif_receive_skb -> ip_rcv == N"
