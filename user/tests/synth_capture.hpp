@@ -11,6 +11,10 @@
 // `governed`: a governor budget of 100 records/s per CPU; the governor raises the divisor 1 -> 2
 // at +2 s (rate 150) and lowers it 2 -> 1 at +4 s (rate 20); status counts its decisions.  The
 // records are the same (this stream is not thinned): estimates scale +2..+4 s by 2.
+// `devices`: /proc/net/dev is readable: ours (lo carries every datagram: 125 rx and tx
+// packets of 100 bytes; eth0 stays idle) and a peer namespace's (pid 77, netns 4026532100:
+// veth0 sends 2 packets a second and drops one at the end; lo idle).  Off by default, so the
+// other captures stay as captures without devices are.
 #pragma once
 
 #include "synth.hpp"
@@ -35,8 +39,14 @@ public:
             return std::nullopt;
         return it->second;
     }
-    std::vector<int> pids() const override { return {1}; }
-    std::optional<std::uint32_t> netns_of(int) const override { return 4026531840U; }
+    std::vector<int> pid_list{1};
+    std::map<int, std::uint32_t> netns; // pid -> netns inode; others are in ours
+    std::vector<int> pids() const override { return pid_list; }
+    std::optional<std::uint32_t> netns_of(int pid) const override
+    {
+        auto it = netns.find(pid);
+        return it == netns.end() ? 4026531840U : it->second;
+    }
 };
 
 inline std::string snmp_text(long in, long rcvbuf)
@@ -84,6 +94,39 @@ inline std::string udp_text(unsigned long drops_a)
            "       0 2222 2 0000000000000000 0\n";
 }
 
+/// /proc/net/dev of our namespace after `packets` loopback datagrams of 100 bytes.
+inline std::string net_dev_own_text(long packets)
+{
+    char buf[1024];
+    const auto p = static_cast<unsigned long long>(packets);
+    std::snprintf(buf, sizeof(buf),
+                  "Inter-|   Receive                                                |  Transmit\n"
+                  " face |bytes    packets errs drop fifo frame compressed multicast|bytes    "
+                  "packets errs drop fifo colls carrier compressed\n"
+                  "    lo: %7llu %7llu    0    0    0     0          0         0 %8llu %7llu    "
+                  "0    0    0     0       0          0\n"
+                  "  eth0:  902341    4117    0    0    0     0          0        12   311002    "
+                  "2290    0    0    0     0       0          0\n",
+                  1000 + 100 * p, 10 + p, 1000 + 100 * p, 10 + p);
+    return buf;
+}
+
+/// /proc/net/dev of the peer namespace after `sec` seconds (veth0 sends 2 a second).
+inline std::string net_dev_peer_text(int sec, unsigned tx_dropped)
+{
+    char buf[1024];
+    std::snprintf(buf, sizeof(buf),
+                  "Inter-|   Receive                                                |  Transmit\n"
+                  " face |bytes    packets errs drop fifo frame compressed multicast|bytes    "
+                  "packets errs drop fifo colls carrier compressed\n"
+                  "    lo:       0       0    0    0    0     0          0         0        0 "
+                  "      0    0    0    0     0       0          0\n"
+                  " veth0:     420       5    0    0    0     0          0         0 %8d %7d    "
+                  "0 %4u    0     0       0          0\n",
+                  700 + 70 * sec, 10 + 2 * sec, tx_dropped);
+    return buf;
+}
+
 inline nsk::Status synth_status()
 {
     nsk::Status st;
@@ -126,7 +169,8 @@ struct SynthRun {
 
 /// `seconds` x `slots` (100 ms batches per second) scale it down for the byte-offset tests.
 inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool lossy = false,
-                                 int seconds = 5, int slots = 10, bool governed = false)
+                                 int seconds = 5, int slots = 10, bool governed = false,
+                                 bool devices = false)
 {
     constexpr std::uint64_t T0 = 5'000'000'000ULL;
     auto proc = std::make_shared<FakeProc>();
@@ -135,6 +179,12 @@ inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool loss
     proc->files["/proc/net/netstat"] = netstat_text();
     proc->files["/proc/net/snmp6"] = snmp6_text(3);
     proc->files["/proc/net/softnet_stat"] = softnet_text(0xfffffff0u, 0); // wraps on the way
+    if (devices) {
+        proc->pid_list = {1, 77};
+        proc->netns[77] = 4026532100U;
+        proc->files["/proc/net/dev"] = net_dev_own_text(0);
+        proc->files["/proc/77/net/dev"] = net_dev_peer_text(0, 0);
+    }
 
     std::ostringstream json_out, text_out;
     nsk::PrinterOptions pj;
@@ -259,6 +309,10 @@ inline SynthRun synth_rcvbuf_run(nsk::CaptureWriterOptions wopts = {}, bool loss
         proc->files["/proc/net/softnet_stat"] =
             softnet_text(0xfffffff0u + static_cast<unsigned>(delivered + dropped),
                          static_cast<unsigned>(sec + 1));
+        if (devices) {
+            proc->files["/proc/net/dev"] = net_dev_own_text(delivered + dropped);
+            proc->files["/proc/77/net/dev"] = net_dev_peer_text(sec + 1, sec + 1 == seconds);
+        }
         std::vector<nsk::CpuCounters> now = synth_status().cpus;
         for (auto &c : now) {
             c.sent = seq[c.cpu];

@@ -355,6 +355,42 @@ BOOST_AUTO_TEST_CASE(replay_exact_numbers)
                j["cpus"][0]["written"].get<std::uint64_t>() + 3);
 }
 
+// /proc/net/dev of every namespace is in the capture's PROC snapshots: the replay prints the
+// same lines (per interval too) and the same device deltas; a capture without it has no key.
+BOOST_AUTO_TEST_CASE(device_counters_recorded_and_replayed)
+{
+    const auto run = synth::synth_rcvbuf_run({}, false, 5, 10, false, true);
+    replay_matches_run(run);
+    auto r = reader_of(run.capture);
+    auto res = nsk::replay(*r, nullptr);
+    BOOST_REQUIRE(res.ok());
+    const auto j = nlohmann::json::parse(summary_line(res->summary));
+    BOOST_REQUIRE(j.contains("devices"));
+    const auto &d = j["devices"];
+    BOOST_REQUIRE(d.size() == 2u); // eth0 and the peer's lo did not move
+    BOOST_TEST(d[0]["netns"].get<std::uint32_t>() == 4026531840U);
+    BOOST_TEST(d[0]["name"] == "lo");
+    BOOST_TEST(d[0]["rx_packets"].get<int>() == 125); // every datagram crossed lo
+    BOOST_TEST(d[0]["tx_packets"].get<int>() == 125);
+    BOOST_TEST(d[0]["rx_bytes"].get<int>() == 12500);
+    BOOST_TEST(d[0]["rx_dropped"].get<int>() == 0);
+    BOOST_TEST(d[1]["netns"].get<std::uint32_t>() == 4026532100U);
+    BOOST_TEST(d[1]["name"] == "veth0");
+    BOOST_TEST(d[1]["tx_packets"].get<int>() == 10);
+    BOOST_TEST(d[1]["tx_bytes"].get<int>() == 350);
+    BOOST_TEST(d[1]["tx_dropped"].get<int>() == 1);
+    BOOST_TEST(d[1]["rx_packets"].get<int>() == 0);
+    // the replay's summary is the one the run printed, devices included
+    BOOST_TEST(nlohmann::json::parse(run.json_lines.back())["devices"] == d);
+    BOOST_TEST(run.text.find("/proc/net/dev (devices whose counters moved)") != std::string::npos);
+    // the rest of the run is the same as without devices
+    auto without = nlohmann::json::parse(synth::synth_rcvbuf_run().json_lines.back());
+    auto with = nlohmann::json::parse(run.json_lines.back());
+    BOOST_TEST(!without.contains("devices"));
+    with.erase("devices");
+    BOOST_TEST(with == without);
+}
+
 // Every governor decision the tool received is in the capture, replayed, and in the summary;
 // totals are marked sampled and estimates scale each period by its own divisor.
 BOOST_AUTO_TEST_CASE(governor_changes_recorded_replayed_and_estimated)

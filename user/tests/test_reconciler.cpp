@@ -2,10 +2,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include "nsk/capture.hpp"
+#include "nsk/metrics.hpp"
 #include "nsk/reconciler.hpp"
 #include "nsk/report.hpp"
 #include "nsk/summary.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -560,4 +563,359 @@ BOOST_AUTO_TEST_CASE(reports_show_new_counters)
     BOOST_TEST(nsk::is_drop_counter("TcpExt.TCPBacklogDrop"));
     BOOST_TEST(nsk::is_drop_counter("Ip6.InDiscards"));
     BOOST_TEST(!nsk::is_drop_counter("TcpExt.TCPOrigDataSent"));
+}
+
+// --- /proc/net/dev: per-device counters of every namespace -------------------------------------
+// fixtures/proc/net_dev_6.18.txt is this development host's real file (kernel 6.18); the other
+// rows are written with the kernel's own format string (net/core/net-procfs.c).
+
+namespace {
+
+constexpr std::uint32_t kOwnNs = 4026531840U, kPeerNs = 4026532000U;
+
+struct DevCounters {
+    std::uint64_t rx_bytes = 0, rx_packets = 0, rx_errs = 0, rx_drop = 0;
+    std::uint64_t tx_bytes = 0, tx_packets = 0, tx_errs = 0, tx_drop = 0;
+};
+
+/// One row as dev_seq_printf_stats prints it (fifo, frame, compressed, multicast, colls,
+/// carrier are set to values of their own so a wrong column shows).
+std::string net_dev_row(const char *name, const DevCounters &c)
+{
+    char buf[512];
+    std::snprintf(
+        buf, sizeof(buf),
+        "%6s: %7llu %7llu %4llu %4llu %4llu %5llu %10llu %9llu %8llu %7llu %4llu %4llu "
+        "%4llu %5llu %7llu %10llu\n",
+        name, static_cast<unsigned long long>(c.rx_bytes),
+        static_cast<unsigned long long>(c.rx_packets), static_cast<unsigned long long>(c.rx_errs),
+        static_cast<unsigned long long>(c.rx_drop), 901ULL, 902ULL, 903ULL, 904ULL,
+        static_cast<unsigned long long>(c.tx_bytes), static_cast<unsigned long long>(c.tx_packets),
+        static_cast<unsigned long long>(c.tx_errs), static_cast<unsigned long long>(c.tx_drop),
+        905ULL, 906ULL, 907ULL, 908ULL);
+    return buf;
+}
+
+const char *kNetDevHeader =
+    "Inter-|   Receive                                                |  Transmit\n"
+    " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+    "drop fifo colls carrier compressed\n";
+
+std::string net_dev(const std::vector<std::pair<const char *, DevCounters>> &rows)
+{
+    std::string out = kNetDevHeader;
+    for (const auto &[name, c] : rows)
+        out += net_dev_row(name, c);
+    return out;
+}
+
+const nsk::DeviceDelta *find_dev(const std::vector<nsk::DeviceDelta> &v, std::uint32_t ns,
+                                 const std::string &name)
+{
+    for (const auto &d : v)
+        if (d.netns == ns && d.name == name)
+            return &d;
+    return nullptr;
+}
+
+/// The router-like setup of the tests below: our namespace (lo, eth0) and a peer namespace
+/// (pid 300: lo, veth0), then traffic on eth0 and veth0.
+std::shared_ptr<FakeProc> devices_proc()
+{
+    auto fs = std::make_shared<FakeProc>();
+    fs->files["/proc/net/dev"] =
+        net_dev({{"lo", {100, 2, 0, 0, 100, 2, 0, 0}}, {"eth0", {5000, 40, 1, 2, 3000, 30, 0, 0}}});
+    fs->files["/proc/300/net/dev"] =
+        net_dev({{"lo", {0, 0, 0, 0, 0, 0, 0, 0}}, {"veth0", {700, 7, 0, 0, 800, 8, 0, 1}}});
+    return fs;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(parse_proc_net_dev_real)
+{
+    const auto d = nsk::parse_proc_net_dev(proc_fixture("net_dev_6.18.txt"));
+    BOOST_REQUIRE(d.size() == 4u); // the two header lines are not devices
+    BOOST_TEST(d[0].name == "lo");
+    BOOST_TEST(d[0].rx_bytes == 36487611u);
+    BOOST_TEST(d[0].rx_packets == 64956u);
+    BOOST_TEST(d[0].tx_bytes == 36487611u);
+    BOOST_TEST(d[0].tx_packets == 64956u);
+    BOOST_TEST(d[1].name == "ifb0");
+    BOOST_TEST(d[2].name == "ifb1");
+    BOOST_TEST(d[3].name == "eth0");
+    BOOST_TEST(d[3].rx_bytes == 492082497u); // wider than its column: still one field
+    BOOST_TEST(d[3].rx_packets == 9779u);
+    BOOST_TEST(d[3].tx_bytes == 396494u);
+    BOOST_TEST(d[3].tx_packets == 5748u);
+    BOOST_TEST(d[3].rx_dropped == 0u);
+    BOOST_TEST(d[3].tx_errors == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(parse_proc_net_dev_columns_and_names)
+{
+    const auto d = nsk::parse_proc_net_dev(
+        std::string(kNetDevHeader) + net_dev_row("eth0", {1, 2, 3, 4, 5, 6, 7, 8}) +
+        // a 15-character name (IFNAMSIZ - 1) touches the colon; u64 values past 2^32
+        net_dev_row("veth1a2b3c4d5e6", {1ULL << 40, 5000000000ULL, 0, 0, 9, 10, 0, 0}) +
+        // 2.6 kernels printed no space after the colon; an alias-style name holds a colon
+        "eth0:1:123456789 11 12 13 0 0 0 0 987654321 14 15 16 0 0 0 0\n"
+        // a name with a space in it (not valid on current kernels, but not for the parser to
+        // judge), and a tab before the name
+        "\tmy dev: 1 1 0 0 0 0 0 0 2 2 0 0 0 0 0 0\n"
+        // not devices: too few counters, a non-number, an empty name, an empty line
+        "  bad0: 1 2 3 4 5 6 7 8 9 10 11\n"
+        "  bad1: 1 2 3 4 5 6 7 8 9 10 11 x 13 14 15 16\n"
+        "      : 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
+        "\n");
+    BOOST_REQUIRE(d.size() == 4u);
+    BOOST_TEST(d[0].name == "eth0");
+    // each counter from its own column: rx bytes packets errs drop, tx bytes packets errs drop
+    BOOST_TEST(d[0].rx_bytes == 1u);
+    BOOST_TEST(d[0].rx_packets == 2u);
+    BOOST_TEST(d[0].rx_errors == 3u);
+    BOOST_TEST(d[0].rx_dropped == 4u);
+    BOOST_TEST(d[0].tx_bytes == 5u);
+    BOOST_TEST(d[0].tx_packets == 6u);
+    BOOST_TEST(d[0].tx_errors == 7u);
+    BOOST_TEST(d[0].tx_dropped == 8u);
+    BOOST_TEST(d[1].name == "veth1a2b3c4d5e6");
+    BOOST_TEST(d[1].rx_bytes == (1ULL << 40));
+    BOOST_TEST(d[1].rx_packets == 5000000000ULL);
+    BOOST_TEST(d[2].name == "eth0:1");
+    BOOST_TEST(d[2].rx_bytes == 123456789u);
+    BOOST_TEST(d[2].rx_packets == 11u);
+    BOOST_TEST(d[2].rx_errors == 12u);
+    BOOST_TEST(d[2].rx_dropped == 13u);
+    BOOST_TEST(d[2].tx_bytes == 987654321u);
+    BOOST_TEST(d[2].tx_packets == 14u);
+    BOOST_TEST(d[2].tx_errors == 15u);
+    BOOST_TEST(d[2].tx_dropped == 16u);
+    BOOST_TEST(d[3].name == "my dev");
+    BOOST_TEST(d[3].tx_packets == 2u);
+    BOOST_TEST(nsk::parse_proc_net_dev(kNetDevHeader).empty());
+    BOOST_TEST(nsk::parse_proc_net_dev("").empty());
+}
+
+BOOST_AUTO_TEST_CASE(device_deltas_every_namespace)
+{
+    auto fs = devices_proc();
+    nsk::Reconciler rec(fs);
+    const auto base = rec.read_start();
+    BOOST_REQUIRE(base.devices.has_value());
+    BOOST_REQUIRE(base.devices->size() == 2u); // ours, then pid 300's (pids 1 and 2 are ours)
+    BOOST_TEST((*base.devices)[0].netns == kOwnNs);
+    BOOST_TEST((*base.devices)[0].devices.size() == 2u);
+    BOOST_TEST((*base.devices)[1].netns == kPeerNs);
+    BOOST_TEST((*base.devices)[1].devices.size() == 2u);
+    rec.apply(base);
+    auto d = *rec.device_deltas();
+    BOOST_TEST(d.size() == 4u);
+    for (const auto &x : d)
+        BOOST_TEST(!x.moved());
+
+    // eth0 forwards 10 packets to veth0 in the peer namespace; lo is idle in both
+    fs->files["/proc/net/dev"] =
+        net_dev({{"lo", {100, 2, 0, 0, 100, 2, 0, 0}}, {"eth0", {6000, 50, 1, 5, 3000, 30, 0, 0}}});
+    fs->files["/proc/300/net/dev"] =
+        net_dev({{"lo", {0, 0, 0, 0, 0, 0, 0, 0}}, {"veth0", {700, 7, 0, 0, 1800, 18, 2, 1}}});
+    const auto s1 = rec.read_sample({});
+    // only what changed is in the snapshot
+    BOOST_REQUIRE(s1.devices.has_value());
+    BOOST_REQUIRE(s1.devices->size() == 2u);
+    BOOST_REQUIRE((*s1.devices)[0].devices.size() == 1u);
+    BOOST_TEST((*s1.devices)[0].devices[0].name == "eth0");
+    BOOST_REQUIRE((*s1.devices)[1].devices.size() == 1u);
+    BOOST_TEST((*s1.devices)[1].devices[0].name == "veth0");
+    rec.apply(s1);
+    d = *rec.device_deltas();
+    const auto *eth0 = find_dev(d, kOwnNs, "eth0");
+    BOOST_REQUIRE(eth0);
+    BOOST_TEST(eth0->rx_bytes == 1000u);
+    BOOST_TEST(eth0->rx_packets == 10u);
+    BOOST_TEST(eth0->rx_dropped == 3u);
+    BOOST_TEST(eth0->rx_errors == 0u);
+    BOOST_TEST(eth0->tx_packets == 0u);
+    const auto *veth0 = find_dev(d, kPeerNs, "veth0");
+    BOOST_REQUIRE(veth0);
+    BOOST_TEST(veth0->tx_bytes == 1000u);
+    BOOST_TEST(veth0->tx_packets == 10u);
+    BOOST_TEST(veth0->tx_errors == 2u);
+    BOOST_TEST(veth0->tx_dropped == 0u);
+    BOOST_TEST(!find_dev(d, kOwnNs, "lo")->moved());
+    BOOST_TEST(find_dev(d, kPeerNs, "lo") != find_dev(d, kOwnNs, "lo")); // same name, two rows
+
+    // veth1 is created in the peer namespace (starts at its first value), eth0 is deleted
+    // (keeps its delta), lo of ours is deleted and recreated (its counters restarted and are
+    // below the old ones: it grew by its new values)
+    fs->files["/proc/net/dev"] = net_dev({{"lo", {30, 1, 0, 0, 30, 1, 0, 0}}});
+    fs->files["/proc/300/net/dev"] = net_dev({{"lo", {0, 0, 0, 0, 0, 0, 0, 0}},
+                                              {"veth0", {700, 7, 0, 0, 1800, 18, 2, 1}},
+                                              {"veth1", {64, 1, 0, 0, 0, 0, 0, 0}}});
+    rec.sample({});
+    fs->files["/proc/300/net/dev"] = net_dev({{"lo", {0, 0, 0, 0, 0, 0, 0, 0}},
+                                              {"veth0", {700, 7, 0, 0, 1800, 18, 2, 1}},
+                                              {"veth1", {192, 3, 0, 0, 0, 0, 0, 0}}});
+    rec.sample({});
+    d = *rec.device_deltas();
+    BOOST_TEST(d.size() == 5u);
+    BOOST_TEST(find_dev(d, kOwnNs, "eth0")->rx_packets == 10u);
+    BOOST_TEST(find_dev(d, kOwnNs, "lo")->rx_packets == 1u);
+    BOOST_TEST(find_dev(d, kOwnNs, "lo")->tx_bytes == 30u);
+    BOOST_REQUIRE(find_dev(d, kPeerNs, "veth1"));
+    BOOST_TEST(find_dev(d, kPeerNs, "veth1")->rx_packets == 2u);
+    BOOST_TEST(find_dev(d, kPeerNs, "veth1")->rx_bytes == 128u);
+
+    // pid 300 exits and its number goes to a process of our namespace: its file is not read
+    // as the peer namespace's any more
+    fs->netns[300] = kOwnNs;
+    fs->files["/proc/300/net/dev"] = net_dev({{"veth0", {0, 0, 0, 0, 0, 0, 0, 0}}});
+    const auto s2 = rec.read_sample({});
+    BOOST_REQUIRE(s2.devices.has_value());
+    BOOST_TEST(s2.devices->empty()); // read, nothing changed
+    rec.apply(s2);
+    BOOST_TEST(find_dev(*rec.device_deltas(), kPeerNs, "veth0")->tx_packets == 10u);
+
+    // no /proc/net/dev anywhere: no device deltas at all (not zeros)
+    nsk::Reconciler none(std::make_shared<FakeProc>());
+    none.start();
+    BOOST_TEST(!none.device_deltas().has_value());
+    BOOST_TEST(!none.read_sample({}).devices.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(device_snapshots_capture_roundtrip)
+{
+    // The live reconciler and one fed the snapshots back from their capture JSON end with the
+    // same deltas.
+    auto fs = devices_proc();
+    nsk::Reconciler live(fs), replay(std::make_shared<FakeProc>());
+    std::vector<nsk::ProcSnapshot> snaps{live.read_start()};
+    live.apply(snaps.back());
+    fs->files["/proc/net/dev"] =
+        net_dev({{"lo", {100, 2, 0, 0, 100, 2, 0, 0}}, {"eth0", {6000, 50, 1, 5, 3000, 30, 0, 0}}});
+    snaps.push_back(live.read_sample({}));
+    live.apply(snaps.back());
+    fs->files["/proc/300/net/dev"] = net_dev({{"veth0", {700, 7, 0, 0, 900, 9, 0, 4}}});
+    snaps.push_back(live.read_sample({}));
+    live.apply(snaps.back());
+    for (const auto &s : snaps) {
+        const auto j = nsk::proc_json(s);
+        BOOST_TEST(j.contains("devices"));
+        const auto back = nsk::proc_from_json(nlohmann::json::parse(j.dump()));
+        BOOST_TEST(nsk::proc_json(back).dump() == j.dump());
+        replay.apply(back);
+    }
+    const auto a = *live.device_deltas(), b = *replay.device_deltas();
+    BOOST_REQUIRE(a.size() == b.size());
+    BOOST_REQUIRE(a.size() == 4u);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        BOOST_TEST(a[i].netns == b[i].netns);
+        BOOST_TEST(a[i].name == b[i].name);
+        for (const auto &f : nsk::kDeviceFields)
+            BOOST_TEST((a[i].*f.delta) == (b[i].*f.delta), f.key);
+    }
+    BOOST_TEST(find_dev(b, kPeerNs, "veth0")->tx_dropped == 3u);
+    BOOST_TEST(find_dev(b, kOwnNs, "eth0")->rx_bytes == 1000u);
+
+    // The JSON of one namespace: {"netns", "devices": [{"name", the counters}]}
+    const auto j = nsk::proc_json(snaps[1]);
+    BOOST_TEST(j["devices"][0]["netns"].get<std::uint32_t>() == kOwnNs);
+    BOOST_TEST(j["devices"][0]["devices"][0].dump() ==
+               R"({"name":"eth0","rx_packets":50,"rx_bytes":6000,"rx_dropped":5,"rx_errors":1,)"
+               R"("tx_packets":30,"tx_bytes":3000,"tx_dropped":0,"tx_errors":0})");
+
+    // A capture that predates devices: no key written, none read, no device deltas.
+    nsk::ProcSnapshot old;
+    old.base = true;
+    old.snmp = nsk::parse_snmp(fixture("snmp_before.txt"));
+    BOOST_TEST(!nsk::proc_json(old).contains("devices"));
+    const auto ob = nsk::proc_from_json(nlohmann::json::parse(nsk::proc_json(old).dump()));
+    BOOST_TEST(!ob.devices.has_value());
+    nsk::Reconciler old_replay(std::make_shared<FakeProc>());
+    old_replay.apply(ob);
+    BOOST_TEST(!old_replay.device_deltas().has_value());
+    nsk::Summary s;
+    nsk::reconcile(s, old_replay);
+    BOOST_TEST(!s.devices.has_value());
+    BOOST_TEST(!nsk::summary_json(s).contains("devices"));
+}
+
+BOOST_AUTO_TEST_CASE(devices_in_reports)
+{
+    auto fs = devices_proc();
+    Run run(fs, [](Files &files) {
+        files["/proc/net/dev"] = net_dev(
+            {{"lo", {100, 2, 0, 0, 100, 2, 0, 0}}, {"eth0", {6000, 50, 1, 5, 3000, 30, 0, 0}}});
+        files["/proc/300/net/dev"] =
+            net_dev({{"lo", {0, 0, 0, 0, 0, 0, 0, 0}}, {"veth0", {700, 7, 0, 0, 1800, 18, 2, 1}}});
+    });
+    nsk::Summary s;
+    nsk::reconcile(s, run.rec);
+    BOOST_REQUIRE(s.devices.has_value());
+    BOOST_REQUIRE(s.devices->size() == 2u); // only the devices that moved: not the two lo
+
+    const auto j = nsk::summary_json(s);
+    // after softnet (absent here) and counters, before loss
+    std::vector<std::string> keys;
+    for (auto it = j.begin(); it != j.end(); ++it)
+        keys.push_back(it.key());
+    const auto at = [&](const char *k) {
+        return std::find(keys.begin(), keys.end(), k) - keys.begin();
+    };
+    BOOST_TEST(at("devices") == at("counters") + 1);
+    BOOST_TEST(at("loss") == at("devices") + 1);
+    BOOST_REQUIRE(j["devices"].size() == 2u);
+    BOOST_TEST(j["devices"][0].dump() ==
+               R"({"netns":4026531840,"name":"eth0","rx_packets":10,"rx_bytes":1000,)"
+               R"("rx_dropped":3,"rx_errors":0,"tx_packets":0,"tx_bytes":0,"tx_dropped":0,)"
+               R"("tx_errors":0})");
+    BOOST_TEST(j["devices"][1].dump() ==
+               R"({"netns":4026532000,"name":"veth0","rx_packets":0,"rx_bytes":0,)"
+               R"("rx_dropped":0,"rx_errors":0,"tx_packets":10,"tx_bytes":1000,"tx_dropped":0,)"
+               R"("tx_errors":2})");
+
+    const auto text = nsk::summary_text(s, nsk::TextOptions{});
+    BOOST_TEST_MESSAGE(text);
+    const auto sec = text.substr(text.find("\nKernel counters"));
+    BOOST_TEST(sec.find("  /proc/net/dev (devices whose counters moved):\n"
+                        "    NETNS       DEVICE  RX_PACKETS  RX_BYTES  RX_DROPPED  RX_ERRORS  "
+                        "TX_PACKETS  TX_BYTES  TX_DROPPED  TX_ERRORS\n"
+                        "    4026531840  eth0            10      1000           3          0  "
+                        "         0         0           0          0\n"
+                        "    4026532000  veth0            0         0           0          0  "
+                        "        10      1000           0          2\n") != std::string::npos);
+    BOOST_TEST(sec.find("(not available)") == std::string::npos);
+
+    const auto metrics = nsk::render_text(s, true);
+    BOOST_TEST(metrics.find("# TYPE netstack_kmon_device_delta gauge\n") != std::string::npos);
+    BOOST_TEST(metrics.find("netstack_kmon_device_delta{netns=\"4026532000\",device=\"veth0\","
+                            "counter=\"tx_packets\"} 10\n") != std::string::npos);
+    BOOST_TEST(metrics.find("device=\"lo\"") == std::string::npos); // did not move
+
+    // Read but nothing moved: an empty list, and one line that says so.
+    Run idle(devices_proc(), [](Files &) {});
+    nsk::Summary si;
+    nsk::reconcile(si, idle.rec);
+    BOOST_REQUIRE(si.devices.has_value());
+    BOOST_TEST(si.devices->empty());
+    BOOST_TEST(nsk::summary_json(si)["devices"].dump() == "[]");
+    BOOST_TEST(nsk::summary_text(si).find("  /proc/net/dev: no device counters moved\n") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(forwarded_datagrams_counter_shown_when_moved)
+{
+    // Ip.ForwDatagrams is this namespace's forwarding count: the text shows it when it moved
+    // (JSON counters always has it), other Ip.* stay out of the text.
+    nsk::Summary s;
+    s.counters = {{"Ip.ForwDatagrams", 12}, {"Ip.InReceives", 30}};
+    auto text = nsk::summary_text(s);
+    BOOST_TEST(text.find("Ip.ForwDatagrams") != std::string::npos);
+    BOOST_TEST(text.find("Ip.InReceives") == std::string::npos);
+    s.counters["Ip.ForwDatagrams"] = 0;
+    text = nsk::summary_text(s);
+    BOOST_TEST(text.find("Ip.ForwDatagrams") == std::string::npos);
+    // and the snmp parser keeps it
+    const auto m = nsk::parse_snmp(proc_fixture("snmp_6.18_before.txt"));
+    BOOST_TEST(m.count("Ip.ForwDatagrams") == 1u);
 }

@@ -3,6 +3,8 @@
 //    /proc/net/snmp6 before/after -> "Section.Name" deltas ("Udp.RcvbufErrors",
 //    "TcpExt.TCPBacklogDrop", "Udp6.RcvbufErrors"); all per network namespace (ours);
 //  - /proc/net/softnet_stat per-CPU processed/dropped/time_squeeze deltas (not per netns);
+//  - /proc/net/dev per device of every network namespace it knows (ours, and those of the one
+//    process per netns found at start): packets, bytes, drops and errors per direction;
 //  - /proc/net/udp{,6} drops column per socket inode, snapshotted at start and at every
 //    interval (sockets that close keep their last value, sockets created later start at 0).
 // Parsers take file contents so they are testable with fixtures.
@@ -15,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace nsk {
@@ -83,6 +86,56 @@ inline constexpr SoftnetField kSoftnetFields[] = {
     {"flow_limit", 10, &SoftnetCpu::flow_limit, &SoftnetDelta::flow_limit, true},
 };
 
+/// One row of /proc/net/dev: a network device of one namespace, its u64 counters as
+/// dev_get_stats() sums them (the same numbers as /sys/class/net/NAME/statistics, except that
+/// rx_dropped here includes rx_missed_errors: net/core/net-procfs.c dev_seq_printf_stats).
+struct NetDevice {
+    std::string name;
+    std::uint64_t rx_packets = 0, rx_bytes = 0, rx_dropped = 0, rx_errors = 0;
+    std::uint64_t tx_packets = 0, tx_bytes = 0, tx_dropped = 0, tx_errors = 0;
+};
+/// /proc/net/dev as read: two header lines, then "NAME: " and 16 decimal columns (8 receive,
+/// 8 transmit).  The name is everything before the last ':' on the line (the counters have
+/// none), trimmed of the padding the kernel puts in front of short names.  Lines that are not
+/// a device (the headers, a damaged row with fewer than 12 counters) are skipped.
+std::vector<NetDevice> parse_proc_net_dev(std::string_view content);
+
+/// The devices of one network namespace (its inode, as /proc/PID/ns/net) at one snapshot.
+struct NetnsDevices {
+    std::uint32_t netns = 0;
+    std::vector<NetDevice> devices;
+};
+
+/// Growth of one device's counters over the collection.  A device first seen after the start
+/// (created, moved into the namespace) starts at its first value; one that disappears keeps
+/// its delta; a counter that went down (the device was deleted and created again under the
+/// same name between two snapshots) restarted from 0, so it grew by its new value.
+struct DeviceDelta {
+    std::uint32_t netns = 0;
+    std::string name;
+    std::uint64_t rx_packets = 0, rx_bytes = 0, rx_dropped = 0, rx_errors = 0;
+    std::uint64_t tx_packets = 0, tx_bytes = 0, tx_dropped = 0, tx_errors = 0;
+    bool moved() const;
+};
+/// The device counters, described once: name (JSON key in captures and reports, /metrics
+/// label), column of /proc/net/dev after the name, and the members of a row and of its delta.
+struct DeviceField {
+    const char *key;
+    std::size_t column;
+    std::uint64_t NetDevice::*row;
+    std::uint64_t DeviceDelta::*delta;
+};
+inline constexpr DeviceField kDeviceFields[] = {
+    {"rx_packets", 1, &NetDevice::rx_packets, &DeviceDelta::rx_packets},
+    {"rx_bytes", 0, &NetDevice::rx_bytes, &DeviceDelta::rx_bytes},
+    {"rx_dropped", 3, &NetDevice::rx_dropped, &DeviceDelta::rx_dropped},
+    {"rx_errors", 2, &NetDevice::rx_errors, &DeviceDelta::rx_errors},
+    {"tx_packets", 9, &NetDevice::tx_packets, &DeviceDelta::tx_packets},
+    {"tx_bytes", 8, &NetDevice::tx_bytes, &DeviceDelta::tx_bytes},
+    {"tx_dropped", 11, &NetDevice::tx_dropped, &DeviceDelta::tx_dropped},
+    {"tx_errors", 10, &NetDevice::tx_errors, &DeviceDelta::tx_errors},
+};
+
 /// Rows of /proc/net/udp (v6 = false) or /proc/net/udp6 (v6 = true).  Bad lines are skipped.
 std::vector<ProcUdpEntry> parse_proc_udp(std::string_view content, bool v6);
 /// "0100007F:2328" -> "127.0.0.1:9000" (host byte order words, as the kernel prints them).
@@ -99,6 +152,10 @@ struct ProcSnapshot {
     std::optional<CounterMap> netstat; // TcpExt.*, IpExt.*
     std::optional<CounterMap> snmp6;   // Ip6.*, Icmp6.*, Udp6.*, UdpLite6.*
     std::optional<std::vector<SoftnetCpu>> softnet;
+    /// /proc/net/dev of every namespace read (ours first): all devices in the baseline, then
+    /// only the devices whose counters changed (a namespace with none changed is left out).
+    /// Absent: no namespace's file was readable, or the capture predates it.
+    std::optional<std::vector<NetnsDevices>> devices;
     std::vector<ProcUdpEntry> udp;
 };
 
@@ -131,6 +188,9 @@ public:
     CounterMap counter_deltas() const;
     /// Per-CPU softnet deltas, by CPU; nullopt when /proc/net/softnet_stat was never read.
     std::optional<std::vector<SoftnetDelta>> softnet_deltas() const;
+    /// Per-device deltas of every device seen, by namespace then name (moved or not);
+    /// nullopt when no /proc/net/dev was ever read.
+    std::optional<std::vector<DeviceDelta>> device_deltas() const;
     std::optional<std::int64_t> drops_delta(std::uint32_t inode) const;
     /// When no inode is known: the unique socket with this local+remote, if there is one.
     std::optional<std::int64_t> drops_delta(const std::string &local,
@@ -142,6 +202,9 @@ private:
     void read_udp(const std::string &dir, std::map<std::uint32_t, ProcUdpEntry> &into) const;
     void read_counters(ProcSnapshot &snap) const;
     void apply_softnet(const std::vector<SoftnetCpu> &rows);
+    std::optional<std::vector<NetnsDevices>> read_devices(std::uint32_t own,
+                                                          bool changed_only) const;
+    void apply_devices(const std::vector<NetnsDevices> &snap);
 
     std::shared_ptr<const ProcFs> fs_;
     bool started_ = false;
@@ -150,8 +213,14 @@ private:
     std::map<std::uint32_t, SoftnetCpu> softnet_prev_;
     std::map<std::uint32_t, SoftnetDelta> softnet_acc_;
     bool softnet_seen_ = false;
+    using DeviceKey = std::pair<std::uint32_t, std::string>; // netns inode, device name
+    std::map<DeviceKey, NetDevice> device_prev_;
+    std::map<DeviceKey, DeviceDelta> device_acc_;
+    bool devices_seen_ = false;
     std::map<std::uint32_t, ProcUdpEntry> base_, last_;
-    std::vector<int> netns_pids_; // one pid per network namespace found at start
+    /// One pid per network namespace found at start, and that namespace's inode (a sample
+    /// reads a pid's /proc/PID/net/dev only while the pid is still in that namespace).
+    std::vector<std::pair<int, std::uint32_t>> netns_pids_;
 };
 
 } // namespace nsk

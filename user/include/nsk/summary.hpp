@@ -140,6 +140,9 @@ struct Summary {
     std::vector<DropRow> drops;
     std::map<std::string, std::int64_t> counters;     // snmp, netstat, snmp6 deltas ("Udp.NoPorts")
     std::optional<std::vector<SoftnetDelta>> softnet; // absent: softnet_stat not read
+    /// /proc/net/dev deltas of the devices whose counters moved, every namespace the reconciler
+    /// reads (by netns inode, then name); absent: no /proc/net/dev was read (older captures).
+    std::optional<std::vector<DeviceDelta>> devices;
     LossLedger loss;
     std::map<std::string, std::uint64_t> probes_seen;
     std::vector<CpuCounters> cpus; // deltas over the collection

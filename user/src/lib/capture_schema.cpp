@@ -70,6 +70,39 @@ SoftnetCpu softnet_row_from_json(const json &r)
     return c;
 }
 
+/// The /proc/net/dev rows of one namespace as read: {"netns", "devices": [{"name", then every
+/// counter in kDeviceFields order}]}.
+ojson netns_devices_json(const NetnsDevices &ns)
+{
+    ojson j;
+    j["netns"] = ns.netns;
+    auto rows = ojson::array();
+    for (const auto &d : ns.devices) {
+        ojson r;
+        r["name"] = d.name;
+        for (const auto &f : kDeviceFields)
+            r[f.key] = d.*f.row;
+        rows.push_back(std::move(r));
+    }
+    j["devices"] = std::move(rows);
+    return j;
+}
+
+NetnsDevices netns_devices_from_json(const json &j)
+{
+    NetnsDevices ns;
+    ns.netns = num<std::uint32_t>(j, "netns");
+    if (j.contains("devices") && j["devices"].is_array())
+        for (const auto &r : j["devices"]) {
+            NetDevice d;
+            d.name = str(r, "name");
+            for (const auto &f : kDeviceFields)
+                d.*f.row = num<std::uint64_t>(r, f.key);
+            ns.devices.push_back(std::move(d));
+        }
+    return ns;
+}
+
 std::optional<std::map<std::string, std::uint64_t>> probe_missed_from_json(const json &j)
 {
     auto it = j.find("probe_missed");
@@ -120,6 +153,12 @@ ojson proc_json(const ProcSnapshot &s)
             rows.push_back(softnet_row_json(c));
         j["softnet"] = std::move(rows);
     }
+    if (s.devices) {
+        auto nss = ojson::array();
+        for (const auto &ns : *s.devices)
+            nss.push_back(netns_devices_json(ns));
+        j["devices"] = std::move(nss);
+    }
     auto udp = ojson::array();
     for (const auto &e : s.udp)
         udp.push_back(udp_entry_json(e));
@@ -142,6 +181,11 @@ ProcSnapshot proc_from_json(const json &j)
         s.softnet.emplace();
         for (const auto &r : j["softnet"])
             s.softnet->push_back(softnet_row_from_json(r));
+    }
+    if (j.contains("devices") && j["devices"].is_array()) {
+        s.devices.emplace();
+        for (const auto &ns : j["devices"])
+            s.devices->push_back(netns_devices_from_json(ns));
     }
     if (j.contains("udp") && j["udp"].is_array())
         for (const auto &u : j["udp"])

@@ -320,6 +320,17 @@ MetricSet build_metrics(const Summary &s, bool finished)
         }
         fams.push_back(std::move(sn));
     }
+    if (s.devices) {
+        // Bounded by what moved: the summary holds only the devices whose counters did.
+        Family dev("device_delta", MetricType::gauge,
+                   "Change of a /proc/net/dev counter of a device during the collection.");
+        for (const auto &d : *s.devices) {
+            const std::string ns = std::to_string(d.netns);
+            for (const auto &f : kDeviceFields)
+                dev.add({{"netns", ns}, {"device", d.name}, {"counter", f.key}}, d.*f.delta);
+        }
+        fams.push_back(std::move(dev));
+    }
 
     MetricSet m;
     m.families.reserve(fams.size());

@@ -2,6 +2,7 @@
 
 #include "nsk/format.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <dirent.h>
@@ -169,6 +170,47 @@ std::vector<SoftnetCpu> parse_softnet_stat(std::string_view content)
     return out;
 }
 
+std::vector<NetDevice> parse_proc_net_dev(std::string_view content)
+{
+    std::vector<NetDevice> out;
+    for (auto line : lines_of(content)) {
+        // "  eth0: 492082497 9779 0 ..." ("%6s: %7llu ...": a name longer than 6 touches the
+        // ':'; old kernels printed "%6s:%8lu", no space after it).  The counters hold no ':',
+        // so the last one ends the name, whatever the name holds.
+        const auto colon = line.rfind(':');
+        if (colon == std::string_view::npos)
+            continue; // the two header lines
+        std::string_view name = line.substr(0, colon);
+        while (!name.empty() && (name.front() == ' ' || name.front() == '\t'))
+            name.remove_prefix(1);
+        while (!name.empty() && (name.back() == ' ' || name.back() == '\t'))
+            name.remove_suffix(1);
+        const auto f = split_ws(line.substr(colon + 1));
+        if (name.empty() || f.size() < 12) // through tx_dropped (column 11)
+            continue;
+        std::vector<std::uint64_t> col(f.size());
+        bool ok = true;
+        for (std::size_t i = 0; ok && i < f.size(); ++i)
+            ok = parse_num(f[i], col[i]);
+        if (!ok)
+            continue;
+        NetDevice d;
+        d.name = std::string(name);
+        for (const auto &fd : kDeviceFields)
+            d.*fd.row = col[fd.column];
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+bool DeviceDelta::moved() const
+{
+    for (const auto &f : kDeviceFields)
+        if (this->*f.delta)
+            return true;
+    return false;
+}
+
 std::string decode_proc_endpoint(std::string_view hex, bool v6)
 {
     auto colon = hex.find(':');
@@ -292,11 +334,12 @@ ProcSnapshot Reconciler::read_start()
         auto ns = fs_->netns_of(pid);
         if (!ns || !seen.insert(*ns).second)
             continue;
-        netns_pids_.push_back(pid);
+        netns_pids_.emplace_back(pid, *ns);
         read_udp("/proc/" + std::to_string(pid) + "/net", rows);
     }
     for (auto &kv : rows)
         snap.udp.push_back(std::move(kv.second));
+    snap.devices = read_devices(snap.own_netns.value_or(0), false);
     return snap;
 }
 
@@ -312,9 +355,10 @@ ProcSnapshot Reconciler::read_sample(const std::vector<std::uint32_t> &pids) con
     for (auto pid : pids)
         if (pid && done.insert(pid).second)
             read_udp("/proc/" + std::to_string(pid) + "/net", rows);
-    for (int pid : netns_pids_)
+    for (const auto &[pid, ns] : netns_pids_)
         if (done.insert(static_cast<std::uint32_t>(pid)).second)
             read_udp("/proc/" + std::to_string(pid) + "/net", rows);
+    snap.devices = read_devices(own_netns_.value_or(0), true);
     // Only what changed: a busy host has thousands of idle sockets.
     for (auto &[inode, e] : rows) {
         auto it = last_.find(inode);
@@ -324,6 +368,48 @@ ProcSnapshot Reconciler::read_sample(const std::vector<std::uint32_t> &pids) con
         snap.udp.push_back(std::move(e));
     }
     return snap;
+}
+
+std::optional<std::vector<NetnsDevices>> Reconciler::read_devices(std::uint32_t own,
+                                                                  bool changed_only) const
+{
+    std::optional<std::vector<NetnsDevices>> out;
+    auto read_ns = [&](std::uint32_t ns, const std::string &path) {
+        auto text = fs_->read(path);
+        if (!text)
+            return;
+        if (!out)
+            out.emplace();
+        NetnsDevices nd;
+        nd.netns = ns;
+        for (auto &d : parse_proc_net_dev(*text)) {
+            if (changed_only) {
+                // Only what changed since the last snapshot applied: most devices of a host
+                // with many containers are idle.  Left out means unchanged, for a device that
+                // is gone as well (it keeps its delta either way).
+                auto prev = device_prev_.find({ns, d.name});
+                const bool same = prev != device_prev_.end() &&
+                                  std::all_of(std::begin(kDeviceFields), std::end(kDeviceFields),
+                                              [&](const DeviceField &f) {
+                                                  return prev->second.*f.row == d.*f.row;
+                                              });
+                if (same)
+                    continue;
+            }
+            nd.devices.push_back(std::move(d));
+        }
+        if (!changed_only || !nd.devices.empty())
+            out->push_back(std::move(nd));
+    };
+    read_ns(own, "/proc/net/dev");
+    for (const auto &[pid, ns] : netns_pids_) {
+        // A pid that exited (or was reused by a process elsewhere) no longer shows that
+        // namespace: its devices are not read rather than read from the wrong namespace.
+        if (fs_->netns_of(pid) != ns)
+            continue;
+        read_ns(ns, "/proc/" + std::to_string(pid) + "/net/dev");
+    }
+    return out;
 }
 
 void Reconciler::apply(const ProcSnapshot &snap)
@@ -345,6 +431,11 @@ void Reconciler::apply(const ProcSnapshot &snap)
         softnet_seen_ = false;
         if (snap.softnet)
             apply_softnet(*snap.softnet);
+        device_prev_.clear();
+        device_acc_.clear();
+        devices_seen_ = false;
+        if (snap.devices)
+            apply_devices(*snap.devices);
         base_.clear();
         for (const auto &e : snap.udp)
             base_[e.inode] = e;
@@ -356,6 +447,8 @@ void Reconciler::apply(const ProcSnapshot &snap)
     merge(counters_last_);
     if (snap.softnet)
         apply_softnet(*snap.softnet);
+    if (snap.devices)
+        apply_devices(*snap.devices);
     for (const auto &e : snap.udp)
         last_[e.inode] = e;
 }
@@ -379,6 +472,27 @@ void Reconciler::apply_softnet(const std::vector<SoftnetCpu> &rows)
     }
 }
 
+void Reconciler::apply_devices(const std::vector<NetnsDevices> &snap)
+{
+    devices_seen_ = true;
+    for (const auto &ns : snap)
+        for (const auto &d : ns.devices) {
+            const DeviceKey key{ns.netns, d.name};
+            auto &acc = device_acc_[key];
+            acc.netns = ns.netns;
+            acc.name = d.name;
+            auto prev = device_prev_.find(key);
+            if (prev != device_prev_.end())
+                for (const auto &f : kDeviceFields) {
+                    const std::uint64_t now = d.*f.row, before = prev->second.*f.row;
+                    // Lower than before: the device was recreated under the same name and
+                    // its counters restarted from 0 (a u64 never wraps in practice).
+                    acc.*f.delta += now >= before ? now - before : now;
+                }
+            device_prev_[key] = d;
+        }
+}
+
 CounterMap Reconciler::counter_deltas() const
 {
     CounterMap out;
@@ -397,6 +511,17 @@ std::optional<std::vector<SoftnetDelta>> Reconciler::softnet_deltas() const
         return std::nullopt;
     std::vector<SoftnetDelta> out;
     for (const auto &kv : softnet_acc_)
+        out.push_back(kv.second);
+    return out;
+}
+
+std::optional<std::vector<DeviceDelta>> Reconciler::device_deltas() const
+{
+    if (!devices_seen_)
+        return std::nullopt;
+    std::vector<DeviceDelta> out;
+    out.reserve(device_acc_.size());
+    for (const auto &kv : device_acc_)
         out.push_back(kv.second);
     return out;
 }

@@ -141,6 +141,22 @@ ojson softnet_json(const std::vector<SoftnetDelta> &rows)
     return sn;
 }
 
+/// [{"netns", "name", then every counter in kDeviceFields order}] (only moved devices are in
+/// the summary).
+ojson devices_json(const std::vector<DeviceDelta> &rows)
+{
+    auto out = ojson::array();
+    for (const auto &d : rows) {
+        ojson o;
+        o["netns"] = d.netns;
+        o["name"] = d.name;
+        for (const auto &f : kDeviceFields)
+            o[f.key] = d.*f.delta;
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
 double round3(double v)
 {
     return std::round(v * 1000.0) / 1000.0;
@@ -253,6 +269,8 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     j["counters"] = s.counters;
     if (s.softnet) // only when read: captures that predate it replay as they printed
         j["softnet"] = softnet_json(*s.softnet);
+    if (s.devices) // the same: absent in replays of captures that predate it
+        j["devices"] = devices_json(*s.devices);
 
     ojson loss;
     loss["ring"] = s.loss.ring;

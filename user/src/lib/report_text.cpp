@@ -2,6 +2,7 @@
 #include "nsk/report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 
@@ -307,6 +308,8 @@ bool counter_in_text(const std::string &k, std::int64_t v)
         return true; // all Udp fields
     if (v == 0)
         return false; // other sections only when they moved
+    if (k == "Ip.ForwDatagrams")
+        return true; // this namespace routed packets: compare with journeys.rx.forwarded
     if (in("Ip.") || in("Icmp."))
         return false; // noise for a receive report
     if (in("Tcp.") || in("UdpLite.") || in("Udp6.") || in("UdpLite6."))
@@ -339,6 +342,30 @@ std::string softnet_line(const std::vector<SoftnetDelta> &cpus)
     return out + "\n";
 }
 
+/// The devices whose /proc/net/dev counters moved, one row each (namespace, name, then the
+/// counters of kDeviceFields, headed by their keys in capitals); the summary holds no others.
+std::string devices_table(const std::vector<DeviceDelta> &devices)
+{
+    if (devices.empty())
+        return "  /proc/net/dev: no device counters moved\n";
+    std::vector<std::vector<std::string>> rows{{"NETNS", "DEVICE"}};
+    std::vector<std::size_t> right;
+    for (const auto &f : kDeviceFields) {
+        std::string h = f.key;
+        for (auto &c : h)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        right.push_back(rows[0].size());
+        rows[0].push_back(std::move(h));
+    }
+    for (const auto &d : devices) {
+        std::vector<std::string> row{std::to_string(d.netns), d.name};
+        for (const auto &f : kDeviceFields)
+            row.push_back(std::to_string(d.*f.delta));
+        rows.push_back(std::move(row));
+    }
+    return "  /proc/net/dev (devices whose counters moved):\n" + render_table(rows, right, "    ");
+}
+
 std::string counters_section(const Summary &s)
 {
     bool netstat = false, snmp6 = false;
@@ -367,12 +394,14 @@ std::string counters_section(const Summary &s)
     }
     if (!row.empty())
         rows.push_back(std::move(row));
-    if (rows.empty() && !s.softnet)
+    if (rows.empty() && !s.softnet && !s.devices)
         return out + "  (not available)\n";
     if (!rows.empty())
         out += render_table(rows, {1, 3, 5}, "  ");
     if (s.softnet)
         out += softnet_line(*s.softnet);
+    if (s.devices)
+        out += devices_table(*s.devices);
     return out;
 }
 

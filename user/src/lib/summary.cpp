@@ -235,6 +235,14 @@ void reconcile(Summary &s, const Reconciler &rec)
 {
     s.counters = rec.counter_deltas();
     s.softnet = rec.softnet_deltas();
+    s.devices.reset();
+    if (auto all = rec.device_deltas()) {
+        // Only the devices that moved: a host with many containers has hundreds of idle veths.
+        s.devices.emplace();
+        for (auto &d : *all)
+            if (d.moved())
+                s.devices->push_back(std::move(d));
+    }
     s.mismatches.clear();
     for (auto &row : s.sockets) {
         if (row.proto != "udp" && row.proto != "udplite")
