@@ -72,6 +72,7 @@ udp_nic() {
 	wait $RECV
 	stop_live
 	missed_or_retry || return 2
+	late_or_retry || return 2
 	I1=$(snmp_get Udp InDatagrams) O1=$(ns_snmp peer Udp OutDatagrams)
 	S1=$(softnet_rx_cpus) Db=$(($(softnet_dropped) - B0)) Dq=$(($(qdisc_dropped peer eth1) - Q0))
 	E=$(($(if_stat "" eth0 rx_packets) - E0)) Ds=$(($(snmp_get Udp RcvbufErrors) - D0))
