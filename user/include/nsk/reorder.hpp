@@ -58,6 +58,10 @@ public:
     /// Timestamp of the newest record released so far (valid when released_any()).
     std::uint64_t released_ts() const { return released_ts_; }
     bool released_any() const { return released_any_; }
+    /// Records the FIFOs have room for now (memory held): back to at most kKeepRecords per
+    /// CPU once a burst has drained.
+    std::size_t capacity() const;
+    static constexpr std::size_t kKeepRecords = 4096;
 
 private:
     /// The records of one CPU, sorted by (ts_ns, seq): a growable ring.
@@ -68,6 +72,9 @@ private:
         void pop_front();
         /// Insert in (ts, seq) order from the back; true when `r` became the front.
         bool insert(const Record &r);
+        /// Empty and bigger than kKeepRecords (a burst passed): give the memory back.
+        void trim();
+        std::size_t capacity() const { return buf_.size(); }
 
     private:
         Record &at(std::size_t i) { return buf_[(head_ + i) & (buf_.size() - 1)]; }

@@ -221,6 +221,10 @@ ojson header_json(const CaptureHeader &h)
     j["idle_slack_ns"] = h.idle_slack_ns;
     j["age_ns"] = h.age_ns;
     j["sweep_ns"] = h.sweep_ns;
+    j["limits"] = {{"socket_age_ns", h.socket_age_ns},
+                   {"max_sockets", h.max_sockets},
+                   {"queued_age_ns", h.queued_age_ns},
+                   {"max_journeys", h.max_journeys}};
     j["mode"] = h.mode == ReportMode::drops ? "drops" : "full";
     if (h.governor_recorded)
         j["governor"] = {{"budget", s.gov_budget}, {"sample_effective", s.sample_effective}};
@@ -265,6 +269,13 @@ Result<CaptureHeader> header_from_json(const json &j)
     h.idle_slack_ns = num<std::uint64_t>(j, "idle_slack_ns", h.idle_slack_ns);
     h.age_ns = num<std::uint64_t>(j, "age_ns", h.age_ns);
     h.sweep_ns = num<std::uint64_t>(j, "sweep_ns", h.sweep_ns);
+    if (j.contains("limits") && j["limits"].is_object()) {
+        const json &l = j["limits"];
+        h.socket_age_ns = num<std::uint64_t>(l, "socket_age_ns", h.socket_age_ns);
+        h.max_sockets = num<std::uint64_t>(l, "max_sockets", h.max_sockets);
+        h.queued_age_ns = num<std::uint64_t>(l, "queued_age_ns", h.queued_age_ns);
+        h.max_journeys = num<std::uint64_t>(l, "max_journeys", h.max_journeys);
+    }
     h.mode = str(j, "mode") == "drops" ? ReportMode::drops : ReportMode::full;
     h.governor_recorded = j.contains("governor") && j["governor"].is_object();
     if (h.governor_recorded) {

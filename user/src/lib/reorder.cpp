@@ -30,6 +30,14 @@ void ReorderBuffer::Fifo::pop_front()
     --n_;
 }
 
+void ReorderBuffer::Fifo::trim()
+{
+    if (n_ == 0 && buf_.size() > kKeepRecords) {
+        std::vector<Record>().swap(buf_); // (grow() starts again at 1024)
+        head_ = 0;
+    }
+}
+
 bool ReorderBuffer::Fifo::insert(const Record &r)
 {
     if (n_ == buf_.size())
@@ -117,7 +125,19 @@ void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool a
         f.pop_front();
         if (!f.empty())
             push_head(f.front().ev.ts_ns, h.cpu);
+        else
+            f.trim();
     }
+    if (heads_.empty() && heads_.capacity() > kKeepRecords)
+        std::vector<Head>().swap(heads_);
+}
+
+std::size_t ReorderBuffer::capacity() const
+{
+    std::size_t n = 0;
+    for (const auto &f : fifos_)
+        n += f.capacity();
+    return n;
 }
 
 } // namespace nsk

@@ -389,9 +389,53 @@ void TcpSeq::tx_ended(const TxJourney &j, End how)
 
 // --- expiry, end, results --------------------------------------------------------------------
 
+template <class Pred>
+void TcpSeq::evict_waiting(Pred pred)
+{
+    bool any = false;
+    for (auto &kv : rx_) {
+        for (auto it = kv.second.waiting.begin(); it != kv.second.waiting.end();) {
+            if (pred(it->second)) {
+                p_.rx.evict(it->second, false);
+                it = kv.second.waiting.erase(it);
+                any = true;
+            } else {
+                ++it;
+            }
+        }
+    }
+    if (!any)
+        return;
+    // parked_ names journeys by (conn, end): drop those whose journey left
+    erase_if(parked_, [&](const auto &kv) {
+        auto c = rx_.find(kv.second.conn);
+        if (c == rx_.end())
+            return true;
+        auto [a, b] = c->second.waiting.equal_range(kv.second.end);
+        for (; a != b; ++a)
+            if (a->second.skb_id == kv.first)
+                return false;
+        return true;
+    });
+}
+
+void TcpSeq::stamps(std::vector<std::uint64_t> &out) const
+{
+    for (const auto &kv : rx_)
+        for (const auto &w : kv.second.waiting)
+            out.push_back(w.second.last_ts);
+}
+
+void TcpSeq::evict_upto(std::uint64_t cut)
+{
+    evict_waiting([&](const RxJourney &j) { return j.last_ts <= cut; });
+}
+
 void TcpSeq::expire()
 {
-    const std::uint64_t now = p_.now, age = p_.opts.age_ns;
+    const std::uint64_t now = p_.now, age = p_.opts.age_ns, qage = p_.opts.queued_age_ns;
+    // Data that waited for its reader longer than the queued age: evicted, counted.
+    evict_waiting([&](const RxJourney &j) { return now - j.last_ts > qage; });
     erase_if(control_, [&](const auto &kv) { return now - kv.second.ts > kControlKeepNs; });
     // (an idle connection's sequence space is relearned)
     erase_if(tx_, [&](const auto &kv) { return now - kv.second.last_ts > age; });

@@ -56,6 +56,12 @@ public:
     void expire();
     /// End of collection: close every open journey.
     void finish();
+    std::size_t open() const { return journeys_.size(); }
+    /// Append the last-event times of the open journeys (to find the oldest).
+    void stamps(std::vector<std::uint64_t> &out) const;
+    /// End as incomplete (counted as evicted) the journeys whose last event is at or before
+    /// `cut`: the journey table is beyond its bound.
+    void evict_upto(std::uint64_t cut);
 
     const JourneyCounts &counts() const { return n_; }
     JourneyCounts counts_now() const; // with in_flight filled
