@@ -87,6 +87,8 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
     auto st0 = client->status();
     if (!st0)
         return st0.error();
+    if (auto v = check_versions(*st0); !v) // before anything is configured or started
+        return v.error();
     auto events = EventSocket::open(client->family_id());
     if (!events)
         return events.error();
