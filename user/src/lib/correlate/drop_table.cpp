@@ -42,7 +42,7 @@ std::string reason_from_location(const std::string &location)
 } // namespace
 
 DropCause::DropCause(const Record &r)
-    : reason(r.reason_sv()), location(strip_location_size(r.location_sv()))
+    : reason(valid_utf8(r.reason_sv())), location(valid_utf8(strip_location_size(r.location_sv())))
 {}
 
 void DropCause::fill(const nsk_event &ev)
