@@ -231,3 +231,22 @@ BOOST_AUTO_TEST_CASE(fifo_memory_is_released_after_a_burst)
     rb.flush(sink);
     BOOST_TEST(rb.capacity() <= nsk::ReorderBuffer::kKeepRecords);
 }
+
+// Under steady traffic a FIFO never empties: after a backlog it shrinks with what it holds
+// (a quarter full or less: to twice its records), instead of keeping the backlog's peak.
+BOOST_AUTO_TEST_CASE(fifo_shrinks_with_its_backlog_without_emptying)
+{
+    nsk::ReorderBuffer rb(1000);
+    std::uint64_t n = 0;
+    auto sink = [&](const nsk::Record &) { ++n; };
+    for (std::uint64_t i = 0; i < 100'000; ++i)
+        rb.push(ev(NSK_PROBE_IP_RCV, 3, 10 + i, i + 1)); // one per ns: 100 000 ns of backlog
+    BOOST_TEST(rb.capacity() == 131'072u);
+    rb.release_until(10 + 100'000 - 3000, sink); // 3000 remain
+    BOOST_TEST(n == 97'000u);
+    BOOST_TEST(rb.size() == 3000u);
+    BOOST_TEST(rb.capacity() == 8192u); // the power of two >= 2 x 3000
+    rb.flush(sink);
+    BOOST_TEST(n == 100'000u);
+    BOOST_TEST(rb.capacity() == 0u);
+}

@@ -58,8 +58,9 @@ public:
     /// Timestamp of the newest record released so far (valid when released_any()).
     std::uint64_t released_ts() const { return released_ts_; }
     bool released_any() const { return released_any_; }
-    /// Records the FIFOs have room for now (memory held): back to at most kKeepRecords per
-    /// CPU once a burst has drained.
+    /// Records the FIFOs have room for now (memory held): a FIFO at most a quarter full
+    /// shrinks (to twice its records, at least kKeepRecords; an empty one to nothing), so
+    /// memory follows the backlog down after a burst instead of keeping its peak.
     std::size_t capacity() const;
     static constexpr std::size_t kKeepRecords = 4096;
 
@@ -72,7 +73,8 @@ private:
         void pop_front();
         /// Insert in (ts, seq) order from the back; true when `r` became the front.
         bool insert(const Record &r);
-        /// Empty and bigger than kKeepRecords (a burst passed): give the memory back.
+        /// A burst passed (bigger than kKeepRecords and at most a quarter full): shrink to
+        /// twice what it holds (at least kKeepRecords; nothing when empty).
         void trim();
         std::size_t capacity() const { return buf_.size(); }
 
