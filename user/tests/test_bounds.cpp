@@ -256,3 +256,26 @@ BOOST_AUTO_TEST_CASE(reconciler_rows_are_bounded)
     BOOST_TEST(!rec.drops_delta(1000u).has_value());                // the oldest went
     BOOST_TEST(rec.drops_delta(10u).value_or(-1) == 0);             // the baseline stays
 }
+
+// A TCP connection remembers at most 4096 sendmsg calls none of whose bytes was seen in a
+// segment; the oldest beyond go, counted as sendmsg_without_skb.
+BOOST_AUTO_TEST_CASE(tcp_send_calls_are_bounded_and_counted)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> recs;
+    constexpr std::uint32_t N = 5000;
+    for (std::uint32_t i = 0; i < N; ++i) { // 100-byte writes, no segment ever traced
+        Record r =
+            task(sock(ev(NSK_PROBE_TCP_SENDMSG_LOCKED, 0, S + i * 1000, 0, 0xE1, IPPROTO_TCP),
+                      "10.5.5.5", 4000, 900),
+                 77, "writer");
+        r.ev.flags |= NSK_EF_SEQ;
+        r.ev.seq = 1000 + i * 100;
+        r.ev.payload = 100;
+        recs.push_back(r);
+    }
+    f.send(0, recs);
+    const auto &c = f.finish();
+    BOOST_TEST(c.tx_journeys().sendmsg_without_skb == N - 4096);
+}

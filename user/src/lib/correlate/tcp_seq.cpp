@@ -11,6 +11,10 @@ namespace {
 constexpr std::uint64_t kControlKeepNs = 1'000'000'000ULL;
 // Data segments handed to the driver remembered per connection (software GSO, TcpGso).
 constexpr std::size_t kSentHistory = 4096;
+// sendmsg calls one connection remembers while none of their bytes was seen in a segment
+// (segments not traced, or a sender far ahead of the wire); the oldest beyond it are
+// forgotten and counted as sendmsg_without_skb (their segments will not carry them)
+constexpr std::size_t kCallHistory = 4096;
 
 std::string conn_key(const nsk_event &ev, const std::uint8_t *laddr, std::uint16_t lport,
                      const std::uint8_t *raddr, std::uint16_t rport)
@@ -310,6 +314,10 @@ void TcpSeq::send_call(const Record &r, std::vector<Visit> &&visits)
     TcpTxConn::SendCall &call = c.calls[start];
     call.visits = std::move(visits);
     call.end = start + ev.payload;
+    while (c.calls.size() > kCallHistory) {
+        c.calls.erase(c.calls.begin());
+        p_.tx.call_forgotten();
+    }
     SocketStats &s = p_.sockets.seen(ev, ev.sk_id, true, IPPROTO_TCP);
     ++s.tx_calls;
     if (ev.flags & NSK_EF_TASK) {

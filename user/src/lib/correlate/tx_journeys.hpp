@@ -52,6 +52,9 @@ public:
     /// The skb the driver took was renamed (the first segment of a segmented skb).
     void move_handoff(std::uint64_t from, std::uint64_t to);
 
+    /// A TCP sendmsg call forgotten by its connection's bound (TcpSeq): counted as a sendmsg
+    /// that produced no traced skb.
+    void call_forgotten() { ++n_.sendmsg_without_skb; }
     /// Forget what is idle longer than the age.
     void expire();
     /// End of collection: close every open journey.
