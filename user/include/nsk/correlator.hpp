@@ -2,7 +2,8 @@
 // ReorderBuffer).  See docs/report.md for the model.  This header is the facade and the result
 // types; the work is done by units under src/lib/correlate/, each owning its state and expiry:
 //  - rx_journeys: receive journeys by skb_id (address reuse, multicast clones, aging; journeys
-//    sitting in a socket queue are never aged, they are reported as queued_at_end);
+//    sitting in a socket queue are aged by the longer queued age, else reported as
+//    queued_at_end; the journey tables together are bounded by max_journeys);
 //  - tx_journeys: send journeys (path "tx"), the sendmsg stages waiting for their skb per
 //    (tid, sk_id), and the handoff to a receive journey on loopback (end_to_end, never an skb
 //    reuse);
