@@ -35,7 +35,8 @@ GROUP[test]="qemu-system-x86 busybox-static cpio kmod    # the VM
 	iproute2 tmux python3 xz-utils zstd gzip file
 	nftables                                              # nft in the VM image (real-path scenarios, tests/vm/README.md)
 	perl                                                  # W=1 kernel builds run scripts/kernel-doc (Pod::Usage)
-	dkms"                                                 # make dkms-install and its test (tests/dkms)
+	dkms                                                  # make dkms-install and its test (tests/dkms)
+	clang libclang-rt-14-dev"                             # the fuzzers: -fsanitize=fuzzer links libclang_rt.fuzzer (user/fuzz)
 GROUPS_ALL="tool module kernel test"
 
 me=${0##*/}

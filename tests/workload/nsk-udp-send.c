@@ -4,7 +4,11 @@
  *
  *   nsk-udp-send --dst IP --port N [--count N] [--size BYTES] [--pps N]
  *                [--src-port N] [--bind IP] [--ttl N] [--mcast-loop 0|1] [--connect]
- *                [--report-time]
+ *                [--report-time] [--new-socket-every N]
+ *
+ * --new-socket-every N: close the socket and send from a new one every N
+ * datagrams (socket churn for the soak scenario; not with --bind, --src-port,
+ * --connect or a multicast destination).  Then also prints " sockets=K".
  *
  * Prints "sent=N errors=M" (with --report-time also " start_ns=T end_ns=T":
  * CLOCK_MONOTONIC before the first and after the last sendto) and exits 0 only if all --count datagrams went out.
@@ -28,7 +32,7 @@ static void usage(int rc)
 	fprintf(rc ? stderr : stdout,
 		"usage: nsk-udp-send --dst IP --port N [--count N] [--size BYTES] [--pps N]\n"
 		"                    [--src-port N] [--bind IP] [--ttl N] [--mcast-loop 0|1]\n"
-		"                    [--report-time] [--connect]\n");
+		"                    [--report-time] [--connect] [--new-socket-every N]\n");
 	exit(rc);
 }
 
@@ -76,11 +80,13 @@ int main(int argc, char **argv)
 		{ "mcast-loop", required_argument, NULL, 'l' },
 		{ "connect", no_argument, NULL, 'C' },
 		{ "report-time", no_argument, NULL, 'T' },
+		{ "new-socket-every", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *dst = NULL, *bind_ip = NULL;
 	long port = -1, count = 1, size = 64, pps = 0, src_port = 0, ttl = 1, loop = 1;
+	long renew = 0, sockets = 1;
 	struct sockaddr_storage sa = { 0 }, la = { 0 };
 	socklen_t salen;
 	int fd, c, fam, mcast, report_time = 0, conn = 0;
@@ -100,6 +106,7 @@ int main(int argc, char **argv)
 		case 'l': loop = num(optarg, "mcast-loop", 0, 1); break;
 		case 'C': conn = 1; break;
 		case 'T': report_time = 1; break;
+		case 'N': renew = num(optarg, "new-socket-every", 1, 1L << 40); break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -126,6 +133,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (renew && (src_port || bind_ip || conn || mcast)) {
+		fprintf(stderr, "nsk-udp-send: --new-socket-every goes with a plain unicast sendto only\n");
+		return 2;
+	}
 	fd = socket(fam, SOCK_DGRAM, 0);
 	if (fd < 0) {
 		perror("nsk-udp-send: socket");
@@ -190,6 +201,15 @@ int main(int argc, char **argv)
 	for (long i = 0; i < count; i++) {
 		if (pps)
 			sleep_until(start + (unsigned long long)i * 1000000000ULL / pps);
+		if (renew && i && i % renew == 0) {
+			close(fd); /* the next datagrams come from a new socket */
+			fd = socket(fam, SOCK_DGRAM, 0);
+			if (fd < 0) {
+				perror("nsk-udp-send: socket");
+				return 1;
+			}
+			sockets++;
+		}
 		if (size >= 8)
 			memcpy(buf, &i, 8); /* sequence number, handy when reading captures */
 		for (int attempt = 0;; attempt++) {
@@ -210,6 +230,8 @@ int main(int argc, char **argv)
 	if (report_time)
 		printf("sent=%ld errors=%ld start_ns=%llu end_ns=%llu\n", sent, errors, start,
 		       now_ns());
+	else if (renew)
+		printf("sent=%ld errors=%ld sockets=%ld\n", sent, errors, sockets);
 	else
 		printf("sent=%ld errors=%ld\n", sent, errors);
 	fflush(stdout);

@@ -613,3 +613,35 @@ BOOST_AUTO_TEST_CASE(writer_errors_are_sticky)
     BOOST_TEST(!r.ok());
     BOOST_TEST(r.error().message.find("full.nsk") != std::string::npos);
 }
+
+// A hand-made or damaged capture: numbers out of range or of the wrong type read as the
+// defaults (converting 1e30 to an integer is undefined behaviour; -1 for an unsigned field is a
+// silent wrap), never an abort.
+BOOST_AUTO_TEST_CASE(hostile_numbers_read_as_defaults)
+{
+    const auto j = nlohmann::json::parse(R"({
+        "format": "netstack-kmon capture", "nr_cpus": 1e30, "t0_mono_ns": -5,
+        "interval_s": "x", "ring_bytes": 4294967296, "start_ts": 2.5,
+        "filters": {"port": 70000, "pid": -1, "netns": 1e300, "budget": 7},
+        "limits": {"max_sockets": 1.5, "socket_age_ns": 5000000000, "max_journeys": -3},
+        "baseline_cpus": [{"cpu": 1e20, "written": -1}], "probes": [7, "x"]})");
+    const auto h = nsk::header_from_json(j);
+    BOOST_REQUIRE(h);
+    BOOST_TEST(h->status.nr_cpus == 0u);
+    BOOST_TEST(h->t0_mono_ns == 0u);
+    BOOST_TEST(h->interval_s == 1.0);
+    BOOST_TEST(h->status.ring_bytes == 0u);
+    BOOST_TEST(h->status.start_ts == 0u);
+    BOOST_TEST(!h->filters.port.has_value());
+    BOOST_TEST(!h->filters.pid.has_value());
+    BOOST_TEST(!h->filters.netns.has_value());
+    BOOST_TEST(h->filters.budget.value_or(0) == 7u);
+    BOOST_TEST(h->max_sockets == nsk::CorrelatorOptions{}.max_sockets);
+    BOOST_TEST(h->socket_age_ns == 5'000'000'000u);
+    BOOST_TEST(h->max_journeys == nsk::CorrelatorOptions{}.max_journeys);
+    BOOST_REQUIRE(h->baseline.size() == 1u);
+    BOOST_TEST(h->baseline[0].cpu == 0u);
+    BOOST_TEST(h->baseline[0].written == 0u);
+    // a PROC frame whose "base" is not a boolean: read as false, no exception
+    BOOST_TEST(!nsk::proc_from_json(nlohmann::json::parse(R"({"base": 5, "own_netns": -1})")).base);
+}

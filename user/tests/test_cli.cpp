@@ -3,6 +3,9 @@
 
 #include "commands.hpp"
 
+#include "nsk/correlator.hpp"
+#include "nsk/metrics.hpp"
+
 using namespace nsk::cli;
 
 namespace {
@@ -169,4 +172,30 @@ BOOST_AUTO_TEST_CASE(live_output_options)
     auto r = run_live(b.live);
     BOOST_TEST(!r.ok());
     BOOST_TEST(nsk::exit_code(r.error()) == 2);
+}
+
+// The memory bounds (docs/usage.md "Memory bounds"): the CLI's defaults are the library's, and
+// every bound is a positive number.
+BOOST_AUTO_TEST_CASE(live_memory_bounds_options)
+{
+    App a;
+    a.parse({"live"});
+    const nsk::CorrelatorOptions c;
+    BOOST_TEST(a.live.max_sockets == c.max_sockets);
+    BOOST_TEST(static_cast<std::uint64_t>(a.live.socket_age_s * 1e9) == c.socket_age_ns);
+    BOOST_TEST(a.live.max_journeys == c.max_journeys);
+    BOOST_TEST(static_cast<std::uint64_t>(a.live.queued_age_s * 1e9) == c.queued_age_ns);
+    BOOST_TEST(a.live.metrics_top_sockets == nsk::kMetricsTopSockets);
+    App b;
+    b.parse({"live", "--max-sockets", "200", "--socket-age", "10", "--max-journeys", "5000",
+             "--queued-age", "30", "--metrics-top-sockets", "20"});
+    BOOST_TEST(b.live.max_sockets == 200u);
+    BOOST_TEST(b.live.socket_age_s == 10.0);
+    BOOST_TEST(b.live.max_journeys == 5000u);
+    BOOST_TEST(b.live.queued_age_s == 30.0);
+    BOOST_TEST(b.live.metrics_top_sockets == 20u);
+    for (const char *opt : {"--max-sockets", "--socket-age", "--max-journeys", "--queued-age"}) {
+        App bad;
+        BOOST_CHECK_THROW(bad.parse({"live", opt, "0"}), CLI::ParseError);
+    }
 }

@@ -132,3 +132,19 @@ BOOST_AUTO_TEST_CASE(decoder_counts_per_cpu)
     BOOST_TEST(d.stats().tail_gap_records == 2u);
     BOOST_TEST(d.per_cpu_records().at(2) == 2u);
 }
+
+// A batch from an impossible CPU number (a damaged or hand-made capture): its records are
+// counted as malformed and no per-CPU state is made for it (it used to size the reorder
+// buffer's per-CPU table by the CPU number: 4 billion entries).
+BOOST_AUTO_TEST_CASE(batch_from_an_impossible_cpu_is_malformed)
+{
+    nsk::Decoder d;
+    std::vector<Record> out;
+    const auto bytes = pack({ev(NSK_PROBE_IP_RCV, 0, 100, 1), ev(NSK_PROBE_IP_RCV, 0, 200, 2)});
+    d.on_batch(0xFFFFFFF0u, 0, 2, bytes.data(), bytes.size(), out);
+    BOOST_TEST(out.empty());
+    BOOST_TEST(d.stats().malformed == 2u);
+    BOOST_TEST(d.stats().user_loss() == 2u);
+    d.on_batch(nsk::kMaxCpus - 1, 0, 2, bytes.data(), bytes.size(), out);
+    BOOST_TEST(out.size() == 2u); // the largest possible CPU is fine
+}

@@ -87,3 +87,21 @@ BOOST_AUTO_TEST_CASE(error_exit_codes)
     BOOST_TEST(nsk::exit_code(nsk::Error{nsk::Errc::busy, "x", 0}) == 1);
     BOOST_TEST(nsk::exit_code(nsk::Error{nsk::Errc::usage, "x", 0}) == 2);
 }
+
+// Strings from the kernel go into JSON, which must be UTF-8: invalid bytes become '?', valid
+// sequences (any length) stay (found by fuzz_decoder: a comm or drop location with a stray
+// byte made the JSON writer throw).
+BOOST_AUTO_TEST_CASE(valid_utf8_replaces_only_invalid_bytes)
+{
+    BOOST_TEST(nsk::valid_utf8("rx-app") == "rx-app");
+    BOOST_TEST(nsk::valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") ==
+               "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+    BOOST_TEST(nsk::valid_utf8("a\xFF"
+                               "b") == "a?b");
+    BOOST_TEST(nsk::valid_utf8("\xC3") == "?");           // cut sequence
+    BOOST_TEST(nsk::valid_utf8("\xC0\xAF") == "??");      // overlong
+    BOOST_TEST(nsk::valid_utf8("\xED\xA0\x80") == "???"); // surrogate
+    BOOST_TEST(nsk::valid_utf8("\xE2\x82"
+                               "x") == "??x");                 // cut in the middle
+    BOOST_TEST(nsk::bounded_string("ab\x80\0zz", 6) == "ab?"); // stops at the NUL
+}

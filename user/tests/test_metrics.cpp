@@ -248,3 +248,55 @@ BOOST_AUTO_TEST_CASE(server_serves_metrics)
     BOOST_TEST(!bad.ok());
     BOOST_TEST(nsk::exit_code(bad.error()) == 2);
 }
+
+// Cardinality is bounded: the most active sockets get their own series, the others and the
+// pruned ones are summed into local="other" per protocol, and the sum over the series is still
+// every socket's count.
+BOOST_AUTO_TEST_CASE(socket_series_are_top_n_plus_an_exact_aggregate)
+{
+    nsk::Summary s;
+    std::uint64_t total = 0;
+    for (std::uint64_t i = 0; i < 500; ++i) {
+        nsk::SocketRow r;
+        r.proto = "udp";
+        r.family = 4;
+        r.local = "10.0.0." + std::to_string(i % 250) + ":" + std::to_string(1000 + i);
+        r.remote = "0.0.0.0:0";
+        r.rx_packets = i + 1; // socket i has i + 1 packets: the top 10 are 491..500
+        total += r.rx_packets;
+        s.sockets.push_back(r);
+    }
+    nsk::SocketRow pruned;
+    pruned.proto = "udp";
+    pruned.rx_packets = 7000;
+    pruned.pruned_sockets = 3000;
+    total += pruned.rx_packets;
+    s.sockets_pruned.push_back(pruned);
+
+    const auto m = nsk::build_metrics(s, false, 10);
+    std::size_t series = 0;
+    std::uint64_t sum = 0, other = 0, other_sockets = 0, smallest_own = UINT64_MAX;
+    for (const auto &f : m.families) {
+        if (f.name == "netstack_kmon_socket_rx_packets")
+            for (const auto &smp : f.samples) {
+                ++series;
+                const std::uint64_t v = std::stoull(smp.value);
+                sum += v;
+                bool is_other = false;
+                for (const auto &[k, lv] : smp.labels)
+                    is_other = is_other || (k == "local" && lv == "other");
+                if (is_other)
+                    other = v;
+                else
+                    smallest_own = std::min(smallest_own, v);
+            }
+        if (f.name == "netstack_kmon_socket_series_other")
+            for (const auto &smp : f.samples)
+                other_sockets += std::stoull(smp.value);
+    }
+    BOOST_TEST(series == 11u);        // 10 own + 1 aggregate
+    BOOST_TEST(sum == total);         // nothing lost from the totals
+    BOOST_TEST(smallest_own == 491u); // the most active have their own series
+    BOOST_TEST(other == total - (491 + 500) * 10 / 2);
+    BOOST_TEST(other_sockets == 490u + 3000u);
+}

@@ -210,3 +210,43 @@ BOOST_AUTO_TEST_CASE(fixed_window_when_no_bound_above_it)
     BOOST_TEST(!rb.window_grew());
     BOOST_TEST(rb.window_ns() == 100u);
 }
+
+// A burst fills a CPU's FIFO; once it has drained, the memory goes back (a collector that runs
+// for weeks does not keep its biggest burst's worth of records allocated).
+BOOST_AUTO_TEST_CASE(fifo_memory_is_released_after_a_burst)
+{
+    nsk::ReorderBuffer rb(1000);
+    std::uint64_t n = 0;
+    auto sink = [&](const nsk::Record &) { ++n; };
+    for (std::uint64_t i = 0; i < 100'000; ++i)
+        rb.push(ev(NSK_PROBE_IP_RCV, 3, 10 + i / 1000, i + 1)); // within the window: all held
+    BOOST_TEST(rb.size() == 100'000u);
+    BOOST_TEST(rb.capacity() >= 100'000u);
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 1'000'000, 999'999)); // moves the watermark past the burst
+    rb.release(sink);
+    BOOST_TEST(n == 100'000u);
+    BOOST_TEST(rb.size() == 1u);
+    // CPU 3's FIFO is empty and gave its memory back; CPU 0's holds its 1024 slots
+    BOOST_TEST(rb.capacity() == 1024u);
+    rb.flush(sink);
+    BOOST_TEST(rb.capacity() <= nsk::ReorderBuffer::kKeepRecords);
+}
+
+// Under steady traffic a FIFO never empties: after a backlog it shrinks with what it holds
+// (a quarter full or less: to twice its records), instead of keeping the backlog's peak.
+BOOST_AUTO_TEST_CASE(fifo_shrinks_with_its_backlog_without_emptying)
+{
+    nsk::ReorderBuffer rb(1000);
+    std::uint64_t n = 0;
+    auto sink = [&](const nsk::Record &) { ++n; };
+    for (std::uint64_t i = 0; i < 100'000; ++i)
+        rb.push(ev(NSK_PROBE_IP_RCV, 3, 10 + i, i + 1)); // one per ns: 100 000 ns of backlog
+    BOOST_TEST(rb.capacity() == 131'072u);
+    rb.release_until(10 + 100'000 - 3000, sink); // 3000 remain
+    BOOST_TEST(n == 97'000u);
+    BOOST_TEST(rb.size() == 3000u);
+    BOOST_TEST(rb.capacity() == 8192u); // the power of two >= 2 x 3000
+    rb.flush(sink);
+    BOOST_TEST(n == 100'000u);
+    BOOST_TEST(rb.capacity() == 0u);
+}

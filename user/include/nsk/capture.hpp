@@ -44,6 +44,7 @@
 // replay.hpp drives a Session from it.
 #pragma once
 
+#include "nsk/correlator.hpp"
 #include "nsk/error.hpp"
 #include "nsk/filters.hpp"
 #include "nsk/reconciler.hpp"
@@ -96,6 +97,12 @@ struct CaptureHeader {
     std::uint64_t idle_slack_ns = 1'000'000'000ULL;
     std::uint64_t age_ns = 10'000'000'000ULL;
     std::uint64_t sweep_ns = 1'000'000'000ULL;
+    // The correlator's bounds (header key "limits"; absent in older captures: the defaults,
+    // which no earlier capture comes near).  A replay applies them as the run did.
+    std::uint64_t socket_age_ns = CorrelatorOptions{}.socket_age_ns;
+    std::uint64_t max_sockets = CorrelatorOptions{}.max_sockets;
+    std::uint64_t queued_age_ns = CorrelatorOptions{}.queued_age_ns;
+    std::uint64_t max_journeys = CorrelatorOptions{}.max_journeys;
     ReportMode mode = ReportMode::full;
     /// The header carries the governor's budget and START divisor (status), and GOVERNOR frames
     /// follow: true for every capture written since they exist, false for older ones.

@@ -24,6 +24,12 @@ struct CollectOptions {
     Filters filters;
     std::uint64_t reorder_window_ns = 300'000'000ULL;
     std::uint64_t age_ns = 10'000'000'000ULL;
+    // The correlator's bounds (CorrelatorOptions): --socket-age, --max-sockets, --queued-age,
+    // --max-journeys.
+    std::uint64_t socket_age_ns = CorrelatorOptions{}.socket_age_ns;
+    std::uint64_t max_sockets = CorrelatorOptions{}.max_sockets;
+    std::uint64_t queued_age_ns = CorrelatorOptions{}.queued_age_ns;
+    std::uint64_t max_journeys = CorrelatorOptions{}.max_journeys;
     std::string record_path; // write a capture here ("" = none)
     CaptureWriterOptions capture;
     WaitHook wake;

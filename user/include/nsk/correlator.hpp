@@ -2,7 +2,8 @@
 // ReorderBuffer).  See docs/report.md for the model.  This header is the facade and the result
 // types; the work is done by units under src/lib/correlate/, each owning its state and expiry:
 //  - rx_journeys: receive journeys by skb_id (address reuse, multicast clones, aging; journeys
-//    sitting in a socket queue are never aged, they are reported as queued_at_end);
+//    sitting in a socket queue are aged by the longer queued age, else reported as
+//    queued_at_end; the journey tables together are bounded by max_journeys);
 //  - tx_journeys: send journeys (path "tx"), the sendmsg stages waiting for their skb per
 //    (tid, sk_id), and the handoff to a receive journey on loopback (end_to_end, never an skb
 //    reuse);
@@ -21,6 +22,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace nsk {
@@ -28,6 +30,21 @@ namespace nsk {
 struct CorrelatorOptions {
     std::uint64_t age_ns = 10'000'000'000ULL;  // journey idle longer than this: incomplete
     std::uint64_t sweep_ns = 1'000'000'000ULL; // how often (event time) to look for aged ones
+    // Bounds for a collection that runs for weeks (docs/usage.md, "Memory bounds").  Checked
+    // at every sweep; what leaves a table is counted, never forgotten silently.
+    // A socket without an event for longer than this leaves the socket table; its counts are
+    // folded into the pruned-sockets aggregate (totals stay exact).
+    std::uint64_t socket_age_ns = 600'000'000'000ULL;
+    // Most sockets (live and closed rows) the table keeps; the least recently active beyond it
+    // are folded into the aggregate as well.
+    std::uint64_t max_sockets = 65'536;
+    // A receive journey waiting in a socket queue (or TCP data waiting for its reader) idle
+    // longer than this is ended as incomplete and counted as evicted (a reader that never
+    // reads, or a free the tool never saw).
+    std::uint64_t queued_age_ns = 600'000'000'000ULL;
+    // Most open journeys (receive, send, TCP data waiting); the oldest beyond it are ended as
+    // incomplete and counted as evicted.
+    std::uint64_t max_journeys = 1'000'000;
 };
 
 struct JourneyCounts {
@@ -63,6 +80,9 @@ struct JourneyCounts {
     std::uint64_t tcp_data_dropped = 0; // rx: data segments freed with a drop
     std::uint64_t tcp_duplicates = 0;   // rx: ... of which copies of bytes that had arrived already
     std::uint64_t tcp_late_queued = 0;  // rx: data whose records came after the read of its bytes
+    // Ended as incomplete by a bound (queued too long, or the journey table full): counted in
+    // incomplete too.
+    std::uint64_t evicted = 0;
 };
 
 struct StageStat {
@@ -109,9 +129,29 @@ struct SocketStats {
     std::uint64_t queued_now = 0;       // data segments waiting in the receive queue now
     std::uint64_t queued_oldest_ns = 0; // age of the oldest of them
     bool active = false;                // had packet activity (not only recvmsg calls)
+    std::uint64_t last_ts = 0;          // event time of its latest event (aging; not reported)
     std::uint64_t rx_packets() const
     {
         return enqueued >= drops_total ? enqueued - drops_total : 0;
+    }
+};
+
+/// Sockets that left the socket table (aged or beyond its bound): how many, and the sum of
+/// their counts per (proto, family, netns), so totals over the sockets stay exact (the UDP
+/// totals check needs the family and the netns).
+struct PrunedSockets {
+    struct Group {
+        std::uint64_t sockets = 0; // reported sockets (active, UDP/TCP) folded into `sum`
+        SocketStats sum;           // counts only (proto, family, netns; no tuple, pid or comm)
+    };
+    std::uint64_t entries = 0; // every entry removed (also sockets never reported)
+    std::map<std::tuple<std::uint8_t, std::uint8_t, std::uint32_t>, Group> groups;
+    std::uint64_t sockets() const
+    {
+        std::uint64_t n = 0;
+        for (const auto &kv : groups)
+            n += kv.second.sockets;
+        return n;
     }
 };
 
@@ -156,12 +196,20 @@ public:
     const Histogram &total_rx_to_user() const;
     std::vector<StageStat> stages() const;    // sorted by path then stage order
     std::vector<SocketStats> sockets() const; // reported sockets (UDP, active), incl. closed ones
-    std::vector<DropStat> drops() const;      // sorted by count desc
+    /// Sockets pruned from the table (aged or beyond max_sockets), folded into one aggregate.
+    const PrunedSockets &pruned_sockets() const;
+    /// Every pid that read a reported socket (without copying the rows).
+    std::vector<std::uint32_t> reader_pids() const;
+    /// Entries in the socket table now (live and closed), for tests and the bounds.
+    std::size_t socket_entries() const;
+    std::vector<DropStat> drops() const; // sorted by count desc
     /// Events per probe name (after the kernel's filters).
     std::map<std::string, std::uint64_t> probes_seen() const;
     std::uint64_t incomplete_loss() const;
     std::uint64_t events() const { return events_; }
     std::uint64_t open_journeys() const;
+    /// Journeys ended by a bound (queued age, max_journeys), rx and tx (in incomplete too).
+    std::uint64_t evicted_journeys() const;
     std::uint64_t fanout_rejected() const;
     /// Consecutive stages whose timestamps went backwards (clamped to 0 in the histograms).
     std::uint64_t reversed_stages() const;
@@ -174,6 +222,7 @@ private:
     void on_consume(const Record &r);
     void on_drop(const Record &r, const ProbeInfo &info);
     void sweep();
+    void bound_journeys();
 
     std::unique_ptr<corr::Parts> p_;
     std::map<std::uint16_t, std::uint64_t> probes_seen_; // by probe id

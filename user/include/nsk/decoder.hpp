@@ -10,6 +10,9 @@
 
 namespace nsk {
 
+/// Batches from a CPU number at or above this are malformed (NR_CPUS is at most 8192).
+inline constexpr std::uint32_t kMaxCpus = 8192;
+
 struct DecodeStats {
     std::uint64_t batches = 0;
     std::uint64_t records = 0;          // records decoded and passed on

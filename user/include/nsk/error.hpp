@@ -18,6 +18,8 @@ enum class Errc {
     protocol,          // malformed / unexpected netlink reply (exit 1)
     system,            // a system call failed (exit 1)
     capture,           // input capture truncated or damaged (exit 5)
+    incompatible,      // the module speaks another family/record version (exit 1)
+    timeout,           // the module did not answer a request in time, or Ctrl-C (exit 1)
     other,             // anything else (exit 1)
 };
 

@@ -26,8 +26,12 @@ std::string pow2_label(std::uint64_t v);
 std::string errno_name(int err);
 /// "symbol+0xoff/0xsize" -> "symbol+0xoff".
 std::string strip_location_size(std::string_view loc);
-/// Bounded C string (not necessarily NUL-terminated) to std::string.
+/// Bounded C string (not necessarily NUL-terminated) to std::string, valid UTF-8 (valid_utf8).
 std::string bounded_string(const char *s, std::size_t max);
+/// `s` with every byte that is not part of a well-formed UTF-8 sequence replaced by '?':
+/// strings from the kernel (a task's comm is any bytes a process chose) go into JSON, whose
+/// writer refuses invalid UTF-8 (an exception, which ended `live`; found by fuzz_decoder).
+std::string valid_utf8(std::string_view s);
 
 /// A plain text table: first row is the header; columns are left aligned unless listed in
 /// `right` (by index).  Two spaces between columns, no trailing blanks.

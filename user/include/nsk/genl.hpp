@@ -41,6 +41,11 @@ public:
     Result<void> start();
     Result<void> stop();
     int family_id() const { return family_; }
+    /// How long one request (STATUS, CONFIG, START, STOP) may wait for the module's answer
+    /// before it fails with Errc::timeout (default kTransactTimeoutMs).  A signal (Ctrl-C)
+    /// during the wait ends it at once, with the same error.
+    void set_timeout_ms(int ms) { timeout_ms_ = ms; }
+    static constexpr int kTransactTimeoutMs = 30'000;
 
 private:
     using Fill = std::function<Result<void>(nl_msg *)>;
@@ -50,7 +55,12 @@ private:
 
     NlSockPtr sock_;
     int family_ = 0;
+    int timeout_ms_ = kTransactTimeoutMs;
 };
+
+/// The module's generic netlink family version and record version (STATUS) against the ones
+/// this tool was built for: a mismatch is refused (Errc::incompatible) with both versions.
+Result<void> check_versions(const Status &st);
 
 struct EventHandlers {
     std::function<void(std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,

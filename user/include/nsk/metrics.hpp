@@ -63,8 +63,15 @@ struct MetricSet {
     std::vector<MetricFamily> families;
 };
 
+/// Per-socket series kept by default (--metrics-top-sockets): the most active sockets get their
+/// own series; the others (and the sockets pruned from the table) are summed into one series per
+/// protocol with local="other", so the sum over the series is still every socket's count and
+/// the cardinality stays bounded however many sockets come and go.
+inline constexpr std::size_t kMetricsTopSockets = 100;
+
 /// The metrics of a Summary; `finished` marks the final numbers of a collection.
-MetricSet build_metrics(const Summary &s, bool finished);
+MetricSet build_metrics(const Summary &s, bool finished,
+                        std::size_t top_sockets = kMetricsTopSockets);
 
 // --- the serializers ---------------------------------------------------------------------------
 
@@ -127,12 +134,18 @@ private:
 /// SessionOutput that republishes the metrics at every interval and at the end.
 class MetricsOutput : public SessionOutput {
 public:
-    explicit MetricsOutput(MetricsServer &srv) : srv_(srv) {}
-    void interval(const Summary &s, int, double) override { srv_.publish(build_metrics(s, false)); }
-    void summary(const Summary &s) override { srv_.publish(build_metrics(s, true)); }
+    explicit MetricsOutput(MetricsServer &srv, std::size_t top_sockets = kMetricsTopSockets)
+        : srv_(srv), top_(top_sockets)
+    {}
+    void interval(const Summary &s, int, double) override
+    {
+        srv_.publish(build_metrics(s, false, top_));
+    }
+    void summary(const Summary &s) override { srv_.publish(build_metrics(s, true, top_)); }
 
 private:
     MetricsServer &srv_;
+    std::size_t top_;
 };
 
 } // namespace nsk

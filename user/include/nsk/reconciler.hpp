@@ -197,6 +197,12 @@ public:
                                             const std::string &remote) const;
     std::optional<std::uint32_t> own_netns() const { return own_netns_; }
     bool started() const { return started_; }
+    /// Most rows of sockets created during the collection kept (the baseline's rows are all
+    /// kept: their number is fixed at the start); beyond it the least recently changed go.
+    void set_max_rows(std::size_t n) { max_rows_ = n; }
+    /// Socket rows removed by that bound (their per-socket delta is no longer known).
+    std::uint64_t evicted_rows() const { return evicted_rows_; }
+    std::size_t rows() const { return last_.size(); }
 
 private:
     void read_udp(const std::string &dir, std::map<std::uint32_t, ProcUdpEntry> &into) const;
@@ -205,6 +211,7 @@ private:
     std::optional<std::vector<NetnsDevices>> read_devices(std::uint32_t own,
                                                           bool changed_only) const;
     void apply_devices(const std::vector<NetnsDevices> &snap);
+    void bound_rows();
 
     std::shared_ptr<const ProcFs> fs_;
     bool started_ = false;
@@ -218,6 +225,14 @@ private:
     std::map<DeviceKey, DeviceDelta> device_acc_;
     bool devices_seen_ = false;
     std::map<std::uint32_t, ProcUdpEntry> base_, last_;
+    std::map<std::uint32_t, std::uint64_t> changed_at_; // rows not in base_: apply() serial
+    std::uint64_t applies_ = 0;
+    std::size_t max_rows_ = 65'536;
+    std::uint64_t evicted_rows_ = 0;
+    // local + remote -> the inode of the one row with them (nullopt: several), rebuilt after
+    // an apply() changed the rows: one lookup per socket instead of a scan of every row.
+    mutable std::map<std::string, std::optional<std::uint32_t>> by_tuple_;
+    mutable bool by_tuple_stale_ = true;
     /// One pid per network namespace found at start, and that namespace's inode (a sample
     /// reads a pid's /proc/PID/net/dev only while the pid is still in that namespace).
     std::vector<std::pair<int, std::uint32_t>> netns_pids_;

@@ -58,6 +58,11 @@ public:
     /// Timestamp of the newest record released so far (valid when released_any()).
     std::uint64_t released_ts() const { return released_ts_; }
     bool released_any() const { return released_any_; }
+    /// Records the FIFOs have room for now (memory held): a FIFO at most a quarter full
+    /// shrinks (to twice its records, at least kKeepRecords; an empty one to nothing), so
+    /// memory follows the backlog down after a burst instead of keeping its peak.
+    std::size_t capacity() const;
+    static constexpr std::size_t kKeepRecords = 4096;
 
 private:
     /// The records of one CPU, sorted by (ts_ns, seq): a growable ring.
@@ -68,6 +73,10 @@ private:
         void pop_front();
         /// Insert in (ts, seq) order from the back; true when `r` became the front.
         bool insert(const Record &r);
+        /// A burst passed (bigger than kKeepRecords and at most a quarter full): shrink to
+        /// twice what it holds (at least kKeepRecords; nothing when empty).
+        void trim();
+        std::size_t capacity() const { return buf_.size(); }
 
     private:
         Record &at(std::size_t i) { return buf_[(head_ + i) & (buf_.size() - 1)]; }

@@ -52,6 +52,8 @@ struct SocketRow {
     std::map<std::uint32_t, SocketStats::TaskTx> tx_by_pid;
     std::uint64_t queued_now = 0, queued_oldest_ns = 0;
     std::uint64_t tcp_duplicates = 0;
+    // An aggregate row (Summary::sockets_pruned): the number of sockets folded into it.
+    std::uint64_t pruned_sockets = 0;
 };
 
 struct DropRow {
@@ -76,6 +78,12 @@ struct LossLedger {
     std::uint64_t late = 0;
     std::uint64_t reorder_window_ns = 0;
     std::uint64_t reorder_peak = 0;
+    // Journeys ended as incomplete by a bound (queued too long, too many open): in
+    // incomplete_journeys too.
+    std::uint64_t evicted_journeys = 0;
+    // /proc/net/udp rows of sockets created during the run that the reconciler let go (beyond
+    // --max-sockets): their per-socket kernel delta is no longer known (shown as null).
+    std::uint64_t proc_rows_evicted = 0;
     // End of collection only: records the kernel wrote into its ring but never sent (written -
     // sent per CPU after the final drain; should be 0: a kernel-side loss made visible)
     std::uint64_t unsent = 0;
@@ -137,6 +145,10 @@ struct Summary {
     JourneyCounts tx_journeys, rx_journeys;
     std::uint64_t reversed_stages = 0; // stage pairs whose time went backwards
     std::vector<SocketRow> sockets;
+    // Sockets pruned from the table (idle, or beyond --max-sockets): one aggregate row per
+    // (proto, family, netns); `sockets` plus these add up to every socket's counts.
+    std::vector<SocketRow> sockets_pruned;
+    std::uint64_t pruned_entries = 0; // every table entry removed (also never-reported ones)
     std::vector<DropRow> drops;
     std::map<std::string, std::int64_t> counters;     // snmp, netstat, snmp6 deltas ("Udp.NoPorts")
     std::optional<std::vector<SoftnetDelta>> softnet; // absent: softnet_stat not read
@@ -175,6 +187,8 @@ Estimate estimate(const SamplingInfo &si, const std::vector<Period> &periods);
 /// Snapshot of the pipeline (for intervals: cumulative so far; journeys still open are shown
 /// as in_flight).
 Summary build_summary(const Pipeline &p, const SummaryContext &ctx);
+/// One socket's row of the summary (its kernel_drops_delta is filled by reconcile()).
+SocketRow socket_row(const SocketStats &k);
 
 /// Set the percentile precision of the summary and of every histogram in it.
 void set_precision(Summary &s, Precision p);

@@ -47,6 +47,27 @@ void add_collect_options(CLI::App *sub, LiveOptions &opts)
                     "Seconds without an event before a journey counts as incomplete (default 10)")
         ->check(CLI::PositiveNumber)
         ->group(a);
+    const std::string b = "Memory bounds (what leaves a table is counted: docs/usage.md)";
+    sub->add_option("--max-sockets", opts.max_sockets,
+                    "Socket rows kept; the least recently active beyond it are summed into "
+                    "'sockets pruned' (default 65536)")
+        ->check(CLI::PositiveNumber)
+        ->group(b);
+    sub->add_option("--socket-age", opts.socket_age_s,
+                    "Seconds without an event before a socket's row is summed into 'sockets "
+                    "pruned' (default 600)")
+        ->check(CLI::PositiveNumber)
+        ->group(b);
+    sub->add_option("--max-journeys", opts.max_journeys,
+                    "Open journeys kept; the oldest beyond it end as incomplete, counted as "
+                    "evicted (default 1000000)")
+        ->check(CLI::PositiveNumber)
+        ->group(b);
+    sub->add_option("--queued-age", opts.queued_age_s,
+                    "Seconds a packet may wait in a socket queue for its reader before its "
+                    "journey ends as incomplete, counted as evicted (default 600)")
+        ->check(CLI::PositiveNumber)
+        ->group(b);
 }
 
 void add_output_options(CLI::App *sub, LiveOptions &opts)
@@ -70,6 +91,10 @@ void add_output_options(CLI::App *sub, LiveOptions &opts)
     sub->add_option("--listen", opts.listen,
                     "Serve metrics (Prometheus text or OpenMetrics) on http://ADDR:PORT/metrics "
                     "(PORT 0: any free port)")
+        ->group(g);
+    sub->add_option("--metrics-top-sockets", opts.metrics_top_sockets,
+                    "Sockets with their own /metrics series, the most active; the others are "
+                    "summed into local=\"other\" (default 100)")
         ->group(g);
     sub->add_option("--linger", opts.linger,
                     "Keep serving /metrics SEC seconds after the end (or until Ctrl-C)")
@@ -117,6 +142,10 @@ Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode, const s
     c.filters = *f;
     c.reorder_window_ns = static_cast<std::uint64_t>(o.reorder_window_ms * 1e6);
     c.age_ns = static_cast<std::uint64_t>(o.age_s * 1e9);
+    c.max_sockets = o.max_sockets;
+    c.socket_age_ns = static_cast<std::uint64_t>(o.socket_age_s * 1e9);
+    c.max_journeys = o.max_journeys;
+    c.queued_age_ns = static_cast<std::uint64_t>(o.queued_age_s * 1e9);
     c.record_path = o.record;
     c.capture.codec = o.no_compress ? Codec::none : Codec::zstd;
     return c;
@@ -154,7 +183,7 @@ Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::strin
         if (!srv)
             return srv.error();
         server = std::move(*srv);
-        metrics = std::make_unique<MetricsOutput>(*server);
+        metrics = std::make_unique<MetricsOutput>(*server, o.metrics_top_sockets);
         outputs.add(metrics.get());
         std::cerr << "netstack-kmon: serving metrics (Prometheus text or OpenMetrics) on "
                   << server->url() << std::endl;

@@ -24,12 +24,18 @@ struct LiveOptions {
     FilterOptions filters;
     double reorder_window_ms = 300.0;
     double age_s = 10.0;
-    std::string record;       // --record FILE (record: -o FILE)
-    bool no_compress = false; // capture chunks stored as they are
-    std::string replay;       // --replay FILE: drive the reports from a capture, no kernel
-    double speed = 1.0;       // replay pace: 1 recorded, N faster, 0 as fast as possible
-    std::string listen;       // --listen ADDR:PORT: serve metrics on /metrics
-    double linger = 0.0;      // keep serving /metrics this long after the end
+    // Bounds for long runs (docs/usage.md, "Memory bounds"): CorrelatorOptions' defaults.
+    std::uint64_t max_sockets = 65'536;
+    double socket_age_s = 600.0;
+    std::uint64_t max_journeys = 1'000'000;
+    double queued_age_s = 600.0;
+    std::size_t metrics_top_sockets = 100; // kMetricsTopSockets
+    std::string record;                    // --record FILE (record: -o FILE)
+    bool no_compress = false;              // capture chunks stored as they are
+    std::string replay;  // --replay FILE: drive the reports from a capture, no kernel
+    double speed = 1.0;  // replay pace: 1 recorded, N faster, 0 as fast as possible
+    std::string listen;  // --listen ADDR:PORT: serve metrics on /metrics
+    double linger = 0.0; // keep serving /metrics this long after the end
 };
 CLI::App *setup_live(CLI::App &app, LiveOptions &opts);
 Result<void> run_live(const LiveOptions &opts);

@@ -3,10 +3,20 @@
 #include "commands.hpp"
 
 #include <iostream>
+#include <malloc.h>
 
 int main(int argc, char **argv)
 {
     using namespace nsk::cli;
+    // A collector runs for weeks: large buffers (reorder FIFOs after a backlog, a burst's
+    // netlink batches) are mmapped and go back to the system when freed.  Without a fixed
+    // threshold glibc raises it to the largest block freed so far, and such blocks then stay
+    // in the heap: the RSS keeps the largest burst's size (docs/performance.md, the soak).
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+    // The /metrics server's worker threads would each get an arena of their own: two are
+    // plenty for one collector thread and an occasional scrape.
+    mallopt(M_ARENA_MAX, 2);
     CLI::App app{"netstack-kmon: where packets spend their time in the Linux network stack, and "
                  "where they are dropped (needs the netstack_kmon module and CAP_NET_ADMIN; "
                  "report and live --replay need neither)",

@@ -24,8 +24,8 @@ std::optional<CounterMap> counters_from_json(const json &j, const char *key)
         return std::nullopt;
     CounterMap m;
     for (auto it = j[key].begin(); it != j[key].end(); ++it)
-        if (it->is_number())
-            m[it.key()] = it->get<std::int64_t>();
+        if (auto v = jr::as<std::int64_t>(*it))
+            m[it.key()] = *v;
     return m;
 }
 
@@ -110,17 +110,17 @@ std::optional<std::map<std::string, std::uint64_t>> probe_missed_from_json(const
         return std::nullopt;
     std::map<std::string, std::uint64_t> m;
     for (auto p = it->begin(); p != it->end(); ++p)
-        if (p.value().is_number_unsigned())
-            m[p.key()] = p.value().get<std::uint64_t>();
+        if (auto v = jr::as<std::uint64_t>(p.value()))
+            m[p.key()] = *v;
     return m;
 }
 
 std::optional<std::uint32_t> gov_changes_from_json(const json &j)
 {
     auto it = j.find("gov_changes");
-    if (it == j.end() || !it->is_number_unsigned())
+    if (it == j.end())
         return std::nullopt;
-    return it->get<std::uint32_t>();
+    return jr::as<std::uint32_t>(*it);
 }
 
 /// The keys TICK and END share after their own: "gov_changes" and "probe_missed" when known.
@@ -171,9 +171,9 @@ ProcSnapshot proc_from_json(const json &j)
     ProcSnapshot s;
     if (!j.is_object())
         return s;
-    s.base = j.value("base", false);
-    if (j.contains("own_netns") && j["own_netns"].is_number())
-        s.own_netns = j["own_netns"].get<std::uint32_t>();
+    s.base = jr::flag(j, "base");
+    if (j.contains("own_netns"))
+        s.own_netns = jr::as<std::uint32_t>(j["own_netns"]);
     s.snmp = counters_from_json(j, "snmp");
     s.netstat = counters_from_json(j, "netstat");
     s.snmp6 = counters_from_json(j, "snmp6");
@@ -220,7 +220,7 @@ ProbeStatus probe_from_json(const json &pj)
     p.name = str(pj, "name");
     p.kind = num<std::uint32_t>(pj, "kind");
     p.path = num<std::uint32_t>(pj, "path");
-    p.attached = pj.value("attached", false);
+    p.attached = jr::flag(pj, "attached");
     p.error = num<std::int32_t>(pj, "error");
     p.target = str(pj, "target");
     p.note = str(pj, "note");
@@ -265,6 +265,10 @@ ojson header_json(const CaptureHeader &h)
     j["idle_slack_ns"] = h.idle_slack_ns;
     j["age_ns"] = h.age_ns;
     j["sweep_ns"] = h.sweep_ns;
+    j["limits"] = {{"socket_age_ns", h.socket_age_ns},
+                   {"max_sockets", h.max_sockets},
+                   {"queued_age_ns", h.queued_age_ns},
+                   {"max_journeys", h.max_journeys}};
     j["mode"] = h.mode == ReportMode::drops ? "drops" : "full";
     if (h.governor_recorded)
         j["governor"] = {{"budget", s.gov_budget}, {"sample_effective", s.sample_effective}};
@@ -309,6 +313,13 @@ Result<CaptureHeader> header_from_json(const json &j)
     h.idle_slack_ns = num<std::uint64_t>(j, "idle_slack_ns", h.idle_slack_ns);
     h.age_ns = num<std::uint64_t>(j, "age_ns", h.age_ns);
     h.sweep_ns = num<std::uint64_t>(j, "sweep_ns", h.sweep_ns);
+    if (j.contains("limits") && j["limits"].is_object()) {
+        const json &l = j["limits"];
+        h.socket_age_ns = num<std::uint64_t>(l, "socket_age_ns", h.socket_age_ns);
+        h.max_sockets = num<std::uint64_t>(l, "max_sockets", h.max_sockets);
+        h.queued_age_ns = num<std::uint64_t>(l, "queued_age_ns", h.queued_age_ns);
+        h.max_journeys = num<std::uint64_t>(l, "max_journeys", h.max_journeys);
+    }
     h.mode = str(j, "mode") == "drops" ? ReportMode::drops : ReportMode::full;
     h.governor_recorded = j.contains("governor") && j["governor"].is_object();
     if (h.governor_recorded) {
@@ -340,7 +351,7 @@ ojson tick_json(const TickFrame &t)
 TickFrame tick_from_json(const json &j, std::uint64_t mono_ns)
 {
     TickFrame t;
-    t.now_ns = j.value("now_ns", mono_ns);
+    t.now_ns = num<std::uint64_t>(j, "now_ns", mono_ns);
     if (j.contains("cpus"))
         t.cpus = cpus_from_json(j["cpus"]);
     t.proc = proc_from_json(j.value("proc", json::object()));
@@ -366,8 +377,8 @@ ojson end_json(const EndFrame &e, const Summary &s)
 EndFrame end_from_json(const json &j, std::uint64_t mono_ns)
 {
     EndFrame e;
-    e.stop_ns = j.value("stop_ns", mono_ns);
-    e.stopped = j.value("stopped", false);
+    e.stop_ns = num<std::uint64_t>(j, "stop_ns", mono_ns);
+    e.stopped = jr::flag(j, "stopped");
     if (j.contains("final_cpus"))
         e.final_cpus = cpus_from_json(j["final_cpus"]);
     if (j.contains("proc") && j["proc"].is_object())

@@ -87,6 +87,8 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
     auto st0 = client->status();
     if (!st0)
         return st0.error();
+    if (auto v = check_versions(*st0); !v) // before anything is configured or started
+        return v.error();
     auto events = EventSocket::open(client->family_id());
     if (!events)
         return events.error();
@@ -113,6 +115,10 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
     hdr.interval_s = o.interval_s;
     hdr.reorder_window_ns = o.reorder_window_ns;
     hdr.age_ns = o.age_ns;
+    hdr.socket_age_ns = o.socket_age_ns;
+    hdr.max_sockets = o.max_sockets;
+    hdr.queued_age_ns = o.queued_age_ns;
+    hdr.max_journeys = o.max_journeys;
     hdr.mode = o.mode;
     hdr.start_realtime_ns = realtime_ns(); // ~ START, for people
     Session session(hdr, std::make_shared<ProcFs>(), &out);

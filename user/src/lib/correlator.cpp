@@ -4,6 +4,8 @@
 
 #include "correlate/parts.hpp"
 
+#include <algorithm>
+
 namespace nsk {
 
 using corr::DropCause;
@@ -21,6 +23,7 @@ void Correlator::process(const Record &r)
     corr::Parts &p = *p_;
     ++events_;
     p.now = std::max<std::uint64_t>(p.now, ev.ts_ns);
+    p.sockets.set_now(p.now);
     ++probes_seen_[ev.probe];
 
     if (const ProbeInfo *info = probe_info(ev.probe)) {
@@ -121,6 +124,30 @@ void Correlator::sweep()
     p_->rx.expire();
     p_->tx.expire();
     p_->tcp.expire();
+    bound_journeys();
+    p_->sockets.set_now(p_->now);
+    p_->sockets.prune(p_->opts.socket_age_ns, p_->opts.max_sockets);
+}
+
+void Correlator::bound_journeys()
+{
+    corr::Parts &p = *p_;
+    const std::size_t open = p.rx.open() + p.tx.open() + p.tcp.waiting();
+    if (open <= p.opts.max_journeys)
+        return;
+    // The oldest beyond the bound go (all of those at the cut's timestamp: a few more at most).
+    std::vector<std::uint64_t> stamps;
+    stamps.reserve(open);
+    p.rx.stamps(stamps);
+    p.tx.stamps(stamps);
+    p.tcp.stamps(stamps);
+    const std::size_t excess = stamps.size() - static_cast<std::size_t>(p.opts.max_journeys);
+    std::nth_element(stamps.begin(), stamps.begin() + static_cast<std::ptrdiff_t>(excess - 1),
+                     stamps.end());
+    const std::uint64_t cut = stamps[excess - 1];
+    p.rx.evict_upto(cut);
+    p.tx.evict_upto(cut);
+    p.tcp.evict_upto(cut);
 }
 
 void Correlator::advance_time(std::uint64_t now_ns)
@@ -198,6 +225,11 @@ std::uint64_t Correlator::open_journeys() const
     return p_->rx.open() + p_->tcp.waiting();
 }
 
+std::uint64_t Correlator::evicted_journeys() const
+{
+    return p_->rx.counts().evicted + p_->tx.counts().evicted;
+}
+
 void Correlator::set_probe_names(std::map<std::uint16_t, std::string> names)
 {
     p_->names = std::move(names);
@@ -214,6 +246,21 @@ std::vector<SocketStats> Correlator::sockets() const
     p_->tcp.add_waiting(out); // TCP data waiting in receive queues right now
     corr::SocketTable::sort(out);
     return out;
+}
+
+const PrunedSockets &Correlator::pruned_sockets() const
+{
+    return p_->sockets.pruned();
+}
+
+std::vector<std::uint32_t> Correlator::reader_pids() const
+{
+    return p_->sockets.reader_pids();
+}
+
+std::size_t Correlator::socket_entries() const
+{
+    return p_->sockets.entries();
 }
 
 std::vector<DropStat> Correlator::drops() const

@@ -98,6 +98,12 @@ void Decoder::on_batch(std::uint32_t cpu, std::uint64_t seq, std::uint32_t count
                        const std::uint8_t *data, std::size_t len, std::vector<Record> &out)
 {
     ++stats_.batches;
+    if (cpu >= kMaxCpus) {
+        // No kernel has that many CPUs (x86-64 MAXSMP: 8192): a damaged or hand-made batch.
+        // Its records are lost in user space, and no per-CPU state is made for it.
+        stats_.malformed += count ? count : 1;
+        return;
+    }
     const auto c = seq_.check(cpu, seq, count);
     if (c.duplicate) {
         stats_.duplicate += count;

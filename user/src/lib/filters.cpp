@@ -139,18 +139,22 @@ Filters filters_from_json(const nlohmann::json &j)
     if (j.contains("proto") && j["proto"].is_string())
         if (auto p = proto_from_name(j["proto"].get<std::string>()))
             f.proto = p;
-    if (j.contains("port") && j["port"].is_number())
-        f.port = j["port"].get<std::uint16_t>();
+    if (j.contains("port"))
+        if (auto v = jr::as<std::uint16_t>(j["port"]))
+            f.port = *v;
     if (j.contains("addr") && j["addr"].is_string())
         if (auto a = parse_addr(j["addr"].get<std::string>()))
             f.addr = *a;
-    if (j.contains("pid") && j["pid"].is_number())
-        f.pid = j["pid"].get<std::uint32_t>();
-    if (j.contains("netns") && j["netns"].is_number())
-        f.netns = j["netns"].get<std::uint32_t>();
+    if (j.contains("pid"))
+        if (auto v = jr::as<std::uint32_t>(j["pid"]))
+            f.pid = *v;
+    if (j.contains("netns"))
+        if (auto v = jr::as<std::uint32_t>(j["netns"]))
+            f.netns = *v;
     f.sample = std::max<std::uint32_t>(1, jr::num<std::uint32_t>(j, "sample", 1));
-    if (j.contains("budget") && j["budget"].is_number())
-        f.budget = j["budget"].get<std::uint32_t>();
+    if (j.contains("budget"))
+        if (auto v = jr::as<std::uint32_t>(j["budget"]))
+            f.budget = *v;
     return f;
 }
 

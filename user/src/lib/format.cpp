@@ -153,7 +153,49 @@ std::string strip_location_size(std::string_view loc)
 
 std::string bounded_string(const char *s, std::size_t max)
 {
-    return std::string(s, strnlen(s, max));
+    return valid_utf8(std::string_view(s, strnlen(s, max)));
+}
+
+std::string valid_utf8(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size());
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    for (std::size_t i = 0; i < s.size();) {
+        const unsigned char c = byte(i);
+        std::size_t n = 0;                  // continuation bytes
+        unsigned char lo = 0x80, hi = 0xBF; // range of the first continuation byte (RFC 3629)
+        if (c < 0x80)
+            n = 0;
+        else if (c >= 0xC2 && c <= 0xDF)
+            n = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            lo = c == 0xE0 ? 0xA0 : 0x80;
+            hi = c == 0xED ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            out += '?';
+            ++i;
+            continue;
+        }
+        bool ok = i + n < s.size() || n == 0;
+        for (std::size_t k = 1; ok && k <= n; ++k) {
+            const unsigned char b = byte(i + k);
+            ok = k == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
+        }
+        if (!ok) {
+            out += '?';
+            ++i;
+            continue;
+        }
+        out.append(s.substr(i, n + 1));
+        i += n + 1;
+    }
+    return out;
 }
 
 namespace {

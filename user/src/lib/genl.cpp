@@ -4,6 +4,7 @@
 #include "nsk/uapi.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -13,6 +14,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #ifndef SOL_NETLINK
@@ -317,7 +319,26 @@ Result<void> GenlClient::transact(std::uint8_t cmd, const char *what, const Fill
     int rc = nl_send_auto(sock_.get(), msg.get());
     if (rc < 0)
         return from_nl(rc, what);
+    // Wait for the answer with a deadline: a stuck module (or one that never answers) must
+    // not hang the tool, and Ctrl-C must end the wait.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
     while (!st.done) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              deadline - std::chrono::steady_clock::now())
+                              .count();
+        pollfd pfd{nl_socket_get_fd(sock_.get()), POLLIN, 0};
+        const int pr = left > 0 ? ::poll(&pfd, 1, static_cast<int>(left)) : 0;
+        if (pr < 0 && errno == EINTR)
+            return Error{Errc::timeout,
+                         std::string(what) + ": interrupted while waiting for the module's answer",
+                         EINTR};
+        if (pr < 0)
+            return from_errno(errno, what, "");
+        if (pr == 0)
+            return Error{Errc::timeout,
+                         std::string(what) + ": the netstack_kmon module did not answer within " +
+                             std::to_string(timeout_ms_ / 1000) + " s (is it stuck? see dmesg)",
+                         ETIMEDOUT};
         rc = nl_recvmsgs(sock_.get(), cb.get());
         if (rc < 0 && !st.done)
             return from_nl(rc, what);
@@ -325,6 +346,21 @@ Result<void> GenlClient::transact(std::uint8_t cmd, const char *what, const Fill
     if (st.err)
         return from_errno(st.err, what, st.extack);
     return st.reply_result;
+}
+
+Result<void> check_versions(const Status &st)
+{
+    if (st.family_version == NSK_GENL_VERSION && st.record_version == NSK_RECORD_VERSION)
+        return {};
+    return Error{Errc::incompatible,
+                 "the loaded netstack_kmon module speaks family version " +
+                     std::to_string(st.family_version) + " and record version " +
+                     std::to_string(st.record_version) + ", this netstack-kmon speaks " +
+                     std::to_string(NSK_GENL_VERSION) + " and " +
+                     std::to_string(NSK_RECORD_VERSION) +
+                     ": load the module built with this tool (module " + st.module_version +
+                     ", tool " + NSK_VERSION + ")",
+                 0};
 }
 
 Result<Status> GenlClient::status()

@@ -1,5 +1,6 @@
 #include "nsk/metrics.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <vector>
@@ -179,6 +180,36 @@ std::string escape_help(const std::string &v, bool openmetrics)
     return out;
 }
 
+/// The series of the sockets beyond the top N (and of the pruned ones), per protocol.
+Labels other_labels(const SocketRow &r)
+{
+    return {{"proto", r.proto}, {"local", "other"}, {"remote", "other"},
+            {"netns", ""},      {"pid", ""},        {"comm", ""}};
+}
+
+/// Rows that get their own series: the `top` most active (packets in + out + drops; ties in
+/// the summary's order).  Linear plus a partial sort of the indices.
+std::vector<bool> top_rows(const std::vector<SocketRow> &rows, std::size_t top)
+{
+    std::vector<bool> keep(rows.size(), rows.size() <= top);
+    if (rows.size() <= top)
+        return keep;
+    std::vector<std::size_t> idx(rows.size());
+    for (std::size_t i = 0; i < idx.size(); ++i)
+        idx[i] = i;
+    auto activity = [&](std::size_t i) {
+        return rows[i].rx_packets + rows[i].tx_packets + rows[i].drops_total;
+    };
+    std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(top), idx.end(),
+                      [&](std::size_t a, std::size_t b) {
+                          const auto x = activity(a), y = activity(b);
+                          return x != y ? x > y : a < b;
+                      });
+    for (std::size_t i = 0; i < top; ++i)
+        keep[idx[i]] = true;
+    return keep;
+}
+
 Labels socket_labels(const SocketRow &r)
 {
     return {{"proto", r.proto},
@@ -207,7 +238,7 @@ std::string escape_label(const std::string &v)
     return out;
 }
 
-MetricSet build_metrics(const Summary &s, bool finished)
+MetricSet build_metrics(const Summary &s, bool finished, std::size_t top_sockets)
 {
     std::vector<Family> fams;
 
@@ -262,8 +293,12 @@ MetricSet build_metrics(const Summary &s, bool finished)
               "Packets the socket's receive queue refused, by reason.");
     Family kd("socket_kernel_drops", MetricType::counter,
               "Growth of the socket's drops column in /proc/net/udp during the collection.");
-    for (const auto &r : s.sockets) {
-        const Labels l = socket_labels(r);
+    Family series("socket_series_other", MetricType::gauge,
+                  "Sockets summed into the local=\"other\" series: beyond the most active "
+                  "(--metrics-top-sockets), or pruned from the tool's socket table.");
+    const std::vector<bool> own = top_rows(s.sockets, top_sockets);
+    std::map<std::string, std::uint64_t> others; // by proto
+    auto add_row = [&](const SocketRow &r, const Labels &l) {
         rx.add(l, r.rx_packets);
         for (const auto &[reason, n] : r.drops) {
             Labels lr = l;
@@ -272,10 +307,24 @@ MetricSet build_metrics(const Summary &s, bool finished)
         }
         if (r.kernel_drops_delta && *r.kernel_drops_delta >= 0)
             kd.add(l, static_cast<std::uint64_t>(*r.kernel_drops_delta));
+    };
+    for (std::size_t i = 0; i < s.sockets.size(); ++i) {
+        const SocketRow &r = s.sockets[i];
+        add_row(r, own[i] ? socket_labels(r) : other_labels(r));
+        if (!own[i])
+            ++others[r.proto];
     }
+    for (const auto &r : s.sockets_pruned) {
+        add_row(r, other_labels(r));
+        others[r.proto] += r.pruned_sockets;
+    }
+    for (const auto &[proto, n] : others)
+        series.set_int({{"proto", proto}}, static_cast<std::int64_t>(n));
     fams.push_back(std::move(rx));
     fams.push_back(std::move(sd));
     fams.push_back(std::move(kd));
+    if (!others.empty()) // (absent while every socket has its own series)
+        fams.push_back(std::move(series));
 
     Family drops("drops", MetricType::counter,
                  "Packets freed with a drop reason, by reason and location.");

@@ -21,6 +21,10 @@ Tally tally(const Correlator &c)
         t.rx_packets += s.rx_packets();
         t.tx_packets += s.tx_packets;
     }
+    for (const auto &kv : c.pruned_sockets().groups) { // (sockets pruned from the table)
+        t.rx_packets += kv.second.sum.rx_packets();
+        t.tx_packets += kv.second.sum.tx_packets;
+    }
     for (const auto &d : c.drops())
         t.drops += d.count;
     return t;

@@ -440,6 +440,8 @@ void Reconciler::apply(const ProcSnapshot &snap)
         for (const auto &e : snap.udp)
             base_[e.inode] = e;
         last_ = base_;
+        changed_at_.clear();
+        by_tuple_stale_ = true;
         return;
     }
     if (!started_)
@@ -449,8 +451,41 @@ void Reconciler::apply(const ProcSnapshot &snap)
         apply_softnet(*snap.softnet);
     if (snap.devices)
         apply_devices(*snap.devices);
-    for (const auto &e : snap.udp)
+    ++applies_;
+    for (const auto &e : snap.udp) {
         last_[e.inode] = e;
+        if (!base_.count(e.inode))
+            changed_at_[e.inode] = applies_;
+    }
+    if (!snap.udp.empty())
+        by_tuple_stale_ = true;
+    bound_rows();
+}
+
+void Reconciler::bound_rows()
+{
+    if (changed_at_.size() <= max_rows_)
+        return;
+    // The least recently changed rows of sockets created during the collection go (all of
+    // those at the cut's serial: a few more at most).
+    std::vector<std::uint64_t> serials;
+    serials.reserve(changed_at_.size());
+    for (const auto &kv : changed_at_)
+        serials.push_back(kv.second);
+    const std::size_t excess = changed_at_.size() - max_rows_;
+    std::nth_element(serials.begin(), serials.begin() + static_cast<std::ptrdiff_t>(excess - 1),
+                     serials.end());
+    const std::uint64_t cut = serials[excess - 1];
+    for (auto it = changed_at_.begin(); it != changed_at_.end();) {
+        if (it->second <= cut) {
+            last_.erase(it->first);
+            ++evicted_rows_;
+            it = changed_at_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    by_tuple_stale_ = true;
 }
 
 void Reconciler::apply_softnet(const std::vector<SoftnetCpu> &rows)
@@ -539,17 +574,19 @@ std::optional<std::int64_t> Reconciler::drops_delta(std::uint32_t inode) const
 std::optional<std::int64_t> Reconciler::drops_delta(const std::string &local,
                                                     const std::string &remote) const
 {
-    std::optional<std::uint32_t> found;
-    for (const auto &[inode, e] : last_) {
-        if (e.local == local && e.remote == remote) {
-            if (found)
-                return std::nullopt; // ambiguous
-            found = inode;
+    if (by_tuple_stale_) {
+        by_tuple_.clear();
+        for (const auto &[inode, e] : last_) {
+            auto [it, fresh] = by_tuple_.try_emplace(e.local + ' ' + e.remote, inode);
+            if (!fresh)
+                it->second = std::nullopt; // ambiguous
         }
+        by_tuple_stale_ = false;
     }
-    if (!found)
+    auto it = by_tuple_.find(local + ' ' + remote);
+    if (it == by_tuple_.end() || !it->second)
         return std::nullopt;
-    return drops_delta(*found);
+    return drops_delta(*it->second);
 }
 
 } // namespace nsk

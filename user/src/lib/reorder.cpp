@@ -30,6 +30,25 @@ void ReorderBuffer::Fifo::pop_front()
     --n_;
 }
 
+void ReorderBuffer::Fifo::trim()
+{
+    if (buf_.size() <= kKeepRecords || n_ * 4 > buf_.size())
+        return;
+    if (n_ == 0) {
+        std::vector<Record>().swap(buf_); // (grow() starts again at 1024)
+        head_ = 0;
+        return;
+    }
+    std::size_t want = kKeepRecords; // a power of two, as the ring's mask needs
+    while (want < 2 * n_)
+        want *= 2;
+    std::vector<Record> smaller(want);
+    for (std::size_t i = 0; i < n_; ++i)
+        smaller[i] = at(i);
+    buf_.swap(smaller);
+    head_ = 0;
+}
+
 bool ReorderBuffer::Fifo::insert(const Record &r)
 {
     if (n_ == buf_.size())
@@ -102,7 +121,7 @@ void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool a
     while (!heads_.empty()) {
         const Head h = heads_.front();
         if (!all && h.ts >= watermark)
-            return;
+            break;
         std::pop_heap(heads_.begin(), heads_.end(), HeadLater{});
         heads_.pop_back();
         Fifo &f = fifos_[h.cpu];
@@ -118,6 +137,18 @@ void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool a
         if (!f.empty())
             push_head(f.front().ev.ts_ns, h.cpu);
     }
+    for (auto &f : fifos_) // (one per CPU)
+        f.trim();
+    if (heads_.capacity() > kKeepRecords && heads_.size() * 4 <= heads_.capacity())
+        std::vector<Head>(heads_).swap(heads_);
+}
+
+std::size_t ReorderBuffer::capacity() const
+{
+    std::size_t n = 0;
+    for (const auto &f : fifos_)
+        n += f.capacity();
+    return n;
 }
 
 } // namespace nsk

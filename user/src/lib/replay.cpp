@@ -56,7 +56,13 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
     auto hj = parse_json(f);
     if (!hj)
         return Error{Errc::capture, reader.name() + " has a malformed header", 0};
-    auto hdr = header_from_json(*hj);
+    Result<CaptureHeader> hdr = Error{Errc::capture, reader.name() + " has a malformed header", 0};
+    try { // (a JSON value of an unexpected type: a hand-made or damaged file)
+        hdr = header_from_json(*hj);
+    } catch (const nlohmann::json::exception &e) {
+        return Error{Errc::capture,
+                     reader.name() + " has a malformed header (" + std::string(e.what()) + ")", 0};
+    }
     if (!hdr)
         return hdr.error();
     res.header = *hdr;
@@ -95,37 +101,44 @@ Result<ReplayResult> replay(CaptureReader &reader, SessionOutput *out, const Rep
                 break;
             }
         }
-        switch (f.type) {
-        case FrameType::batch:
-            if (auto b = batch_payload(f)) {
-                session.batch(f.mono_ns, b->cpu, b->seq, b->count, b->records, b->len);
-                ++res.batches;
-            } else {
-                bad_frame = true;
+        // The readers are lenient (a wrong type reads as the default), but a JSON value of a type
+        // nlohmann cannot convert at all (a hand-made or damaged capture) throws: the frame is
+        // malformed, the replay ends there (exit 5), never an abort.
+        try {
+            switch (f.type) {
+            case FrameType::batch:
+                if (auto b = batch_payload(f)) {
+                    session.batch(f.mono_ns, b->cpu, b->seq, b->count, b->records, b->len);
+                    ++res.batches;
+                } else {
+                    bad_frame = true;
+                }
+                break;
+            case FrameType::enobufs:
+                session.enobufs(f.mono_ns);
+                break;
+            case FrameType::governor:
+                session.governor(f.mono_ns, j->get<GovernorChange>());
+                break;
+            case FrameType::proc:
+                session.replay_proc(proc_from_json(*j));
+                break;
+            case FrameType::tick:
+                session.replay_tick(tick_from_json(*j, f.mono_ns));
+                break;
+            case FrameType::end: {
+                EndFrame e = end_from_json(*j, f.mono_ns);
+                session.replay_finish(e);
+                res.recorded_summary = std::move(e.summary);
+                res.complete = true;
+                break;
             }
-            break;
-        case FrameType::enobufs:
-            session.enobufs(f.mono_ns);
-            break;
-        case FrameType::governor:
-            session.governor(f.mono_ns, j->get<GovernorChange>());
-            break;
-        case FrameType::proc:
-            session.replay_proc(proc_from_json(*j));
-            break;
-        case FrameType::tick:
-            session.replay_tick(tick_from_json(*j, f.mono_ns));
-            break;
-        case FrameType::end: {
-            EndFrame e = end_from_json(*j, f.mono_ns);
-            session.replay_finish(e);
-            res.recorded_summary = std::move(e.summary);
-            res.complete = true;
-            break;
-        }
-        case FrameType::header:
-        default:
-            break; // unknown frame types are skipped (newer writers may add some)
+            case FrameType::header:
+            default:
+                break; // unknown frame types are skipped (newer writers may add some)
+            }
+        } catch (const nlohmann::json::exception &) {
+            bad_frame = true;
         }
         if (bad_frame)
             break;

@@ -55,6 +55,8 @@ ojson journeys_json(const JourneyCounts &c, bool rx)
         if (c.gro_merged)
             j["gro_merged"] = c.gro_merged;
     }
+    if (c.evicted) // ended by a bound (absent when 0: older captures replay as they printed)
+        j["evicted"] = c.evicted;
     if (c.tcp) {
         ojson t;
         t["journeys"] = c.tcp;
@@ -251,6 +253,37 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     j["journeys"] = std::move(journeys);
 
     j["sockets"] = s.sockets;
+    if (s.pruned_entries) { // (absent when nothing was pruned: as before the bound)
+        ojson pr;
+        pr["entries"] = s.pruned_entries;
+        std::uint64_t n = 0;
+        auto groups = ojson::array();
+        for (const auto &r : s.sockets_pruned) {
+            n += r.pruned_sockets;
+            ojson g;
+            g["proto"] = r.proto;
+            g["family"] = r.family;
+            g["netns"] = r.netns;
+            g["sockets"] = r.pruned_sockets;
+            g["rx_packets"] = r.rx_packets;
+            g["tx_packets"] = r.tx_packets;
+            g["dequeued"] = r.dequeued;
+            g["drops"] = r.drops;
+            g["drops_total"] = r.drops_total;
+            g["drops_after_queue"] = r.drops_after_queue;
+            g["tx_dropped"] = r.tx_dropped;
+            g["queue"] = latency_json(r.queue);
+            g["tx"] = latency_json(r.tx);
+            if (r.proto == "tcp") {
+                g["tx_bytes"] = r.tx_bytes;
+                g["rx_bytes"] = r.rx_bytes;
+            }
+            groups.push_back(std::move(g));
+        }
+        pr["sockets"] = n;
+        pr["groups"] = std::move(groups);
+        j["sockets_pruned"] = std::move(pr);
+    }
 
     auto drops = ojson::array();
     for (const auto &d : s.drops) {
@@ -291,6 +324,10 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     detail["malformed"] = s.loss.malformed;
     detail["duplicate"] = s.loss.duplicate;
     detail["late"] = s.loss.late;
+    if (s.loss.evicted_journeys) // ended by a bound, in incomplete_journeys (absent when 0)
+        detail["evicted_journeys"] = s.loss.evicted_journeys;
+    if (s.loss.proc_rows_evicted) // (absent when 0)
+        detail["proc_rows_evicted"] = s.loss.proc_rows_evicted;
     if (s.loss.reorder_window_ns) { // the window widened (absent otherwise)
         detail["reorder_window_ns"] = s.loss.reorder_window_ns;
         detail["reorder_peak"] = s.loss.reorder_peak;

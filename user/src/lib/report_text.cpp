@@ -282,9 +282,23 @@ std::string sockets_section(const Summary &s, bool only_drops)
                         q.count ? human_ns(q.p99_ns) : "-", reasons.empty() ? "-" : reasons});
     }
     std::string out = only_drops ? "\nSockets with drops\n" : "\nSockets\n";
+    std::string pruned;
+    if (!s.sockets_pruned.empty()) {
+        std::uint64_t n = 0, rx = 0, tx = 0, drops = 0;
+        for (const auto &r : s.sockets_pruned) {
+            n += r.pruned_sockets;
+            rx += r.rx_packets;
+            tx += r.tx_packets;
+            drops += r.drops_total;
+        }
+        pruned = "  + " + std::to_string(n) +
+                 " sockets pruned from the table (idle, or beyond --max-sockets): RX " +
+                 std::to_string(rx) + ", TX " + std::to_string(tx) + ", DROPS " +
+                 std::to_string(drops) + "\n";
+    }
     if (rows.size() == 1)
-        return out + "  (none)\n";
-    return out + render_table(rows, {3, 4, 6, 7, 8, 9, 10, 11}, "  ");
+        return out + (pruned.empty() ? "  (none)\n" : pruned);
+    return out + render_table(rows, {3, 4, 6, 7, 8, 9, 10, 11}, "  ") + pruned;
 }
 
 std::string drops_section(const Summary &s)
@@ -429,7 +443,10 @@ std::string loss_line(const Summary &s)
         add("user " + std::to_string(l.user) + " records (" + std::to_string(l.malformed) +
             " malformed, " + std::to_string(l.duplicate) + " duplicate)");
     if (l.incomplete_journeys)
-        add("incomplete journeys " + std::to_string(l.incomplete_journeys));
+        add("incomplete journeys " + std::to_string(l.incomplete_journeys) +
+            (l.evicted_journeys ? " (" + std::to_string(l.evicted_journeys) +
+                                      " evicted by the bounds: --queued-age, --max-journeys)"
+                                : std::string()));
     if (l.late)
         add("late " + std::to_string(l.late) +
             " records (after the reorder window: applied out of order" +

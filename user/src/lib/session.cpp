@@ -26,6 +26,10 @@ PipelineOptions pipeline_options(const CaptureHeader &h)
     p.idle_slack_ns = h.idle_slack_ns;
     p.correlator.age_ns = h.age_ns;
     p.correlator.sweep_ns = h.sweep_ns;
+    p.correlator.socket_age_ns = h.socket_age_ns;
+    p.correlator.max_sockets = std::max<std::uint64_t>(1, h.max_sockets);
+    p.correlator.queued_age_ns = h.queued_age_ns;
+    p.correlator.max_journeys = std::max<std::uint64_t>(1, h.max_journeys);
     return p;
 }
 
@@ -54,16 +58,14 @@ void Session::apply_header()
     si.budget = h_.status.gov_budget;
     si.t0_ns = h_.status.start_ts;
     pipe_.correlator().set_probe_names(ctx_.probe_names);
+    reconciler_.set_max_rows(static_cast<std::size_t>(std::max<std::uint64_t>(1, h_.max_sockets)));
     for (const auto &c : h_.baseline)
         pipe_.decoder().seq().hint(c.cpu, c.sent);
 }
 
 std::vector<std::uint32_t> Session::reader_pids() const
 {
-    std::set<std::uint32_t> pids;
-    for (const auto &s : pipe_.correlator().sockets())
-        pids.insert(s.pids.begin(), s.pids.end());
-    return {pids.begin(), pids.end()};
+    return pipe_.correlator().reader_pids(); // (no copy of the socket rows)
 }
 
 Summary Session::snapshot(double elapsed_s)

@@ -68,6 +68,41 @@ Estimate estimate(const SamplingInfo &si, const std::vector<Period> &periods)
     return e;
 }
 
+SocketRow socket_row(const SocketStats &k)
+{
+    SocketRow r;
+    r.proto = proto_name(k.proto);
+    r.family = family_number(k.family);
+    r.local = k.local;
+    r.remote = k.remote;
+    r.netns = k.netns;
+    if (k.pid)
+        r.pid = k.pid;
+    r.pids.assign(k.pids.begin(), k.pids.end());
+    r.comm = k.comm;
+    r.sk_ino = k.sk_ino;
+    r.rx_packets = k.rx_packets();
+    r.tx_packets = k.tx_packets;
+    r.tx_dropped = k.tx_dropped;
+    r.tx = k.tx;
+    r.dequeued = k.dequeued;
+    r.drops = k.drops;
+    r.drops_total = k.drops_total;
+    r.drops_after_queue = k.drops_after_queue;
+    r.fail_queue_events = k.fail_queue_events;
+    r.exceed_buf_events = k.exceed_buf_events;
+    r.rcvqueue_full_events = k.rcvqueue_full_events;
+    r.queue = k.queue;
+    r.tx_bytes = k.tx_bytes;
+    r.rx_bytes = k.rx_bytes;
+    r.tx_calls = k.tx_calls;
+    r.tx_by_pid = k.tx_by_pid;
+    r.queued_now = k.queued_now;
+    r.tcp_duplicates = k.tcp_duplicates;
+    r.queued_oldest_ns = k.queued_oldest_ns;
+    return r;
+}
+
 Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
 {
     const Correlator &c = p.correlator();
@@ -92,38 +127,14 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
         s.stages.push_back({st.path, name(st.from), name(st.to), st.hist});
     s.rx_journeys = c.rx_journeys_now();
     s.reversed_stages = c.reversed_stages();
-    for (const auto &k : c.sockets()) {
-        SocketRow r;
-        r.proto = proto_name(k.proto);
-        r.family = family_number(k.family);
-        r.local = k.local;
-        r.remote = k.remote;
-        r.netns = k.netns;
-        if (k.pid)
-            r.pid = k.pid;
-        r.pids.assign(k.pids.begin(), k.pids.end());
-        r.comm = k.comm;
-        r.sk_ino = k.sk_ino;
-        r.rx_packets = k.rx_packets();
-        r.tx_packets = k.tx_packets;
-        r.tx_dropped = k.tx_dropped;
-        r.tx = k.tx;
-        r.dequeued = k.dequeued;
-        r.drops = k.drops;
-        r.drops_total = k.drops_total;
-        r.drops_after_queue = k.drops_after_queue;
-        r.fail_queue_events = k.fail_queue_events;
-        r.exceed_buf_events = k.exceed_buf_events;
-        r.rcvqueue_full_events = k.rcvqueue_full_events;
-        r.queue = k.queue;
-        r.tx_bytes = k.tx_bytes;
-        r.rx_bytes = k.rx_bytes;
-        r.tx_calls = k.tx_calls;
-        r.tx_by_pid = k.tx_by_pid;
-        r.queued_now = k.queued_now;
-        r.tcp_duplicates = k.tcp_duplicates;
-        r.queued_oldest_ns = k.queued_oldest_ns;
-        s.sockets.push_back(std::move(r));
+    for (const auto &k : c.sockets())
+        s.sockets.push_back(socket_row(k));
+    const PrunedSockets &pr = c.pruned_sockets();
+    s.pruned_entries = pr.entries;
+    for (const auto &kv : pr.groups) {
+        SocketRow r = socket_row(kv.second.sum);
+        r.pruned_sockets = kv.second.sockets;
+        s.sockets_pruned.push_back(std::move(r));
     }
     for (const auto &dr : c.drops())
         s.drops.push_back({dr.reason, dr.location, dr.stage, dr.proto, dr.count, dr.by_location});
@@ -132,6 +143,7 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     s.loss.netlink = d.gap_records;
     s.loss.user = d.user_loss();
     s.loss.incomplete_journeys = c.incomplete_loss();
+    s.loss.evicted_journeys = c.evicted_journeys();
     s.loss.enobufs = d.enobufs;
     s.loss.malformed = d.malformed;
     s.loss.duplicate = d.duplicate;
@@ -163,10 +175,11 @@ void set_precision(Summary &s, Precision p)
         h->set_precision(p);
     for (auto &st : s.stages)
         st.hist.set_precision(p);
-    for (auto &r : s.sockets) {
-        r.queue.set_precision(p);
-        r.tx.set_precision(p);
-    }
+    for (auto *rows : {&s.sockets, &s.sockets_pruned})
+        for (auto &r : *rows) {
+            r.queue.set_precision(p);
+            r.tx.set_precision(p);
+        }
 }
 
 namespace {
@@ -200,15 +213,16 @@ void check_udp_totals(Summary &s, const Reconciler &rec)
                 f.kernel += counter(proto + std::string(f.suffix) + field).value_or(0);
     }
     const auto own = rec.own_netns();
-    for (const auto &row : s.sockets) {
-        if (row.proto != "udp" && row.proto != "udplite")
-            continue;
-        if (own && row.netns != 0 && row.netns != *own)
-            continue;
-        for (auto &f : fams)
-            if (row.family == f.family)
-                f.seen += static_cast<std::int64_t>(row.drops_total);
-    }
+    for (const auto *rows : {&s.sockets, &s.sockets_pruned}) // (pruned sockets count too)
+        for (const auto &row : *rows) {
+            if (row.proto != "udp" && row.proto != "udplite")
+                continue;
+            if (own && row.netns != 0 && row.netns != *own)
+                continue;
+            for (auto &f : fams)
+                if (row.family == f.family)
+                    f.seen += static_cast<std::int64_t>(row.drops_total);
+        }
     const Family &v4 = fams[0], &v6 = fams[1];
     if (v4.known && !v6.known) {
         if (v4.seen != v4.kernel)
@@ -234,6 +248,7 @@ void check_udp_totals(Summary &s, const Reconciler &rec)
 void reconcile(Summary &s, const Reconciler &rec)
 {
     s.counters = rec.counter_deltas();
+    s.loss.proc_rows_evicted = rec.evicted_rows();
     s.softnet = rec.softnet_deltas();
     s.devices.reset();
     if (auto all = rec.device_deltas()) {

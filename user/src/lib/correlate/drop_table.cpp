@@ -46,7 +46,7 @@ std::string reason_from_location(const std::string &location, std::string_view s
 } // namespace
 
 DropCause::DropCause(const Record &r)
-    : reason(r.reason_sv()), location(strip_location_size(r.location_sv()))
+    : reason(valid_utf8(r.reason_sv())), location(valid_utf8(strip_location_size(r.location_sv())))
 {}
 
 void DropCause::fill(const nsk_event &ev, std::string_view stage)

@@ -134,6 +134,7 @@ struct RxJourney : JourneyBase {
     // the tool): a copy TCP drops, unless it was delivered late (see TcpSeq::park)
     bool tcp_read_early = false;
     std::uint64_t tcp_end = 0; // unwrapped end sequence (TCP data, once parked or read)
+    bool evicted = false;      // ended by a bound (queued too long, table full): incomplete
 
     /// It continues the send journey `h` (loopback).
     void continues(const Handoff &h)

@@ -220,7 +220,7 @@ void RxJourneys::close(RxJourney &j, End how, bool reused)
 
 void RxJourneys::end(RxJourney &j, End how, bool reused)
 {
-    if (j.proto == IPPROTO_TCP && how == End::incomplete && j.enqueue_idx < 0)
+    if (j.proto == IPPROTO_TCP && how == End::incomplete && j.enqueue_idx < 0 && !j.evicted)
         how = End::consumed; // not queued (pure ACK...): freed by __kfree_skb, no tracepoint
     if (!end_journey(j, how, reused, Path::rx, p_.stages, n_))
         return;
@@ -323,11 +323,40 @@ void RxJourneys::dropped(RxJourney &j, const Record &r, DropCause &cause)
 
 void RxJourneys::expire()
 {
-    const std::uint64_t now = p_.now, age = p_.opts.age_ns;
+    const std::uint64_t now = p_.now, age = p_.opts.age_ns, qage = p_.opts.queued_age_ns;
     for (auto id : keys_if(journeys_, [&](const auto &kv) {
              return now - kv.second.last_ts > age && kv.second.enqueue_idx < 0;
          }))
         close(journeys_.at(id), End::incomplete);
+    // Queued and idle for the queued age: a reader that never reads, or a free never seen.
+    for (auto id : keys_if(journeys_, [&](const auto &kv) {
+             return now - kv.second.last_ts > qage && kv.second.enqueue_idx >= 0;
+         }))
+        evict(journeys_.at(id));
+}
+
+void RxJourneys::evict(RxJourney &j, bool in_table)
+{
+    j.evicted = true;
+    if (is_reported_proto(j.proto))
+        ++n_.evicted;
+    if (in_table)
+        close(j, End::incomplete);
+    else
+        end(j, End::incomplete, false);
+}
+
+void RxJourneys::stamps(std::vector<std::uint64_t> &out) const
+{
+    for (const auto &kv : journeys_)
+        out.push_back(kv.second.last_ts);
+}
+
+void RxJourneys::evict_upto(std::uint64_t cut)
+{
+    for (auto id : keys_if(journeys_, [&](const auto &kv) { return kv.second.last_ts <= cut; }))
+        evict(journeys_.at(id));
+    last_fanout_.clear(); // (may name an evicted journey; serials make a stale one harmless)
 }
 
 void RxJourneys::finish()

@@ -4,10 +4,12 @@
 // once.  Multicast: an enqueue of an unknown skb is a clone of the packet that last passed
 // udp_rcv on the same CPU and has not been enqueued itself yet; the child copies the parent's
 // stages.  Expiry in event time: a journey idle longer than the age is incomplete, unless it
-// sits in a socket queue (then it is queued_at_end when collection ends).  A packet this host
-// relays (a router's ip_forward, a bridge port) ends its receive journey as forwarded/bridged
-// where the send path takes it on (TxJourneys: one journey across the hops); a second receive
-// on an upper device (bridge, VLAN) is a stage of the same journey.
+// sits in a socket queue (then it is queued_at_end when collection ends, or evicted as
+// incomplete once idle longer than the queued age).  Bounded: evict_upto() ends the oldest when
+// the facade finds too many journeys open.  A packet this host relays (a router's ip_forward, a
+// bridge port) ends its receive journey as forwarded/bridged where the send path takes it on
+// (TxJourneys: one journey across the hops); a second receive on an upper device (bridge, VLAN)
+// is a stage of the same journey.
 #pragma once
 
 #include "journey.hpp"
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace nsk::corr {
 
@@ -51,8 +54,15 @@ public:
     void queue_full(std::uint64_t skb_id, const std::string &reason);
     /// Freed with a drop (the drop table and the socket learn it too).
     void dropped(RxJourney &j, const Record &r, DropCause &cause);
-    /// Close the journeys idle longer than the age (not those in a socket queue).
+    /// Close the journeys idle longer than the age (those in a socket queue: the queued age).
     void expire();
+    /// End `j` as incomplete because of a bound (counted as evicted too); it is gone afterwards
+    /// from this table (close) or only accounted (`in_table` false: TCP data waiting).
+    void evict(RxJourney &j, bool in_table = true);
+    /// Append the last-event times of the open journeys (to find the oldest).
+    void stamps(std::vector<std::uint64_t> &out) const;
+    /// Evict the journeys whose last event is at or before `cut`.
+    void evict_upto(std::uint64_t cut);
     /// End of collection: close every open journey.
     void finish();
 

@@ -14,13 +14,13 @@ SocketStats &SocketTable::get(const nsk_event &ev, std::uint64_t sk_id)
     if (it != sockets_.end()) {
         SocketStats &s = it->second;
         if (!(s.sk_ino && ev.sk_ino && s.sk_ino != ev.sk_ino))
-            return s;
+            return stamp(s);
         // Same keyed id, different inode: the socket address was reused by a new socket.
         if (s.active)
             closed_.push_back(std::move(s));
         s = SocketStats{};
         s.sk_id = sk_id;
-        return s;
+        return stamp(s);
     }
     return of_id(sk_id);
 }
@@ -30,7 +30,7 @@ SocketStats &SocketTable::of_id(std::uint64_t sk_id)
     auto [it, fresh] = sockets_.try_emplace(sk_id);
     if (fresh)
         it->second.sk_id = sk_id;
-    return it->second;
+    return stamp(it->second);
 }
 
 SocketStats *SocketTable::find(std::uint64_t sk_id)
@@ -120,33 +120,151 @@ std::vector<SocketStats> SocketTable::reported() const
         if (keep(kv.second))
             out.push_back(kv.second);
     // A TCP request socket (the SYN-ACK's sender) has the connection's tuple but is another
-    // kernel object: fold its packets into the socket that took over the connection.
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        SocketStats &a = out[i];
-        if (a.proto != IPPROTO_TCP || a.pid || a.sk_ino || !a.sock_tuple)
+    // kernel object: fold its packets into the socket that took over the connection (the first
+    // such row in `out`).  One pass to index the owners by tuple, one to fold: linear.
+    auto key = [](const SocketStats &x) {
+        return x.local + '|' + x.remote + '|' + std::to_string(x.netns);
+    };
+    std::unordered_map<std::string, std::size_t> owner;
+    for (std::size_t k = 0; k < out.size(); ++k) {
+        const SocketStats &b = out[k];
+        if (b.proto == IPPROTO_TCP && (b.pid || b.sk_ino))
+            owner.try_emplace(key(b), k);
+    }
+    for (SocketStats &a : out) {
+        if (a.proto != IPPROTO_TCP || a.pid || a.sk_ino || !a.sock_tuple || owner.empty())
             continue;
-        for (std::size_t k = 0; k < out.size(); ++k) {
-            SocketStats &b = out[k];
-            if (k == i || b.proto != IPPROTO_TCP || !(b.pid || b.sk_ino) || b.local != a.local ||
-                b.remote != a.remote || b.netns != a.netns)
-                continue;
-            b.tx_packets += a.tx_packets;
-            b.tx_dropped += a.tx_dropped;
-            b.tx.merge(a.tx);
-            b.enqueued += a.enqueued;
-            b.dequeued += a.dequeued;
-            b.drops_total += a.drops_total;
-            for (const auto &[r, n] : a.drops)
-                b.drops[r] += n;
-            b.queue.merge(a.queue);
-            a.active = false; // dropped below
-            break;
-        }
+        auto it = owner.find(key(a));
+        if (it == owner.end())
+            continue;
+        SocketStats &b = out[it->second];
+        b.tx_packets += a.tx_packets;
+        b.tx_dropped += a.tx_dropped;
+        b.tx.merge(a.tx);
+        b.enqueued += a.enqueued;
+        b.dequeued += a.dequeued;
+        b.drops_total += a.drops_total;
+        for (const auto &[r, n] : a.drops)
+            b.drops[r] += n;
+        b.queue.merge(a.queue);
+        a.active = false; // dropped below
     }
     out.erase(
         std::remove_if(out.begin(), out.end(), [](const SocketStats &x) { return !x.active; }),
         out.end());
     return out;
+}
+
+std::vector<std::uint32_t> SocketTable::reader_pids() const
+{
+    std::vector<std::uint32_t> out;
+    auto add = [&](const SocketStats &s) {
+        if (s.active && is_reported_proto(s.proto))
+            out.insert(out.end(), s.pids.begin(), s.pids.end());
+    };
+    for (const auto &s : closed_)
+        add(s);
+    for (const auto &kv : sockets_)
+        add(kv.second);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+void SocketTable::fold(SocketStats &s)
+{
+    ++pruned_.entries;
+    if (!s.active || !is_reported_proto(s.proto))
+        return; // never reported: nothing to keep
+    PrunedSockets::Group &g = pruned_.groups[{s.proto, s.family, s.netns}];
+    ++g.sockets;
+    SocketStats &a = g.sum;
+    a.active = true;
+    a.proto = s.proto;
+    a.family = s.family;
+    a.netns = s.netns;
+    a.enqueued += s.enqueued;
+    a.dequeued += s.dequeued;
+    a.peeks += s.peeks;
+    a.drops_total += s.drops_total;
+    for (const auto &[r, n] : s.drops)
+        a.drops[r] += n;
+    a.drops_after_queue += s.drops_after_queue;
+    a.fail_queue_events += s.fail_queue_events;
+    a.exceed_buf_events += s.exceed_buf_events;
+    a.rcvqueue_full_events += s.rcvqueue_full_events;
+    a.queue.merge(s.queue);
+    a.tx_packets += s.tx_packets;
+    a.tx_dropped += s.tx_dropped;
+    a.tx.merge(s.tx);
+    a.tx_bytes += s.tx_bytes;
+    a.rx_bytes += s.rx_bytes;
+    a.tx_calls += s.tx_calls;
+    a.tcp_duplicates += s.tcp_duplicates;
+}
+
+void SocketTable::prune(std::uint64_t age_ns, std::uint64_t max_entries)
+{
+    const auto idle = [&](const SocketStats &s) { return now_ > s.last_ts + age_ns; };
+    auto keep_end = std::partition(closed_.begin(), closed_.end(),
+                                   [&](const SocketStats &s) { return !idle(s); });
+    for (auto it = keep_end; it != closed_.end(); ++it)
+        fold(*it);
+    closed_.erase(keep_end, closed_.end());
+    for (auto it = sockets_.begin(); it != sockets_.end();) {
+        if (idle(it->second)) {
+            fold(it->second);
+            it = sockets_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (entries() <= max_entries)
+        return;
+    // Beyond the bound: the least recently active go, oldest first (ties: closed rows first).
+    std::vector<std::uint64_t> stamps;
+    stamps.reserve(entries());
+    for (const auto &s : closed_)
+        stamps.push_back(s.last_ts);
+    for (const auto &kv : sockets_)
+        stamps.push_back(kv.second.last_ts);
+    std::size_t excess = entries() - static_cast<std::size_t>(max_entries);
+    std::nth_element(stamps.begin(), stamps.begin() + static_cast<std::ptrdiff_t>(excess - 1),
+                     stamps.end());
+    const std::uint64_t cut = stamps[excess - 1]; // the newest stamp that goes
+    // Strictly older than the cut all go; at the cut, as many as still needed.
+    std::size_t at_cut = excess;
+    for (const auto t : stamps)
+        if (t < cut)
+            --at_cut;
+    auto goes = [&](const SocketStats &s) {
+        if (s.last_ts < cut)
+            return true;
+        if (s.last_ts == cut && at_cut) {
+            --at_cut;
+            return true;
+        }
+        return false;
+    };
+    std::vector<SocketStats> kept;
+    kept.reserve(closed_.size());
+    for (auto &s : closed_) {
+        if (goes(s))
+            fold(s);
+        else
+            kept.push_back(std::move(s));
+    }
+    closed_.swap(kept);
+    for (auto it = sockets_.begin(); it != sockets_.end();) {
+        if (goes(it->second)) {
+            fold(it->second);
+            it = sockets_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (closed_.capacity() > 2 * closed_.size() + 1024)
+        closed_.shrink_to_fit();
 }
 
 void SocketTable::sort(std::vector<SocketStats> &v)

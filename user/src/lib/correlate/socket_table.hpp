@@ -1,11 +1,14 @@
 // The socket table: what each socket (keyed by the module's sk_id) did, learned from every event
 // that names it.  A socket whose address is reused by a new socket (another inode) is kept apart
-// as closed.  Not aged (behaviour as before; issue 16 bounds it).
+// as closed.  Bounded: a socket without an event for longer than the socket age, and the least
+// recently active beyond the table's bound, leave it; their counts are folded into one
+// aggregate (PrunedSockets), so totals over the sockets stay exact.
 #pragma once
 
 #include "nsk/correlator.hpp"
 #include "nsk/uapi.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -32,6 +35,11 @@ public:
     void buffer_event(const nsk_event &ev, std::uint8_t proto_hint, bool exceed);
     /// sock_rcvqueue_full on a socket.
     void queue_full(const nsk_event &ev);
+    /// Event time now: the sockets touched from here on are stamped with it (aging).
+    void set_now(std::uint64_t now) { now_ = now; }
+    /// Fold the sockets idle longer than `age_ns`, then the least recently active beyond
+    /// `max_entries`, into the aggregate.  Linear in the table's size.
+    void prune(std::uint64_t age_ns, std::uint64_t max_entries);
 
     // --- results ---
     /// Reported sockets (active, of a reported protocol), closed ones included; request sockets
@@ -39,10 +47,23 @@ public:
     std::vector<SocketStats> reported() const;
     /// The report's order: most drops, then most packets, then address.
     static void sort(std::vector<SocketStats> &v);
+    const PrunedSockets &pruned() const { return pruned_; }
+    std::size_t entries() const { return sockets_.size() + closed_.size(); }
+    /// Readers of the reported sockets (sorted, unique).
+    std::vector<std::uint32_t> reader_pids() const;
 
 private:
+    void fold(SocketStats &s);
+    SocketStats &stamp(SocketStats &s)
+    {
+        s.last_ts = std::max(s.last_ts, now_);
+        return s;
+    }
+
     std::unordered_map<std::uint64_t, SocketStats> sockets_;
     std::vector<SocketStats> closed_;
+    PrunedSockets pruned_;
+    std::uint64_t now_ = 0;
 };
 
 } // namespace nsk::corr

@@ -13,6 +13,10 @@ namespace {
 constexpr std::uint64_t kControlKeepNs = 1'000'000'000ULL;
 // Data segments handed to the driver remembered per connection (software GSO, TcpGso).
 constexpr std::size_t kSentHistory = 4096;
+// sendmsg calls one connection remembers while none of their bytes was seen in a segment
+// (segments not traced, or a sender far ahead of the wire); the oldest beyond it are
+// forgotten and counted as sendmsg_without_skb (their segments will not carry them)
+constexpr std::size_t kCallHistory = 4096;
 
 std::string conn_key(const nsk_event &ev, const std::uint8_t *laddr, std::uint16_t lport,
                      const std::uint8_t *raddr, std::uint16_t rport)
@@ -370,6 +374,10 @@ void TcpSeq::send_call(const Record &r, std::vector<Visit> &&visits)
     TcpTxConn::SendCall &call = c.calls[start];
     call.visits = std::move(visits);
     call.end = start + ev.payload;
+    while (c.calls.size() > kCallHistory) {
+        c.calls.erase(c.calls.begin());
+        p_.tx.call_forgotten();
+    }
     SocketStats &s = p_.sockets.seen(ev, ev.sk_id, true, IPPROTO_TCP);
     ++s.tx_calls;
     if (ev.flags & NSK_EF_TASK) {
@@ -449,9 +457,53 @@ void TcpSeq::tx_ended(const TxJourney &j, End how)
 
 // --- expiry, end, results --------------------------------------------------------------------
 
+template <class Pred>
+void TcpSeq::evict_waiting(Pred pred)
+{
+    bool any = false;
+    for (auto &kv : rx_) {
+        for (auto it = kv.second.waiting.begin(); it != kv.second.waiting.end();) {
+            if (pred(it->second)) {
+                p_.rx.evict(it->second, false);
+                it = kv.second.waiting.erase(it);
+                any = true;
+            } else {
+                ++it;
+            }
+        }
+    }
+    if (!any)
+        return;
+    // parked_ names journeys by (conn, end): drop those whose journey left
+    erase_if(parked_, [&](const auto &kv) {
+        auto c = rx_.find(kv.second.conn);
+        if (c == rx_.end())
+            return true;
+        auto [a, b] = c->second.waiting.equal_range(kv.second.end);
+        for (; a != b; ++a)
+            if (a->second.skb_id == kv.first)
+                return false;
+        return true;
+    });
+}
+
+void TcpSeq::stamps(std::vector<std::uint64_t> &out) const
+{
+    for (const auto &kv : rx_)
+        for (const auto &w : kv.second.waiting)
+            out.push_back(w.second.last_ts);
+}
+
+void TcpSeq::evict_upto(std::uint64_t cut)
+{
+    evict_waiting([&](const RxJourney &j) { return j.last_ts <= cut; });
+}
+
 void TcpSeq::expire()
 {
-    const std::uint64_t now = p_.now, age = p_.opts.age_ns;
+    const std::uint64_t now = p_.now, age = p_.opts.age_ns, qage = p_.opts.queued_age_ns;
+    // Data that waited for its reader longer than the queued age: evicted, counted.
+    evict_waiting([&](const RxJourney &j) { return now - j.last_ts > qage; });
     erase_if(control_, [&](const auto &kv) { return now - kv.second.ts > kControlKeepNs; });
     // (an idle connection's sequence space is relearned)
     for (auto &kv : tx_)

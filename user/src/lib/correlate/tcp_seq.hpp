@@ -8,7 +8,8 @@
 // tcp_v4_rcv (consumed; a drop that follows converts it).
 // Expiry in event time: a connection idle longer than the age is forgotten (its sequence space
 // is relearned), a receive connection only once nothing waits in it; segments without data are
-// remembered for a second.
+// remembered for a second.  Data waiting for a reader idle longer than the queued age is
+// evicted (incomplete, counted); evict_upto() does the same when too many journeys are open.
 #pragma once
 
 #include "journey.hpp"
@@ -110,6 +111,10 @@ public:
 
     void expire();
     void finish(); // waiting data: queued_at_end
+    /// Append the last-event times of the data waiting for readers (to find the oldest).
+    void stamps(std::vector<std::uint64_t> &out) const;
+    /// Evict the waiting data whose last event is at or before `cut`.
+    void evict_upto(std::uint64_t cut);
 
     /// Data segments waiting for the reader.
     std::uint64_t waiting() const;
@@ -142,6 +147,9 @@ private:
                                                                   RxConn **conn);
     void deliver(RxJourney &j, const Visit &v, const nsk_event &ev);
     void socket_drop(const RxJourney &j, std::uint64_t sk_id, const std::string &reason);
+    /// Evict the waiting data for which `pred(journey)` holds, then forget what pointed at it.
+    template <class Pred>
+    void evict_waiting(Pred pred);
 
     Parts &p_;
     void tx_erased(const std::string &key); // drop the 4-tuple index entry of a tx_ key

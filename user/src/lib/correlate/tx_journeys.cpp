@@ -259,6 +259,22 @@ void TxJourneys::expire()
     erase_if(handoff_, [&](const auto &kv) { return now - kv.second.xmit_ts > age; });
 }
 
+void TxJourneys::stamps(std::vector<std::uint64_t> &out) const
+{
+    for (const auto &kv : journeys_)
+        out.push_back(kv.second.last_ts);
+}
+
+void TxJourneys::evict_upto(std::uint64_t cut)
+{
+    for (auto id : keys_if(journeys_, [&](const auto &kv) { return kv.second.last_ts <= cut; })) {
+        TxJourney &j = journeys_.at(id);
+        if (is_reported_proto(j.proto))
+            ++n_.evicted;
+        close(j, End::incomplete);
+    }
+}
+
 void TxJourneys::finish()
 {
     for (auto id : keys_if(journeys_, [](const auto &) { return true; }))

@@ -63,10 +63,19 @@ public:
     /// the journey ended at the driver: on loopback and veth the receive side may be running
     /// already, so it is not part of the end-to-end latency.
     void xmit_done(const Record &r);
+    /// A TCP sendmsg call forgotten by its connection's bound (TcpSeq): counted as a sendmsg
+    /// that produced no traced skb.
+    void call_forgotten() { ++n_.sendmsg_without_skb; }
     /// Forget what is idle longer than the age.
     void expire();
     /// End of collection: close every open journey.
     void finish();
+    std::size_t open() const { return journeys_.size(); }
+    /// Append the last-event times of the open journeys (to find the oldest).
+    void stamps(std::vector<std::uint64_t> &out) const;
+    /// End as incomplete (counted as evicted) the journeys whose last event is at or before
+    /// `cut`: the journey table is beyond its bound.
+    void evict_upto(std::uint64_t cut);
 
     const JourneyCounts &counts() const { return n_; }
     JourneyCounts counts_now() const; // with in_flight filled
