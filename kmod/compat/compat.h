@@ -18,7 +18,10 @@
  *    GENL_UNS_ADMIN_PERM in the group flags (Dec 2023 backports), older
  *    ones nothing.
  *  - genl_family.resv_start_op: 6.1.
+ *  - struct genl_small_ops, genl_family.small_ops/n_small_ops: 5.10;
+ *    before, only struct genl_ops in .ops/.n_ops.
  *  - in_hardirq(): 5.11 (in_irq() before).
+ *  - sk->sk_protocol: its own u16 from 5.6; an 8-bit bit-field before.
  *  - the ring buffer API (struct trace_buffer, ring_buffer_unlock_commit):
  *    compat/ring_buffer.h, included by nsk_ring.c only.
  */
@@ -35,6 +38,17 @@
 
 #ifndef NSK_HAS_IN_HARDIRQ
 #define in_hardirq() in_irq()
+#endif
+
+/*
+ * One read of sk->sk_protocol.  Before 5.6 it is a bit-field (READ_ONCE
+ * cannot take its address); the handlers read it without the socket lock
+ * either way, and a plain read of a byte-sized bit-field is one load.
+ */
+#ifdef NSK_HAS_SK_PROTOCOL_FIELD
+#define nsk_sk_protocol_once(sk) READ_ONCE((sk)->sk_protocol)
+#else
+#define nsk_sk_protocol_once(sk) ((sk)->sk_protocol)
 #endif
 
 #ifdef NSK_HAS_MONO_FAST_NS
@@ -155,6 +169,18 @@ static inline bool nsk_drop_reason_copy(u32 reason, char *buf, size_t len)
  * commands at or above resv_start_op; older kernels validate strictly unless
  * an op opts out (.validate), which ours never do.
  */
+/*
+ * The command table.  5.10 added struct genl_small_ops (the ops without a
+ * per-op policy, in .small_ops); before it, struct genl_ops in .ops has the
+ * same .cmd/.doit/.flags and nothing else the module sets, so the older
+ * kernels get the table under the old names.
+ */
+#ifndef NSK_HAS_GENL_SMALL_OPS
+#define genl_small_ops genl_ops
+#define small_ops ops
+#define n_small_ops n_ops
+#endif
+
 #ifdef NSK_HAS_GENL_RESV_START_OP
 #define NSK_GENL_STRICT_FROM(op) .resv_start_op = (op),
 #else
