@@ -84,14 +84,16 @@ if [ "$FLAVOUR" = legacy ]; then
 	# variables override a Makefile's own assignments.
 	KMAKE=(make -C "$SRC" O="$TREE" ARCH=x86_64 CROSS_COMPILE=)
 	# Old trees and gcc 12: tools/objtool and tools/lib/subcmd build with
-	# -Werror, and gcc 12 warns about code older compilers accepted (e.g.
-	# use-after-free of a realloc()ed pointer in libsubcmd, fixed in later
-	# stable trees).  objtool's CFLAGS include KBUILD_HOSTCFLAGS, i.e.
-	# HOSTCFLAGS from the command line: these keep the warnings and drop the
-	# errors.  Used only if the host tools fail without them (see below):
-	# objects depend on the objtool binary, so a tree that does not need
-	# them is not rebuilt because of them.
-	HOSTWARN="-Wno-error=use-after-free -Wno-error=dangling-pointer -Wno-error=array-bounds -Wno-error=stringop-overflow -Wno-error=format-truncation -Wno-error=restrict"
+	# -Werror, and gcc 12 warns about code older compilers accepted (4.19.222:
+	# "pointer may be used after 'realloc'" in libsubcmd's xrealloc(), fixed
+	# upstream in 5.17 and later stable trees).  HOSTWORKAROUND keeps the
+	# warnings and drops the errors: objtool's CFLAGS include
+	# KBUILD_HOSTCFLAGS (HOSTCFLAGS from the command line), and libsubcmd
+	# adds -Werror unless WERROR=0 (nothing else in these trees reads
+	# WERROR).  Used only if the host tools fail without it (see below):
+	# objects depend on the objtool binary, so a tree that does not need it
+	# is not rebuilt because of it.
+	HOSTWORKAROUND=(HOSTCFLAGS="-Wno-error=use-after-free -Wno-error=dangling-pointer -Wno-error=array-bounds -Wno-error=stringop-overflow -Wno-error=format-truncation -Wno-error=restrict" WERROR=0)
 else
 	[ -z "$SRC" ] || die "--source is for the legacy flavour only ($FLAVOUR builds Debian's linux-source-6.1)"
 	CACHE=${NSK_CACHE:-/var/cache/netstack-kmon}/$FLAVOUR-6.1
@@ -140,7 +142,7 @@ if [ "$FLAVOUR" = legacy ]; then
 	# a build directory of our own; the source tree is only read
 	if [ "$(cat "$CACHE/src-version" 2>/dev/null)" != "$(src_version)" ]; then
 		note "new build directory $TREE for $SRC ($SRCVER)"
-		rm -rf "$TREE" "$CACHE/hostcflags"
+		rm -rf "$TREE" "$CACHE/host-workaround"
 		src_version >"$CACHE/src-version"
 	fi
 	mkdir -p "$TREE"
@@ -203,16 +205,16 @@ note "config ok: every line of base.config and $FLAVOUR.config holds"
 
 if [ "$FLAVOUR" = legacy ]; then
 	# The host tools first (fixdep, objtool, libsubcmd: `make prepare`).  If
-	# they stop on a gcc 12 warning made an error, retry with HOSTWARN and
-	# say so; the choice is kept for the rebuilds of this tree.
-	[ ! -f "$CACHE/hostcflags" ] || KMAKE+=(HOSTCFLAGS="$(cat "$CACHE/hostcflags")")
+	# they stop on a gcc 12 warning made an error, retry with HOSTWORKAROUND
+	# and say so; the choice is kept for the rebuilds of this tree.
+	[ ! -f "$CACHE/host-workaround" ] || KMAKE+=("${HOSTWORKAROUND[@]}")
 	if ! "${KMAKE[@]}" -j"$JOBS" prepare >>"$LOG" 2>&1; then
-		[ ! -f "$CACHE/hostcflags" ] || { tail -n 30 "$LOG" >&2; die "make prepare failed (see $LOG)"; }
+		[ ! -f "$CACHE/host-workaround" ] || { tail -n 30 "$LOG" >&2; die "make prepare failed (see $LOG)"; }
 		note "make prepare failed; the errors:"
 		grep -E 'error:|Error [0-9]' "$LOG" | head -n 10 >&2
-		note "retrying with HOSTCFLAGS=\"$HOSTWARN\" (gcc 12 warnings in the host tools, objtool's -Werror)"
-		echo "$HOSTWARN" >"$CACHE/hostcflags"
-		KMAKE+=(HOSTCFLAGS="$HOSTWARN")
+		note "retrying with ${HOSTWORKAROUND[*]} (gcc 12 warnings in the host tools, which build with -Werror)"
+		: >"$CACHE/host-workaround"
+		KMAKE+=("${HOSTWORKAROUND[@]}")
 		"${KMAKE[@]}" -j"$JOBS" prepare >>"$LOG" 2>&1 || { tail -n 30 "$LOG" >&2; die "make prepare failed (see $LOG)"; }
 	fi
 fi
