@@ -155,6 +155,7 @@ test-kernels: tool
 	@rc=0; for k in $(KERNELS); do eval "$$(NSK_KERNEL_SRC='$(KERNEL_SRC)' scripts/get-kernel.sh $$k)" || exit 1; \
 	  tests/kbuild/build-module.sh "$$KDIR" $(BUILD_DIR)/kbuild/$$KVER && \
 	  tests/vm/run-vm.sh --build-dir $(BUILD_DIR) --kernel "$$KERNEL_IMAGE" --kver "$$KVER" \
+	    $${MODULES_DIR:+--modules-dir "$$MODULES_DIR"} \
 	    --kmod $(BUILD_DIR)/kbuild/$$KVER/kmod/netstack_kmon.ko --timeout 1800 $(MATRIX_SCENARIOS) || rc=1; \
 	  if [ $$k = nobpf ]; then tests/vm/run-vm.sh --build-dir $(BUILD_DIR) --kernel "$$KERNEL_IMAGE" \
 	    --kver "$$KVER" --kmod $(BUILD_DIR)/kbuild/$$KVER/kmod/netstack_kmon.ko \

@@ -104,11 +104,19 @@ else
 fi
 
 print_result() {
-	echo "KVER=$(cat "$CACHE/kver")"
+	local kver
+	kver=$(cat "$CACHE/kver")
+	echo "KVER=$kver"
 	echo "KDIR=$TREE"
-	echo "KERNEL_IMAGE=$CACHE/vmlinuz-$(cat "$CACHE/kver")"
+	echo "KERNEL_IMAGE=$CACHE/vmlinuz-$kver"
 	echo "VMLINUX=$TREE/vmlinux"
-	echo "MODULES_DIR="
+	# modules_install's tree (modules.builtin, any =m module): what the VM
+	# harness copies in for the real-path scenarios (run-vm.sh --modules-dir)
+	if [ -f "$CACHE/modroot/lib/modules/$kver/modules.builtin" ]; then
+		echo "MODULES_DIR=$CACHE/modroot/lib/modules/$kver"
+	else
+		echo "MODULES_DIR="
+	fi
 }
 
 src_version() {
@@ -221,6 +229,11 @@ fi
 note "building bzImage + modules with -j$JOBS (log: $LOG)"
 "${KMAKE[@]}" -j"$JOBS" bzImage modules >>"$LOG" 2>&1 || { tail -n 30 "$LOG" >&2; die "kernel build failed (see $LOG)"; }
 "${KMAKE[@]}" -s kernelrelease >"$CACHE/kver"
+# The modules tree as a system would have it (modules.builtin lets the VM's
+# modprobe accept the built-in NIC, bridge and nftables drivers by name).
+rm -rf "$CACHE/modroot"
+"${KMAKE[@]}" INSTALL_MOD_PATH="$CACHE/modroot" modules_install >>"$LOG" 2>&1 ||
+	{ tail -n 30 "$LOG" >&2; die "make modules_install failed (see $LOG)"; }
 if [ "$FLAVOUR" = legacy ]; then
 	# Module builds (make -C $KDIR M=...) enter through the Makefile Kbuild
 	# generated in the build directory.  If the tree's own Makefile sets

@@ -12,9 +12,15 @@
 #          (NSK_VM_MODULES below: virtio NICs, veth, bridge, nf_tables, qdiscs)
 #          and everything they depend on, from /lib/modules/KVER, resolved
 #          with `modprobe -S KVER --show-depends`, depmod run on the copy so
-#          `modprobe NAME` works in the guest.  A kernel without
-#          /lib/modules/KVER (built from source) gets none: prints nothing,
-#          and a scenario that needs a module fails at its modprobe.
+#          `modprobe NAME` works in the guest (a module built into the kernel
+#          is named in modules.builtin, which is copied too).  A kernel
+#          without /lib/modules/KVER gets none: prints nothing, and a
+#          scenario that needs a module fails at its modprobe.
+#   tests/vm/mkbase.sh [--build-dir DIR] --modules KVER --modules-dir MDIR
+#       -> the same from MDIR, laid out as .../lib/modules/KVER (a kernel
+#          built from source: `make modules_install INSTALL_MOD_PATH=ROOT`
+#          gives ROOT/lib/modules/KVER; scripts/build-kernel.sh does it and
+#          prints MODULES_DIR)
 #
 # Each image is rebuilt only when an input changes (a hash of this script,
 # common.sh, init and every binary, library and module file copied in).
@@ -22,12 +28,13 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 BUILD_DIR=$NSK_REPO/build
-MODS_KVER=
+MODS_KVER= MODS_DIR=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build-dir) BUILD_DIR=$2; shift 2 ;;
 	--modules) MODS_KVER=$2; shift 2 ;;
-	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+	--modules-dir) MODS_DIR=$2; shift 2 ;;
+	-h|--help) sed -n '3,28p' "$0"; exit 0 ;;
 	*) die "unknown argument: $1" ;;
 	esac
 done
@@ -43,17 +50,23 @@ OUT=$VMDIR/base.cpio.gz
 NSK_VM_MODULES=${NSK_VM_MODULES:-"virtio_pci virtio_net veth bridge nf_tables nft_reject_inet
 	sch_tbf sch_netem sch_prio sch_fq_codel dummy"}
 if [ -n "$MODS_KVER" ]; then
-	MODDIR=/lib/modules/$MODS_KVER
-	if [ ! -d "$MODDIR/kernel" ]; then
+	MODDIR=${MODS_DIR:-/lib/modules/$MODS_KVER}
+	MODDIR=${MODDIR%/}
+	case $MODDIR in
+	*/lib/modules/"$MODS_KVER") MODROOT=${MODDIR%/lib/modules/"$MODS_KVER"} ;;
+	*) die "--modules-dir $MODDIR: not a .../lib/modules/$MODS_KVER directory" ;;
+	esac
+	if [ ! -d "$MODDIR/kernel" ] && [ ! -f "$MODDIR/modules.builtin" ]; then
 		note "no $MODDIR/kernel: the VM gets no extra kernel modules (scenarios that modprobe will fail)"
 		exit 0
 	fi
 	MOUT=$VMDIR/netmods-$MODS_KVER.cpio.gz
-	# the module files, in dependency order, each once
+	# the module files, in dependency order, each once (built-in ones have
+	# no file: modules.builtin names them)
 	mods=$(for m in $NSK_VM_MODULES; do
-		modprobe -S "$MODS_KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
+		modprobe ${MODROOT:+-d "$MODROOT"} -S "$MODS_KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++')
-	[ -n "$mods" ] || die "none of the modules ($NSK_VM_MODULES) found in $MODDIR"
+	[ -n "$mods" ] || [ -f "$MODDIR/modules.builtin" ] || die "none of the modules ($NSK_VM_MODULES) found in $MODDIR"
 	exec 9>"$VMDIR/netmods.lock"
 	flock 9
 	hash=$( { cat "$0" "$NSK_REPO/tests/vm/common.sh"; echo "$NSK_VM_MODULES"
@@ -67,9 +80,10 @@ if [ -n "$MODS_KVER" ]; then
 	t0=$(date +%s.%N)
 	st=$(mktemp -d "$VMDIR/netmods.XXXXXX")
 	trap 'rm -rf "$st"' EXIT
-	for f in $mods; do install -D -m 0644 "$f" "$st$f"; done
+	# in the guest they are under /lib/modules/KVER, wherever they are here
+	for f in $mods; do install -D -m 0644 "$f" "$st/lib/modules/$MODS_KVER/${f#"$MODDIR"/}"; done
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
-		[ -f "$MODDIR/$f" ] && install -D -m 0644 "$MODDIR/$f" "$st$MODDIR/$f"
+		[ -f "$MODDIR/$f" ] && install -D -m 0644 "$MODDIR/$f" "$st/lib/modules/$MODS_KVER/$f"
 	done
 	depmod -b "$st" "$MODS_KVER" || die "depmod -b $st $MODS_KVER failed"
 	mkcpio "$st" "$VMDIR/netmods-$MODS_KVER.cpio"
