@@ -8,7 +8,8 @@
  * Every command needs CAP_NET_ADMIN (GENL_ADMIN_PERM); joining the events
  * group does too where the kernel supports group capabilities (see
  * compat.h).  Attribute validation is strict (resv_start_op covers every
- * command); semantic errors carry an extack message.
+ * command; before 5.2 the pre_doit of compat/genetlink.h does it); semantic
+ * errors carry an extack message.
  * Message sizes are computed attribute by attribute.
  */
 
@@ -18,6 +19,7 @@
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include "nsk.h"
+#include "compat/genetlink.h"
 
 /* ---- policies -------------------------------------------------------------- */
 
@@ -36,6 +38,8 @@ static const struct nla_policy nsk_cfg_policy[NSK_CFG_ATTR_MAX + 1] = {
 static const struct nla_policy nsk_policy[NSK_ATTR_MAX + 1] = {
 	[NSK_ATTR_CONFIG]		= NLA_POLICY_NESTED(nsk_cfg_policy),
 };
+
+NSK_GENL_STRICT_PRE_DOIT(nsk_policy)
 
 /* ---- message builders ------------------------------------------------------ */
 

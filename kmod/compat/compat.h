@@ -198,14 +198,15 @@ static inline bool nsk_drop_reason_copy(u32 reason, char *buf, size_t len)
 
 /*
  * Where the attribute policy goes.  5.2 made it the family's (and strict);
- * before, every op carries its own (and validation is liberal: unknown
- * attributes are ignored).
+ * before, every op carries its own, validation is liberal, and the family's
+ * pre_doit validates strictly instead (compat/genetlink.h, where
+ * NSK_GENL_STRICT_PRE_DOIT(policy) defines it).
  */
 #ifdef NSK_HAS_GENL_FAMILY_POLICY
 #define NSK_GENL_FAMILY_POLICY(p) .policy = (p),
 #define NSK_GENL_OP_POLICY(p)
 #else
-#define NSK_GENL_FAMILY_POLICY(p)
+#define NSK_GENL_FAMILY_POLICY(p) .pre_doit = nsk_genl_strict_pre_doit,
 #define NSK_GENL_OP_POLICY(p) .policy = (p),
 #endif
 
