@@ -44,10 +44,11 @@ OUT=$VMDIR/base.cpio.gz
 
 # Kernel modules of the real-path scenarios (tests/vm/README.md, "Real NICs
 # and namespaces"): the NICs (virtio_pci, virtio_net), veth, bridge,
-# nf_tables (counter, drop and payload matches are built into it), and
-# the qdiscs the drop scenarios use.  Names the kernel has built in or
-# lacks are skipped (a scenario's modprobe then tells).
-NSK_VM_MODULES=${NSK_VM_MODULES:-"virtio_pci virtio_net veth bridge nf_tables nft_reject_inet
+# nf_tables (drop and payload matches are built into it; counter too from
+# 5.13, a module nft_counter before, which nft loads on demand), and the
+# qdiscs the drop scenarios use.  Names the kernel has built in or lacks
+# are skipped (a scenario's modprobe then tells).
+NSK_VM_MODULES=${NSK_VM_MODULES:-"virtio_pci virtio_net veth bridge nf_tables nft_counter nft_reject_inet
 	sch_tbf sch_netem sch_prio sch_fq_codel dummy"}
 if [ -n "$MODS_KVER" ]; then
 	MODDIR=${MODS_DIR:-/lib/modules/$MODS_KVER}
