@@ -57,13 +57,13 @@ LOCALVERSION=-nsk-$FLAVOUR
 JOBS=${NSK_JOBS:-$(nproc)}
 
 mode=build
-SRC=${NSK_KERNEL_SRC:-}
+SRC= SRC_ARG=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--check) mode=check ;;
 	--force) mode=force ;;
-	--source) [ $# -ge 2 ] || die "--source needs a directory"; SRC=$2; shift ;;
-	--source=*) SRC=${1#--source=} ;;
+	--source) [ $# -ge 2 ] || die "--source needs a directory"; SRC=$2 SRC_ARG=1; shift ;;
+	--source=*) SRC=${1#--source=} SRC_ARG=1 ;;
 	*) die "unknown argument: $1 (see --help)" ;;
 	esac
 	shift
@@ -71,6 +71,7 @@ done
 
 # The kernel's own make, with the arguments every call needs (KMAKE).
 if [ "$FLAVOUR" = legacy ]; then
+	SRC=${SRC:-${NSK_KERNEL_SRC:-}}
 	[ -n "$SRC" ] || die "legacy needs a kernel source tree: --source DIR (or NSK_KERNEL_SRC=DIR)"
 	[ -f "$SRC/Makefile" ] && [ -f "$SRC/Kconfig" ] || die "$SRC is not a kernel source tree (no Makefile/Kconfig)"
 	SRC=$(cd "$SRC" && pwd -P)
@@ -95,7 +96,7 @@ if [ "$FLAVOUR" = legacy ]; then
 	# is not rebuilt because of it.
 	HOSTWORKAROUND=(HOSTCFLAGS="-Wno-error=use-after-free -Wno-error=dangling-pointer -Wno-error=array-bounds -Wno-error=stringop-overflow -Wno-error=format-truncation -Wno-error=restrict" WERROR=0)
 else
-	[ -z "$SRC" ] || die "--source is for the legacy flavour only ($FLAVOUR builds Debian's linux-source-6.1)"
+	[ -z "$SRC_ARG" ] || die "--source is for the legacy flavour only ($FLAVOUR builds Debian's linux-source-6.1)"
 	CACHE=${NSK_CACHE:-/var/cache/netstack-kmon}/$FLAVOUR-6.1
 	SRC_PKG=linux-source-6.1
 	TARBALL=/usr/src/$SRC_PKG.tar.xz
@@ -130,7 +131,7 @@ is_built() {
 }
 
 if [ $mode = check ]; then
-	is_built || { note "the $FLAVOUR kernel is not built (run: $0 $FLAVOUR)"; exit 1; }
+	is_built || { note "the $FLAVOUR kernel is not built (run: $0 $FLAVOUR${SRC:+ --source $SRC})"; exit 1; }
 	print_result
 	exit 0
 fi
