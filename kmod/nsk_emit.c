@@ -168,7 +168,7 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
  */
 static u8 nsk_sk_protocol(const struct sock *sk)
 {
-	return sk_fullsock(sk) ? READ_ONCE(sk->sk_protocol) : IPPROTO_TCP;
+	return sk_fullsock(sk) ? nsk_sk_protocol_once(sk) : IPPROTO_TCP;
 }
 
 static void nsk_parse_sock(struct nsk_event *ev, const struct sock *sk)

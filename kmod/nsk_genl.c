@@ -8,7 +8,8 @@
  * Every command needs CAP_NET_ADMIN (GENL_ADMIN_PERM); joining the events
  * group does too where the kernel supports group capabilities (see
  * compat.h).  Attribute validation is strict (resv_start_op covers every
- * command); semantic errors carry an extack message.
+ * command; before 5.2 the pre_doit of compat/genetlink.h does it); semantic
+ * errors carry an extack message.
  * Message sizes are computed attribute by attribute.
  */
 
@@ -18,6 +19,7 @@
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include "nsk.h"
+#include "compat/genetlink.h"
 
 /* ---- policies -------------------------------------------------------------- */
 
@@ -36,6 +38,8 @@ static const struct nla_policy nsk_cfg_policy[NSK_CFG_ATTR_MAX + 1] = {
 static const struct nla_policy nsk_policy[NSK_ATTR_MAX + 1] = {
 	[NSK_ATTR_CONFIG]		= NLA_POLICY_NESTED(nsk_cfg_policy),
 };
+
+NSK_GENL_STRICT_PRE_DOIT(nsk_policy)
 
 /* ---- message builders ------------------------------------------------------ */
 
@@ -449,21 +453,25 @@ void nsk_genl_send_governor(u64 ts, u32 from, u32 to, u64 rate, u32 budget)
 /* ---- family -------------------------------------------------------------------- */
 
 static const struct genl_small_ops nsk_ops[] = {
-	{ .cmd = NSK_CMD_STATUS, .doit = nsk_cmd_status, .flags = GENL_ADMIN_PERM },
-	{ .cmd = NSK_CMD_START, .doit = nsk_cmd_start, .flags = GENL_ADMIN_PERM },
-	{ .cmd = NSK_CMD_STOP, .doit = nsk_cmd_stop, .flags = GENL_ADMIN_PERM },
-	{ .cmd = NSK_CMD_CONFIG, .doit = nsk_cmd_config, .flags = GENL_ADMIN_PERM },
+	{ .cmd = NSK_CMD_STATUS, .doit = nsk_cmd_status, .flags = GENL_ADMIN_PERM,
+	  NSK_GENL_OP_POLICY(nsk_policy) },
+	{ .cmd = NSK_CMD_START, .doit = nsk_cmd_start, .flags = GENL_ADMIN_PERM,
+	  NSK_GENL_OP_POLICY(nsk_policy) },
+	{ .cmd = NSK_CMD_STOP, .doit = nsk_cmd_stop, .flags = GENL_ADMIN_PERM,
+	  NSK_GENL_OP_POLICY(nsk_policy) },
+	{ .cmd = NSK_CMD_CONFIG, .doit = nsk_cmd_config, .flags = GENL_ADMIN_PERM,
+	  NSK_GENL_OP_POLICY(nsk_policy) },
 };
 
 static const struct genl_multicast_group nsk_mcgrps[] = {
-	[NSK_MCGRP_EVENTS_ID] = { .name = NSK_MCGRP_EVENTS, .flags = NSK_MCGRP_FLAGS },
+	[NSK_MCGRP_EVENTS_ID] = { .name = NSK_MCGRP_EVENTS, NSK_MCGRP_PERM },
 };
 
 struct genl_family nsk_genl_family __ro_after_init = {
 	.name		= NSK_GENL_NAME,
 	.version	= NSK_GENL_VERSION,
 	.maxattr	= NSK_ATTR_MAX,
-	.policy		= nsk_policy,
+	NSK_GENL_FAMILY_POLICY(nsk_policy)
 	.netnsok	= false,
 	/*
 	 * Every command serialises on nsk_ctl_lock, not on the genetlink core's

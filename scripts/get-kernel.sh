@@ -16,6 +16,14 @@
 #   debug  6.1 built from linux-source-6.1 with KASAN, lockdep, kmemleak,
 #          DEBUG_ATOMIC_SLEEP (scripts/build-kernel.sh debug; 15-25 min the
 #          first time)
+#   5.4, 4.19 (any X.Y older than 5.10)
+#          built from a kernel source tree of that series that you provide
+#          (kernel.org is not reachable here; docs/compat.md names the trees
+#          used): NSK_KERNEL_SRC lists source trees (separated by spaces or
+#          colons); the one whose Makefile says X.Y is built by
+#          `scripts/build-kernel.sh legacy --source TREE` (15-25 min the
+#          first time, cached).  e.g.
+#          NSK_KERNEL_SRC=/work/legacy-src/linux-5.4.286 scripts/get-kernel.sh 5.4
 #
 # Prints KEY=value lines:
 #   KVER          kernel release (vermagic), e.g. 6.12.117+deb12-amd64
@@ -47,13 +55,13 @@ refresh=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--refresh) refresh=1 ;;
-	-h|--help) sed -n '3,35p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,43p' "$0"; exit 0 ;;
 	-*) die "unknown option: $1 (see --help)" ;;
 	*) break ;;
 	esac
 	shift
 done
-[ $# -eq 1 ] || die "usage: $me [--refresh] 6.1|6.12|5.10|nobpf|debug"
+[ $# -eq 1 ] || die "usage: $me [--refresh] 6.1|6.12|5.10|nobpf|debug|5.4|4.19"
 flavour=$1
 
 case $flavour in
@@ -69,7 +77,21 @@ nobpf)
 debug)
 	exec "$REPO/scripts/build-kernel.sh" debug ;;
 6.12|5.10) ;;
-*) die "unknown flavour '$flavour' (6.1, 6.12, 5.10, nobpf or debug)" ;;
+[1-9].[0-9]|[1-9].[0-9][0-9])
+	# a kernel series built from a source tree in NSK_KERNEL_SRC
+	tree= best=
+	for t in ${NSK_KERNEL_SRC//:/ }; do
+		[ -f "$t/Makefile" ] || { note "NSK_KERNEL_SRC: $t has no Makefile, skipped"; continue; }
+		v=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$t/Makefile" | head -n1)
+		p=$(sed -n 's/^PATCHLEVEL[[:space:]]*=[[:space:]]*//p' "$t/Makefile" | head -n1)
+		sl=$(sed -n 's/^SUBLEVEL[[:space:]]*=[[:space:]]*//p' "$t/Makefile" | head -n1)
+		[ "$v.$p" = "$flavour" ] || continue
+		# the newest release of the series if several trees are given
+		if [ -z "$tree" ] || [ "${sl:-0}" -gt "$best" ]; then tree=$t best=${sl:-0}; fi
+	done
+	[ -n "$tree" ] || die "no $flavour source tree in NSK_KERNEL_SRC='${NSK_KERNEL_SRC:-}' (give the tree: NSK_KERNEL_SRC=/path/to/linux-$flavour.N; docs/compat.md)"
+	NSK_KERNEL_SRC= exec "$REPO/scripts/build-kernel.sh" legacy --source "$tree" ;;
+*) die "unknown flavour '$flavour' (6.1, 6.12, 5.10, nobpf, debug, or a series such as 5.4 with NSK_KERNEL_SRC)" ;;
 esac
 
 mkdir -p "$KCACHE"

@@ -18,7 +18,14 @@
  *    GENL_UNS_ADMIN_PERM in the group flags (Dec 2023 backports), older
  *    ones nothing.
  *  - genl_family.resv_start_op: 6.1.
+ *  - genl_family.policy (and strict validation): 5.2; the policy was each
+ *    op's before.  NLA_POLICY_MAX/NLA_POLICY_NESTED: 4.20 (one-argument
+ *    NLA_POLICY_NESTED: 5.2).
+ *  - struct genl_small_ops, genl_family.small_ops/n_small_ops: 5.10;
+ *    before, only struct genl_ops in .ops/.n_ops.
  *  - in_hardirq(): 5.11 (in_irq() before).
+ *  - regs_get_kernel_argument(): 5.1 on x86.
+ *  - sk->sk_protocol: its own u16 from 5.6; an 8-bit bit-field before.
  *  - the ring buffer API (struct trace_buffer, ring_buffer_unlock_commit):
  *    compat/ring_buffer.h, included by nsk_ring.c only.
  */
@@ -35,6 +42,42 @@
 
 #ifndef NSK_HAS_IN_HARDIRQ
 #define in_hardirq() in_irq()
+#endif
+
+/*
+ * One read of sk->sk_protocol.  Before 5.6 it is a bit-field (READ_ONCE
+ * cannot take its address); the handlers read it without the socket lock
+ * either way, and a plain read of a byte-sized bit-field is one load.
+ */
+#ifdef NSK_HAS_SK_PROTOCOL_FIELD
+#define nsk_sk_protocol_once(sk) READ_ONCE((sk)->sk_protocol)
+#else
+#define nsk_sk_protocol_once(sk) ((sk)->sk_protocol)
+#endif
+
+/*
+ * The nth integer argument of the probed function at its entry (kprobe or
+ * ftrace regs).  Before 5.1 the kernel had no helper: on x86-64 the first
+ * six are in rdi, rsi, rdx, rcx, r8, r9 (the module reads at most three).
+ */
+#ifndef NSK_HAS_REGS_GET_KERNEL_ARGUMENT
+#include <asm/ptrace.h>
+#ifndef CONFIG_X86_64
+#error "netstack_kmon: regs_get_kernel_argument() is back-filled for x86-64 only"
+#endif
+static inline unsigned long regs_get_kernel_argument(struct pt_regs *regs,
+						     unsigned int n)
+{
+	switch (n) {
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->cx;
+	case 4: return regs->r8;
+	case 5: return regs->r9;
+	default: return 0;
+	}
+}
 #endif
 
 #ifdef NSK_HAS_MONO_FAST_NS
@@ -175,27 +218,67 @@ static inline bool nsk_drop_reason_copy(u32 reason, char *buf, size_t len)
 /*
  * Joining the events group needs CAP_NET_ADMIN: GENL_MCAST_CAP_NET_ADMIN
  * (6.8, backported to 6.1.y); the stable series before it checked
- * GENL_UNS_ADMIN_PERM in the group's flags.  Older kernels cannot restrict
- * a group join at all: the module refuses to collect there (Kbuild says so
- * when building for one), since any local user could read the events.
+ * GENL_UNS_ADMIN_PERM in the group's flags (5.4.y and 5.10.y have it).
+ * Older kernels cannot restrict a group join at all (4.19.222: struct
+ * genl_multicast_group is only a name and generic netlink has no bind
+ * callback): the module refuses to collect there (Kbuild says so when
+ * building for one), since any local user could read the events.
+ * NSK_MCGRP_PERM is the group initializer's permission part.
  */
 #if defined(NSK_HAS_GENL_MCAST_CAP)
-#define NSK_MCGRP_FLAGS GENL_MCAST_CAP_NET_ADMIN
+#define NSK_MCGRP_PERM .flags = GENL_MCAST_CAP_NET_ADMIN,
 #define NSK_MCGRP_RESTRICTED true
 #elif defined(NSK_HAS_GENL_MCAST_PERM_LEGACY)
-#define NSK_MCGRP_FLAGS GENL_UNS_ADMIN_PERM
+#define NSK_MCGRP_PERM .flags = GENL_UNS_ADMIN_PERM,
 #define NSK_MCGRP_RESTRICTED true
 #else
 /* nothing restricts the join: nsk_start() refuses to collect */
-#define NSK_MCGRP_FLAGS 0
+#define NSK_MCGRP_PERM
 #define NSK_MCGRP_RESTRICTED false
 #endif
 
 /*
- * Strict attribute validation for every command.  6.1+ applies it to the
- * commands at or above resv_start_op; older kernels validate strictly unless
- * an op opts out (.validate), which ours never do.
+ * Where the attribute policy goes.  5.2 made it the family's (and strict);
+ * before, every op carries its own, validation is liberal, and the family's
+ * pre_doit validates strictly instead (compat/genetlink.h, where
+ * NSK_GENL_STRICT_PRE_DOIT(policy) defines it).
  */
+#ifdef NSK_HAS_GENL_FAMILY_POLICY
+#define NSK_GENL_FAMILY_POLICY(p) .policy = (p),
+#define NSK_GENL_OP_POLICY(p)
+#else
+#define NSK_GENL_FAMILY_POLICY(p) .pre_doit = nsk_genl_strict_pre_doit,
+#define NSK_GENL_OP_POLICY(p) .policy = (p),
+#endif
+
+/*
+ * Policy ranges and nested policies (NLA_POLICY_MAX, NLA_POLICY_NESTED):
+ * 4.20, and NLA_POLICY_NESTED took (maxattr, policy) until 5.2.  Without
+ * them a policy entry is a type only; the handlers check every range
+ * themselves anyway and parse nests with nla_parse_nested() and the nested
+ * policy, so nothing goes unchecked, only the extack message differs.
+ */
+#ifndef NSK_HAS_NLA_POLICY_VALIDATION
+#include <net/netlink.h>
+#undef NLA_POLICY_NESTED
+#define NLA_POLICY_NESTED(policy) { .type = NLA_NESTED }
+#ifndef NLA_POLICY_MAX
+#define NLA_POLICY_MAX(tp, max) { .type = (tp) }
+#endif
+#endif
+
+/*
+ * The command table.  5.10 added struct genl_small_ops (the ops without a
+ * per-op policy, in .small_ops); before it, struct genl_ops in .ops has the
+ * same .cmd/.doit/.flags and nothing else the module sets, so the older
+ * kernels get the table under the old names.
+ */
+#ifndef NSK_HAS_GENL_SMALL_OPS
+#define genl_small_ops genl_ops
+#define small_ops ops
+#define n_small_ops n_ops
+#endif
+
 #ifdef NSK_HAS_GENL_RESV_START_OP
 #define NSK_GENL_STRICT_FROM(op) .resv_start_op = (op),
 #else

@@ -6,15 +6,21 @@
 #   libraries, /init.
 #
 #   tests/vm/mkbase.sh [--build-dir DIR]      -> prints the image path
-#   tests/vm/mkbase.sh [--build-dir DIR] --modules KVER [--modroot ROOT]
+#   tests/vm/mkbase.sh [--build-dir DIR] --modules KVER
 #       -> prints the path of a second image (gzip'd cpio, appended after the
 #          base) with the in-tree modules the real-path scenarios need
 #          (NSK_VM_MODULES below: virtio NICs, veth, bridge, nf_tables, qdiscs)
-#          and everything they depend on, from ROOT/lib/modules/KVER, resolved
+#          and everything they depend on, from /lib/modules/KVER, resolved
 #          with `modprobe -S KVER --show-depends`, depmod run on the copy so
-#          `modprobe NAME` works in the guest.  A kernel without
-#          /lib/modules/KVER (built from source) gets none: prints nothing,
-#          and a scenario that needs a module fails at its modprobe.
+#          `modprobe NAME` works in the guest (a module built into the kernel
+#          is named in modules.builtin, which is copied too).  A kernel
+#          without /lib/modules/KVER gets none: prints nothing, and a
+#          scenario that needs a module fails at its modprobe.
+#   tests/vm/mkbase.sh [--build-dir DIR] --modules KVER --modules-dir MDIR
+#       -> the same from MDIR, laid out as .../lib/modules/KVER (a kernel
+#          built from source: `make modules_install INSTALL_MOD_PATH=ROOT`
+#          gives ROOT/lib/modules/KVER; scripts/build-kernel.sh does it and
+#          prints MODULES_DIR)
 #
 # Each image is rebuilt only when an input changes (a hash of this script,
 # common.sh, init and every binary, library and module file copied in).
@@ -22,14 +28,13 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 BUILD_DIR=$NSK_REPO/build
-MODS_KVER=
-MODROOT=	# a root holding lib/modules/KVER (a kernel package unpacked in the cache), else /
+MODS_KVER= MODS_DIR=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build-dir) BUILD_DIR=$2; shift 2 ;;
 	--modules) MODS_KVER=$2; shift 2 ;;
-	--modroot) MODROOT=$2; shift 2 ;;
-	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+	--modules-dir) MODS_DIR=$2; shift 2 ;;
+	-h|--help) sed -n '3,28p' "$0"; exit 0 ;;
 	*) die "unknown argument: $1" ;;
 	esac
 done
@@ -39,29 +44,35 @@ OUT=$VMDIR/base.cpio.gz
 
 # Kernel modules of the real-path scenarios (tests/vm/README.md, "Real NICs
 # and namespaces"): the NICs (virtio_pci, virtio_net), veth, bridge,
-# nf_tables (counter, drop and payload matches are built into it on 6.1;
-# 5.10 has nft_counter apart), and
-# the qdiscs the drop scenarios use.  Names the kernel has built in or
-# lacks are skipped (a scenario's modprobe then tells).
+# nf_tables (drop and payload matches are built into it; counter too from
+# 5.13, a module nft_counter before, which nft loads on demand), and the
+# qdiscs the drop scenarios use.  Names the kernel has built in or lacks
+# are skipped (a scenario's modprobe then tells).
 NSK_VM_MODULES=${NSK_VM_MODULES:-"virtio_pci virtio_net veth bridge nf_tables nft_counter nft_reject_inet
 	sch_tbf sch_netem sch_prio sch_fq_codel dummy"}
 if [ -n "$MODS_KVER" ]; then
-	MODDIR=$MODROOT/lib/modules/$MODS_KVER
-	if [ ! -d "$MODDIR/kernel" ]; then
+	MODDIR=${MODS_DIR:-/lib/modules/$MODS_KVER}
+	MODDIR=${MODDIR%/}
+	case $MODDIR in
+	*/lib/modules/"$MODS_KVER") MODROOT=${MODDIR%/lib/modules/"$MODS_KVER"} ;;
+	*) die "--modules-dir $MODDIR: not a .../lib/modules/$MODS_KVER directory" ;;
+	esac
+	# a kernel package unpacked into the cache (dpkg -x) has no modules.dep:
+	# make it once, or modprobe -d finds nothing there
+	if [ -n "$MODROOT" ] && [ -d "$MODDIR/kernel" ] && [ ! -f "$MODDIR/modules.dep" ]; then
+		depmod -b "$MODROOT" "$MODS_KVER" || die "depmod -b $MODROOT $MODS_KVER failed"
+	fi
+	if [ ! -d "$MODDIR/kernel" ] && [ ! -f "$MODDIR/modules.builtin" ]; then
 		note "no $MODDIR/kernel: the VM gets no extra kernel modules (scenarios that modprobe will fail)"
 		exit 0
 	fi
-	# an unpacked package has no modules.dep (dpkg -x runs no depmod): make it, once
-	if [ -n "$MODROOT" ] && [ ! -f "$MODDIR/modules.dep" ]; then
-		depmod -b "$MODROOT" "$MODS_KVER" || die "depmod -b $MODROOT $MODS_KVER failed"
-	fi
 	MOUT=$VMDIR/netmods-$MODS_KVER.cpio.gz
-	# the module files, in dependency order, each once
+	# the module files, in dependency order, each once (built-in ones have
+	# no file: modules.builtin names them)
 	mods=$(for m in $NSK_VM_MODULES; do
-		modprobe ${MODROOT:+-d "$MODROOT"} -S "$MODS_KVER" --show-depends "$m" 2>/dev/null |
-			awk '$1 == "insmod" { print $2 }'
+		modprobe ${MODROOT:+-d "$MODROOT"} -S "$MODS_KVER" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++')
-	[ -n "$mods" ] || die "none of the modules ($NSK_VM_MODULES) found in $MODDIR"
+	[ -n "$mods" ] || [ -f "$MODDIR/modules.builtin" ] || die "none of the modules ($NSK_VM_MODULES) found in $MODDIR"
 	exec 9>"$VMDIR/netmods.lock"
 	flock 9
 	hash=$( { cat "$0" "$NSK_REPO/tests/vm/common.sh"; echo "$NSK_VM_MODULES"
@@ -75,8 +86,8 @@ if [ -n "$MODS_KVER" ]; then
 	t0=$(date +%s.%N)
 	st=$(mktemp -d "$VMDIR/netmods.XXXXXX")
 	trap 'rm -rf "$st"' EXIT
-	# in the image at /lib/modules/KVER, wherever they came from
-	for f in $mods; do install -D -m 0644 "$f" "$st${f#"$MODROOT"}"; done
+	# in the guest they are under /lib/modules/KVER, wherever they are here
+	for f in $mods; do install -D -m 0644 "$f" "$st/lib/modules/$MODS_KVER/${f#"$MODDIR"/}"; done
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
 		[ -f "$MODDIR/$f" ] && install -D -m 0644 "$MODDIR/$f" "$st/lib/modules/$MODS_KVER/$f"
 	done

@@ -10,6 +10,9 @@
 #   --kver VER          kernel version (default: from IMG's name, the build's
 #                       NSK_KVER, or scripts/kdir.sh)
 #   --kmod KO           module to test, installed as /lib/netstack_kmon.ko
+#   --modules-dir DIR   the kernel's modules (DIR = .../lib/modules/$KVER,
+#                       e.g. MODULES_DIR of scripts/build-kernel.sh) for
+#                       the real-path scenarios (default /lib/modules/$KVER)
 #   --tool BIN          netstack-kmon binary, installed as /usr/bin/netstack-kmon
 #   --workload-dir DIR  directory of the nsk-* workload programs
 #   --build-dir DIR     build tree (default <repo>/build; images in DIR/vm)
@@ -45,7 +48,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-KERNEL='' KVER='' KMOD='' TOOL='' WORKLOAD_DIR='' BUILD_DIR='' SCEN_DIR='' KMOD_ARGS='' APPEND=''
+KERNEL='' KVER='' KMOD='' MODULES_DIR='' TOOL='' WORKLOAD_DIR='' BUILD_DIR='' SCEN_DIR='' KMOD_ARGS='' APPEND=''
 NICS=0 TIMEOUT=600 STIMEOUT='' STALL_FIRST='' BOOT_TIMEOUT=${NSK_BOOT_TIMEOUT:-} ICOUNT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' SHOW='' LIVE='' KEEP=''
 NSK_STRIP=1
 ENVS=() ADDS=() SCENARIOS=()
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--kernel) KERNEL=$2; shift ;;
 	--kver) KVER=$2; shift ;;
 	--kmod) KMOD=$2; shift ;;
+	--modules-dir) MODULES_DIR=$2; shift ;;
 	--tool) TOOL=$2; shift ;;
 	--workload-dir) WORKLOAD_DIR=$2; shift ;;
 	--build-dir) BUILD_DIR=$2; shift ;;
@@ -137,13 +141,15 @@ base=$("$NSK_REPO/tests/vm/mkbase.sh" --build-dir "$BUILD_DIR")
 # kernel modules for NICs, veth, bridge, nftables, qdiscs (none for a kernel
 # without /lib/modules/$KVER: mkbase.sh says so, the scenario's modprobe fails)
 # A kernel package unpacked in the cache (scripts/get-kernel.sh: <root>/boot/vmlinuz-KVER) has
-# its modules under <root>/lib/modules/KVER.
-modroot=
-case $KERNEL in */boot/vmlinuz-*)
-	r=${KERNEL%/boot/vmlinuz-*}
-	[ -d "$r/lib/modules/$KVER/kernel" ] && [ "$r" != "" ] && modroot=$r ;;
-esac
-netmods=$("$NSK_REPO/tests/vm/mkbase.sh" --build-dir "$BUILD_DIR" --modules "$KVER" ${modroot:+--modroot "$modroot"})
+# its modules under <root>/lib/modules/KVER: found here when --modules-dir is not given.
+if [ -z "$MODULES_DIR" ]; then
+	case $KERNEL in */boot/vmlinuz-*)
+		r=${KERNEL%/boot/vmlinuz-*}
+		[ -n "$r" ] && [ -d "$r/lib/modules/$KVER/kernel" ] && MODULES_DIR=$r/lib/modules/$KVER ;;
+	esac
+fi
+netmods=$("$NSK_REPO/tests/vm/mkbase.sh" --build-dir "$BUILD_DIR" --modules "$KVER" \
+	${MODULES_DIR:+--modules-dir "$MODULES_DIR"})
 
 # Kernel: the ELF vmlinux inside the bzImage boots through PVH in ~3 s
 # instead of ~6 s (no decompression under TCG).  Cached per image.
