@@ -102,8 +102,13 @@ test:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory run-tests
 
+# On failure the last lines say why (the failing VM scenarios' FAIL lines and the log to
+# read): CI keeps only the end of the output.
 run-tests:
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) $(CTEST_ARGS) || \
+	  { rc=$$?; for f in $$(ls -t $(BUILD_DIR)/vm/logs/*.log 2>/dev/null); do \
+	    grep -q '^---- FAIL\|^FAIL: ' $$f && { echo "== $$f:"; grep -B3 -m3 '^FAIL: \|^---- FAIL' $$f; }; \
+	  done; exit $$rc; }
 
 # Unit tests only / VM scenarios only (SCENARIOS="01_load_status demo" runs
 # those in one VM with the console streamed).

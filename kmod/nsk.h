@@ -128,6 +128,7 @@ int nsk_emit_init(void);
 #define NSK_PF_NOPKT	0x4	/* no network header yet (ip_queue_xmit, ip6_xmit) */
 #define NSK_PF_OWN_LEN	0x8	/* the record's len is the probe's, not skb->len */
 #define NSK_PF_SKB_SK	0x10	/* no socket argument: identify skb->sk (drops) */
+#define NSK_PF_MEM	0x20	/* the skb is offered to sk's receive queue: NSK_EF_MEM */
 
 /*
  * Interrupts off.  Every handler describes and writes its record with
@@ -146,7 +147,7 @@ void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, unsigned int pf,
 void nsk_emit_len(u16 probe, struct sk_buff *skb, struct sock *sk, u32 len);
 void nsk_emit_seq(u16 probe, struct sock *sk, u32 seq, u32 bytes);
 void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
-		   void *location, u32 reason, bool has_reason);
+		   void *location, u32 reason, bool has_reason, unsigned int pf);
 
 /*
  * Probe pairs whose second half must not touch the skb: the driver may have

@@ -200,6 +200,24 @@ static void nsk_parse_sock(struct nsk_event *ev, const struct sock *sk)
 #endif
 }
 
+/*
+ * Receive memory of a socket an skb is offered to (NSK_EF_MEM), as the
+ * enqueue compares it (__udp_enqueue_schedule_skb, sock_queue_rcv_skb):
+ * what the tool needs to size a buffer.  TCP events carry their sequence
+ * numbers in the same fields and are left out.
+ */
+static void nsk_sock_mem(struct nsk_event *ev, const struct sock *sk,
+			 const struct sk_buff *skb)
+{
+	if ((ev->flags & NSK_EF_SEQ) || !sk_fullsock(sk) ||
+	    nsk_sk_protocol(sk) == IPPROTO_TCP)
+		return;
+	ev->flags |= NSK_EF_MEM;
+	ev->seq = (u32)atomic_read(&sk->sk_rmem_alloc);
+	ev->payload = (u32)READ_ONCE(sk->sk_rcvbuf);
+	ev->aux = skb->truesize;
+}
+
 static bool nsk_prefix_match(const u8 *a, const u8 *f, unsigned int bits)
 {
 	unsigned int bytes = bits / 8, rem = bits % 8;
@@ -323,6 +341,8 @@ static void nsk_describe(struct nsk_event *ev, struct sk_buff *skb,
 	if (sk) {
 		nsk_parse_sock(ev, sk);
 		ev->netns = sock_net(sk)->ns.inum;
+		if (skb && (pf & NSK_PF_MEM))
+			nsk_sock_mem(ev, sk, skb);
 	} else if (skb && (pf & NSK_PF_DEV) && skb->dev) {
 		ev->netns = dev_net(skb->dev)->ns.inum;
 	}
@@ -432,7 +452,7 @@ void nsk_emit_seq(u16 probe, struct sock *sk, u32 seq, u32 bytes)
  * "symbol+0xoff/0xsize" (see nsk_ring.c).
  */
 void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
-		   void *location, u32 reason, bool has_reason)
+		   void *location, u32 reason, bool has_reason, unsigned int pf)
 {
 	struct nsk_drop d = {
 		.ev.hdr = { .type = NSK_REC_DROP, .size = sizeof(d) },
@@ -443,7 +463,7 @@ void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 	unsigned long loc = (unsigned long)location;
 
 	memcpy(d.location, &loc, sizeof(loc));
-	nsk_emit_rec(&d.ev, sizeof(d), skb, sk, NSK_PF_SKB_SK);
+	nsk_emit_rec(&d.ev, sizeof(d), skb, sk, NSK_PF_SKB_SK | pf);
 }
 
 /* --- probe pairs (nsk.h) ------------------------------------------------- */

@@ -39,7 +39,7 @@ static inline bool nsk_is_ip(const struct sk_buff *skb)
 static int nsk_kp_skb_early(struct kprobe *p, struct pt_regs *regs);
 /* f(skb, ...) after the network header offset is set */
 static int nsk_kp_skb(struct kprobe *p, struct pt_regs *regs);
-/* f(sk, skb, ...) */
+/* f(sk, skb, ...): the skb offered to sk's receive queue */
 static int nsk_kp_sk_skb(struct kprobe *p, struct pt_regs *regs);
 /* f(sk, ...) */
 static int nsk_kp_sk(struct kprobe *p, struct pt_regs *regs);
@@ -104,13 +104,13 @@ static void nsk_tp_kfree_skb(NSK_TP_KFREE_SKB_ARGS)
 {
 	if (nsk_is_ip(skb))
 		nsk_emit_drop(NSK_PROBE_KFREE_SKB, skb, NULL, location,
-			      NSK_KFREE_REASON(reason), NSK_HAS_DROP_REASON);
+			      NSK_KFREE_REASON(reason), NSK_HAS_DROP_REASON, 0);
 }
 
 static void nsk_tp_sock_rcvqueue_full(void *__data, struct sock *sk,
 				      struct sk_buff *skb)
 {
-	nsk_emit_drop(NSK_PROBE_SOCK_RCVQUEUE_FULL, skb, sk, NULL, 0, false);
+	nsk_emit_drop(NSK_PROBE_SOCK_RCVQUEUE_FULL, skb, sk, NULL, 0, false, NSK_PF_MEM);
 }
 
 static void nsk_tp_sock_exceed_buf(void *__data, struct sock *sk,
@@ -316,7 +316,7 @@ static int nsk_kp_sk_skb(struct kprobe *p, struct pt_regs *regs)
 	struct sk_buff *skb = NSK_ARG(regs, 1);
 
 	if (sk && skb)
-		nsk_emit(nsk_kp_id(p), skb, sk, 0, 0, 0);
+		nsk_emit(nsk_kp_id(p), skb, sk, NSK_PF_MEM, 0, 0);
 	return 0;
 }
 

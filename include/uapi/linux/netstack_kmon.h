@@ -254,6 +254,7 @@ struct nsk_rec_hdr {
 #define NSK_EF_TASK		0x04	/* pid/tid/comm are the current task (task context) */
 #define NSK_EF_HAS_REASON	0x08	/* reason is valid */
 #define NSK_EF_SEQ		0x10	/* TCP: seq/payload valid (see struct nsk_event) */
+#define NSK_EF_MEM		0x20	/* socket receive memory (see struct nsk_event) */
 
 /* nsk_event.ctx: where the handler ran */
 enum nsk_ctx {
@@ -305,6 +306,13 @@ struct nsk_event {
 	 * number, payload = its data bytes (without headers, SYN or FIN), and
 	 * aux = TCP flags (bits 0-7) | segments it stands for (GSO, bits 16-31).
 	 * Socket events: see NSK_PROBE_TCP_SENDMSG_LOCKED / _CLEANUP_RBUF.
+	 *
+	 * Receive memory (NSK_EF_MEM, never with NSK_EF_SEQ): a non-TCP skb
+	 * offered to a socket's receive queue (udp_enqueue,
+	 * sock_queue_rcv_skb, the sock_rcvqueue_full drop): seq = the
+	 * socket's sk_rmem_alloc before this skb (bytes charged to the
+	 * queue, as the kernel compares them), payload = sk_rcvbuf, aux =
+	 * the skb's truesize (what queueing it charges).
 	 */
 	__u32 seq;
 	__u32 payload;

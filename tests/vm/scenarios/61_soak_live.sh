@@ -82,7 +82,7 @@ SCRAPES=0 SCRAPE_FAIL=0 EARLY=0 MAXSERIES=0 t=0
 while [ "$(cut -d. -f1 /proc/uptime)" -lt "$END" ]; do
 	awk '$1 == "VmRSS:" { print $2 }' /proc/$LIVE/status >>/tmp/61-rss
 	# (the scrapes are TCP traffic too: their bytes are added to the TCP totals)
-	if ! nsk-http-get 127.0.0.1 $MPORT /metrics /tmp/61-m 5000 >>/tmp/61-scrapes.txt; then
+	if ! nsk-http-get 127.0.0.1 $MPORT /metrics /tmp/61-m 15000 >>/tmp/61-scrapes.txt; then
 		SCRAPE_FAIL=$((SCRAPE_FAIL + 1))
 	elif grep -q '^netstack_kmon_events_total ' /tmp/61-m; then
 		SCRAPES=$((SCRAPES + 1))
@@ -121,7 +121,9 @@ assert_lt "$LAST" "$((MID + RSS_SLACK_KB))" "RSS flattens: last third's most < m
 step "/metrics kept answering, with bounded per-socket series"
 echo "scrapes: $SCRAPES answered with metrics, $EARLY before the first interval, $SCRAPE_FAIL failed; most socket_rx_packets series: $MAXSERIES"
 assert_eq 0 "$SCRAPE_FAIL" "every scrape answered"
-assert_le "$EARLY" 6 "metrics from the first interval on (--interval 5)"
+# (a sample takes 1 s plus the scrape: 4-5 before the first 5 s interval; a slower host
+# delays the first report by a few more)
+assert_le "$EARLY" 10 "metrics from the first interval on (--interval 5), within 2 intervals"
 assert_eq "$NS" "$((SCRAPES + EARLY))" "one answered scrape per RSS sample"
 assert_ge "$SCRAPES" 10 "scrapes with metrics"
 assert_le "$MAXSERIES" "$((TOP + 2))" "socket series <= top $TOP + one 'other' per protocol"

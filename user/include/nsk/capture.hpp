@@ -111,6 +111,11 @@ struct CaptureHeader {
     /// capture written since it exists; a header without the key is older, and its replay
     /// reports log2-interpolated percentiles, exactly as that run printed them.
     Precision histogram = Precision::log_linear;
+    /// Its reports carry verdicts (header key "sysctls", the settings they size changes
+    /// against, read at START): true for every capture written since verdicts exist; an older
+    /// capture replays without them, as its run printed.
+    bool verdicts = true;
+    std::map<std::string, std::int64_t> sysctls; // "net.core.rmem_max" -> value
 };
 
 /// TICK: one interval's inputs.

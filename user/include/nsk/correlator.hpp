@@ -15,6 +15,7 @@
 
 #include "nsk/histogram.hpp"
 #include "nsk/probes.hpp"
+#include "nsk/queue_memory.hpp"
 #include "nsk/record.hpp"
 
 #include <cstdint>
@@ -113,6 +114,7 @@ struct SocketStats {
     std::uint64_t exceed_buf_events = 0;
     std::uint64_t rcvqueue_full_events = 0;
     Histogram queue;
+    QueueMemory mem; // receive buffer (non-TCP sockets, where the module records it)
     std::uint64_t tx_packets = 0; // send journeys of this socket that reached the driver
     std::uint64_t tx_dropped = 0; // send journeys of this socket freed with a drop
     Histogram tx;                 // first send stage -> dev_hard_start_xmit, per journey
@@ -162,6 +164,10 @@ struct DropStat {
     std::string proto;
     std::uint64_t count = 0;
     bool by_location = false; // reason inferred from the call site (kernel without reasons)
+    // Where the dropped packets were going ("10.0.0.2:9999"), the first kDropTargets
+    // destinations seen with their counts, the rest under "other" (for the verdicts).
+    std::map<std::string, std::uint64_t> targets;
+    static constexpr std::size_t kDropTargets = 8;
 };
 
 namespace corr {

@@ -169,6 +169,12 @@ public:
     virtual std::optional<std::uint32_t> netns_of(int pid) const;
 };
 
+/// The settings the verdicts size their changes against (kSysctls, by their sysctl name:
+/// "net.core.rmem_max" -> value), read from /proc/sys; unreadable ones are left out.
+inline constexpr const char *kSysctls[] = {"net.core.rmem_max", "net.core.rmem_default",
+                                          "net.core.netdev_max_backlog"};
+CounterMap read_sysctls(const ProcFs &fs);
+
 class Reconciler {
 public:
     explicit Reconciler(std::shared_ptr<const ProcFs> fs = std::make_shared<ProcFs>());

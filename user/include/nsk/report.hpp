@@ -30,5 +30,7 @@ struct TextOptions {
 };
 
 std::string summary_text(const Summary &s, const TextOptions &opts = {});
+/// The verdicts section of the text report ("" when the summary has none).
+std::string verdicts_text(const Summary &s);
 
 } // namespace nsk

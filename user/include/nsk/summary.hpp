@@ -8,6 +8,7 @@
 #include "nsk/pipeline.hpp"
 #include "nsk/reconciler.hpp"
 #include "nsk/status.hpp"
+#include "nsk/verdicts.hpp"
 
 #include <cstdint>
 #include <map>
@@ -44,6 +45,7 @@ struct SocketRow {
     std::uint64_t exceed_buf_events = 0;
     std::uint64_t rcvqueue_full_events = 0;
     Histogram queue;
+    QueueMemory mem; // receive buffer, where the module recorded it
     Histogram tx; // first send stage -> driver, this socket's send journeys
     std::uint64_t tx_dropped = 0;
     bool mismatch = false;
@@ -60,6 +62,7 @@ struct DropRow {
     std::string reason, location, stage, proto;
     std::uint64_t count = 0;
     bool by_location = false; // reason inferred from the call site (kernel without reasons)
+    std::map<std::string, std::uint64_t> targets; // destinations (DropStat::targets)
 };
 
 struct LossLedger {
@@ -166,6 +169,13 @@ struct Summary {
     /// How the percentiles of every histogram above are computed (JSON "histogram"): log2 only
     /// for the replay of a capture written before the log-linear histograms.
     Precision histogram = Precision::log_linear;
+    /// What the tool concludes (verdicts.hpp): absent in replays of captures written before
+    /// verdicts existed, so they print as their run did (`diagnose` always has them).
+    std::optional<std::vector<Verdict>> verdicts;
+    /// Settings the verdicts size their changes against, read at the start ("net.core.rmem_max");
+    /// empty when unknown (an older capture).
+    std::map<std::string, std::int64_t> sysctls;
+    std::uint32_t ring_bytes = 0; // the module's per-CPU ring (status), 0 unknown
 };
 
 struct SummaryContext {
@@ -179,6 +189,9 @@ struct SummaryContext {
     // kprobe nmissed so far, by probe (> 0); nullopt: not read (older captures)
     std::optional<std::map<std::string, std::uint64_t>> probe_missed;
     Precision histogram = Precision::log_linear; // the capture's (CaptureHeader::histogram)
+    bool verdicts = true; // the capture's (CaptureHeader::verdicts)
+    std::map<std::string, std::int64_t> sysctls;
+    std::uint32_t ring_bytes = 0;
 };
 
 /// Scale each sampling period's measured counts by its own divisor (or say why it cannot).

@@ -127,8 +127,6 @@ bool use_color()
     return isatty(STDOUT_FILENO) && !(nc && *nc);
 }
 
-namespace {
-
 Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode, const std::string &command)
 {
     auto f = parse_filters(o.filters);
@@ -150,8 +148,6 @@ Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode, const s
     c.capture.codec = o.no_compress ? Codec::none : Codec::zstd;
     return c;
 }
-
-} // namespace
 
 Result<void> run_collect(const LiveOptions &o, ReportMode mode, const std::string &command)
 {

@@ -2,6 +2,7 @@
 // subcommand and its options on the app, run_x() doing the work (testable without argv).
 #pragma once
 
+#include "nsk/collector.hpp"
 #include "nsk/error.hpp"
 #include "nsk/filters.hpp"
 #include "nsk/report.hpp"
@@ -55,6 +56,16 @@ struct ReportOptions {
 };
 CLI::App *setup_report(CLI::App &app, ReportOptions &opts);
 Result<void> run_report(const ReportOptions &opts);
+
+struct DiagnoseOptions : LiveOptions {
+    std::string file; // a capture to diagnose instead of collecting
+    DiagnoseOptions() { duration = 10.0; }
+};
+CLI::App *setup_diagnose(CLI::App &app, DiagnoseOptions &opts);
+Result<void> run_diagnose(const DiagnoseOptions &opts);
+
+/// The collector's options from the command line's (cmd_live.cpp).
+Result<CollectOptions> to_collect(const LiveOptions &o, ReportMode mode, const std::string &command);
 
 /// Shared body of live, drops and record (cmd_live.cpp).
 Result<void> run_collect(const LiveOptions &opts, ReportMode mode, const std::string &command);

@@ -29,6 +29,7 @@ int main(int argc, char **argv)
                "  sudo netstack-kmon drops --json\n"
                "  sudo netstack-kmon record -o cap.nsk --duration 30\n"
                "  netstack-kmon report cap.nsk\n"
+               "  sudo netstack-kmon diagnose --duration 30 --port 9000\n"
                "Run 'netstack-kmon SUBCOMMAND --help' for each one's options and examples.\n"
                "Exit codes: 0 ok, 1 error, 2 usage, 3 module not loaded, 4 permission denied,\n"
                "5 capture truncated or damaged (the summary is printed anyway).");
@@ -38,11 +39,13 @@ int main(int argc, char **argv)
     DropsOptions drops_opts;
     RecordOptions record_opts;
     ReportOptions report_opts;
+    DiagnoseOptions diagnose_opts;
     auto *status = setup_status(app, status_opts);
     auto *live = setup_live(app, live_opts);
     auto *drops = setup_drops(app, drops_opts);
     auto *record = setup_record(app, record_opts);
     auto *report = setup_report(app, report_opts);
+    auto *diagnose = setup_diagnose(app, diagnose_opts);
 
     try {
         app.parse(argc, argv);
@@ -64,6 +67,8 @@ int main(int argc, char **argv)
         r = run_record(record_opts);
     else if (report->parsed())
         r = run_report(report_opts);
+    else if (diagnose->parsed())
+        r = run_diagnose(diagnose_opts);
     if (!r.ok()) {
         std::cerr << "netstack-kmon: " << r.error().message << '\n';
         return nsk::exit_code(r.error());

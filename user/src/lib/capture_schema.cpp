@@ -273,6 +273,8 @@ ojson header_json(const CaptureHeader &h)
     if (h.governor_recorded)
         j["governor"] = {{"budget", s.gov_budget}, {"sample_effective", s.sample_effective}};
     j["histogram"] = precision_name(h.histogram);
+    if (h.verdicts)
+        j["sysctls"] = h.sysctls;
     return j;
 }
 
@@ -334,6 +336,11 @@ Result<CaptureHeader> header_from_json(const json &j)
             precision_from_name(j["histogram"].get<std::string>()).value_or(Precision::log_linear);
     else
         h.histogram = Precision::log2;
+    h.verdicts = j.contains("sysctls") && j["sysctls"].is_object();
+    if (h.verdicts)
+        for (auto it = j["sysctls"].begin(); it != j["sysctls"].end(); ++it)
+            if (it.value().is_number_integer())
+                h.sysctls[it.key()] = it.value().get<std::int64_t>();
     return h;
 }
 

@@ -120,6 +120,7 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
     hdr.queued_age_ns = o.queued_age_ns;
     hdr.max_journeys = o.max_journeys;
     hdr.mode = o.mode;
+    hdr.sysctls = read_sysctls(ProcFs{});
     hdr.start_realtime_ns = realtime_ns(); // ~ START, for people
     Session session(hdr, std::make_shared<ProcFs>(), &out);
     session.start_proc();

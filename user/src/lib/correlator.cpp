@@ -115,7 +115,7 @@ void Correlator::on_drop(const Record &r, const ProbeInfo &info)
         return;
     std::string stage;
     p.tcp.control_dropped(ev.skb_id, stage);
-    p.drops.add(cause, stage, ev.family ? ev.proto : 0);
+    p.drops.add(cause, stage, ev.family ? ev.proto : 0, true, &ev);
 }
 
 void Correlator::sweep()

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
@@ -587,6 +588,22 @@ std::optional<std::int64_t> Reconciler::drops_delta(const std::string &local,
     if (it == by_tuple_.end() || !it->second)
         return std::nullopt;
     return drops_delta(*it->second);
+}
+
+CounterMap read_sysctls(const ProcFs &fs)
+{
+    CounterMap out;
+    for (const char *name : kSysctls) {
+        std::string path = "/proc/sys/" + std::string(name);
+        std::replace(path.begin() + 10, path.end(), '.', '/');
+        if (auto text = fs.read(path)) {
+            char *end = nullptr;
+            const long long v = std::strtoll(text->c_str(), &end, 10);
+            if (end != text->c_str())
+                out[name] = v;
+        }
+    }
+    return out;
 }
 
 } // namespace nsk

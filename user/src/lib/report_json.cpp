@@ -190,6 +190,16 @@ void to_json(ojson &o, const SocketRow &r)
     o["exceed_buf_events"] = r.exceed_buf_events;
     o["rcvqueue_full_events"] = r.rcvqueue_full_events;
     o["queue"] = latency_json(r.queue);
+    if (r.mem.known) { // the module recorded the receive buffer (absent in older captures)
+        ojson m;
+        m["sk_rcvbuf"] = r.mem.rcvbuf;
+        m["rmem_peak"] = r.mem.rmem_peak;
+        m["offered"] = r.mem.offers;
+        m["refused"] = r.mem.refused;
+        m["refused_bytes"] = r.mem.refused_bytes;
+        m["episodes"] = r.mem.episodes;
+        o["rcvbuf"] = std::move(m);
+    }
     o["tx_dropped"] = r.tx_dropped;
     o["tx"] = latency_json(r.tx);
     if (r.proto == "tcp") {
@@ -334,6 +344,12 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     }
     j["loss_detail"] = std::move(detail);
 
+    if (s.verdicts) { // (absent in replays of captures written before verdicts)
+        auto verdicts = ojson::array();
+        for (const Verdict &v : *s.verdicts)
+            verdicts.push_back(verdict_json(v));
+        j["verdicts"] = std::move(verdicts);
+    }
     j["reconciled"] = s.reconciled;
     j["mismatches"] = s.mismatches;
 

@@ -477,9 +477,35 @@ std::string precision_line(const Summary &s)
 
 } // namespace
 
+std::string verdicts_text(const Summary &s)
+{
+    if (!s.verdicts)
+        return "";
+    if (s.verdicts->empty())
+        return "verdicts: nothing to fix (no drops, no loss of the tool's own)\n\n";
+    std::string out = "verdicts:\n";
+    int i = 0;
+    for (const Verdict &v : *s.verdicts) {
+        out += "  " + std::to_string(++i) + ". " + v.kind + ": " + v.subject + "\n";
+        out += "     cause:    " + v.cause + "\n";
+        std::string ev;
+        for (auto it = v.evidence.begin(); it != v.evidence.end(); ++it) {
+            if (it.value().is_object())
+                continue; // (nested details: in the JSON)
+            ev += (ev.empty() ? "" : ", ") + it.key() + " " + it.value().dump();
+        }
+        if (!ev.empty())
+            out += "     evidence: " + ev + "\n";
+        out += "     change:   " + v.change + "\n";
+        for (const auto &c : v.caveats)
+            out += "     note:     " + c + "\n";
+    }
+    return out + "\n";
+}
+
 std::string summary_text(const Summary &s, const TextOptions &o)
 {
-    std::string out = header(s, o) + precision_line(s) + sampling_section(s);
+    std::string out = header(s, o) + precision_line(s) + sampling_section(s) + verdicts_text(s);
     if (o.mode == ReportMode::full) {
         out += latency_section(s, o);
         out += tcp_section(s, o);

@@ -48,6 +48,9 @@ void Session::apply_header()
     ctx_.module_version = h_.status.module_version;
     ctx_.filters = h_.filters;
     ctx_.histogram = h_.histogram;
+    ctx_.verdicts = h_.verdicts;
+    ctx_.sysctls = h_.sysctls;
+    ctx_.ring_bytes = h_.status.ring_bytes;
     ctx_.probe_names = probe_names(h_.status);
     SamplingInfo &si = ctx_.sampling;
     si.recorded = h_.governor_recorded;
@@ -73,6 +76,8 @@ Summary Session::snapshot(double elapsed_s)
     ctx_.duration_s = elapsed_s;
     Summary s = build_summary(pipe_, ctx_);
     reconcile(s, reconciler_);
+    if (ctx_.verdicts)
+        s.verdicts = diagnose(s);
     return s;
 }
 

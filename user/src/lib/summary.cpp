@@ -93,6 +93,7 @@ SocketRow socket_row(const SocketStats &k)
     r.exceed_buf_events = k.exceed_buf_events;
     r.rcvqueue_full_events = k.rcvqueue_full_events;
     r.queue = k.queue;
+    r.mem = k.mem;
     r.tx_bytes = k.tx_bytes;
     r.rx_bytes = k.rx_bytes;
     r.tx_calls = k.tx_calls;
@@ -137,7 +138,8 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
         s.sockets_pruned.push_back(std::move(r));
     }
     for (const auto &dr : c.drops())
-        s.drops.push_back({dr.reason, dr.location, dr.stage, dr.proto, dr.count, dr.by_location});
+        s.drops.push_back(
+            {dr.reason, dr.location, dr.stage, dr.proto, dr.count, dr.by_location, dr.targets});
     for (const auto &cpu : ctx.cpus)
         s.loss.ring += cpu.ring_full;
     s.loss.netlink = d.gap_records;
@@ -165,6 +167,8 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     if (s.sampling.sampled())
         s.estimated = estimate(s.sampling, p.periods());
     set_precision(s, ctx.histogram);
+    s.sysctls = ctx.sysctls;
+    s.ring_bytes = ctx.ring_bytes;
     return s;
 }
 

@@ -61,7 +61,7 @@ void DropCause::fill(const nsk_event &ev, std::string_view stage)
 }
 
 void DropTable::add(const DropCause &c, const std::string &stage, std::uint8_t proto,
-                    bool by_location)
+                    bool by_location, const nsk_event *ev)
 {
     auto &d = table_[{c.reason, c.location, stage}];
     if (d.count == 0) {
@@ -72,6 +72,16 @@ void DropTable::add(const DropCause &c, const std::string &stage, std::uint8_t p
         d.by_location = by_location && c.by_location;
     }
     ++d.count;
+    if (ev && (ev->flags & NSK_EF_PKT) && ev->family) {
+        std::string dst = format_endpoint(ev->family, ev->daddr, ev->dport);
+        auto it = d.targets.find(dst);
+        if (it != d.targets.end())
+            ++it->second;
+        else if (d.targets.size() < DropStat::kDropTargets)
+            d.targets.emplace(std::move(dst), 1);
+        else
+            ++d.targets["other"];
+    }
 }
 
 std::vector<DropStat> DropTable::sorted() const

@@ -31,7 +31,7 @@ class DropTable {
 public:
     /// One drop; `proto` names the entry when it is the first of its kind.
     void add(const DropCause &c, const std::string &stage, std::uint8_t proto,
-             bool by_location = true);
+             bool by_location = true, const nsk_event *ev = nullptr);
     std::vector<DropStat> sorted() const; // by count desc
 
 private:

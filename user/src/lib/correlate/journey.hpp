@@ -123,6 +123,7 @@ struct RxJourney : JourneyBase {
     bool child = false;
     std::string pending_reason;  // from sock_rcvqueue_full
     bool refused = false;        // dropped right at enqueue (queue refused it)
+    std::uint32_t truesize = 0;  // charge of the skb offered to a queue (NSK_EF_MEM), else 0
     bool looped = false;         // continues a send journey (loopback)
     std::uint64_t e2e_start = 0; // its first send stage
     std::uint64_t xmit_ts = 0;   // when the send journey reached the driver

@@ -41,7 +41,7 @@ struct Parts {
         cause.fill(ev, stage);
         if (!j.proto && ev.family && ev.proto)
             j.proto = ev.proto;
-        drops.add(cause, stage, j.proto);
+        drops.add(cause, stage, j.proto, true, &ev);
     }
 
     CorrelatorOptions opts;

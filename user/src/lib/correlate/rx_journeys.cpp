@@ -182,6 +182,10 @@ void RxJourneys::append(RxJourney &j, const Record &r, const ProbeInfo &info)
             SocketStats &s = p_.sockets.seen(ev, ev.sk_id, false, j.proto);
             ++s.enqueued;
             s.active = true;
+            if (ev.flags & NSK_EF_MEM) {
+                s.mem.offer(ev);
+                j.truesize = ev.aux;
+            }
         }
     }
     p_.stages.account(j.proto, j.visits, j.accounted, Path::rx);
@@ -312,6 +316,8 @@ void RxJourneys::dropped(RxJourney &j, const Record &r, DropCause &cause)
             if (refused) {
                 ++s->drops[cause.reason];
                 ++s->drops_total;
+                if (j.truesize)
+                    s->mem.refuse(j.truesize, ev.ts_ns);
             } else {
                 ++s->drops_after_queue;
             }

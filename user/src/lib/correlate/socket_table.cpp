@@ -82,6 +82,7 @@ void SocketTable::read(SocketStats &s, const Visit *enq, std::uint64_t ts)
 {
     ++s.dequeued;
     s.active = true;
+    s.mem.read(ts);
     if (enq)
         s.queue.add(ts >= enq->ts ? ts - enq->ts : 0);
 }
