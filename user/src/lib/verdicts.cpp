@@ -15,9 +15,9 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-// Bytes the module's ring spends per record (the 160-byte event, the slot's write number and
-// the ring's own header), to size ring_kb from a count of lost records.
-constexpr std::uint64_t kRingBytesPerRecord = 176;
+// Bytes the module's ring spends per record at most (a 256-byte drop record, the slot's write
+// number and the ring's own header), to size ring_kb from a count of lost records.
+constexpr std::uint64_t kRingBytesPerRecord = 272;
 constexpr std::uint64_t kRingKbMax = 65536; // NSK_RING_KB_MAX (kmod/nsk_main.c)
 
 std::string num(double v, int decimals = 0)
@@ -99,8 +99,8 @@ ojson episode_json(const QueueEpisode &e)
     o["refused"] = e.refused;
     o["refused_bytes"] = e.refused_bytes;
     o["reads"] = e.reads;
-    o["arrival_rate"] = std::round(e.arrival_rate());
-    o["read_rate"] = std::round(e.read_rate());
+    o["arrival_rate"] = static_cast<std::uint64_t>(std::llround(e.arrival_rate()));
+    o["read_rate"] = static_cast<std::uint64_t>(std::llround(e.read_rate()));
     o["peak_bytes"] = e.peak_bytes;
     o["reader_caught_up"] = e.closed;
     return o;
@@ -174,7 +174,7 @@ void rcvbuf_verdict(const Summary &s, const SocketRow &r, std::uint64_t n,
                    (per_mib > 0 ? "; each extra MiB of buffer holds only " + num(per_mib, 3) +
                                       " s more of this load"
                                 : "");
-        v.suggest["read_rate_needed"] = std::ceil(arrive);
+        v.suggest["read_rate_needed"] = static_cast<std::uint64_t>(std::ceil(arrive));
         v.confidence = "measured";
     } else {
         v.kind = "rcvbuf_burst";
