@@ -56,6 +56,16 @@ nft_drops() {
 		"tool's NETFILTER_DROP drops == the rules' counters"
 	expect_eq "$CIN" "$(drops_sum stage ip_local_deliver)" "input drops at stage ip_local_deliver == input rule's counter"
 	expect_eq "$CFWD" "$(drops_sum stage ip_forward)" "forward drops at stage ip_forward == forward rule's counter"
+	# the verdicts (issue 19): one per hook, each with its rule's count
+	expect_eq "$(jq_get '.verdicts[0].kind')" netfilter "the top verdict: netfilter"
+	expect_eq "$((CIN + CFWD))" "$(jq_get '.verdicts|sum:drops')" "verdicts explain every drop"
+	for i in 0 1; do
+		case $(jq_get ".verdicts[$i].evidence.hook") in
+		input) expect_eq "$CIN" "$(jq_get ".verdicts[$i].drops")" "verdict on the input hook == input rule's counter" ;;
+		forward) expect_eq "$CFWD" "$(jq_get ".verdicts[$i].drops")" "verdict on the forward hook == forward rule's counter" ;;
+		*) expect_eq "input|forward" "$(jq_get ".verdicts[$i].evidence.hook")" "verdict $i's hook" ;;
+		esac
+	done
 	expect_eq "$((CIN + CFWD))" "$(jq_get .journeys.rx.dropped)" "journeys.rx.dropped == N1 + N2"
 	expect_eq 0 "$(jq_get '.sockets|sum:drops_total')" "no socket blamed for the drops"
 	expect_eq 0 "$((P1 - P0))" "Udp.NoPorts in b did not move"
