@@ -432,8 +432,11 @@ void tcp_verdict(const Summary &s, std::vector<Verdict> &out)
     Verdict v = base(s, "tcp_receive_queue");
     v.drops = static_cast<std::uint64_t>(std::max<std::int64_t>(n, 0));
     v.subject = "TCP receive queues";
-    v.cause = "TCP receive queues ran out of memory: the reader is slower than the sender and "
-              "the window did not hold it back in time";
+    v.cause = n > 0 ? "TCP receive queues ran out of memory and dropped data: the reader is "
+                      "slower than the sender and the window did not hold it back in time"
+                    : "TCP collapsed receive queues to make room (PruneCalled " +
+                          std::to_string(prune_calls) +
+                          "): readers are falling behind; no data was dropped yet";
     for (const char *k : {"TcpExt.PruneCalled", "TcpExt.RcvPruned", "TcpExt.TCPRcvQDrop",
                           "TcpExt.TCPZeroWindowDrop", "TcpExt.TCPBacklogDrop"})
         v.evidence[k] = counter(s, k);
