@@ -147,3 +147,23 @@ BOOST_AUTO_TEST_CASE(ring_loss_sized_and_caveated)
     BOOST_TEST(v[0].suggest["ring_kb"].get<int>() == 2048);
     BOOST_TEST(!v[0].caveats.empty()); // a lossy run says its counts are lower bounds
 }
+
+BOOST_AUTO_TEST_CASE(tcp_zero_window_names_the_slowest_reader)
+{
+    nsk::Summary s;
+    s.counters["TcpExt.TCPToZeroWindowAdv"] = 164;
+    for (std::uint64_t wait : {1'000'000ULL, 900'000'000ULL}) {
+        nsk::SocketRow r;
+        r.proto = "tcp";
+        r.local = wait > 1'000'000 ? "127.0.0.1:9650" : "127.0.0.1:9651";
+        r.remote = "127.0.0.1:40000";
+        r.queue.add(wait);
+        s.sockets.push_back(r);
+    }
+    const auto v = nsk::diagnose(s);
+    BOOST_REQUIRE(v.size() == 1u);
+    BOOST_TEST(v[0].kind == "tcp_zero_window");
+    BOOST_TEST(v[0].socket["local"] == "127.0.0.1:9650");
+    BOOST_TEST(v[0].evidence["TcpExt.TCPToZeroWindowAdv"].get<int>() == 164);
+    BOOST_TEST(v[0].drops == 0u); // the window held the sender back: nothing lost
+}

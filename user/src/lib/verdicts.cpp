@@ -446,6 +446,40 @@ void tcp_verdict(const Summary &s, std::vector<Verdict> &out)
     out.push_back(std::move(v));
 }
 
+/// A receiver's TCP window closed: its buffer was full and the sender waited (no data lost:
+/// the cost is latency and throughput).  The TCP socket whose data waited longest in its
+/// receive queue is named as the likely slow reader.
+void tcp_window_verdict(const Summary &s, std::vector<Verdict> &out)
+{
+    const std::int64_t closed = counter(s, "TcpExt.TCPToZeroWindowAdv");
+    if (closed <= 0)
+        return;
+    Verdict v = base(s, "tcp_zero_window");
+    v.drops = static_cast<std::uint64_t>(std::max<std::int64_t>(0, counter(s, "TcpExt.TCPZeroWindowDrop")));
+    const SocketRow *slow = nullptr;
+    for (const SocketRow &r : s.sockets)
+        if (r.proto == "tcp" && r.queue.count() &&
+            (!slow || r.queue.percentile(0.99) > slow->queue.percentile(0.99)))
+            slow = &r;
+    v.subject = slow ? socket_subject(*slow) : std::string("TCP receivers");
+    if (slow)
+        v.socket = socket_json(*slow);
+    v.cause = "TCP receivers closed their window " + std::to_string(closed) +
+              " times (their receive buffer was full): the senders waited" +
+              (slow ? "; the slowest reader seen: " + socket_subject(*slow) + ", data waited up to " +
+                          human_ns(slow->queue.max()) + " in its queue"
+                    : "");
+    for (const char *k : {"TcpExt.TCPToZeroWindowAdv", "TcpExt.TCPFromZeroWindowAdv",
+                          "TcpExt.TCPWantZeroWindowAdv", "TcpExt.TCPZeroWindowDrop"})
+        v.evidence[k] = counter(s, k);
+    if (slow)
+        v.evidence["queue_p99_ns"] = slow->queue.percentile(0.99);
+    v.change = "read faster; or let the window grow: an application's fixed SO_RCVBUF caps it "
+               "(remove it so autotuning up to net.ipv4.tcp_rmem's max applies, or set it larger)";
+    v.confidence = "measured";
+    out.push_back(std::move(v));
+}
+
 // --- the tool itself ----------------------------------------------------------------------------
 
 void tool_verdicts(const Summary &s, std::vector<Verdict> &out)
@@ -525,17 +559,24 @@ void latency_verdict(const Summary &s, std::vector<Verdict> &out)
     Verdict v = base(s, "latency");
     v.subject = total_name + " p99 " + human_ns(p99);
     const bool queue = top->path == "queue";
+    // TCP data written but not sent yet: the send queue, held by the window or congestion
+    const bool sendq = top->from == "tcp_sendmsg_locked";
     v.cause = std::string(queue ? "time in the socket queue" : "the stage " + top->from + " -> " +
                                                                    top->to) +
               " is " + num(share * 100) + " % of the p99 " + total_name + " latency (" +
               human_ns(top_p99) + " of " + human_ns(p99) + ")" +
-              (queue ? ": the reader, not the stack" : "");
+              (queue ? ": the reader, not the stack"
+                     : sendq ? ": data waited in the sender's socket queue (the receiver's "
+                               "window or congestion control held it back)"
+                             : "");
     v.evidence["p99_ns"] = p99;
     v.evidence["stage"] = {{"path", top->path}, {"from", top->from}, {"to", top->to},
                            {"p99_ns", top_p99}, {"count", top->hist.count()}};
     v.evidence["share"] = std::round(share * 1000) / 1000;
     v.change = queue ? "make the reader read sooner (more threads, less work per read, "
                        "busy polling); the kernel's part is small"
+               : sendq ? "see tcp_zero_window if the receiver's window closed; else the path's "
+                         "congestion (retransmits, the qdisc)"
                      : "look at what runs in " + top->from + " -> " + top->to +
                            " (the stage table; per socket: the sockets table)";
     v.confidence = "measured";
@@ -561,6 +602,7 @@ std::vector<Verdict> diagnose(const Summary &s)
     backlog_verdict(s, out);
     device_verdicts(s, out);
     tcp_verdict(s, out);
+    tcp_window_verdict(s, out);
     std::stable_sort(out.begin(), out.end(),
                      [](const Verdict &a, const Verdict &b) { return a.drops > b.drops; });
     latency_verdict(s, out);
