@@ -90,6 +90,17 @@ Verdict base(const Summary &s, const std::string &kind)
     return v;
 }
 
+/// A verdict that rests on the kernel's counters: they count everything in the namespace (the
+/// backlog and devices: the host), not only what the filters let the tool see.
+Verdict counter_base(const Summary &s, const std::string &kind)
+{
+    Verdict v = base(s, kind);
+    if (s.filters.proto || s.filters.port || s.filters.addr || s.filters.pid || s.filters.netns)
+        v.caveats.push_back("from the kernel's own counters: they include traffic the filters "
+                            "left out");
+    return v;
+}
+
 ojson episode_json(const QueueEpisode &e)
 {
     ojson o;
@@ -373,7 +384,7 @@ void backlog_verdict(const Summary &s, std::vector<Verdict> &out)
     }
     if (!dropped)
         return;
-    Verdict v = base(s, "backlog");
+    Verdict v = counter_base(s, "backlog");
     v.drops = dropped;
     v.subject = "per-CPU input backlog";
     v.cause = std::to_string(dropped) + " packets were dropped because a CPU's input backlog "
@@ -404,7 +415,7 @@ void device_verdicts(const Summary &s, std::vector<Verdict> &out)
     for (const auto &d : *s.devices) {
         if (d.name == "lo" || !(d.rx_dropped || d.tx_dropped))
             continue;
-        Verdict v = base(s, "device");
+        Verdict v = counter_base(s, "device");
         v.drops = d.rx_dropped + d.tx_dropped;
         v.subject = d.name + " (netns " + std::to_string(d.netns) + ")";
         v.cause = d.name + " counted " + std::to_string(d.rx_dropped) + " received and " +
@@ -429,7 +440,7 @@ void tcp_verdict(const Summary &s, std::vector<Verdict> &out)
     const std::int64_t n = pruned + qdrop + zwin + backlog;
     if (n <= 0 && prune_calls <= 0)
         return;
-    Verdict v = base(s, "tcp_receive_queue");
+    Verdict v = counter_base(s, "tcp_receive_queue");
     v.drops = static_cast<std::uint64_t>(std::max<std::int64_t>(n, 0));
     v.subject = "TCP receive queues";
     v.cause = n > 0 ? "TCP receive queues ran out of memory and dropped data: the reader is "
@@ -454,7 +465,7 @@ void tcp_window_verdict(const Summary &s, std::vector<Verdict> &out)
     const std::int64_t closed = counter(s, "TcpExt.TCPToZeroWindowAdv");
     if (closed <= 0)
         return;
-    Verdict v = base(s, "tcp_zero_window");
+    Verdict v = counter_base(s, "tcp_zero_window");
     v.drops = static_cast<std::uint64_t>(std::max<std::int64_t>(0, counter(s, "TcpExt.TCPZeroWindowDrop")));
     const SocketRow *slow = nullptr;
     for (const SocketRow &r : s.sockets)
