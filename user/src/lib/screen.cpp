@@ -672,6 +672,16 @@ std::string render_screen(const Summary &s, const ScreenOptions &o)
     append(top, sampling(s));
     if (o.view == ScreenView::drops)
         append(top, drop_counters(s, width));
+    // The first verdict (most drops first): what to change, at a glance (all of them: diagnose,
+    // or the summary at the end).
+    if (s.verdicts && !s.verdicts->empty()) {
+        const Verdict &v = s.verdicts->front();
+        top.push_back({"verdict: " + v.kind + ": " + v.subject + " -> " + v.change +
+                           (s.verdicts->size() > 1
+                                ? " (+" + std::to_string(s.verdicts->size() - 1) + " more)"
+                                : ""),
+                       kBold}); // (red is for the tool's own loss and mismatches)
+    }
 
     // Loss ledger, always shown, in the warning colour when anything was lost.
     Lines bottom{{""}, {loss_text(s.loss), s.loss.any() ? kWarn : kOk}};
