@@ -69,9 +69,12 @@ public:
     /// Timestamp of the newest record released so far (valid when released_any()).
     std::uint64_t released_ts() const { return released_ts_; }
     bool released_any() const { return released_any_; }
-    /// Records the FIFOs have room for now (memory held): a FIFO at most a quarter full
-    /// shrinks (to twice its records, at least kKeepRecords; an empty one to nothing), so
-    /// memory follows the backlog down after a burst instead of keeping its peak.
+    /// Records the FIFOs have room for now (memory held).  Once per window of event time, a
+    /// FIFO that was at most a quarter full all that window shrinks (to twice the most it held,
+    /// at least kKeepRecords; one that stayed empty, to nothing), so memory follows the backlog
+    /// down after a burst instead of keeping its peak, without giving memory back and growing
+    /// it again at every dip (regrowing a FIFO was 40 % of `report`'s time: page faults).
+    /// At the end (flush) every FIFO shrinks to what it holds.
     std::size_t capacity() const;
     static constexpr std::size_t kKeepRecords = 4096;
 
@@ -80,12 +83,12 @@ private:
     class Fifo {
     public:
         bool empty() const { return n_ == 0; }
-        const Record &front() const { return buf_[head_]; }
+        const Record &front() const { return buf_.get()[head_]; }
         void pop_front();
         /// Room for one more record at the back (grows the ring when full).
         Record &back_slot()
         {
-            if (n_ == buf_.size())
+            if (n_ == cap_)
                 grow();
             return at(n_);
         }
@@ -94,14 +97,28 @@ private:
         bool commit_back();
         /// A burst passed (bigger than kKeepRecords and at most a quarter full): shrink to
         /// twice what it holds (at least kKeepRecords; nothing when empty).
-        void trim();
-        std::size_t capacity() const { return buf_.size(); }
+        /// Shrink when the most it held since the last trim (or, at the end, what it holds
+        /// now) is at most a quarter of its room: to twice that (at least kKeepRecords;
+        /// nothing when that is 0).  Starts the next period.
+        void trim(bool end);
+        std::size_t capacity() const { return cap_; }
 
     private:
-        Record &at(std::size_t i) { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+        struct Free {
+            void operator()(Record *p) const { ::operator delete(p); }
+        };
+        using Buf = std::unique_ptr<Record, Free>;
+        /// Room for `n` records, uninitialised (every slot is written before it is read).
+        static Buf allocate(std::size_t n)
+        {
+            return Buf(static_cast<Record *>(::operator new(n * sizeof(Record))));
+        }
+        Record &at(std::size_t i) { return buf_.get()[(head_ + i) & (cap_ - 1)]; }
+        void resize(std::size_t cap); // (a power of two >= n_)
         void grow();
-        std::vector<Record> buf_;
-        std::size_t head_ = 0, n_ = 0;
+        Buf buf_;
+        std::size_t cap_ = 0, head_ = 0, n_ = 0;
+        std::size_t peak_ = 0; // most records held since the last trim
     };
     struct Head {
         std::uint64_t ts;
@@ -135,6 +152,7 @@ private:
     std::vector<Fifo> fifos_; // by CPU number
     std::vector<Head> heads_; // min-heap by (ts, cpu); may hold stale entries
     DropPool drops_;
+    std::uint64_t trim_at_ = 0; // released_ts_ at which the FIFOs are looked at again
     void grow_window(std::uint64_t lateness_ns);
 
     std::size_t size_ = 0, peak_size_ = 0;

@@ -14,44 +14,49 @@ bool later(const Record &a, const Record &b) // same CPU
 
 // --- one CPU's FIFO -----------------------------------------------------------------------------
 
+void ReorderBuffer::Fifo::resize(std::size_t cap)
+{
+    Buf other = cap ? allocate(cap) : Buf();
+    // The ring's records, oldest first.
+    for (std::size_t i = 0; i < n_; ++i)
+        other.get()[i] = at(i);
+    buf_.swap(other);
+    cap_ = cap;
+    head_ = 0;
+}
+
 void ReorderBuffer::Fifo::grow()
 {
-    std::vector<Record> bigger(buf_.empty() ? 1024 : buf_.size() * 2);
-    // The ring's two runs, oldest first (n_ == buf_.size() here: the ring is full).
-    const auto head = buf_.begin() + static_cast<std::ptrdiff_t>(head_);
-    std::copy(buf_.begin(), head, std::copy(head, buf_.end(), bigger.begin()));
-    buf_.swap(bigger);
-    head_ = 0;
+    resize(cap_ ? cap_ * 2 : 1024);
 }
 
 void ReorderBuffer::Fifo::pop_front()
 {
-    head_ = (head_ + 1) & (buf_.size() - 1);
+    head_ = (head_ + 1) & (cap_ - 1);
     --n_;
 }
 
-void ReorderBuffer::Fifo::trim()
+void ReorderBuffer::Fifo::trim(bool end)
 {
-    if (buf_.size() <= kKeepRecords || n_ * 4 > buf_.size())
+    const std::size_t most = end ? n_ : std::max(peak_, n_);
+    peak_ = n_;
+    if (cap_ <= kKeepRecords || most * 4 > cap_)
         return;
-    if (n_ == 0) {
-        std::vector<Record>().swap(buf_); // (grow() starts again at 1024)
-        head_ = 0;
+    if (most == 0) {
+        resize(0); // (grow() starts again at 1024)
         return;
     }
     std::size_t want = kKeepRecords; // a power of two, as the ring's mask needs
-    while (want < 2 * n_)
+    while (want < 2 * most)
         want *= 2;
-    std::vector<Record> smaller(want);
-    for (std::size_t i = 0; i < n_; ++i)
-        smaller[i] = at(i);
-    buf_.swap(smaller);
-    head_ = 0;
+    resize(want);
 }
 
 bool ReorderBuffer::Fifo::commit_back()
 {
     std::size_t i = n_++;
+    if (n_ > peak_)
+        peak_ = n_;
     // Nearly always in order; a record stamped before the last ones of its CPU moves back.
     if (i == 0 || !later(at(i - 1), at(i)))
         return i == 0;
@@ -172,9 +177,12 @@ void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool a
         if (!f.empty())
             push_head(f.front().ev.ts_ns, h.cpu);
     }
-    for (auto &f : fifos_) // (one per CPU)
-        f.trim();
-    drops_.trim();
+    if (all || !released_any_ || released_ts_ >= trim_at_) {
+        for (auto &f : fifos_) // (one per CPU)
+            f.trim(all);
+        trim_at_ = released_ts_ + window_ns_;
+        drops_.trim();
+    }
     if (heads_.capacity() > kKeepRecords && heads_.size() * 4 <= heads_.capacity())
         std::vector<Head>(heads_).swap(heads_);
 }
