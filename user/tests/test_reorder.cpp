@@ -5,9 +5,12 @@
 
 #include "nsk/reorder.hpp"
 
+#include <cstring>
 #include <map>
 #include <queue>
+#include <string>
 #include <tuple>
+#include <vector>
 
 using namespace synth;
 
@@ -261,4 +264,29 @@ BOOST_AUTO_TEST_CASE(fifo_shrinks_with_its_backlog_without_emptying)
     rb.flush(sink);
     BOOST_TEST(n == 101'000u);
     BOOST_TEST(rb.capacity() == 0u);
+}
+
+// A drop's strings travel beside the record: push() copies them into the buffer's own pool,
+// so the caller's copy may go at once, and the sink still reads them.
+BOOST_AUTO_TEST_CASE(drop_strings_are_held_until_the_sink_returns)
+{
+    nsk::ReorderBuffer rb(100);
+    {
+        nsk::DropText text;
+        std::strncpy(text.reason_name, "SOCKET_RCVBUFF", sizeof(text.reason_name) - 1);
+        std::strncpy(text.location, "sock_queue_rcv_skb+0x1c/0x80", sizeof(text.location) - 1);
+        nsk::Record r = ev(NSK_PROBE_KFREE_SKB, 0, 10, 1);
+        r.type = NSK_REC_DROP;
+        r.drop = &text;
+        rb.push(r);
+        std::memset(text.location, 'x', sizeof(text.location)); // (the caller's copy is gone)
+    }
+    rb.push(ev(NSK_PROBE_IP_RCV, 1, 20, 2));
+    std::vector<std::string> got;
+    rb.flush([&](const nsk::Record &r) {
+        got.push_back(std::string(r.reason_sv()) + "@" + std::string(r.location_sv()));
+    });
+    BOOST_TEST(got.size() == 2u);
+    BOOST_TEST(got[0] == "SOCKET_RCVBUFF@sock_queue_rcv_skb+0x1c/0x80");
+    BOOST_TEST(got[1] == "@");
 }
