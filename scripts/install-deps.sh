@@ -25,7 +25,8 @@ set -euo pipefail
 declare -A GROUP
 GROUP[tool]="cmake g++ make pkgconf
 	libnl-3-dev libnl-genl-3-dev libcli11-dev nlohmann-json3-dev libboost-test-dev
-	libzstd-dev libcpp-httplib-dev"                       # user/ finds libnl through pkg-config
+	libzstd-dev libcpp-httplib-dev                        # user/ finds libnl through pkg-config
+	robin-map-dev"                                        # tsl::robin_map: the correlator's flat hash maps
 GROUP[module]="make gcc
 	dwarves"                                              # pahole: module BTF for kernels that want it (6.12)
 GROUP[kernel]="linux-image-amd64 linux-headers-amd64"    # the kernel the VM boots + its build tree

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <netinet/in.h>
 #include <string>
@@ -86,8 +87,12 @@ inline nsk::Record drop(std::uint16_t probe, std::uint16_t cpu, std::uint64_t ts
     r.type = NSK_REC_DROP;
     r.ev.hdr.type = NSK_REC_DROP;
     r.ev.hdr.size = sizeof(nsk_drop);
-    std::strncpy(r.reason_name, reason, sizeof(r.reason_name) - 1);
-    std::strncpy(r.location, location, sizeof(r.location) - 1);
+    // The strings live as long as the test (records are copied freely; the text never moves).
+    static std::deque<nsk::DropText> texts;
+    nsk::DropText &t = texts.emplace_back();
+    std::strncpy(t.reason_name, reason, sizeof(t.reason_name) - 1);
+    std::strncpy(t.location, location, sizeof(t.location) - 1);
+    r.drop = &t;
     return r;
 }
 
@@ -133,8 +138,10 @@ inline std::vector<std::uint8_t> pack(const std::vector<nsk::Record> &recs)
             d.ev = r.ev;
             d.ev.hdr.type = NSK_REC_DROP;
             d.ev.hdr.size = sizeof(nsk_drop);
-            std::memcpy(d.location, r.location, sizeof(d.location));
-            std::memcpy(d.reason_name, r.reason_name, sizeof(d.reason_name));
+            if (r.drop) {
+                std::memcpy(d.location, r.drop->location, sizeof(d.location));
+                std::memcpy(d.reason_name, r.drop->reason_name, sizeof(d.reason_name));
+            }
             const auto *p = reinterpret_cast<const std::uint8_t *>(&d);
             out.insert(out.end(), p, p + sizeof(d));
         } else {

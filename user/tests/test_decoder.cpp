@@ -24,7 +24,7 @@ BOOST_AUTO_TEST_CASE(events_and_drops_roundtrip)
     auto bytes =
         pack({ev(NSK_PROBE_IP_RCV, 3, 111, 5),
               drop(NSK_PROBE_KFREE_SKB, 3, 222, 5, "NO_SOCKET", "__udp4_lib_rcv+0x5/0x9")});
-    std::vector<Record> out;
+    nsk::DecodedRecords out;
     DecodeStats st;
     BOOST_TEST(nsk::decode_records(3, 40, 2, bytes.data(), bytes.size(), out, st) == 2u);
     BOOST_REQUIRE(out.size() == 2u);
@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(unknown_types_are_skipped_by_size)
     put_hdr(b, 99, 12); // a future record type
     auto e = pack({ev(NSK_PROBE_UDP_RCV, 0, 7, 1)});
     b.insert(b.end(), e.begin(), e.end());
-    std::vector<Record> out;
+    nsk::DecodedRecords out;
     DecodeStats st;
     nsk::decode_records(0, 0, 2, b.data(), b.size(), out, st);
     BOOST_REQUIRE(out.size() == 1u);
@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(larger_records_are_read_forward_compatibly)
     std::memcpy(b.data(), &raw, sizeof(raw));
     auto tail = pack({ev(NSK_PROBE_IP_RCV, 0, 10, 3)});
     b.insert(b.end(), tail.begin(), tail.end());
-    std::vector<Record> out;
+    nsk::DecodedRecords out;
     DecodeStats st;
     nsk::decode_records(0, 0, 2, b.data(), b.size(), out, st);
     BOOST_REQUIRE(out.size() == 2u);
@@ -77,7 +77,7 @@ BOOST_AUTO_TEST_CASE(bad_sizes_are_malformed)
         std::vector<std::uint8_t> b;
         put_hdr(b, NSK_REC_EVENT, 4);
         b[2] = 2; // size 2 < header
-        std::vector<Record> out;
+        nsk::DecodedRecords out;
         DecodeStats st;
         nsk::decode_records(0, 0, 3, b.data(), b.size(), out, st);
         BOOST_TEST(out.empty());
@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(bad_sizes_are_malformed)
     {
         auto b = pack({ev(NSK_PROBE_IP_RCV, 0, 1, 1), ev(NSK_PROBE_IP_RCV, 0, 2, 2)});
         b.resize(b.size() - 10); // second record overruns the attribute
-        std::vector<Record> out;
+        nsk::DecodedRecords out;
         DecodeStats st;
         nsk::decode_records(0, 0, 2, b.data(), b.size(), out, st);
         BOOST_TEST(out.size() == 1u);
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(bad_sizes_are_malformed)
     {
         std::vector<std::uint8_t> b;
         put_hdr(b, NSK_REC_DROP, 20); // a drop must hold at least an event
-        std::vector<Record> out;
+        nsk::DecodedRecords out;
         DecodeStats st;
         nsk::decode_records(0, 0, 1, b.data(), b.size(), out, st);
         BOOST_TEST(out.empty());
@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(seq_tracker_gaps_duplicates_hints)
 BOOST_AUTO_TEST_CASE(decoder_counts_per_cpu)
 {
     nsk::Decoder d;
-    std::vector<Record> out;
+    nsk::DecodedRecords out;
     auto b = pack({ev(NSK_PROBE_IP_RCV, 2, 1, 1)});
     d.on_batch(2, 0, 1, b.data(), b.size(), out);
     d.on_batch(2, 3, 1, b.data(), b.size(), out);
@@ -139,7 +139,7 @@ BOOST_AUTO_TEST_CASE(decoder_counts_per_cpu)
 BOOST_AUTO_TEST_CASE(batch_from_an_impossible_cpu_is_malformed)
 {
     nsk::Decoder d;
-    std::vector<Record> out;
+    nsk::DecodedRecords out;
     const auto bytes = pack({ev(NSK_PROBE_IP_RCV, 0, 100, 1), ev(NSK_PROBE_IP_RCV, 0, 200, 2)});
     d.on_batch(0xFFFFFFF0u, 0, 2, bytes.data(), bytes.size(), out);
     BOOST_TEST(out.empty());

@@ -132,6 +132,14 @@ struct SocketStats {
     std::uint64_t queued_oldest_ns = 0; // age of the oldest of them
     bool active = false;                // had packet activity (not only recvmsg calls)
     std::uint64_t last_ts = 0;          // event time of its latest event (aging; not reported)
+    // What local/remote and comm were last made from (not reported): the socket table formats
+    // them again only when these change, not for every event of the socket.
+    struct Learned {
+        std::uint8_t laddr[16] = {}, raddr[16] = {};
+        std::uint16_t lport = 0, rport = 0;
+        std::uint8_t family = 0;
+        char comm[16] = {};
+    } learned;
     std::uint64_t rx_packets() const
     {
         return enqueued >= drops_total ? enqueued - drops_total : 0;
@@ -231,7 +239,7 @@ private:
     void bound_journeys();
 
     std::unique_ptr<corr::Parts> p_;
-    std::map<std::uint16_t, std::uint64_t> probes_seen_; // by probe id
+    std::vector<std::uint64_t> probes_seen_; // indexed by probe id (a dense array, not a map)
     std::uint64_t events_ = 0;
     std::uint64_t last_sweep_ = 0;
 };

@@ -3,8 +3,11 @@
 
 #include "nsk/record.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <map>
 #include <vector>
 
@@ -45,19 +48,108 @@ private:
     std::map<std::uint32_t, bool> seen_;
 };
 
-/// Walk packed records.  Appends decoded records to `out` (seq numbered from `seq`), updates
+/// Where decode_records() puts records, written in place (no scratch copy): `Out` provides
+///   Record &slot(std::uint32_t cpu);  // room for the next record of `cpu` (contents undefined)
+///   DropText &drop_text();            // room for a drop's strings, owned by `Out`
+///   void commit(std::uint32_t cpu);   // the record in slot(cpu) is complete
+/// ReorderBuffer is one (straight into the CPU's FIFO); DecodedRecords below is another.
+
+/// Records decoded into memory of their own (tests, tools): drop strings live in `texts`.
+struct DecodedRecords {
+    std::vector<Record> records;
+    std::deque<DropText> texts;
+
+    Record &slot(std::uint32_t) { return records.emplace_back(); }
+    DropText &drop_text() { return texts.emplace_back(); }
+    void commit(std::uint32_t) {}
+    std::size_t size() const { return records.size(); }
+    bool empty() const { return records.empty(); }
+    const Record &operator[](std::size_t i) const { return records[i]; }
+};
+
+/// Walk packed records.  Writes decoded records to `out` (seq numbered from `seq`), updates
 /// `st`.  Returns the number of records walked (decoded + unknown).  Stops at the first record
 /// whose size is < 4 or overruns the buffer; `count` (the batch's claim) is used to compute how
 /// many records were lost to that.
+template <class Out>
 std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,
-                           const std::uint8_t *data, std::size_t len, std::vector<Record> &out,
-                           DecodeStats &st);
+                           const std::uint8_t *data, std::size_t len, Out &out, DecodeStats &st)
+{
+    std::size_t off = 0;
+    std::size_t walked = 0;
+    bool broken = false;
+    constexpr std::size_t kMinEvent = offsetof(nsk_event, sk_id) + sizeof(nsk_event::sk_id);
+    while (off < len) {
+        if (len - off < sizeof(nsk_rec_hdr)) {
+            broken = true;
+            break;
+        }
+        nsk_rec_hdr hdr;
+        std::memcpy(&hdr, data + off, sizeof(hdr));
+        if (hdr.size < sizeof(nsk_rec_hdr) || hdr.size > len - off) {
+            broken = true;
+            break;
+        }
+        const std::uint8_t *p = data + off;
+        if (hdr.type == NSK_REC_EVENT || hdr.type == NSK_REC_DROP) {
+            const std::size_t need = hdr.type == NSK_REC_DROP ? sizeof(nsk_event) : kMinEvent;
+            if (hdr.size < need) {
+                ++st.malformed; // too short to hold what we must read; skip by size
+            } else {
+                Record &r = out.slot(cpu);
+                // The event part: what the record holds of it, zeros for the rest (an older,
+                // shorter layout).  A drop's event is whole (need above).
+                const std::size_t n = std::min<std::size_t>(hdr.size, sizeof(nsk_event));
+                std::memcpy(&r.ev, p, n);
+                if (n < sizeof(nsk_event))
+                    std::memset(reinterpret_cast<std::uint8_t *>(&r.ev) + n, 0,
+                                sizeof(nsk_event) - n);
+                r.seq = seq + walked;
+                r.cpu = cpu;
+                r.type = hdr.type;
+                r.drop = nullptr;
+                if (hdr.type == NSK_REC_DROP) {
+                    DropText &t = out.drop_text();
+                    // A short drop (an older layout) has zeros where its strings would be.
+                    const std::size_t have = hdr.size - sizeof(nsk_event);
+                    const std::size_t nl = std::min(have, sizeof(t.location));
+                    const std::size_t nr = std::min(have - nl, sizeof(t.reason_name));
+                    t = DropText{};
+                    std::memcpy(t.location, p + offsetof(nsk_drop, location), nl);
+                    std::memcpy(t.reason_name, p + offsetof(nsk_drop, reason_name), nr);
+                    t.location[sizeof(t.location) - 1] = '\0';
+                    t.reason_name[sizeof(t.reason_name) - 1] = '\0';
+                    r.drop = &t;
+                }
+                out.commit(cpu);
+                ++st.records;
+            }
+        } else {
+            ++st.unknown_skipped;
+        }
+        ++walked;
+        off += hdr.size;
+    }
+    if (broken || walked < count) {
+        // Everything the batch announced but we could not walk is lost in user space.
+        st.malformed += count > walked ? count - walked : (broken ? 1 : 0);
+    }
+    return walked;
+}
 
 class Decoder {
 public:
-    /// One NSK_CMD_EVENTS batch.  Records are appended to `out`.
+    /// One NSK_CMD_EVENTS batch.  Records are written to `out` (see decode_records).
+    template <class Out>
     void on_batch(std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,
-                  const std::uint8_t *data, std::size_t len, std::vector<Record> &out);
+                  const std::uint8_t *data, std::size_t len, Out &out)
+    {
+        if (!accept(cpu, seq, count))
+            return;
+        const auto before = stats_.records;
+        decode_records(cpu, seq, count, data, len, out, stats_);
+        per_cpu_[cpu] += stats_.records - before;
+    }
     void on_enobufs() { ++stats_.enobufs; }
     /// Account the records lost after the last batch of each CPU (final per-CPU "sent").
     void finish(const std::map<std::uint32_t, std::uint64_t> &final_sent);
@@ -67,6 +159,9 @@ public:
     const std::map<std::uint32_t, std::uint64_t> &per_cpu_records() const { return per_cpu_; }
 
 private:
+    /// Batch accounting (CPU number, sequence): false when its records are not to be decoded.
+    bool accept(std::uint32_t cpu, std::uint64_t seq, std::uint32_t count);
+
     SeqTracker seq_;
     DecodeStats stats_;
     std::map<std::uint32_t, std::uint64_t> per_cpu_;

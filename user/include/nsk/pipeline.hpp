@@ -80,7 +80,6 @@ private:
     Decoder decoder_;
     ReorderBuffer reorder_;
     Correlator correlator_;
-    std::vector<Record> scratch_;
     std::vector<Cut> cuts_;   // in the order requested
     std::size_t pending_ = 0; // cuts_[pending_..] are not taken yet
 };

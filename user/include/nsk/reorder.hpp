@@ -6,7 +6,9 @@
 // few records of its CPU that are newer (a nested softirq on that CPU wrote later but stamped
 // earlier).  A small min-heap of CPU heads merges the FIFOs: each released record costs one
 // copy in, one pop and at most one push of a 16-byte head, instead of sifting whole records
-// through one heap of everything buffered.
+// through one heap of everything buffered.  The decoder writes each record straight into the
+// back of its CPU's FIFO (slot() / drop_text() / commit(): see decode_records), so the one copy
+// in is the decode itself; a drop's strings wait in a pool on the side until the sink returns.
 //
 // The window adapts, like perf's ordered events bound their queue and flush in rounds: a
 // record that arrives older than something already released (a CPU's batch came late: its
@@ -21,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace nsk {
@@ -34,7 +37,15 @@ public:
           max_window_ns_(max_window_ns > window_ns ? max_window_ns : window_ns)
     {}
 
+    /// A record from elsewhere (copied in; its drop text too).
     void push(const Record &r);
+    /// In place, for the decoder: room for the next record of `cpu` at the back of its FIFO,
+    /// room for a drop's strings (held until the record's sink returns), and commit(), which
+    /// files the record written in slot(cpu).  One slot() per commit(), nothing in between
+    /// but drop_text().
+    Record &slot(std::uint32_t cpu) { return fifo(cpu).back_slot(); }
+    DropText &drop_text() { return drops_.get(); }
+    void commit(std::uint32_t cpu);
     /// Release records older than max_ts_seen - window.
     void release(const Sink &sink) { release_to(release_mark(), sink); }
     /// Release records with ts < watermark (e.g. derived from the wall clock when idle).
@@ -58,9 +69,12 @@ public:
     /// Timestamp of the newest record released so far (valid when released_any()).
     std::uint64_t released_ts() const { return released_ts_; }
     bool released_any() const { return released_any_; }
-    /// Records the FIFOs have room for now (memory held): a FIFO at most a quarter full
-    /// shrinks (to twice its records, at least kKeepRecords; an empty one to nothing), so
-    /// memory follows the backlog down after a burst instead of keeping its peak.
+    /// Records the FIFOs have room for now (memory held).  Once per window of event time, a
+    /// FIFO that was at most a quarter full all that window shrinks (to twice the most it held,
+    /// at least kKeepRecords; one that stayed empty, to nothing), so memory follows the backlog
+    /// down after a burst instead of keeping its peak, without giving memory back and growing
+    /// it again at every dip (regrowing a FIFO was 40 % of `report`'s time: page faults).
+    /// At the end (flush) every FIFO shrinks to what it holds.
     std::size_t capacity() const;
     static constexpr std::size_t kKeepRecords = 4096;
 
@@ -69,24 +83,67 @@ private:
     class Fifo {
     public:
         bool empty() const { return n_ == 0; }
-        const Record &front() const { return buf_[head_]; }
+        const Record &front() const { return buf_.get()[head_]; }
         void pop_front();
-        /// Insert in (ts, seq) order from the back; true when `r` became the front.
-        bool insert(const Record &r);
+        /// Room for one more record at the back (grows the ring when full).
+        Record &back_slot()
+        {
+            if (n_ == cap_)
+                grow();
+            return at(n_);
+        }
+        /// File the record written in back_slot() in (ts, seq) order from the back; true when
+        /// it became the front.
+        bool commit_back();
         /// A burst passed (bigger than kKeepRecords and at most a quarter full): shrink to
         /// twice what it holds (at least kKeepRecords; nothing when empty).
-        void trim();
-        std::size_t capacity() const { return buf_.size(); }
+        /// Shrink when the most it held since the last trim (or, at the end, what it holds
+        /// now) is at most a quarter of its room: to twice that (at least kKeepRecords;
+        /// nothing when that is 0).  Starts the next period.
+        void trim(bool end);
+        std::size_t capacity() const { return cap_; }
 
     private:
-        Record &at(std::size_t i) { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+        struct Free {
+            void operator()(Record *p) const { ::operator delete(p); }
+        };
+        using Buf = std::unique_ptr<Record, Free>;
+        /// Room for `n` records, uninitialised (every slot is written before it is read).
+        static Buf allocate(std::size_t n)
+        {
+            return Buf(static_cast<Record *>(::operator new(n * sizeof(Record))));
+        }
+        Record &at(std::size_t i) { return buf_.get()[(head_ + i) & (cap_ - 1)]; }
+        void resize(std::size_t cap); // (a power of two >= n_)
         void grow();
-        std::vector<Record> buf_;
-        std::size_t head_ = 0, n_ = 0;
+        Buf buf_;
+        std::size_t cap_ = 0, head_ = 0, n_ = 0;
+        std::size_t peak_ = 0; // most records held since the last trim
     };
     struct Head {
         std::uint64_t ts;
         std::uint32_t cpu;
+    };
+    /// Drop strings of the records held: fixed chunks, a free list; all freed when none is
+    /// held and the pool grew past a few chunks (after a burst of drops).
+    class DropPool {
+    public:
+        DropText &get()
+        {
+            if (free_.empty())
+                refill();
+            DropText *t = free_.back();
+            free_.pop_back();
+            return *t;
+        }
+        void put(const DropText *t) { free_.push_back(const_cast<DropText *>(t)); }
+        void trim();
+
+    private:
+        static constexpr std::size_t kChunk = 256;
+        void refill();
+        std::vector<std::unique_ptr<DropText[]>> chunks_;
+        std::vector<DropText *> free_;
     };
     void release_to(std::uint64_t watermark, const Sink &sink, bool all = false);
     void push_head(std::uint64_t ts, std::uint32_t cpu);
@@ -94,6 +151,8 @@ private:
 
     std::vector<Fifo> fifos_; // by CPU number
     std::vector<Head> heads_; // min-heap by (ts, cpu); may hold stale entries
+    DropPool drops_;
+    std::uint64_t trim_at_ = 0; // released_ts_ at which the FIFOs are looked at again
     void grow_window(std::uint64_t lateness_ns);
 
     std::size_t size_ = 0, peak_size_ = 0;

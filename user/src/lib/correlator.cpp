@@ -24,6 +24,8 @@ void Correlator::process(const Record &r)
     ++events_;
     p.now = std::max<std::uint64_t>(p.now, ev.ts_ns);
     p.sockets.set_now(p.now);
+    if (ev.probe >= probes_seen_.size())
+        probes_seen_.resize(static_cast<std::size_t>(ev.probe) + 1);
     ++probes_seen_[ev.probe];
 
     if (const ProbeInfo *info = probe_info(ev.probe)) {
@@ -271,8 +273,9 @@ std::vector<DropStat> Correlator::drops() const
 std::map<std::string, std::uint64_t> Correlator::probes_seen() const
 {
     std::map<std::string, std::uint64_t> out;
-    for (const auto &[id, n] : probes_seen_)
-        out[p_->name_of(id)] += n;
+    for (std::size_t id = 0; id < probes_seen_.size(); ++id)
+        if (const std::uint64_t n = probes_seen_[id])
+            out[p_->name_of(static_cast<std::uint16_t>(id))] += n;
     return out;
 }
 

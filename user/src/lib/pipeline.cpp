@@ -39,10 +39,7 @@ Pipeline::Pipeline(PipelineOptions opts)
 void Pipeline::on_batch(std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,
                         const std::uint8_t *data, std::size_t len)
 {
-    scratch_.clear();
-    decoder_.on_batch(cpu, seq, count, data, len, scratch_);
-    for (const auto &r : scratch_)
-        reorder_.push(r);
+    decoder_.on_batch(cpu, seq, count, data, len, reorder_); // straight into the CPU's FIFO
     release(reorder_.release_mark());
 }
 

@@ -14,51 +14,75 @@ bool later(const Record &a, const Record &b) // same CPU
 
 // --- one CPU's FIFO -----------------------------------------------------------------------------
 
+void ReorderBuffer::Fifo::resize(std::size_t cap)
+{
+    Buf other = cap ? allocate(cap) : Buf();
+    // The ring's records, oldest first.
+    for (std::size_t i = 0; i < n_; ++i)
+        other.get()[i] = at(i);
+    buf_.swap(other);
+    cap_ = cap;
+    head_ = 0;
+}
+
 void ReorderBuffer::Fifo::grow()
 {
-    std::vector<Record> bigger(buf_.empty() ? 1024 : buf_.size() * 2);
-    // The ring's two runs, oldest first (n_ == buf_.size() here: the ring is full).
-    const auto head = buf_.begin() + static_cast<std::ptrdiff_t>(head_);
-    std::copy(buf_.begin(), head, std::copy(head, buf_.end(), bigger.begin()));
-    buf_.swap(bigger);
-    head_ = 0;
+    resize(cap_ ? cap_ * 2 : 1024);
 }
 
 void ReorderBuffer::Fifo::pop_front()
 {
-    head_ = (head_ + 1) & (buf_.size() - 1);
+    head_ = (head_ + 1) & (cap_ - 1);
     --n_;
 }
 
-void ReorderBuffer::Fifo::trim()
+void ReorderBuffer::Fifo::trim(bool end)
 {
-    if (buf_.size() <= kKeepRecords || n_ * 4 > buf_.size())
+    const std::size_t most = end ? n_ : std::max(peak_, n_);
+    peak_ = n_;
+    if (cap_ <= kKeepRecords || most * 4 > cap_)
         return;
-    if (n_ == 0) {
-        std::vector<Record>().swap(buf_); // (grow() starts again at 1024)
-        head_ = 0;
+    if (most == 0) {
+        resize(0); // (grow() starts again at 1024)
         return;
     }
     std::size_t want = kKeepRecords; // a power of two, as the ring's mask needs
-    while (want < 2 * n_)
+    while (want < 2 * most)
         want *= 2;
-    std::vector<Record> smaller(want);
-    for (std::size_t i = 0; i < n_; ++i)
-        smaller[i] = at(i);
-    buf_.swap(smaller);
-    head_ = 0;
+    resize(want);
 }
 
-bool ReorderBuffer::Fifo::insert(const Record &r)
+bool ReorderBuffer::Fifo::commit_back()
 {
-    if (n_ == buf_.size())
-        grow();
     std::size_t i = n_++;
-    // Nearly always appended; a record stamped before the last ones of its CPU moves back.
+    if (n_ > peak_)
+        peak_ = n_;
+    // Nearly always in order; a record stamped before the last ones of its CPU moves back.
+    if (i == 0 || !later(at(i - 1), at(i)))
+        return i == 0;
+    const Record r = at(i);
     for (; i > 0 && later(at(i - 1), r); --i)
         at(i) = at(i - 1);
     at(i) = r;
     return i == 0;
+}
+
+// --- drop strings -------------------------------------------------------------------------------
+
+void ReorderBuffer::DropPool::refill()
+{
+    chunks_.push_back(std::make_unique<DropText[]>(kChunk));
+    DropText *c = chunks_.back().get();
+    for (std::size_t i = kChunk; i-- > 0;)
+        free_.push_back(c + i);
+}
+
+void ReorderBuffer::DropPool::trim()
+{
+    if (chunks_.size() > 4 && free_.size() == chunks_.size() * kChunk) {
+        chunks_.clear();
+        std::vector<DropText *>().swap(free_);
+    }
 }
 
 // --- merge --------------------------------------------------------------------------------------
@@ -90,18 +114,32 @@ void ReorderBuffer::push_head(std::uint64_t ts, std::uint32_t cpu)
 
 void ReorderBuffer::push(const Record &r)
 {
-    if (released_any_ && r.ev.ts_ns < released_ts_) {
-        ++late_;
-        grow_window(max_ts_ - r.ev.ts_ns);
+    Record &s = slot(r.cpu);
+    s = r;
+    if (r.drop) {
+        DropText &t = drop_text();
+        t = *r.drop;
+        s.drop = &t;
     }
-    if (r.ev.ts_ns > max_ts_)
-        max_ts_ = r.ev.ts_ns;
+    commit(r.cpu);
+}
+
+void ReorderBuffer::commit(std::uint32_t cpu)
+{
+    Fifo &f = fifos_[cpu]; // (slot() made it)
+    const std::uint64_t ts = f.back_slot().ev.ts_ns;
+    if (released_any_ && ts < released_ts_) {
+        ++late_;
+        grow_window(max_ts_ - ts);
+    }
+    if (ts > max_ts_)
+        max_ts_ = ts;
     if (++size_ > peak_size_)
         peak_size_ = size_;
     // Every non-empty FIFO has a heap entry for its front; a new front gets its own entry
     // (the old one goes stale and is skipped when it surfaces).
-    if (fifo(r.cpu).insert(r))
-        push_head(r.ev.ts_ns, r.cpu);
+    if (f.commit_back())
+        push_head(ts, cpu);
 }
 
 void ReorderBuffer::grow_window(std::uint64_t lateness_ns)
@@ -133,12 +171,18 @@ void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool a
         released_any_ = true;
         --size_;
         sink(r);
+        if (r.drop)
+            drops_.put(r.drop);
         f.pop_front();
         if (!f.empty())
             push_head(f.front().ev.ts_ns, h.cpu);
     }
-    for (auto &f : fifos_) // (one per CPU)
-        f.trim();
+    if (all || !released_any_ || released_ts_ >= trim_at_) {
+        for (auto &f : fifos_) // (one per CPU)
+            f.trim(all);
+        trim_at_ = released_ts_ + window_ns_;
+        drops_.trim();
+    }
     if (heads_.capacity() > kKeepRecords && heads_.size() * 4 <= heads_.capacity())
         std::vector<Head>(heads_).swap(heads_);
 }

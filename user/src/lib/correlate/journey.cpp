@@ -29,7 +29,7 @@ bool end_journey(JourneyBase &j, End how, bool reused, Path path, StageTable &st
     case End::queued_at_end: // (receive only: a send journey is never queued)
         ++n.queued_at_end;
         break;
-    case End::relayed: // (receive only) counted by the caller: forwarded or bridged
+    case End::relayed:    // (receive only) counted by the caller: forwarded or bridged
     case End::gro_merged: // (receive only) counted by the caller
         break;
     }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <netinet/in.h>
 #include <string>
+#include <tsl/robin_map.h>
 #include <vector>
 
 namespace nsk::corr {
@@ -61,6 +62,101 @@ inline Visit visit_of(const nsk_event &ev)
     return {ev.probe, ev.cpu, ev.ctx, ev.ts_ns};
 }
 
+/// Open journeys by skb_id: an open-addressing hash map (tsl::robin_map: one probe into a flat
+/// array instead of a node per entry) of pointers to pooled journeys, so a journey stays where
+/// it is while the table grows or others leave (callers hold a J& across insertions), and a
+/// journey that ends goes back to a bounded free list with its visits' capacity, so the next
+/// one allocates nothing.  Iterating gives (skb_id, J*) pairs.
+template <class J>
+class JourneyTable {
+public:
+    using Map = tsl::robin_map<std::uint64_t, J *>;
+    using key_type = std::uint64_t;
+
+    JourneyTable() = default;
+    JourneyTable(const JourneyTable &) = delete;
+    JourneyTable &operator=(const JourneyTable &) = delete;
+    ~JourneyTable()
+    {
+        for (auto &kv : map_)
+            delete kv.second;
+        for (J *j : free_)
+            delete j;
+    }
+
+    J *find(std::uint64_t id) const
+    {
+        auto it = map_.find(id);
+        return it == map_.end() ? nullptr : it->second;
+    }
+    J &at(std::uint64_t id) const { return *map_.at(id); }
+    /// A new journey under `id` (replacing any journey there), in its default state.
+    J &fresh(std::uint64_t id)
+    {
+        J *&slot = map_[id];
+        if (!slot)
+            slot = take();
+        std::vector<Visit> v = std::move(slot->visits);
+        v.clear();
+        *slot = J{};
+        slot->visits = std::move(v);
+        return *slot;
+    }
+    /// `j` under `id` (replacing any journey there).
+    J &put(std::uint64_t id, J &&j)
+    {
+        J *&slot = map_[id];
+        if (!slot)
+            slot = take();
+        *slot = std::move(j);
+        return *slot;
+    }
+    void erase(std::uint64_t id)
+    {
+        auto it = map_.find(id);
+        if (it == map_.end())
+            return;
+        J *j = it->second;
+        map_.erase(it);
+        give(j);
+    }
+    std::size_t size() const { return map_.size(); }
+    typename Map::const_iterator begin() const { return map_.begin(); }
+    typename Map::const_iterator end() const { return map_.end(); }
+
+private:
+    static constexpr std::size_t kMaxFree = 4096; // journeys kept for reuse
+    J *take()
+    {
+        if (free_.empty())
+            return new J;
+        J *j = free_.back();
+        free_.pop_back();
+        return j;
+    }
+    void give(J *j)
+    {
+        if (free_.size() < kMaxFree)
+            free_.push_back(j);
+        else
+            delete j;
+    }
+    Map map_;
+    std::vector<J *> free_;
+};
+
+/// The journey an entry of a JourneyTable (a pointer) or of a map of journeys (a value) names.
+template <class J>
+const J &journey_of(const J &j)
+{
+    return j;
+}
+template <class J>
+const J &journey_of(J *j)
+{
+    return *j;
+}
+
 /// Erase the entries of the map `m` for which `pred(entry)` holds.
 template <class Map, class Pred>
 void erase_if(Map &m, Pred pred)
@@ -81,6 +177,8 @@ std::vector<typename Map::key_type> keys_if(const Map &m, Pred pred)
     for (const auto &kv : m)
         if (pred(kv))
             keys.push_back(kv.first);
+    // In key order: what is ended one by one does not depend on the hash table's layout.
+    std::sort(keys.begin(), keys.end());
     return keys;
 }
 
@@ -179,7 +277,7 @@ JourneyCounts with_in_flight(JourneyCounts n, const Table &table)
 {
     n.in_flight = 0;
     for (const auto &kv : table)
-        if (is_reported_proto(kv.second.proto))
+        if (is_reported_proto(journey_of(kv.second).proto))
             ++n.in_flight;
     return n;
 }

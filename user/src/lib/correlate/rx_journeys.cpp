@@ -8,8 +8,7 @@ namespace nsk::corr {
 
 RxJourney *RxJourneys::find(std::uint64_t skb_id)
 {
-    auto it = journeys_.find(skb_id);
-    return it == journeys_.end() ? nullptr : &it->second;
+    return journeys_.find(skb_id);
 }
 
 void RxJourneys::stage(const Record &r, const ProbeInfo &info)
@@ -61,9 +60,8 @@ void RxJourneys::stage(const Record &r, const ProbeInfo &info)
             child.e2e_start = parent->e2e_start;
             child.xmit_ts = parent->xmit_ts;
             child.xmit_probe = parent->xmit_probe;
-            auto [cit, inserted] = journeys_.emplace(ev.skb_id, std::move(child));
-            (void)inserted;
-            append(cit->second, r, info);
+            // (no journey under this id: find() above)
+            append(journeys_.put(ev.skb_id, std::move(child)), r, info);
             return;
         }
     }
@@ -88,8 +86,8 @@ bool RxJourneys::another_device(const RxJourney &j, const nsk_event &ev)
            ev.probe == NSK_PROBE_NETIF_RECEIVE_SKB;
 }
 
-RxJourney *RxJourneys::relay_from(std::uint64_t skb_id, const nsk_event &ev,
-                                  const ProbeInfo &info, Path &path)
+RxJourney *RxJourneys::relay_from(std::uint64_t skb_id, const nsk_event &ev, const ProbeInfo &info,
+                                  Path &path)
 {
     RxJourney *j = find(skb_id);
     if (!j || j->visits.empty() || j->enqueue_idx >= 0)
@@ -111,13 +109,11 @@ RxJourney *RxJourneys::relay_from(std::uint64_t skb_id, const nsk_event &ev,
 
 RxJourney &RxJourneys::start(const Record &r, bool partial)
 {
-    RxJourney j;
+    RxJourney &j = journeys_.fresh(r.ev.skb_id);
     j.serial = ++serial_;
     j.skb_id = r.ev.skb_id;
     j.partial = partial;
-    auto [it, inserted] = journeys_.insert_or_assign(r.ev.skb_id, std::move(j));
-    (void)inserted;
-    return it->second;
+    return j;
 }
 
 RxJourney *RxJourneys::fanout_parent(const Record &r)
@@ -331,12 +327,12 @@ void RxJourneys::expire()
 {
     const std::uint64_t now = p_.now, age = p_.opts.age_ns, qage = p_.opts.queued_age_ns;
     for (auto id : keys_if(journeys_, [&](const auto &kv) {
-             return now - kv.second.last_ts > age && kv.second.enqueue_idx < 0;
+             return now - kv.second->last_ts > age && kv.second->enqueue_idx < 0;
          }))
         close(journeys_.at(id), End::incomplete);
     // Queued and idle for the queued age: a reader that never reads, or a free never seen.
     for (auto id : keys_if(journeys_, [&](const auto &kv) {
-             return now - kv.second.last_ts > qage && kv.second.enqueue_idx >= 0;
+             return now - kv.second->last_ts > qage && kv.second->enqueue_idx >= 0;
          }))
         evict(journeys_.at(id));
 }
@@ -355,12 +351,12 @@ void RxJourneys::evict(RxJourney &j, bool in_table)
 void RxJourneys::stamps(std::vector<std::uint64_t> &out) const
 {
     for (const auto &kv : journeys_)
-        out.push_back(kv.second.last_ts);
+        out.push_back(kv.second->last_ts);
 }
 
 void RxJourneys::evict_upto(std::uint64_t cut)
 {
-    for (auto id : keys_if(journeys_, [&](const auto &kv) { return kv.second.last_ts <= cut; }))
+    for (auto id : keys_if(journeys_, [&](const auto &kv) { return kv.second->last_ts <= cut; }))
         evict(journeys_.at(id));
     last_fanout_.clear(); // (may name an evicted journey; serials make a stale one harmless)
 }

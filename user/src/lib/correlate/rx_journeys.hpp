@@ -83,9 +83,9 @@ private:
     void learn(RxJourney &j, const Record &r, const ProbeInfo &info);
 
     Parts &p_;
-    std::unordered_map<std::uint64_t, RxJourney> journeys_; // by skb_id
+    JourneyTable<RxJourney> journeys_; // by skb_id
     // per CPU: the journey (skb_id, serial) that last passed a fanout parent stage
-    std::unordered_map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>> last_fanout_;
+    tsl::robin_map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>> last_fanout_;
     std::uint64_t serial_ = 0;
     std::uint64_t fanout_rejected_ = 0;
     JourneyCounts n_;

@@ -5,6 +5,7 @@
 #include "nsk/format.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace nsk::corr {
 
@@ -41,11 +42,21 @@ SocketStats *SocketTable::find(std::uint64_t sk_id)
 
 void SocketTable::learn(SocketStats &s, const nsk_event &ev, bool task)
 {
+    SocketStats::Learned &l = s.learned; // (valid for local/remote while sock_tuple is set)
     if (ev.family && (ev.flags & NSK_EF_SOCK) && !(s.sock_tuple && ev.sk_lport == 0)) {
         // (a closed socket has lost its local port: keep what it was)
         s.family = ev.family;
-        s.local = format_endpoint(ev.family, ev.sk_laddr, ev.sk_lport);
-        s.remote = format_endpoint(ev.family, ev.sk_raddr, ev.sk_rport);
+        if (!s.sock_tuple || l.family != ev.family || l.lport != ev.sk_lport ||
+            l.rport != ev.sk_rport || std::memcmp(l.laddr, ev.sk_laddr, sizeof(l.laddr)) ||
+            std::memcmp(l.raddr, ev.sk_raddr, sizeof(l.raddr))) {
+            s.local = format_endpoint(ev.family, ev.sk_laddr, ev.sk_lport);
+            s.remote = format_endpoint(ev.family, ev.sk_raddr, ev.sk_rport);
+            l.family = ev.family;
+            l.lport = ev.sk_lport;
+            l.rport = ev.sk_rport;
+            std::memcpy(l.laddr, ev.sk_laddr, sizeof(l.laddr));
+            std::memcpy(l.raddr, ev.sk_raddr, sizeof(l.raddr));
+        }
         s.sock_tuple = true;
     } else if (ev.family && (ev.flags & NSK_EF_PKT) && !s.sock_tuple && s.local.empty()) {
         // Packet view only: the socket's local end is the packet's destination.
@@ -59,10 +70,14 @@ void SocketTable::learn(SocketStats &s, const nsk_event &ev, bool task)
     if (ev.netns)
         s.netns = ev.netns;
     if (task && (ev.flags & NSK_EF_TASK) && ev.pid) {
+        if (s.pid != ev.pid)
+            s.pids.insert(ev.pid); // (s.pid is always in pids already)
         s.pid = ev.pid;
         s.tid = ev.tid;
-        s.comm = bounded_string(ev.comm, sizeof(ev.comm));
-        s.pids.insert(ev.pid);
+        if (s.comm.empty() || std::memcmp(l.comm, ev.comm, sizeof(l.comm))) {
+            s.comm = bounded_string(ev.comm, sizeof(ev.comm));
+            std::memcpy(l.comm, ev.comm, sizeof(l.comm));
+        }
     }
     if (ev.sk_ino)
         s.sk_ino = ev.sk_ino;

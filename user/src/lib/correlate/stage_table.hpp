@@ -1,7 +1,7 @@
 // The stage table: latency of every pair of consecutive stages, by path (tx, loopback, rx,
 // queue, and for packets this host relays: fwd (IP forwarding) and bridge (sent on again without
-// IP: a bridge, a tc redirect)).  The same pair on two paths is two rows.  Journeys add their pairs as they go; it is never aged (its size is bounded by the
-// probe table).
+// IP: a bridge, a tc redirect)).  The same pair on two paths is two rows.  Journeys add their pairs
+// as they go; it is never aged (its size is bounded by the probe table).
 #pragma once
 
 #include "journey.hpp"

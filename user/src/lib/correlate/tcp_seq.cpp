@@ -507,8 +507,7 @@ void TcpSeq::expire()
     erase_if(control_, [&](const auto &kv) { return now - kv.second.ts > kControlKeepNs; });
     // (an idle connection's sequence space is relearned)
     for (auto &kv : tx_)
-        erase_if(kv.second.segmented,
-                 [&](const auto &sg) { return now - sg.second.ts > age; });
+        erase_if(kv.second.segmented, [&](const auto &sg) { return now - sg.second.ts > age; });
     erase_if(tx_, [&](const auto &kv) {
         if (now - kv.second.last_ts <= age)
             return false;

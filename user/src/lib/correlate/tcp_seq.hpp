@@ -59,7 +59,7 @@ struct TcpTxConn {
         std::uint64_t ts = 0; // last seen
     };
     std::map<std::uint64_t, Segmented> segmented;
-    std::map<std::uint64_t, Sent> sent;          // recently handed to the driver, by start
+    std::map<std::uint64_t, Sent> sent; // recently handed to the driver, by start
 };
 
 class TcpSeq {
@@ -152,8 +152,8 @@ private:
     void evict_waiting(Pred pred);
 
     Parts &p_;
-    void tx_erased(const std::string &key); // drop the 4-tuple index entry of a tx_ key
-    std::unordered_map<std::string, TcpTxConn> tx_;      // by sender's connection key
+    void tx_erased(const std::string &key);         // drop the 4-tuple index entry of a tx_ key
+    std::unordered_map<std::string, TcpTxConn> tx_; // by sender's connection key
     // tx_'s keys by their 4-tuple without the namespace (a receiver in another namespace)
     std::unordered_map<std::string, std::vector<std::string>> by_tuple_;
     std::unordered_map<std::string, RxConn> rx_;         // by receiver's connection key

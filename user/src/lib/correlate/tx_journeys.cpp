@@ -10,16 +10,13 @@ namespace nsk::corr {
 
 TxJourney *TxJourneys::find(std::uint64_t skb_id)
 {
-    auto it = journeys_.find(skb_id);
-    return it == journeys_.end() ? nullptr : &it->second;
+    return journeys_.find(skb_id);
 }
 
 TxJourney &TxJourneys::put(TxJourney &&j)
 {
     const std::uint64_t key = j.skb_id;
-    auto [it, inserted] = journeys_.insert_or_assign(key, std::move(j));
-    (void)inserted;
-    return it->second;
+    return journeys_.put(key, std::move(j));
 }
 
 void TxJourneys::unsent(const PendingSend &p)
@@ -225,8 +222,9 @@ bool TxJourneys::take_handoff(std::uint64_t skb_id, Handoff &h)
 void TxJourneys::move_handoff(std::uint64_t from, std::uint64_t to)
 {
     if (auto h = handoff_.find(from); h != handoff_.end() && from != to) {
-        handoff_[to] = h->second; // the first segment continues on loopback
-        handoff_.erase(from);
+        const Handoff moved = h->second; // (copied first: inserting may move the table)
+        handoff_.erase(h);
+        handoff_[to] = moved; // the first segment continues on loopback
     }
 }
 
@@ -248,7 +246,7 @@ void TxJourneys::expire()
 {
     const std::uint64_t now = p_.now, age = p_.opts.age_ns;
     for (auto id :
-         keys_if(journeys_, [&](const auto &kv) { return now - kv.second.last_ts > age; }))
+         keys_if(journeys_, [&](const auto &kv) { return now - kv.second->last_ts > age; }))
         close(journeys_.at(id), End::incomplete);
     erase_if(pending_, [&](const auto &kv) {
         if (now - kv.second.last_ts <= age)
@@ -262,12 +260,12 @@ void TxJourneys::expire()
 void TxJourneys::stamps(std::vector<std::uint64_t> &out) const
 {
     for (const auto &kv : journeys_)
-        out.push_back(kv.second.last_ts);
+        out.push_back(kv.second->last_ts);
 }
 
 void TxJourneys::evict_upto(std::uint64_t cut)
 {
-    for (auto id : keys_if(journeys_, [&](const auto &kv) { return kv.second.last_ts <= cut; })) {
+    for (auto id : keys_if(journeys_, [&](const auto &kv) { return kv.second->last_ts <= cut; })) {
         TxJourney &j = journeys_.at(id);
         if (is_reported_proto(j.proto))
             ++n_.evicted;

@@ -91,9 +91,9 @@ private:
     void unsent(const PendingSend &p); // a sendmsg that produced no traced skb
 
     Parts &p_;
-    std::unordered_map<std::uint64_t, TxJourney> journeys_;                  // by skb_id
+    JourneyTable<TxJourney> journeys_;                                       // by skb_id
     std::map<std::pair<std::uint32_t, std::uint64_t>, PendingSend> pending_; // by (tid, sk)
-    std::unordered_map<std::uint64_t, Handoff> handoff_;                     // by skb_id
+    tsl::robin_map<std::uint64_t, Handoff> handoff_;                         // by skb_id
     struct AtDriver {
         std::uint64_t skb_id = 0;
         std::uint64_t ts = 0;
@@ -104,7 +104,7 @@ private:
     // on the same CPU (a nested transmit, a tunnel's, comes in between).  A few deep, so a
     // kernel without the tracepoint costs nothing.
     static constexpr std::size_t kAtDriverDepth = 8;
-    std::unordered_map<std::uint16_t, std::vector<AtDriver>> at_driver_;
+    tsl::robin_map<std::uint16_t, std::vector<AtDriver>> at_driver_;
     JourneyCounts n_;
     Histogram total_; // first send stage -> driver
 };
