@@ -116,6 +116,9 @@ void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out);
 /* --- emit (nsk_emit.c) ----------------------------------------------------- */
 
 int nsk_emit_init(void);
+/* START (before attaching) and STOP (after detaching): process context only */
+void nsk_emit_start(const struct nsk_config *c);
+void nsk_emit_stop(void);
 /*
  * What a probe point may assume about its skb (nsk_emit's pf argument):
  * NSK_PF_EARLY: skb->data is at the network header, whose offset is not set
