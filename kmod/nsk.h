@@ -134,7 +134,8 @@ void nsk_emit_stop(void);
 
 /*
  * Interrupts off.  Every handler describes and writes its record with
- * interrupts off (nsk_emit_rec), so records on one CPU never interleave: the
+ * interrupts off (nsk_emit_rec; the filter and sampling decision before it
+ * need not), so records on one CPU never interleave: the
  * write number each ring slot carries (nsk_ring.c) counts 0, 1, 2, ... per
  * CPU and a gap is a record the ring lost.  Only an NMI handler could still
  * nest (the drain would then count one record as lost); the traced paths do

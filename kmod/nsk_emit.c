@@ -475,22 +475,25 @@ static void nsk_store(const struct nsk_event *ev, unsigned int size)
 
 /*
  * The one emit path: count the hit, decide on the tuples, describe and store
- * what is kept.  Interrupts are off throughout (nsk.h, "Interrupts off").
+ * what is kept.  The decision reads only the caller's skb and socket and
+ * touches no per-CPU state but counters (this_cpu_inc: IRQ-safe), so it runs
+ * with interrupts as they are; a kept record is described (clock included)
+ * and stored with interrupts off (nsk.h, "Interrupts off").
  */
 static void nsk_emit_rec(struct nsk_event *ev, unsigned int size,
 			 struct sk_buff *skb, struct sock *sk, unsigned int pf)
 {
 	unsigned long flags;
 
-	local_irq_save(flags);
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[ev->probe]);
 	nsk_describe_tuples(ev, skb, sk, pf);
-	if (!nsk_filtered_out(ev, skb, sk, pf) &&
-	    !nsk_sampled_out(ev, skb, sk, pf)) {
-		nsk_describe(ev, skb, sk, pf);
-		nsk_store(ev, size);
-	}
+	if (nsk_filtered_out(ev, skb, sk, pf) ||
+	    nsk_sampled_out(ev, skb, sk, pf))
+		return;
+	local_irq_save(flags);
+	nsk_describe(ev, skb, sk, pf);
+	nsk_store(ev, size);
 	local_irq_restore(flags);
 }
 
