@@ -116,6 +116,9 @@ void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out);
 /* --- emit (nsk_emit.c) ----------------------------------------------------- */
 
 int nsk_emit_init(void);
+/* START (before attaching) and STOP (after detaching): process context only */
+void nsk_emit_start(const struct nsk_config *c);
+void nsk_emit_stop(void);
 /*
  * What a probe point may assume about its skb (nsk_emit's pf argument):
  * NSK_PF_EARLY: skb->data is at the network header, whose offset is not set
@@ -132,7 +135,8 @@ int nsk_emit_init(void);
 
 /*
  * Interrupts off.  Every handler describes and writes its record with
- * interrupts off (nsk_emit_rec), so records on one CPU never interleave: the
+ * interrupts off (nsk_emit_rec; the filter and sampling decision before it
+ * need not), so records on one CPU never interleave: the
  * write number each ring slot carries (nsk_ring.c) counts 0, 1, 2, ... per
  * CPU and a gap is a record the ring lost.  Only an NMI handler could still
  * nest (the drain would then count one record as lost); the traced paths do

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shared handler logic, written once: identify (keyed hashes), describe
- * (packet and socket tuples, task, netns), filter, sample, and write one
- * record into this CPU's ring.
+ * Shared handler logic, written once: decide, then describe and store.
+ *   decide:   the packet and socket tuples (and the netns or pid when a filter
+ *             asks for them), the filter, the flow-sampling decision;
+ *   describe: what only a kept record needs: keyed ids, clock, task, comm,
+ *             inode, netns, length;
+ *   store:    one record into this CPU's ring.
+ * A hit the filter or the sampler rejects costs the tuple parse and the
+ * decision, not a record ("decide before describing", docs/performance.md).
  *
  * Runs in any context (task, softirq, hardirq, NMI) with preemption off.
  * Rules: no sleeping, no allocation, no lock, bounded work.  Every byte read
@@ -12,6 +17,7 @@
 
 #include <linux/siphash.h>
 #include <linux/random.h>
+#include <linux/jump_label.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
@@ -26,8 +32,26 @@
 #include <net/net_namespace.h>
 #include "nsk.h"
 
+/*
+ * Keys drawn at every load.  Pointer ids stay full SipHash-2-4 with 64 bits
+ * of output: the tool keys journeys and sockets by them, and a 32-bit hash
+ * (hsiphash) would collide too often — with 2^16 skbs alive the chance that
+ * two share an id is 1 - e^-0.5 = 39 %; with 64 bits it is 1e-10.  They are
+ * computed only for records that are kept.  The sampling decision needs no
+ * uniqueness, only a keyed, uniform, direction-independent value: hsiphash
+ * (SipHash-1-3 on 64-bit kernels, HalfSipHash on 32-bit), about half the
+ * rounds, keyed like the ids so a flow cannot choose its own fate.
+ */
 static siphash_key_t nsk_id_key __read_mostly;
-static siphash_key_t nsk_flow_key __read_mostly;
+static hsiphash_key_t nsk_flow_key __read_mostly;
+
+/*
+ * On while the collection has a filter: enabled at START before the probes
+ * are attached, disabled at STOP after they are detached (process context,
+ * under nsk_ctl_lock; never from a handler).  Off, a handler skips the
+ * filter and everything only the filter reads.
+ */
+static DEFINE_STATIC_KEY_FALSE(nsk_filter_on);
 
 int nsk_emit_init(void)
 {
@@ -261,14 +285,27 @@ static bool nsk_filter(const struct nsk_event *ev)
 	return true;
 }
 
+/* The socket a record identifies: a drop without one, the skb's own. */
+static inline u64 nsk_sk_id(const struct sk_buff *skb, const struct sock *sk,
+			    unsigned int pf)
+{
+	if (!sk && skb && (pf & NSK_PF_SKB_SK))
+		sk = skb->sk;
+	return nsk_id(sk);
+}
+
 /*
  * Flow-consistent sampling: the decision is a keyed hash of the flow, with
  * the two endpoints ordered so both directions of a flow agree.  Every event
- * of a sampled flow is kept, so its journeys are complete.
+ * of a sampled flow is kept, so its journeys are complete.  n > 1 is the
+ * divisor; hash % (n * 2^k) == 0 implies hash % n == 0, so the governor's
+ * higher divisors keep subsets of the flows of lower ones.  ev->sk_id is
+ * filled here when the decision needs it (the caller's skb/sk/pf say which
+ * socket) and left for nsk_describe() otherwise.
  */
-static bool nsk_sample(const struct nsk_event *ev)
+static bool nsk_sample(struct nsk_event *ev, u32 n, const struct sk_buff *skb,
+		       const struct sock *sk, unsigned int pf)
 {
-	u32 n = READ_ONCE(nsk_sample_eff);
 	const u8 *a, *b;
 	u16 pa, pb;
 	struct {
@@ -277,25 +314,44 @@ static bool nsk_sample(const struct nsk_event *ev)
 		u32 proto;
 	} k;
 
-	if (n <= 1)
-		return true;
 	if (ev->flags & NSK_EF_PKT) {
 		a = ev->saddr; b = ev->daddr; pa = ev->sport; pb = ev->dport;
 	} else if ((ev->flags & NSK_EF_SOCK) && ev->sk_rport) {
 		/* a connected socket's own tuple is its packets' flow */
 		a = ev->sk_laddr; b = ev->sk_raddr; pa = ev->sk_lport; pb = ev->sk_rport;
-	} else if (ev->sk_id) {
+	} else {
 		/*
 		 * Socket-only events of an unconnected socket (sendmsg,
 		 * recvmsg: one socket, many flows) have no flow to decide
 		 * on: they are sampled per socket (sk_id is already a keyed
 		 * hash), so the governor can shed them too.  A sampled flow
 		 * on an unsampled socket then lacks its sendmsg stage and
-		 * the reader's pid (docs/design.md).
+		 * the reader's pid (docs/design.md).  Nothing to decide on
+		 * (sk_id 0: rare end events): keep.
 		 */
-		return ev->sk_id % n == 0;
-	} else {
-		return true;	/* nothing to decide on: keep (rare end events) */
+		if (!ev->sk_id)
+			ev->sk_id = nsk_sk_id(skb, sk, pf);
+		return !ev->sk_id || ev->sk_id % n == 0;
+	}
+	if (ev->family == AF_INET) {
+		/*
+		 * IPv4 (the address is the first 4 bytes, the rest zero):
+		 * four words into hsiphash_4u32, ordered as the byte-wise
+		 * comparison below would order them.
+		 */
+		__be32 xa, ya;
+		u32 x, y;
+
+		memcpy(&xa, a, 4);
+		memcpy(&ya, b, 4);
+		x = be32_to_cpu(xa);
+		y = be32_to_cpu(ya);
+		if (x > y || (x == y && pa > pb)) {
+			swap(x, y);
+			swap(pa, pb);
+		}
+		return hsiphash_4u32(x, y, (u32)pa << 16 | pb, ev->proto,
+				     &nsk_flow_key) % n == 0;
 	}
 	if (memcmp(a, b, 16) > 0 || (!memcmp(a, b, 16) && pa > pb)) {
 		swap(a, b);
@@ -306,7 +362,7 @@ static bool nsk_sample(const struct nsk_event *ev)
 	k.pa = pa;
 	k.pb = pb;
 	k.proto = ev->proto;
-	return siphash(&k, sizeof(k), &nsk_flow_key) % n == 0;
+	return hsiphash(&k, sizeof(k), &nsk_flow_key) % n == 0;
 }
 
 static inline u8 nsk_ctx(void)
@@ -320,38 +376,95 @@ static inline u8 nsk_ctx(void)
 	return NSK_CTX_TASK;
 }
 
+/* The network namespace of the socket, else of the device (NSK_PF_DEV). */
+static inline u32 nsk_netns(const struct sk_buff *skb, const struct sock *sk,
+			    unsigned int pf)
+{
+	if (sk)
+		return sock_net(sk)->ns.inum;
+	if (skb && (pf & NSK_PF_DEV) && skb->dev)
+		return dev_net(skb->dev)->ns.inum;
+	return 0;
+}
+
+/* Task context: who runs (NSK_EF_TASK); other contexts carry no pid. */
+static inline void nsk_task_ids(struct nsk_event *ev)
+{
+	ev->ctx = nsk_ctx();
+	if (ev->ctx == NSK_CTX_TASK) {
+		ev->flags |= NSK_EF_TASK;
+		ev->pid = current->tgid;
+		ev->tid = current->pid;
+	}
+}
+
+/* Decide, first half: the tuples every decision and every record needs. */
+static void nsk_describe_tuples(struct nsk_event *ev, struct sk_buff *skb,
+				struct sock *sk, unsigned int pf)
+{
+	if (skb && !(pf & NSK_PF_NOPKT))
+		nsk_parse_pkt(ev, skb, pf & NSK_PF_EARLY);
+	if (sk)
+		nsk_parse_sock(ev, sk);
+}
+
+/*
+ * Decide, second half: true when a filter of this collection rejects the
+ * hit (counted).  The netns and the pid are read only when the filter asks
+ * for them; no filter at all costs one patched-out jump.
+ */
+static bool nsk_filtered_out(struct nsk_event *ev, const struct sk_buff *skb,
+			     const struct sock *sk, unsigned int pf)
+{
+	if (!static_branch_unlikely(&nsk_filter_on))
+		return false;
+	if (nsk_cfg.has_netns)
+		ev->netns = nsk_netns(skb, sk, pf);
+	if (nsk_cfg.has_pid)
+		nsk_task_ids(ev);
+	if (nsk_filter(ev))
+		return false;
+	this_cpu_inc(nsk_pcpu.filtered);
+	return true;
+}
+
+/* True when the flow sampler (user's 1/N or the governor's) rejects (counted). */
+static bool nsk_sampled_out(struct nsk_event *ev, const struct sk_buff *skb,
+			    const struct sock *sk, unsigned int pf)
+{
+	u32 n = READ_ONCE(nsk_sample_eff);
+
+	if (n <= 1 || nsk_sample(ev, n, skb, sk, pf))
+		return false;
+	this_cpu_inc(nsk_pcpu.sampled_out);
+	return true;
+}
+
+/*
+ * Describe a kept record: everything the decision did not need.  Fields the
+ * decision may have filled already (sk_id, netns, pid) get the same values
+ * again.
+ */
 static void nsk_describe(struct nsk_event *ev, struct sk_buff *skb,
 			 struct sock *sk, unsigned int pf)
 {
 	ev->cpu = smp_processor_id();
 	ev->ts_ns = nsk_clock_ns();
 	ev->skb_id = nsk_id(skb);
-	ev->sk_id = nsk_id(sk);
-	/* a drop without a socket argument: the socket the skb still holds */
-	if (!sk && skb && (pf & NSK_PF_SKB_SK) && skb->sk)
-		ev->sk_id = nsk_id(skb->sk);
-	ev->ctx = nsk_ctx();
-	if (skb && !(pf & NSK_PF_NOPKT))
-		nsk_parse_pkt(ev, skb, pf & NSK_PF_EARLY);
-	else if (skb && sk && nsk_sk_protocol(sk) == IPPROTO_TCP &&
-		 skb_transport_header_was_set(skb))
+	if (!ev->sk_id)
+		ev->sk_id = nsk_sk_id(skb, sk, pf);
+	if (skb && (pf & NSK_PF_NOPKT) && sk &&
+	    nsk_sk_protocol(sk) == IPPROTO_TCP && skb_transport_header_was_set(skb))
 		/* ip_queue_xmit, ip6_xmit: TCP built its header, IP not yet */
 		nsk_parse_tcp(ev, skb, skb_transport_header(skb), 0, skb->head,
 			      skb_tail_pointer(skb));
-	if (sk) {
-		nsk_parse_sock(ev, sk);
-		ev->netns = sock_net(sk)->ns.inum;
-		if (skb && (pf & NSK_PF_MEM))
-			nsk_sock_mem(ev, sk, skb);
-	} else if (skb && (pf & NSK_PF_DEV) && skb->dev) {
-		ev->netns = dev_net(skb->dev)->ns.inum;
-	}
+	ev->netns = nsk_netns(skb, sk, pf);
+	if (sk && skb && (pf & NSK_PF_MEM))
+		nsk_sock_mem(ev, sk, skb);
 	if (skb && !(pf & NSK_PF_OWN_LEN))
 		ev->len = skb->len;
+	nsk_task_ids(ev);
 	if (ev->ctx == NSK_CTX_TASK) {
-		ev->flags |= NSK_EF_TASK;
-		ev->pid = current->tgid;
-		ev->tid = current->pid;
 		/* no get_task_comm(): it takes task_lock */
 		memcpy(ev->comm, current->comm, sizeof(ev->comm));
 		ev->comm[sizeof(ev->comm) - 1] = 0;
@@ -365,19 +478,11 @@ static void nsk_describe(struct nsk_event *ev, struct sk_buff *skb,
 	}
 }
 
-/* Filter, sample, store: shared by every handler. */
-static void nsk_commit(struct nsk_event *ev, unsigned int size)
+/* Store a kept record in this CPU's ring. */
+static void nsk_store(const struct nsk_event *ev, unsigned int size)
 {
 	void *handle, *slot;
 
-	if (!nsk_filter(ev)) {
-		this_cpu_inc(nsk_pcpu.filtered);
-		return;
-	}
-	if (!nsk_sample(ev)) {
-		this_cpu_inc(nsk_pcpu.sampled_out);
-		return;
-	}
 	slot = nsk_ring_reserve(size, &handle);
 	if (!slot) {
 		this_cpu_inc(nsk_pcpu.ring_full);
@@ -389,20 +494,26 @@ static void nsk_commit(struct nsk_event *ev, unsigned int size)
 }
 
 /*
- * The one emit path: count the hit, describe what the caller did not fill in
- * already, filter, sample, store.  Interrupts are off throughout (nsk.h,
- * "Interrupts off").
+ * The one emit path: count the hit, decide on the tuples, describe and store
+ * what is kept.  The decision reads only the caller's skb and socket and
+ * touches no per-CPU state but counters (this_cpu_inc: IRQ-safe), so it runs
+ * with interrupts as they are; a kept record is described (clock included)
+ * and stored with interrupts off (nsk.h, "Interrupts off").
  */
 static void nsk_emit_rec(struct nsk_event *ev, unsigned int size,
 			 struct sk_buff *skb, struct sock *sk, unsigned int pf)
 {
 	unsigned long flags;
 
-	local_irq_save(flags);
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[ev->probe]);
+	nsk_describe_tuples(ev, skb, sk, pf);
+	if (nsk_filtered_out(ev, skb, sk, pf) ||
+	    nsk_sampled_out(ev, skb, sk, pf))
+		return;
+	local_irq_save(flags);
 	nsk_describe(ev, skb, sk, pf);
-	nsk_commit(ev, size);
+	nsk_store(ev, size);
 	local_irq_restore(flags);
 }
 
@@ -472,6 +583,15 @@ void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 
 struct nsk_pair_slot {
 	const void *skb;
+	/*
+	 * The filter rejected the first half: ev holds only its tuples, and
+	 * the second half is rejected too without a look (same tuples, same
+	 * filter: the filter cannot change while collecting, and START
+	 * empties the slots).  Not so for the sampler, whose divisor the
+	 * governor moves: a first half the filter keeps is described in
+	 * full and the second half samples again.
+	 */
+	bool filtered;
 	struct nsk_event ev;
 };
 
@@ -505,8 +625,13 @@ void nsk_emit_pair_first(u16 probe, struct sk_buff *skb, unsigned int pf,
 	slot->ev.probe = probe;
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
-	nsk_describe(&slot->ev, skb, NULL, pf);
-	nsk_commit(&slot->ev, sizeof(slot->ev));
+	nsk_describe_tuples(&slot->ev, skb, NULL, pf);
+	slot->filtered = nsk_filtered_out(&slot->ev, skb, NULL, pf);
+	if (!slot->filtered) {
+		nsk_describe(&slot->ev, skb, NULL, pf);
+		if (!nsk_sampled_out(&slot->ev, skb, NULL, pf))
+			nsk_store(&slot->ev, sizeof(slot->ev));
+	}
 	local_irq_restore(flags);
 }
 
@@ -528,10 +653,15 @@ void nsk_emit_pair_second(u16 probe, const void *skb, enum nsk_pair_kind kind,
 		local_irq_restore(flags);
 		return;
 	}
-	ev = pair->slot[i].ev;
 	pair->depth = i;	/* it, and first halves nested in it that never ended */
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
+	if (pair->slot[i].filtered) {
+		this_cpu_inc(nsk_pcpu.filtered);
+		local_irq_restore(flags);
+		return;
+	}
+	ev = pair->slot[i].ev;
 	ev.probe = probe;
 	ev.cpu = smp_processor_id();
 	ev.ts_ns = nsk_clock_ns();
@@ -539,6 +669,34 @@ void nsk_emit_pair_second(u16 probe, const void *skb, enum nsk_pair_kind kind,
 	ev.reason = reason;
 	ev.aux = aux;
 	ev.len = len;
-	nsk_commit(&ev, sizeof(ev));
+	/* the filter kept the first half, so it keeps this one */
+	if (!nsk_sampled_out(&ev, NULL, NULL, 0))
+		nsk_store(&ev, sizeof(ev));
 	local_irq_restore(flags);
+}
+
+/*
+ * START, process context, before any probe is attached: the filter key for
+ * this collection's filters, and no pair slot left over from the previous
+ * collection (a second half must find its first half decided under the
+ * same filter).
+ */
+void nsk_emit_start(const struct nsk_config *c)
+{
+	int cpu, k;
+
+	for_each_possible_cpu(cpu)
+		for (k = 0; k < __NSK_PAIR_MAX; k++)
+			per_cpu_ptr(&nsk_pairs[k], cpu)->depth = 0;
+	if (c->has_proto || c->has_port || c->has_addr || c->has_netns ||
+	    c->has_pid)
+		static_branch_enable(&nsk_filter_on);
+	else
+		static_branch_disable(&nsk_filter_on);
+}
+
+/* STOP, process context, after every probe is detached. */
+void nsk_emit_stop(void)
+{
+	static_branch_disable(&nsk_filter_on);
 }

@@ -156,9 +156,11 @@ int nsk_start(u32 portid, struct netlink_ext_ack *extack)
 	nsk_owner_portid = portid;
 	WRITE_ONCE(nsk_collection_nr, nsk_collection_nr + 1);
 	WRITE_ONCE(nsk_is_collecting, true);
+	nsk_emit_start(&nsk_cfg);	/* the filter key, before any handler runs */
 	n = nsk_probes_attach();
 	if (n == 0) {
 		nsk_probes_detach();
+		nsk_emit_stop();
 		nsk_ring_stop();
 		WRITE_ONCE(nsk_is_collecting, false);
 		NL_SET_ERR_MSG(extack, "no probe could be attached on this kernel (see status)");
@@ -178,6 +180,7 @@ int nsk_stop(struct netlink_ext_ack *extack)
 	/* with "stopped" below: how long the RCU waits and the final drain took */
 	pr_info("stopping\n");
 	nsk_probes_detach();		/* 1: no handler runs after this */
+	nsk_emit_stop();		/*    so the filter key may flip */
 	nsk_ts_stop = nsk_clock_ns();
 	nsk_ring_stop();		/* 2: drain everything, free */
 	WRITE_ONCE(nsk_is_collecting, false);

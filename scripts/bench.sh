@@ -101,7 +101,7 @@ function median(s,   a, n, i, j, t) {
 	next
 }
 # (e) samples flows, not packets: the load is one flow (a random source port)
-# and the siphash key is new at each module load, so each run keeps all or
+# and the sampling key (hsiphash) is new at each module load, so each run keeps all or
 # nothing of what hashes alike: labelled e.wK, K = records written per datagram
 /@@BENCH-LOSS cfg=e / && rc[R] == "e" {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "written") w = kv[2] }
