@@ -3,6 +3,7 @@
 
 #include "synth_capture.hpp"
 
+#include "nsk/report.hpp"
 #include "nsk/session.hpp"
 
 #include <sstream>
@@ -58,4 +59,35 @@ BOOST_AUTO_TEST_CASE(json_printer_writes_intervals_then_summary)
         BOOST_TEST(j["duration_s"].get<double>() == i + 1.0);
     }
     BOOST_TEST(nlohmann::json::parse(run.json_lines.back())["type"] == "summary");
+}
+
+// A governor that keeps changing for weeks: the changes (and sampling periods) kept are
+// bounded; the rest are counted, the estimate says why there is none, nothing is "missed".
+BOOST_AUTO_TEST_CASE(governor_changes_are_bounded)
+{
+    nsk::CaptureHeader h;
+    h.status.gov_budget = 1000;
+    nsk::Session s(h, std::make_shared<synth::FakeProc>(), nullptr);
+    const std::size_t n = nsk::SamplingInfo::kMaxChanges + 10;
+    for (std::size_t i = 0; i < n; ++i) {
+        nsk::GovernorChange c;
+        c.ts_ns = 1000 + i;
+        c.from = i % 2 ? 4 : 2;
+        c.to = i % 2 ? 2 : 4;
+        c.rate = 5000;
+        c.budget = 1000;
+        s.governor(0, c);
+    }
+    s.finish(2000 + n, {}, true, static_cast<std::uint32_t>(n));
+    const nsk::Summary &sum = s.last();
+    BOOST_TEST(sum.sampling.changes.size() == nsk::SamplingInfo::kMaxChanges);
+    BOOST_TEST(sum.sampling.omitted == 10u);
+    BOOST_TEST(sum.sampling.missed() == 0u); // every change the kernel counted was received
+    BOOST_TEST(!sum.estimated.available);
+    BOOST_TEST(sum.estimated.note.find("more than 65536") != std::string::npos);
+    const auto j = nlohmann::json::parse(nsk::summary_json(sum).dump());
+    BOOST_TEST(j["governor"]["changes_omitted"].get<int>() == 10);
+    const std::string text = nsk::summary_text(sum);
+    BOOST_TEST(text.find("earlier change(s) not listed") != std::string::npos);
+    BOOST_TEST(text.find("10 more change(s) received and counted") != std::string::npos);
 }

@@ -110,6 +110,11 @@ struct SamplingInfo {
     std::uint32_t budget = 0;     // governor budget, records/s per CPU (0 = off)
     std::uint64_t t0_ns = 0;      // START (kernel clock), for relative times
     std::vector<GovernorChange> changes;
+    // A governor that keeps changing for weeks: at most kMaxChanges are kept (each is a
+    // sampling period as well); the ones received beyond are counted here, not kept (the
+    // estimate is then unavailable, and says why).
+    static constexpr std::size_t kMaxChanges = 65'536;
+    std::uint64_t omitted = 0;
     std::optional<std::uint32_t> kernel_changes; // decisions the kernel counted, when read
     /// The divisor of period i: `start`, then the `to` of each change.
     std::uint32_t divisor(std::size_t period) const
@@ -122,8 +127,9 @@ struct SamplingInfo {
     /// Decisions the kernel made that this tool did not receive.
     std::uint32_t missed() const
     {
-        return kernel_changes && *kernel_changes > changes.size()
-                   ? *kernel_changes - static_cast<std::uint32_t>(changes.size())
+        const std::uint64_t got = changes.size() + omitted;
+        return kernel_changes && *kernel_changes > got
+                   ? *kernel_changes - static_cast<std::uint32_t>(got)
                    : 0;
     }
 };

@@ -98,6 +98,8 @@ ojson governor_json(const SamplingInfo &si)
     j["changes"] = si.changes;
     j["kernel_changes"] = si.kernel_changes ? ojson(*si.kernel_changes) : ojson(nullptr);
     j["missed"] = si.missed();
+    if (si.omitted) // (absent when none: as before the bound)
+        j["changes_omitted"] = si.omitted;
     return j;
 }
 

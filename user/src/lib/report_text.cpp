@@ -85,7 +85,14 @@ std::string sampling_section(const Summary &s)
             out += " (kernel counted " + std::to_string(*si.kernel_changes) + ")";
         out += "\n";
         std::vector<std::vector<std::string>> rows;
-        for (const auto &c : si.changes) {
+        // the latest kTextChanges (a governor that kept changing: the JSON has them all)
+        constexpr std::size_t kTextChanges = 20;
+        const std::size_t skip =
+            si.changes.size() > kTextChanges ? si.changes.size() - kTextChanges : 0;
+        if (skip)
+            out += "  (" + std::to_string(skip) + " earlier change(s) not listed)\n";
+        for (std::size_t i = skip; i < si.changes.size(); ++i) {
+            const GovernorChange &c = si.changes[i];
             const bool up = c.to > c.from;
             const double t =
                 static_cast<double>(static_cast<std::int64_t>(c.ts_ns - si.t0_ns)) / 1e9;
@@ -97,6 +104,9 @@ std::string sampling_section(const Summary &s)
         }
         if (!rows.empty())
             out += render_table(rows, {}, "  ");
+        if (si.omitted)
+            out += "  " + std::to_string(si.omitted) + " more change(s) received and counted, "
+                   "not kept (the bound of " + std::to_string(SamplingInfo::kMaxChanges) + ")\n";
         if (si.missed())
             out += "  " + std::to_string(si.missed()) +
                    " change(s) the kernel made were not received (netlink loss)\n";

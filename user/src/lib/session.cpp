@@ -134,6 +134,10 @@ void Session::governor(std::uint64_t mono_ns, const GovernorChange &c)
     seen(mono_ns);
     if (w_)
         w_->frame(FrameType::governor, mono_ns, nlohmann::ordered_json(c).dump());
+    if (ctx_.sampling.changes.size() >= SamplingInfo::kMaxChanges) {
+        ++ctx_.sampling.omitted; // (the capture keeps every frame; the report keeps the count)
+        return;
+    }
     ctx_.sampling.changes.push_back(c);
     pipe_.cut(c.ts_ns);
 }

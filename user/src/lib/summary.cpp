@@ -28,6 +28,13 @@ Estimate estimate(const SamplingInfo &si, const std::vector<Period> &periods)
     Estimate e;
     if (!si.sampled())
         return e;
+    if (si.omitted) {
+        e.note = "no estimate: the governor changed the divisor more than " +
+                 std::to_string(SamplingInfo::kMaxChanges) + " times (" +
+                 std::to_string(si.omitted) +
+                 " more), beyond the periods this tool keeps; the counts are the sampled ones";
+        return e;
+    }
     if (si.missed()) {
         e.note = "no estimate: the kernel changed the divisor " +
                  std::to_string(*si.kernel_changes) + " times, this tool received " +
