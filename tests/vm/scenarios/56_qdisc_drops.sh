@@ -67,4 +67,24 @@ qdisc_drops() {
 	expect_done
 }
 exact_or_retry qdisc_drops
+
+# Issue 19: the verdict's change applied ("raise its limit"): a queue that holds the whole
+# burst (M datagrams of 500 bytes and their headers), the same load: no qdisc drop, no verdict.
+step "the verdict applied: tbf limit raised to hold the burst"
+ns_exec a tc qdisc replace dev a0 root tbf rate 1mbit burst 3000 limit $((M * 600)) ||
+	fail "tbf limit raised"
+rm -f /tmp/ready /tmp/recv.txt
+ns_spawn b nsk-udp-recv --bind 10.54.2.1 --port $PORT --idle-ms 3000 \
+	--ready-file /tmp/ready --out /tmp/recv.txt --comm rx-b
+RECV=$SPAWNED
+wait_file /tmp/ready 10
+D0=$(qdisc_dropped a a0)
+start_live --port $PORT
+ns_exec a nsk-udp-send --bind 10.54.1.1 --src-port 41057 --dst 10.54.2.1 --port $PORT \
+	--count $M --size 500 --connect >/tmp/send.txt || fail "sender failed"
+wait $RECV
+stop_live
+assert_eq 0 "$(($(qdisc_dropped a a0) - D0))" "tc: no qdisc drop"
+assert_eq "$M" "$(kv received /tmp/recv.txt)" "every datagram received"
+assert_eq missing "$(jq_get '.verdicts[kind=qdisc].kind')" "no qdisc verdict any more"
 unload_module
