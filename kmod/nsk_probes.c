@@ -87,6 +87,23 @@ static void nsk_tp_napi_gro_receive_entry(void *__data, const struct sk_buff *sk
 				    NSK_PF_EARLY | NSK_PF_DEV, NSK_PAIR_GRO);
 }
 
+/* A device hands the packet to its CPU's backlog: loopback and veth transmits, drivers
+ * without NAPI.  The softirq's netif_receive_skb follows: the wait between is the backlog. */
+static void nsk_tp_netif_rx_entry(void *__data, const struct sk_buff *skb)
+{
+	if (nsk_is_ip(skb))
+		nsk_emit(NSK_PROBE_NETIF_RX, (struct sk_buff *)skb, NULL,
+			 NSK_PF_EARLY | NSK_PF_DEV, 0, 0);
+}
+
+/* A driver without GRO, or an upper device (the bridge, to the host), receives directly. */
+static void nsk_tp_netif_receive_skb_entry(void *__data, const struct sk_buff *skb)
+{
+	if (nsk_is_ip(skb))
+		nsk_emit(NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, (struct sk_buff *)skb, NULL,
+			 NSK_PF_EARLY | NSK_PF_DEV, 0, 0);
+}
+
 /* GRO merged the skb into another (freed, or chained to it): its journey ends. */
 static void nsk_tp_napi_gro_receive_exit(void *__data, int ret)
 {
@@ -137,6 +154,9 @@ static void __maybe_unused nsk_tp_typecheck(void)
 	BUILD_BUG_ON(sizeof(register_trace_napi_gro_receive_entry(
 				    nsk_tp_napi_gro_receive_entry, NULL)) == 0);
 	NSK_TYPECHECK_GRO_EXIT(nsk_tp_napi_gro_receive_exit);
+	BUILD_BUG_ON(sizeof(register_trace_netif_rx_entry(nsk_tp_netif_rx_entry, NULL)) == 0);
+	BUILD_BUG_ON(sizeof(register_trace_netif_receive_skb_entry(
+				    nsk_tp_netif_receive_skb_entry, NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_consume_skb(nsk_tp_consume_skb, NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_kfree_skb(nsk_tp_kfree_skb, NULL)) == 0);
 	BUILD_BUG_ON(sizeof(register_trace_sock_rcvqueue_full(nsk_tp_sock_rcvqueue_full,
@@ -285,6 +305,11 @@ static struct nsk_probe nsk_probes[] = {
 	  .targets = { "napi_gro_receive_entry" },
 	  .tp_handler = nsk_tp_napi_gro_receive_entry,
 	  .needs = NSK_PROBE_NAPI_GRO_EXIT },
+	/* the other receive entries: the backlog (loopback, veth), a direct receive */
+	NSK_TRACEPOINT(NSK_PROBE_NETIF_RX, "netif_rx", NSK_PATH_RX, "netif_rx_entry",
+		       nsk_tp_netif_rx_entry),
+	NSK_TRACEPOINT(NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, "netif_receive_skb_entry", NSK_PATH_RX,
+		       "netif_receive_skb_entry", nsk_tp_netif_receive_skb_entry),
 };
 
 static inline u16 nsk_kp_id(struct kprobe *p)

@@ -1059,6 +1059,52 @@ BOOST_AUTO_TEST_CASE(bridged_datagram_is_one_journey_across_both_namespaces)
     BOOST_TEST(hop->hist.max() == 400u);
 }
 
+// veth (like loopback) hands the skb to the peer's backlog (netif_rx) inside its transmit; the
+// bridge hands a frame for the host up with netif_receive_skb() (netif_receive_skb_entry), whose
+// core receive runs again on the bridge device: stages of one journey, not reused addresses.
+BOOST_AUTO_TEST_CASE(backlog_and_direct_receive_entries_are_stages_of_one_journey)
+{
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    constexpr int N = 3;
+    for (int i = 0; i < N; ++i)
+        relayed_datagram(v, 1'000'000 * (i + 1), 0xA00 + i,
+                         [](std::vector<Record> &out, std::uint64_t t, std::uint64_t skb) {
+                             out.push_back(ev(NSK_PROBE_NETIF_RX, 0, t, skb)); // the veth peer
+                             out.push_back(ev(NSK_PROBE_NET_DEV_XMIT, 0, t + 100, skb));
+                             out.push_back(ev(NETIF, 0, t + 300, skb)); // the bridge port
+                             out.push_back(
+                                 ev(NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, 0, t + 400, skb)); // to br0
+                             return t + 500; // netif_receive_skb on br0, ip_rcv, ...
+                         });
+    f.send(0, v);
+    const auto &c = f.finish();
+    BOOST_TEST(c.rx_journeys().complete == std::uint64_t(N));
+    BOOST_TEST(c.rx_journeys().incomplete == 0u);
+    BOOST_TEST(c.rx_journeys().reused_before_end == 0u);
+    BOOST_TEST(c.rx_journeys().looped == std::uint64_t(N));
+    BOOST_TEST(c.tx_journeys().complete == std::uint64_t(N));
+    BOOST_TEST(c.incomplete_loss() == 0u);
+    BOOST_TEST(c.total_end_to_end().count() == std::uint64_t(N));
+    struct Row {
+        std::uint16_t from, to;
+        const char *path;
+        std::uint64_t max;
+    };
+    for (const Row &r : {Row{XMIT, NSK_PROBE_NETIF_RX, "loopback", 500},
+                         Row{XMIT, NSK_PROBE_NET_DEV_XMIT, "tx", 600},
+                         Row{NSK_PROBE_NETIF_RX, NETIF, "rx", 300},
+                         Row{NETIF, NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, "rx", 100},
+                         Row{NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, NETIF, "rx", 100}}) {
+        const auto *s = stage(c.stages(), r.from, r.to);
+        BOOST_REQUIRE(s);
+        BOOST_TEST(s->path == r.path);
+        BOOST_TEST(s->hist.count() == std::uint64_t(N));
+        BOOST_TEST(s->hist.max() == r.max);
+    }
+}
+
 // A bridge with an address of its own: the port hands the frame to the bridge device, whose
 // receive runs netif_receive_skb again for the same skb; still one journey, not a reuse.
 BOOST_AUTO_TEST_CASE(second_receive_on_an_upper_device_is_a_stage_not_a_reuse)

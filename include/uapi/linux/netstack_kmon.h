@@ -232,6 +232,12 @@ enum nsk_probe_id {
 	NSK_PROBE_NET_DEV_XMIT,		/* tp net:net_dev_xmit (skb, rc, dev, len): the driver's
 					 * transmit returned; only the skb's id (the driver may
 					 * have freed it), reason = rc, len = skb_len */
+	NSK_PROBE_NETIF_RX,		/* tp net:netif_rx_entry (skb): a device hands a packet
+					 * to its CPU's backlog (loopback, veth, netif_rx
+					 * drivers); netif_receive_skb follows in softirq */
+	NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, /* tp net:netif_receive_skb_entry (skb): a driver
+					 * or an upper device (bridge up to the host) calls
+					 * netif_receive_skb directly, without GRO */
 	__NSK_PROBE_MAX,
 };
 #define NSK_PROBE_MAX (__NSK_PROBE_MAX - 1)

@@ -45,10 +45,10 @@ udp_path() {
 	assert_eq 0 "$(jq_get .journeys.tx.dropped)" "journeys.tx.dropped == 0"
 	if [ "$fam" = 4 ]; then
 		sendp="sock_sendmsg udp_sendmsg ip_output ip_finish_output2 dev_queue_xmit dev_hard_start_xmit"
-		rxp="netif_receive_skb ip_rcv ip_local_deliver udp_rcv udp_enqueue udp_dequeue"
+		rxp="netif_rx netif_receive_skb ip_rcv ip_local_deliver udp_rcv udp_enqueue udp_dequeue"
 	else
 		sendp="sock_sendmsg udpv6_sendmsg ip6_output ip6_finish_output2 dev_queue_xmit dev_hard_start_xmit"
-		rxp="netif_receive_skb ipv6_rcv ip6_input udpv6_rcv udp_enqueue udp_dequeue"
+		rxp="netif_rx netif_receive_skb ipv6_rcv ip6_input udpv6_rcv udp_enqueue udp_dequeue"
 	fi
 	for p in $sendp $rxp; do
 		assert_eq "$N" "$(jq_get .probes_seen.$p)" "probe $p saw N events"
@@ -67,7 +67,8 @@ udp_path() {
 	# sendmsg ... dev_hard_start_xmit, and the driver's return (net_dev_xmit) where the
 	# kernel has the tracepoint (every kernel of the matrix)
 	assert_eq 6 "$NTX" "six send stages (sendmsg ... dev_hard_start_xmit -> net_dev_xmit)"
-	assert_eq loopback "$(jq_get .stages[to=netif_receive_skb].path)" "loopback hop row"
+	assert_eq loopback "$(jq_get .stages[to=netif_rx].path)" "loopback hop row (to the backlog: netif_rx)"
+	assert_eq rx "$(jq_get .stages[from=netif_rx].path)" "the backlog: netif_rx -> netif_receive_skb, a receive stage"
 	assert_eq "$N" "$(jq_get .totals.end_to_end.count)" "totals.end_to_end.count == N"
 	assert_eq "$N" "$(jq_get .journeys.rx.looped)" "every receive journey continues a send journey"
 	assert_eq "$N" "$(jq_get .journeys.rx.complete)" "journeys.rx.complete == N"

@@ -11,15 +11,23 @@
 #  - journeys.tx.complete == N, journeys.rx.complete == N, every receive
 #    journey continues its send journey (rx.looped == N), and has an
 #    end-to-end latency (totals.end_to_end.count == N);
-#  - per hop: dev_queue_xmit, dev_hard_start_xmit and netif_receive_skb saw
-#    2N (v1 in c1 and v2br on the bridge; v1br on the bridge and v2 in c2),
-#    every other probe of the path N;
+#  - per hop: dev_queue_xmit, dev_hard_start_xmit, netif_rx (veth hands
+#    the skb to its peer's backlog) and netif_receive_skb saw 2N (v1 in c1
+#    and v2br on the bridge; v1br on the bridge and v2 in c2), every other
+#    probe of the path N;
 #  - the stage rows: the one-per-journey rows count N, the rows of the two
-#    veth hops count 2N (or 2 rows of N each) - no row has another count;
+#    veth hops (dev_hard_start_xmit -> netif_rx, the backlog netif_rx ->
+#    netif_receive_skb) count 2N (or 2 rows of N each) - no row has another
+#    count;
 #    the bridge hop (netif_receive_skb on v1br -> dev_queue_xmit on v2br)
 #    is a stage row of its own, N;
 #  - kernel counters: Udp.OutDatagrams delta in c1 == N, Udp.InDatagrams
 #    delta in c2 == N; no loss, no kprobe miss.
+# Then the bridge's own address (the host behind it): M datagrams from c1 to
+# a socket here on br0.  The bridge hands each frame up with
+# netif_receive_skb() (tracepoint netif_receive_skb_entry) and its core
+# receive runs again on br0: one journey each, with the stage rows
+# netif_receive_skb -> netif_receive_skb_entry -> netif_receive_skb, M each.
 . /scenarios/lib.sh
 N=${NSK_N:-2000}
 PORT=9053
@@ -76,7 +84,7 @@ containers() {
 		udp_rcv udp_enqueue udp_dequeue; do
 		expect_eq "$N" "$(jq_get .probes_seen.$p)" "probe $p saw N"
 	done
-	for p in dev_queue_xmit dev_hard_start_xmit netif_receive_skb; do
+	for p in dev_queue_xmit dev_hard_start_xmit netif_rx netif_receive_skb; do
 		expect_eq "$((2 * N))" "$(jq_get .probes_seen.$p)" "probe $p saw 2N (two veth hops)"
 	done
 	i=0
@@ -84,7 +92,8 @@ containers() {
 		S=".stages[$i]"
 		c=$(jq_get $S.count) f=$(jq_get $S.from) t=$(jq_get $S.to)
 		case "$f>$t" in
-		'dev_queue_xmit>dev_hard_start_xmit' | 'dev_hard_start_xmit>netif_receive_skb')
+		'dev_queue_xmit>dev_hard_start_xmit' | 'dev_hard_start_xmit>netif_rx' | \
+			'netif_rx>netif_receive_skb')
 			[ "$c" = "$N" ] || [ "$c" = "$((2 * N))" ] && ok "hop row $f->$t: $c" ||
 				expect_eq "$((2 * N))" "$c" "hop row $f->$t count (2N, or N per row)" ;;
 		*) expect_eq "$N" "$c" "stage $(jq_get $S.path) $f->$t count == N" ;;
@@ -101,4 +110,44 @@ containers() {
 	expect_done
 }
 exact_or_retry containers
+
+M=${NSK_M:-500}
+HPORT=9054
+run ip addr add 10.53.0.254/24 dev br0
+wait_ping c1 10.53.0.254
+to_host() {
+	step "$M datagrams c1 -> the bridge's address 10.53.0.254:$HPORT (here)"
+	rm -f /tmp/ready /tmp/recv.txt
+	spawn nsk-udp-recv --bind 10.53.0.254 --port $HPORT --rcvbuf 16777216 --expect $M \
+		--idle-ms 5000 --ready-file /tmp/ready --out /tmp/recv.txt --comm rx-host
+	RECV=$SPAWNED
+	wait_file /tmp/ready 10
+	start_live --port $HPORT
+	ns_exec c1 nsk-udp-send --bind 10.53.0.1 --src-port 41001 --dst 10.53.0.254 --port $HPORT \
+		--count $M --pps 2000 --connect || fail "sender failed"
+	wait $RECV
+	stop_live
+	missed_or_retry || return 2
+	run nsk-jq "$NSK_LIVE_OUT" .journeys .probes_seen .loss
+	show_stages
+	expect_eq "$M" "$(kv received /tmp/recv.txt)" "the application here received M"
+	expect_eq "$M" "$(jq_get .probes_seen.netif_receive_skb_entry)" \
+		"tracepoint netif_receive_skb_entry saw M (the bridge hands each frame up)"
+	expect_eq "$((2 * M))" "$(jq_get .probes_seen.netif_receive_skb)" \
+		"netif_receive_skb saw 2M (v1br, then br0)"
+	expect_eq "$M" "$(stage_count netif_receive_skb netif_receive_skb_entry)" \
+		"stage netif_receive_skb (v1br) -> netif_receive_skb_entry (br0) == M"
+	expect_eq "$M" "$(stage_count netif_receive_skb_entry netif_receive_skb)" \
+		"stage netif_receive_skb_entry -> netif_receive_skb (br0) == M"
+	expect_eq "$M" "$(jq_get .journeys.rx.complete)" "journeys.rx.complete == M"
+	expect_eq 0 "$(jq_get .journeys.rx.incomplete)" "no receive journey incomplete"
+	expect_eq 0 "$(jq_get .journeys.rx.reused_before_end)" "the second receive is no reuse"
+	expect_eq "$M" "$(jq_get .totals.end_to_end.count)" "every datagram has an end-to-end latency"
+	expect_eq "$M" "$(jq_get .sockets[local=10.53.0.254:$HPORT].rx_packets)" "receiver rx_packets == M"
+	for l in ring netlink user incomplete_journeys; do
+		expect_eq 0 "$(jq_get .loss.$l)" "loss.$l == 0"
+	done
+	expect_done
+}
+exact_or_retry to_host
 unload_module

@@ -60,6 +60,9 @@ constexpr std::array<ProbeInfo, NSK_PROBE_MAX> kProbes{{
     {NSK_PROBE_NAPI_GRO_RECEIVE,   "napi_gro_receive_entry", PathKind::rx, 0, Role::start,    0,    false},
     {NSK_PROBE_NAPI_GRO_EXIT,      "napi_gro_receive_exit", PathKind::rx, 0, Role::gro_exit,  0,    false},
     {NSK_PROBE_NET_DEV_XMIT,       "net_dev_xmit",       PathKind::tx,   9, Role::xmit_done,  0,    false},
+    // the other receive entries: the backlog of loopback and veth, a direct netif_receive_skb
+    {NSK_PROBE_NETIF_RX,           "netif_rx",           PathKind::rx,   0, Role::start,      0,    false},
+    {NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, "netif_receive_skb_entry", PathKind::rx, 0, Role::start, 0, false},
 }};
 // clang-format on
 

@@ -75,15 +75,29 @@ void RxJourneys::stage(const Record &r, const ProbeInfo &info)
     append(nj, r, info);
 }
 
+namespace {
+// The device-level receive entries: __netif_receive_skb_core, netif_receive_skb(), netif_rx().
+bool device_entry(std::uint16_t probe)
+{
+    return probe == NSK_PROBE_NETIF_RECEIVE_SKB || probe == NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY ||
+           probe == NSK_PROBE_NETIF_RX;
+}
+} // namespace
+
 bool RxJourneys::another_device(const RxJourney &j, const nsk_event &ev)
 {
-    // A bridge port hands the frame to the bridge device (br_pass_frame_up), a VLAN or macvlan
-    // port to its upper device: __netif_receive_skb runs again for the same skb, nothing in
-    // between.  A journey still at that stage cannot be an address reused by a new packet:
-    // every way an skb that reached it is freed is traced (consume_skb, kfree_skb), the
-    // untraced ones (GRO-merged heads, TCP's coalesced data) end elsewhere.
-    return !j.visits.empty() && j.visits.back().probe == ev.probe &&
-           ev.probe == NSK_PROBE_NETIF_RECEIVE_SKB;
+    // A bridge port hands the frame to the bridge device (br_pass_frame_up, through
+    // netif_receive_skb()), a VLAN or macvlan port to its upper device (directly, or through
+    // netif_rx): the device-level receive runs again for the same skb, nothing in between.
+    // A journey still at that stage cannot be an address reused by a new packet: every way
+    // an skb that reached it is freed is traced (consume_skb, kfree_skb), the untraced ones
+    // (GRO-merged heads, TCP's coalesced data) end elsewhere.
+    // An entry (netif_rx, netif_receive_skb()) twice in a row is not that: each is followed
+    // by the core receive before the skb can be handed on.
+    if (j.visits.empty() || !device_entry(ev.probe))
+        return false;
+    const std::uint16_t last = j.visits.back().probe;
+    return device_entry(last) && (last != ev.probe || last == NSK_PROBE_NETIF_RECEIVE_SKB);
 }
 
 RxJourney *RxJourneys::relay_from(std::uint64_t skb_id, const nsk_event &ev, const ProbeInfo &info,
