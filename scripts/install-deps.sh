@@ -24,7 +24,7 @@ set -euo pipefail
 
 declare -A GROUP
 GROUP[tool]="cmake g++ make pkgconf
-	libnl-3-dev libnl-genl-3-dev libcli11-dev nlohmann-json3-dev libboost-test-dev
+	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcli11-dev nlohmann-json3-dev libboost-test-dev
 	libzstd-dev libcpp-httplib-dev                        # user/ finds libnl through pkg-config
 	robin-map-dev"                                        # tsl::robin_map: the correlator's flat hash maps
 GROUP[module]="make gcc

@@ -47,6 +47,24 @@ public:
         auto it = netns.find(pid);
         return it == netns.end() ? 4026531840U : it->second;
     }
+    // Namespaces of /run/netns and what a look inside one (by its path) gives; the qdisc
+    // drops of ours: nothing by default (never the host's own).
+    std::vector<nsk::NamedNetns> named;
+    std::map<std::string, nsk::NetnsView> inside;
+    std::optional<std::map<std::string, std::uint64_t>> own_qdiscs;
+    std::vector<nsk::NamedNetns> named_netns() const override { return named; }
+    std::optional<nsk::NetnsView> look_inside(const std::string &nspath,
+                                              const std::vector<std::string> &) const override
+    {
+        auto it = inside.find(nspath);
+        if (it == inside.end())
+            return std::nullopt;
+        return it->second;
+    }
+    std::optional<std::map<std::string, std::uint64_t>> qdisc_drops() const override
+    {
+        return own_qdiscs;
+    }
 };
 
 inline std::string snmp_text(long in, long rcvbuf)

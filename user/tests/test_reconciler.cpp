@@ -45,6 +45,24 @@ public:
             return std::nullopt;
         return it->second;
     }
+    // Namespaces of /run/netns and what a look inside one (by its path) gives; the qdisc
+    // drops of ours: nothing by default (never the host's own).
+    std::vector<nsk::NamedNetns> named;
+    std::map<std::string, nsk::NetnsView> inside;
+    std::optional<std::map<std::string, std::uint64_t>> own_qdiscs;
+    std::vector<nsk::NamedNetns> named_netns() const override { return named; }
+    std::optional<nsk::NetnsView> look_inside(const std::string &nspath,
+                                              const std::vector<std::string> &) const override
+    {
+        auto it = inside.find(nspath);
+        if (it == inside.end())
+            return std::nullopt;
+        return it->second;
+    }
+    std::optional<std::map<std::string, std::uint64_t>> qdisc_drops() const override
+    {
+        return own_qdiscs;
+    }
 };
 
 using Files = std::map<std::string, std::string>;
@@ -822,7 +840,7 @@ BOOST_AUTO_TEST_CASE(device_snapshots_capture_roundtrip)
     BOOST_TEST(j["devices"][0]["netns"].get<std::uint32_t>() == kOwnNs);
     BOOST_TEST(j["devices"][0]["devices"][0].dump() ==
                R"({"name":"eth0","rx_packets":50,"rx_bytes":6000,"rx_dropped":5,"rx_errors":1,)"
-               R"("tx_packets":30,"tx_bytes":3000,"tx_dropped":0,"tx_errors":0})");
+               R"("tx_packets":30,"tx_bytes":3000,"tx_dropped":0,"tx_errors":0,"qdisc_drops":0})");
 
     // A capture that predates devices: no key written, none read, no device deltas.
     nsk::ProcSnapshot old;
@@ -868,22 +886,22 @@ BOOST_AUTO_TEST_CASE(devices_in_reports)
     BOOST_TEST(j["devices"][0].dump() ==
                R"({"netns":4026531840,"name":"eth0","rx_packets":10,"rx_bytes":1000,)"
                R"("rx_dropped":3,"rx_errors":0,"tx_packets":0,"tx_bytes":0,"tx_dropped":0,)"
-               R"("tx_errors":0})");
+               R"("tx_errors":0,"qdisc_drops":0})");
     BOOST_TEST(j["devices"][1].dump() ==
                R"({"netns":4026532000,"name":"veth0","rx_packets":0,"rx_bytes":0,)"
                R"("rx_dropped":0,"rx_errors":0,"tx_packets":10,"tx_bytes":1000,"tx_dropped":0,)"
-               R"("tx_errors":2})");
+               R"("tx_errors":2,"qdisc_drops":0})");
 
     const auto text = nsk::summary_text(s, nsk::TextOptions{});
     BOOST_TEST_MESSAGE(text);
     const auto sec = text.substr(text.find("\nKernel counters"));
     BOOST_TEST(sec.find("  /proc/net/dev (devices whose counters moved):\n"
                         "    NETNS       DEVICE  RX_PACKETS  RX_BYTES  RX_DROPPED  RX_ERRORS  "
-                        "TX_PACKETS  TX_BYTES  TX_DROPPED  TX_ERRORS\n"
+                        "TX_PACKETS  TX_BYTES  TX_DROPPED  TX_ERRORS  QDISC_DROPS\n"
                         "    4026531840  eth0            10      1000           3          0  "
-                        "         0         0           0          0\n"
+                        "         0         0           0          0            0\n"
                         "    4026532000  veth0            0         0           0          0  "
-                        "        10      1000           0          2\n") != std::string::npos);
+                        "        10      1000           0          2            0\n") != std::string::npos);
     BOOST_TEST(sec.find("(not available)") == std::string::npos);
 
     const auto metrics = nsk::render_text(s, true);
@@ -918,4 +936,97 @@ BOOST_AUTO_TEST_CASE(forwarded_datagrams_counter_shown_when_moved)
     // and the snmp parser keeps it
     const auto m = nsk::parse_snmp(proc_fixture("snmp_6.18_before.txt"));
     BOOST_TEST(m.count("Ip.ForwDatagrams") == 1u);
+}
+
+// A router namespace made with `ip netns add` has no process: the reconciler reads its
+// counters and devices from inside it (/run/netns/NAME), and every namespace's root qdisc
+// drops (rtnetlink).  The tool's forwarded packets per namespace are reconciled with
+// Ip.ForwDatagrams + Ip6.OutForwDatagrams there.
+BOOST_AUTO_TEST_CASE(named_namespace_counters_qdiscs_and_forwarding)
+{
+    constexpr std::uint32_t kRouterNs = 4026532500U;
+    const std::string rpath = "/run/netns/r";
+    auto snmp = [](long forw) {
+        return "Ip: Forwarding DefaultTTL InReceives ForwDatagrams\nIp: 1 64 " +
+               std::to_string(forw + 5) + " " + std::to_string(forw) + "\n";
+    };
+    auto fs = devices_proc();
+    fs->files["/proc/net/snmp"] = snmp(0);
+    fs->own_qdiscs = std::map<std::string, std::uint64_t>{{"eth0", 7}};
+    fs->named = {{"r", rpath, kRouterNs}, {"p", "/run/netns/p", kPeerNs}}; // p: pid 300's too
+    auto look = [&](long forw, std::uint64_t qd) {
+        nsk::NetnsView v;
+        v.files["snmp"] = snmp(forw);
+        v.files["snmp6"] = "Ip6OutForwDatagrams              \t" + std::to_string(forw / 10) + "\n";
+        v.files["dev"] = net_dev({{"r0", {0, 0, 0, 0, 0, 0, 0, 0}}});
+        v.qdisc_drops = std::map<std::string, std::uint64_t>{{"r0", qd}};
+        fs->inside[rpath] = v;
+    };
+    look(100, 5);
+    nsk::Reconciler rec(fs);
+    const auto base = rec.read_start();
+    BOOST_REQUIRE(base.netns_counters.has_value());
+    BOOST_REQUIRE(base.netns_counters->size() == 1u); // pid 300's has no snmp file here
+    BOOST_TEST((*base.netns_counters)[0].netns == kRouterNs);
+    BOOST_TEST((*base.netns_counters)[0].name == "r");
+    BOOST_TEST((*base.netns_counters)[0].counters.at("Ip.ForwDatagrams") == 100);
+    BOOST_REQUIRE(base.devices.has_value());
+    BOOST_REQUIRE(base.devices->size() == 3u); // ours, pid 300's, r's
+    rec.apply(base);
+
+    look(130, 12); // r forwarded 30 IPv4 and 3 IPv6 packets, its qdisc dropped 7
+    fs->own_qdiscs = std::map<std::string, std::uint64_t>{{"eth0", 9}};
+    const auto s1 = rec.read_sample({});
+    BOOST_REQUIRE(s1.netns_counters.has_value()); // only what changed
+    BOOST_REQUIRE(s1.netns_counters->size() == 1u);
+    BOOST_TEST((*s1.netns_counters)[0].counters.size() == 3u); // InReceives, ForwDatagrams, Ip6
+    // the snapshot goes through a capture unchanged
+    const auto back = nsk::proc_from_json(nlohmann::json::parse(nsk::proc_json(s1).dump()));
+    BOOST_REQUIRE(back.netns_counters.has_value());
+    BOOST_TEST((*back.netns_counters)[0].name == "r");
+    BOOST_TEST((*back.netns_counters)[0].counters == (*s1.netns_counters)[0].counters);
+    rec.apply(back);
+
+    const auto d = rec.netns_counter_deltas();
+    BOOST_REQUIRE(d.size() == 1u);
+    BOOST_TEST(d[0].name == "r");
+    BOOST_TEST(d[0].counters.at("Ip.ForwDatagrams") == 30);
+    BOOST_TEST(d[0].counters.at("Ip6.OutForwDatagrams") == 3);
+    const auto dev = *rec.device_deltas();
+    BOOST_REQUIRE(find_dev(dev, kRouterNs, "r0"));
+    BOOST_TEST(find_dev(dev, kRouterNs, "r0")->qdisc_drops == 7u);
+    BOOST_TEST(find_dev(dev, kOwnNs, "eth0")->qdisc_drops == 2u);
+
+    // the tool saw 33 forwarded in r: reconciled; JSON and text say so
+    nsk::Summary s;
+    s.forwarding = {{kRouterNs, {}, 33, std::nullopt}};
+    nsk::reconcile(s, rec);
+    BOOST_TEST(s.reconciled);
+    BOOST_REQUIRE(s.forwarding.size() == 1u);
+    BOOST_TEST(s.forwarding[0].name == "r");
+    BOOST_TEST(*s.forwarding[0].kernel == 33);
+    const auto j = nsk::summary_json(s);
+    BOOST_TEST(j["forwarding"][0]["reconciled"] == true);
+    BOOST_TEST(j["namespaces"][0]["counters"]["Ip.ForwDatagrams"] == 30);
+    BOOST_TEST(j["devices"].dump().find("\"qdisc_drops\":7") != std::string::npos);
+    BOOST_TEST(nsk::summary_text(s).find("forwarded in netns 4026532500 (r): 33 seen, "
+                                         "Ip.ForwDatagrams+Ip6.OutForwDatagrams 33") !=
+               std::string::npos);
+    // one packet short: a mismatch; a namespace only the kernel saw forward gets a row
+    s.forwarding = {{kRouterNs, {}, 32, std::nullopt}};
+    nsk::reconcile(s, rec);
+    BOOST_TEST(!s.reconciled);
+    BOOST_TEST(s.mismatches.size() == 1u);
+    s.forwarding.clear();
+    nsk::reconcile(s, rec);
+    BOOST_REQUIRE(s.forwarding.size() == 1u);
+    BOOST_TEST(s.forwarding[0].tool == 0u);
+    BOOST_TEST(!s.reconciled);
+    nsk::reconcile(s, rec); // again: the kernel-only row is made once
+    BOOST_TEST(s.forwarding.size() == 1u);
+    // filtered: shown, not compared
+    s.filters.port = 9000;
+    nsk::reconcile(s, rec);
+    BOOST_TEST(s.reconciled);
+    BOOST_TEST(nsk::summary_json(s)["forwarding"][0]["reconciled"].is_null());
 }

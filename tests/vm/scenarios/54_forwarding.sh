@@ -6,7 +6,9 @@
 #  - the forwarded packets have their own path: the forward probe
 #    (ip_forward) saw N, and stage rows from ip_forward on to the output
 #    (ip_forward -> ip_output ...) count N each, with latencies;
-#  - forwarded count == delta Ip.ForwDatagrams in r == N;
+#  - forwarded count == delta Ip.ForwDatagrams in r == N; the tool reads
+#    that counter itself from r, a namespace no process is in (/run/netns/r):
+#    its forwarding row for r says tool N, kernel N;
 #  - per hop: netif_receive_skb, ip_rcv, ip_output, ip_finish_output2,
 #    dev_queue_xmit, dev_hard_start_xmit saw 2N (a's send and r's
 #    forward; r's receive and b's receive), ip_local_deliver N;
@@ -47,6 +49,10 @@ forwarding() {
 	expect_eq "$N" "$(kv received /tmp/recv.txt)" "the application in b received N"
 	expect_eq "$N" "$((F1 - F0))" "Ip.ForwDatagrams delta in r == N"
 	expect_eq "$((F1 - F0))" "$(jq_get .probes_seen.ip_forward)" "probe ip_forward saw Ip.ForwDatagrams delta"
+	expect_eq "$N" "$(jq_get .forwarding[name=r].tool)" "the tool's forwarding row for r (no process in it): N seen"
+	expect_eq "$((F1 - F0))" "$(jq_get .forwarding[name=r].kernel)" "... beside r's Ip.ForwDatagrams delta, read by the tool"
+	expect_eq "$R" "$(jq_get .forwarding[name=r].netns)" "... in r's namespace"
+	expect_eq "$((F1 - F0))" "$(jq_get '.namespaces[name=r].counters.Ip.ForwDatagrams')" "r's counters in the tool's namespaces"
 	expect_eq "$N" "$(stage_count ip_rcv ip_forward)" "stage ip_rcv -> ip_forward (r's receive) counts N"
 	expect_eq "$N" "$(stage_count ip_forward ip_output)" "stage ip_forward -> ip_output (the forward path) counts N"
 	expect_gt "$(jq_get '.stages[from=ip_forward].max_ns')" 0 "the forward stage has a latency"

@@ -53,6 +53,7 @@ qdisc_drops() {
 	expect_eq "$D" "$(drops_sum stage dev_queue_xmit)" "drops at stage dev_queue_xmit == tc's drop counter"
 	expect_eq "$D" "$(jq_get '.verdicts[kind=qdisc].drops')" "verdict qdisc explains tc's drop counter (issue 19)"
 	expect_eq "$D" "$(jq_get '.drops|sum:count')" "no other drop"
+	expect_eq "$D" "$(jq_get '.devices[name=a0].qdisc_drops')" "the tool's qdisc_drops of a0 (rtnetlink, inside a) == tc's drop counter"
 	expect_eq "$D" "$(jq_get .journeys.tx.dropped)" "journeys.tx.dropped == D"
 	TX=".sockets[local=10.54.1.1:41057]" RX=".sockets[local=10.54.2.1:$PORT]"
 	expect_eq "$((M - D))" "$(jq_get $TX.tx_packets)" "sender tx_packets (reached the driver) == M - D"

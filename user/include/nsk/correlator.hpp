@@ -204,6 +204,8 @@ public:
     const Histogram &total_tx() const;
     const Histogram &total_end_to_end() const;
     JourneyCounts rx_journeys_now() const; // with in_flight filled
+    /// Forwarded packets by the namespace that forwarded them (see RxJourneys).
+    const std::map<std::uint32_t, std::uint64_t> &forwarded_by_netns() const;
     const Histogram &total_rx() const;
     const Histogram &total_queue() const;
     /// First receive probe -> copied to user (complete journeys): the seed's receive latency.

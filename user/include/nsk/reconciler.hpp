@@ -3,8 +3,11 @@
 //    /proc/net/snmp6 before/after -> "Section.Name" deltas ("Udp.RcvbufErrors",
 //    "TcpExt.TCPBacklogDrop", "Udp6.RcvbufErrors"); all per network namespace (ours);
 //  - /proc/net/softnet_stat per-CPU processed/dropped/time_squeeze deltas (not per netns);
-//  - /proc/net/dev per device of every network namespace it knows (ours, and those of the one
-//    process per netns found at start): packets, bytes, drops and errors per direction;
+//  - /proc/net/dev per device of every network namespace it knows (ours, those of the one
+//    process per netns found at start, and those `ip netns` names in /run/netns, which need
+//    no process): packets, bytes, drops and errors per direction, and the root qdisc's drops
+//    (rtnetlink, as `tc -s qdisc` shows them);
+//  - the snmp/netstat/snmp6 counters of every other namespace it knows, the same way;
 //  - /proc/net/udp{,6} drops column per socket inode, snapshotted at start and at every
 //    interval (sockets that close keep their last value, sockets created later start at 0).
 // Parsers take file contents so they are testable with fixtures.
@@ -93,6 +96,9 @@ struct NetDevice {
     std::string name;
     std::uint64_t rx_packets = 0, rx_bytes = 0, rx_dropped = 0, rx_errors = 0;
     std::uint64_t tx_packets = 0, tx_bytes = 0, tx_dropped = 0, tx_errors = 0;
+    /// Drops of the device's root qdisc (classful ones include their classes'), read over
+    /// rtnetlink; 0 for a device without a queue (noqueue: loopback, veth) or when unreadable.
+    std::uint64_t qdisc_drops = 0;
 };
 /// /proc/net/dev as read: two header lines, then "NAME: " and 16 decimal columns (8 receive,
 /// 8 transmit).  The name is everything before the last ':' on the line (the counters have
@@ -115,10 +121,13 @@ struct DeviceDelta {
     std::string name;
     std::uint64_t rx_packets = 0, rx_bytes = 0, rx_dropped = 0, rx_errors = 0;
     std::uint64_t tx_packets = 0, tx_bytes = 0, tx_dropped = 0, tx_errors = 0;
+    std::uint64_t qdisc_drops = 0;
     bool moved() const;
 };
 /// The device counters, described once: name (JSON key in captures and reports, /metrics
-/// label), column of /proc/net/dev after the name, and the members of a row and of its delta.
+/// label), column of /proc/net/dev after the name (kNotProcNetDev: read elsewhere), and the
+/// members of a row and of its delta.
+inline constexpr std::size_t kNotProcNetDev = static_cast<std::size_t>(-1);
 struct DeviceField {
     const char *key;
     std::size_t column;
@@ -134,6 +143,15 @@ inline constexpr DeviceField kDeviceFields[] = {
     {"tx_bytes", 8, &NetDevice::tx_bytes, &DeviceDelta::tx_bytes},
     {"tx_dropped", 11, &NetDevice::tx_dropped, &DeviceDelta::tx_dropped},
     {"tx_errors", 10, &NetDevice::tx_errors, &DeviceDelta::tx_errors},
+    {"qdisc_drops", kNotProcNetDev, &NetDevice::qdisc_drops, &DeviceDelta::qdisc_drops},
+};
+
+/// The counters of another network namespace ("Section.Name", as snmp/netstat/snmp6 give
+/// them); `name` is its `ip netns` name when it has one.
+struct NetnsCounters {
+    std::uint32_t netns = 0;
+    std::string name;
+    CounterMap counters;
 };
 
 /// Rows of /proc/net/udp (v6 = false) or /proc/net/udp6 (v6 = true).  Bad lines are skipped.
@@ -156,7 +174,24 @@ struct ProcSnapshot {
     /// only the devices whose counters changed (a namespace with none changed is left out).
     /// Absent: no namespace's file was readable, or the capture predates it.
     std::optional<std::vector<NetnsDevices>> devices;
+    /// The counters of every other namespace read: all of them in the baseline, then only
+    /// those that changed.  Absent: no other namespace, or the capture predates it.
+    std::optional<std::vector<NetnsCounters>> netns_counters;
     std::vector<ProcUdpEntry> udp;
+};
+
+/// A network namespace named by `ip netns` (a bind mount in /run/netns): no process needed.
+struct NamedNetns {
+    std::string name;
+    std::string path;
+    std::uint32_t netns = 0; // its inode, as records and /proc/PID/ns/net give it
+};
+
+/// What a look from inside one network namespace gave: /proc/net files by name, and the
+/// root qdiscs' drops by device (nullopt: rtnetlink unreadable).
+struct NetnsView {
+    std::map<std::string, std::string> files;
+    std::optional<std::map<std::string, std::uint64_t>> qdisc_drops;
 };
 
 /// Access to /proc, replaceable in tests.
@@ -167,6 +202,15 @@ public:
     virtual std::vector<int> pids() const;
     /// Inode of /proc/<pid>/ns/net ("self" when pid == 0).
     virtual std::optional<std::uint32_t> netns_of(int pid) const;
+    /// The namespaces in /run/netns.
+    virtual std::vector<NamedNetns> named_netns() const;
+    /// Reads `files` of /proc/net and the root qdiscs' drops from inside the namespace that
+    /// `nspath` refers to (/proc/PID/ns/net, /run/netns/NAME), from a thread that joins it
+    /// (setns: CAP_SYS_ADMIN); nullopt when it cannot.
+    virtual std::optional<NetnsView> look_inside(const std::string &nspath,
+                                                 const std::vector<std::string> &files) const;
+    /// The root qdiscs' drops by device in our own namespace (rtnetlink).
+    virtual std::optional<std::map<std::string, std::uint64_t>> qdisc_drops() const;
 };
 
 /// The settings the verdicts size their changes against (kSysctls, by their sysctl name:
@@ -197,6 +241,11 @@ public:
     /// Per-device deltas of every device seen, by namespace then name (moved or not);
     /// nullopt when no /proc/net/dev was ever read.
     std::optional<std::vector<DeviceDelta>> device_deltas() const;
+    /// Deltas of the counters of every other namespace read at the start (only those that
+    /// moved), by namespace inode.
+    std::vector<NetnsCounters> netns_counter_deltas() const;
+    /// The other namespaces whose counters have a baseline, and their `ip netns` names.
+    std::map<std::uint32_t, std::string> netns_read() const;
     std::optional<std::int64_t> drops_delta(std::uint32_t inode) const;
     /// When no inode is known: the unique socket with this local+remote, if there is one.
     std::optional<std::int64_t> drops_delta(const std::string &local,
@@ -214,8 +263,15 @@ private:
     void read_udp(const std::string &dir, std::map<std::uint32_t, ProcUdpEntry> &into) const;
     void read_counters(ProcSnapshot &snap) const;
     void apply_softnet(const std::vector<SoftnetCpu> &rows);
-    std::optional<std::vector<NetnsDevices>> read_devices(std::uint32_t own,
+    struct Looks {
+        std::optional<std::map<std::string, std::uint64_t>> own_qdiscs;
+        std::map<std::uint32_t, NetnsView> views; // other namespaces, by inode
+    };
+    void look_and_read(ProcSnapshot &snap, bool changed_only) const;
+    void read_other_counters(ProcSnapshot &snap, const Looks &looks, bool changed_only) const;
+    std::optional<std::vector<NetnsDevices>> read_devices(std::uint32_t own, const Looks &looks,
                                                           bool changed_only) const;
+    void apply_netns_counters(const std::vector<NetnsCounters> &rows, bool base);
     void apply_devices(const std::vector<NetnsDevices> &snap);
     void bound_rows();
 
@@ -242,6 +298,11 @@ private:
     /// One pid per network namespace found at start, and that namespace's inode (a sample
     /// reads a pid's /proc/PID/net/dev only while the pid is still in that namespace).
     std::vector<std::pair<int, std::uint32_t>> netns_pids_;
+    /// The namespaces of /run/netns not reached through a process, found at start.
+    std::vector<NamedNetns> netns_named_;
+    /// Other namespaces' counters: baseline and latest, by inode; their `ip netns` names.
+    std::map<std::uint32_t, CounterMap> netns_base_, netns_last_;
+    std::map<std::uint32_t, std::string> netns_names_;
 };
 
 } // namespace nsk

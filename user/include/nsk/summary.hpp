@@ -164,6 +164,19 @@ struct Summary {
     /// /proc/net/dev deltas of the devices whose counters moved, every namespace the reconciler
     /// reads (by netns inode, then name); absent: no /proc/net/dev was read (older captures).
     std::optional<std::vector<DeviceDelta>> devices;
+    /// Counter deltas of the other network namespaces the reconciler reads (those of a
+    /// process, those `ip netns` names), only the counters that moved.
+    std::vector<NetnsCounters> namespaces;
+    /// Packets forwarded, per namespace that forwarded (IP forwarding): the tool's count beside
+    /// the kernel's Ip.ForwDatagrams + Ip6.OutForwDatagrams growth there (absent: that
+    /// namespace's counters were not read).  Compared only without filters and sampling.
+    struct Forwarding {
+        std::uint32_t netns = 0;
+        std::string name;
+        std::uint64_t tool = 0;
+        std::optional<std::int64_t> kernel;
+    };
+    std::vector<Forwarding> forwarding;
     LossLedger loss;
     std::map<std::string, std::uint64_t> probes_seen;
     std::vector<CpuCounters> cpus; // deltas over the collection

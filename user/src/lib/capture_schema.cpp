@@ -103,6 +103,27 @@ NetnsDevices netns_devices_from_json(const json &j)
     return ns;
 }
 
+/// The counters of one other namespace: {"netns", "name" (only when it has one), "counters"}.
+ojson netns_counters_json(const NetnsCounters &c)
+{
+    ojson j;
+    j["netns"] = c.netns;
+    if (!c.name.empty())
+        j["name"] = c.name;
+    j["counters"] = c.counters;
+    return j;
+}
+
+NetnsCounters netns_counters_from_json(const json &j)
+{
+    NetnsCounters c;
+    c.netns = num<std::uint32_t>(j, "netns");
+    c.name = str(j, "name");
+    if (auto m = counters_from_json(j, "counters"))
+        c.counters = std::move(*m);
+    return c;
+}
+
 std::optional<std::map<std::string, std::uint64_t>> probe_missed_from_json(const json &j)
 {
     auto it = j.find("probe_missed");
@@ -159,6 +180,12 @@ ojson proc_json(const ProcSnapshot &s)
             nss.push_back(netns_devices_json(ns));
         j["devices"] = std::move(nss);
     }
+    if (s.netns_counters) {
+        auto nss = ojson::array();
+        for (const auto &c : *s.netns_counters)
+            nss.push_back(netns_counters_json(c));
+        j["netns_counters"] = std::move(nss);
+    }
     auto udp = ojson::array();
     for (const auto &e : s.udp)
         udp.push_back(udp_entry_json(e));
@@ -186,6 +213,12 @@ ProcSnapshot proc_from_json(const json &j)
         s.devices.emplace();
         for (const auto &ns : j["devices"])
             s.devices->push_back(netns_devices_from_json(ns));
+    }
+    if (j.contains("netns_counters") && j["netns_counters"].is_array()) {
+        s.netns_counters.emplace();
+        for (const auto &c : j["netns_counters"])
+            if (c.is_object())
+                s.netns_counters->push_back(netns_counters_from_json(c));
     }
     if (j.contains("udp") && j["udp"].is_array())
         for (const auto &u : j["udp"])

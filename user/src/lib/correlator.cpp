@@ -168,6 +168,11 @@ void Correlator::finish()
 
 // --- results ---------------------------------------------------------------------------------
 
+const std::map<std::uint32_t, std::uint64_t> &Correlator::forwarded_by_netns() const
+{
+    return p_->rx.forwarded_by_netns();
+}
+
 const JourneyCounts &Correlator::rx_journeys() const
 {
     return p_->rx.counts();

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <sys/socket.h>
@@ -198,7 +199,8 @@ std::vector<NetDevice> parse_proc_net_dev(std::string_view content)
         NetDevice d;
         d.name = std::string(name);
         for (const auto &fd : kDeviceFields)
-            d.*fd.row = col[fd.column];
+            if (fd.column != kNotProcNetDev)
+                d.*fd.row = col[fd.column];
         out.push_back(std::move(d));
     }
     return out;
@@ -340,7 +342,15 @@ ProcSnapshot Reconciler::read_start()
     }
     for (auto &kv : rows)
         snap.udp.push_back(std::move(kv.second));
-    snap.devices = read_devices(snap.own_netns.value_or(0), false);
+    // ... and the namespaces `ip netns` names that no process is in (a router, a bridge).
+    netns_named_.clear();
+    netns_names_.clear();
+    for (auto &n : fs_->named_netns()) {
+        netns_names_[n.netns] = n.name;
+        if (seen.insert(n.netns).second)
+            netns_named_.push_back(std::move(n));
+    }
+    look_and_read(snap, false);
     return snap;
 }
 
@@ -359,7 +369,7 @@ ProcSnapshot Reconciler::read_sample(const std::vector<std::uint32_t> &pids) con
     for (const auto &[pid, ns] : netns_pids_)
         if (done.insert(static_cast<std::uint32_t>(pid)).second)
             read_udp("/proc/" + std::to_string(pid) + "/net", rows);
-    snap.devices = read_devices(own_netns_.value_or(0), true);
+    look_and_read(snap, true);
     // Only what changed: a busy host has thousands of idle sockets.
     for (auto &[inode, e] : rows) {
         auto it = last_.find(inode);
@@ -371,12 +381,86 @@ ProcSnapshot Reconciler::read_sample(const std::vector<std::uint32_t> &pids) con
     return snap;
 }
 
+void Reconciler::look_and_read(ProcSnapshot &snap, bool changed_only) const
+{
+    // One look from inside each namespace that needs it: the qdiscs of every namespace (an
+    // rtnetlink socket lives in the namespace it was made in), the files of named ones.
+    Looks looks;
+    looks.own_qdiscs = fs_->qdisc_drops();
+    for (const auto &[pid, ns] : netns_pids_)
+        if (fs_->netns_of(pid) == ns)
+            if (auto v = fs_->look_inside("/proc/" + std::to_string(pid) + "/ns/net", {}))
+                looks.views[ns] = std::move(*v);
+    for (const auto &n : netns_named_)
+        if (auto v = fs_->look_inside(n.path, {"snmp", "netstat", "snmp6", "dev"}))
+            looks.views[n.netns] = std::move(*v);
+    read_other_counters(snap, looks, changed_only);
+    const auto own = snap.base ? snap.own_netns : own_netns_;
+    snap.devices = read_devices(own.value_or(0), looks, changed_only);
+}
+
+void Reconciler::read_other_counters(ProcSnapshot &snap, const Looks &looks,
+                                     bool changed_only) const
+{
+    std::vector<NetnsCounters> out;
+    bool any = false;
+    auto add = [&](std::uint32_t ns, const std::function<std::optional<std::string>(
+                                          const std::string &)> &file) {
+        NetnsCounters c;
+        c.netns = ns;
+        if (auto it = netns_names_.find(ns); it != netns_names_.end())
+            c.name = it->second;
+        for (auto [f, parse] : {std::pair{"snmp", &parse_snmp}, {"netstat", &parse_netstat},
+                                {"snmp6", &parse_snmp6}})
+            if (auto text = file(f))
+                for (auto &[k, v] : parse(*text))
+                    c.counters[k] = v;
+        if (c.counters.empty())
+            return;
+        any = true;
+        if (changed_only) {
+            // Only what changed since the last snapshot applied.
+            auto last = netns_last_.find(ns);
+            if (last != netns_last_.end())
+                for (auto it = c.counters.begin(); it != c.counters.end();) {
+                    auto prev = last->second.find(it->first);
+                    it = prev != last->second.end() && prev->second == it->second
+                             ? c.counters.erase(it)
+                             : std::next(it);
+                }
+            if (c.counters.empty())
+                return;
+        }
+        out.push_back(std::move(c));
+    };
+    for (const auto &[pid, ns] : netns_pids_) {
+        if (fs_->netns_of(pid) != ns)
+            continue; // gone, or moved: not read from the wrong namespace
+        const std::string dir = "/proc/" + std::to_string(pid) + "/net/";
+        add(ns, [&](const std::string &f) { return fs_->read(dir + f); });
+    }
+    for (const auto &n : netns_named_) {
+        auto v = looks.views.find(n.netns);
+        if (v == looks.views.end())
+            continue;
+        add(n.netns, [&](const std::string &f) -> std::optional<std::string> {
+            auto it = v->second.files.find(f);
+            if (it == v->second.files.end())
+                return std::nullopt;
+            return it->second;
+        });
+    }
+    if (any)
+        snap.netns_counters = std::move(out);
+}
+
 std::optional<std::vector<NetnsDevices>> Reconciler::read_devices(std::uint32_t own,
+                                                                  const Looks &looks,
                                                                   bool changed_only) const
 {
     std::optional<std::vector<NetnsDevices>> out;
-    auto read_ns = [&](std::uint32_t ns, const std::string &path) {
-        auto text = fs_->read(path);
+    auto read_ns = [&](std::uint32_t ns, const std::optional<std::string> &text,
+                       const std::optional<std::map<std::string, std::uint64_t>> &qdiscs) {
         if (!text)
             return;
         if (!out)
@@ -384,6 +468,9 @@ std::optional<std::vector<NetnsDevices>> Reconciler::read_devices(std::uint32_t 
         NetnsDevices nd;
         nd.netns = ns;
         for (auto &d : parse_proc_net_dev(*text)) {
+            if (qdiscs)
+                if (auto q = qdiscs->find(d.name); q != qdiscs->end())
+                    d.qdisc_drops = q->second;
             if (changed_only) {
                 // Only what changed since the last snapshot applied: most devices of a host
                 // with many containers are idle.  Left out means unchanged, for a device that
@@ -402,13 +489,27 @@ std::optional<std::vector<NetnsDevices>> Reconciler::read_devices(std::uint32_t 
         if (!changed_only || !nd.devices.empty())
             out->push_back(std::move(nd));
     };
-    read_ns(own, "/proc/net/dev");
+    auto qdiscs_of = [&](std::uint32_t ns) -> std::optional<std::map<std::string, std::uint64_t>> {
+        auto v = looks.views.find(ns);
+        if (v == looks.views.end())
+            return std::nullopt;
+        return v->second.qdisc_drops;
+    };
+    read_ns(own, fs_->read("/proc/net/dev"), looks.own_qdiscs);
     for (const auto &[pid, ns] : netns_pids_) {
         // A pid that exited (or was reused by a process elsewhere) no longer shows that
         // namespace: its devices are not read rather than read from the wrong namespace.
         if (fs_->netns_of(pid) != ns)
             continue;
-        read_ns(ns, "/proc/" + std::to_string(pid) + "/net/dev");
+        read_ns(ns, fs_->read("/proc/" + std::to_string(pid) + "/net/dev"), qdiscs_of(ns));
+    }
+    for (const auto &n : netns_named_) {
+        auto v = looks.views.find(n.netns);
+        if (v == looks.views.end())
+            continue;
+        auto f = v->second.files.find("dev");
+        if (f != v->second.files.end())
+            read_ns(n.netns, f->second, v->second.qdisc_drops);
     }
     return out;
 }
@@ -437,6 +538,10 @@ void Reconciler::apply(const ProcSnapshot &snap)
         devices_seen_ = false;
         if (snap.devices)
             apply_devices(*snap.devices);
+        netns_base_.clear();
+        netns_last_.clear();
+        if (snap.netns_counters)
+            apply_netns_counters(*snap.netns_counters, true);
         base_.clear();
         for (const auto &e : snap.udp)
             base_[e.inode] = e;
@@ -452,6 +557,8 @@ void Reconciler::apply(const ProcSnapshot &snap)
         apply_softnet(*snap.softnet);
     if (snap.devices)
         apply_devices(*snap.devices);
+    if (snap.netns_counters)
+        apply_netns_counters(*snap.netns_counters, false);
     ++applies_;
     for (const auto &e : snap.udp) {
         last_[e.inode] = e;
@@ -527,6 +634,49 @@ void Reconciler::apply_devices(const std::vector<NetnsDevices> &snap)
                 }
             device_prev_[key] = d;
         }
+}
+
+void Reconciler::apply_netns_counters(const std::vector<NetnsCounters> &rows, bool base)
+{
+    for (const auto &r : rows) {
+        if (!r.name.empty())
+            netns_names_[r.netns] = r.name;
+        if (base)
+            netns_base_[r.netns] = r.counters;
+        auto &last = netns_last_[r.netns];
+        for (const auto &[k, v] : r.counters)
+            last[k] = v;
+    }
+}
+
+std::vector<NetnsCounters> Reconciler::netns_counter_deltas() const
+{
+    std::vector<NetnsCounters> out;
+    for (const auto &[ns, last] : netns_last_) {
+        auto base = netns_base_.find(ns);
+        if (base == netns_base_.end())
+            continue; // no baseline: its counters were unreadable at the start
+        NetnsCounters d;
+        d.netns = ns;
+        if (auto n = netns_names_.find(ns); n != netns_names_.end())
+            d.name = n->second;
+        for (const auto &[k, v] : last)
+            if (auto b = base->second.find(k); b != base->second.end() && v != b->second)
+                d.counters[k] = v - b->second;
+        if (!d.counters.empty())
+            out.push_back(std::move(d));
+    }
+    return out;
+}
+
+std::map<std::uint32_t, std::string> Reconciler::netns_read() const
+{
+    std::map<std::uint32_t, std::string> out;
+    for (const auto &kv : netns_base_) {
+        auto n = netns_names_.find(kv.first);
+        out[kv.first] = n != netns_names_.end() ? n->second : std::string();
+    }
+    return out;
 }
 
 CounterMap Reconciler::counter_deltas() const

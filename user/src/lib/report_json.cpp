@@ -161,6 +161,42 @@ ojson devices_json(const std::vector<DeviceDelta> &rows)
     return out;
 }
 
+/// [{"netns", "name" (when it has one), "counters": {moved ones}}]
+ojson namespaces_json(const std::vector<NetnsCounters> &rows)
+{
+    auto out = ojson::array();
+    for (const auto &c : rows) {
+        ojson o;
+        o["netns"] = c.netns;
+        if (!c.name.empty())
+            o["name"] = c.name;
+        o["counters"] = c.counters;
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+/// [{"netns", "name" (when it has one), "tool", "kernel" (null: not read), "reconciled"
+/// (null: not comparable, filtered or sampled)}]
+ojson forwarding_json(const Summary &s)
+{
+    auto out = ojson::array();
+    const bool comparable = !s.filters.any() && !s.sampling.sampled();
+    for (const auto &f : s.forwarding) {
+        ojson o;
+        o["netns"] = f.netns;
+        if (!f.name.empty())
+            o["name"] = f.name;
+        o["tool"] = f.tool;
+        o["kernel"] = f.kernel ? ojson(*f.kernel) : ojson(nullptr);
+        o["reconciled"] = comparable && f.kernel
+                              ? ojson(*f.kernel == static_cast<std::int64_t>(f.tool))
+                              : ojson(nullptr);
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
 double round3(double v)
 {
     return std::round(v * 1000.0) / 1000.0;
@@ -316,6 +352,10 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
         j["softnet"] = softnet_json(*s.softnet);
     if (s.devices) // the same: absent in replays of captures that predate it
         j["devices"] = devices_json(*s.devices);
+    if (!s.namespaces.empty()) // only when another namespace's counters moved
+        j["namespaces"] = namespaces_json(s.namespaces);
+    if (!s.forwarding.empty()) // only when some namespace forwarded
+        j["forwarding"] = forwarding_json(s);
 
     ojson loss;
     loss["ring"] = s.loss.ring;

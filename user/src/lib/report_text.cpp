@@ -426,6 +426,11 @@ std::string counters_section(const Summary &s)
         out += softnet_line(*s.softnet);
     if (s.devices)
         out += devices_table(*s.devices);
+    for (const auto &f : s.forwarding)
+        out += "  forwarded in netns " + std::to_string(f.netns) +
+               (f.name.empty() ? "" : " (" + f.name + ")") + ": " + std::to_string(f.tool) +
+               " seen, Ip.ForwDatagrams+Ip6.OutForwDatagrams " +
+               (f.kernel ? std::to_string(*f.kernel) : std::string("not read")) + "\n";
     return out;
 }
 

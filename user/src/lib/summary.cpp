@@ -134,6 +134,8 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     for (const auto &st : c.stages())
         s.stages.push_back({st.path, name(st.from), name(st.to), st.hist});
     s.rx_journeys = c.rx_journeys_now();
+    for (const auto &[ns, n] : c.forwarded_by_netns())
+        s.forwarding.push_back({ns, {}, n, std::nullopt});
     s.reversed_stages = c.reversed_stages();
     for (const auto &k : c.sockets())
         s.sockets.push_back(socket_row(k));
@@ -254,6 +256,54 @@ void check_udp_totals(Summary &s, const Reconciler &rec)
     }
 }
 
+/// Packets forwarded: the tool's count per namespace beside the kernel's (Ip.ForwDatagrams +
+/// Ip6.OutForwDatagrams growth in that namespace), also for a namespace that forwarded
+/// packets the tool did not see.
+void reconcile_forwarding(Summary &s, const Reconciler &rec)
+{
+    auto forwarded = [](const CounterMap &m) {
+        std::int64_t n = 0;
+        for (const char *k : {"Ip.ForwDatagrams", "Ip6.OutForwDatagrams"})
+            if (auto it = m.find(k); it != m.end())
+                n += it->second;
+        return n;
+    };
+    std::map<std::uint32_t, std::int64_t> kernel;
+    std::map<std::uint32_t, std::string> names = rec.netns_read();
+    for (const auto &kv : names)
+        kernel[kv.first] = 0; // read, no counter moved
+    if (auto own = rec.own_netns(); own && !s.counters.empty())
+        kernel[*own] = forwarded(s.counters);
+    for (const auto &ns : s.namespaces)
+        kernel[ns.netns] = forwarded(ns.counters);
+    // Rows of namespaces only the kernel counted are (re)made here: reconcile() may run again.
+    s.forwarding.erase(std::remove_if(s.forwarding.begin(), s.forwarding.end(),
+                                      [](const Summary::Forwarding &f) { return f.tool == 0; }),
+                       s.forwarding.end());
+    for (auto &f : s.forwarding) {
+        auto k = kernel.find(f.netns);
+        f.kernel = k != kernel.end() ? std::optional<std::int64_t>(k->second) : std::nullopt;
+        f.name = names.count(f.netns) ? names[f.netns] : std::string();
+    }
+    for (const auto &[ns, n] : kernel)
+        if (n > 0 && std::none_of(s.forwarding.begin(), s.forwarding.end(),
+                                  [ns = ns](const Summary::Forwarding &f) { return f.netns == ns; }))
+            s.forwarding.push_back({ns, names.count(ns) ? names[ns] : std::string(), 0, n});
+    std::sort(s.forwarding.begin(), s.forwarding.end(),
+              [](const Summary::Forwarding &a, const Summary::Forwarding &b) {
+                  return a.netns < b.netns;
+              });
+    if (s.filters.any() || s.sampling.sampled())
+        return; // the tool saw part of the traffic: not comparable
+    for (const auto &f : s.forwarding)
+        if (f.kernel && *f.kernel != static_cast<std::int64_t>(f.tool))
+            s.mismatches.push_back(
+                "netns " + std::to_string(f.netns) + (f.name.empty() ? "" : " (" + f.name + ")") +
+                ": saw " + std::to_string(f.tool) +
+                " packets forwarded, Ip.ForwDatagrams+Ip6.OutForwDatagrams grew by " +
+                std::to_string(*f.kernel));
+}
+
 } // namespace
 
 void reconcile(Summary &s, const Reconciler &rec)
@@ -269,7 +319,9 @@ void reconcile(Summary &s, const Reconciler &rec)
             if (d.moved())
                 s.devices->push_back(std::move(d));
     }
+    s.namespaces = rec.netns_counter_deltas();
     s.mismatches.clear();
+    reconcile_forwarding(s, rec);
     for (auto &row : s.sockets) {
         if (row.proto != "udp" && row.proto != "udplite")
             continue; // /proc/net/udp{,6} drops: UDP sockets only

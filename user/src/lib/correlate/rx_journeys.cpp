@@ -256,6 +256,8 @@ void RxJourneys::end(RxJourney &j, End how, bool reused)
             return v.probe == NSK_PROBE_IP_FORWARD || v.probe == NSK_PROBE_IP6_FORWARD;
         });
         ++(fwd ? n_.forwarded : n_.bridged);
+        if (fwd)
+            ++forwarded_netns_[j.netns]; // (the last netns seen: ip_forward's device's)
         return; // the send journey that carries it on counts the rest
     }
     if (j.child)

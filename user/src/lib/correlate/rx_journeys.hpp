@@ -17,6 +17,7 @@
 #include "nsk/histogram.hpp"
 
 #include <cstdint>
+#include <map>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -71,6 +72,13 @@ public:
     JourneyCounts counts_now() const; // with in_flight filled
     std::size_t open() const { return journeys_.size(); }
     std::uint64_t fanout_rejected() const { return fanout_rejected_; }
+    /// Packets forwarded (relayed from ip_forward/ip6_forward to the output path), by the
+    /// network namespace of the device they arrived on: what Ip.ForwDatagrams +
+    /// Ip6.OutForwDatagrams count there (both grow in *_forward_finish, after the hook).
+    const std::map<std::uint32_t, std::uint64_t> &forwarded_by_netns() const
+    {
+        return forwarded_netns_;
+    }
     const Histogram &total() const { return total_; }
     const Histogram &total_queue() const { return total_queue_; }
     const Histogram &total_to_user() const { return total_user_; }
@@ -88,6 +96,7 @@ private:
     tsl::robin_map<std::uint32_t, std::pair<std::uint64_t, std::uint64_t>> last_fanout_;
     std::uint64_t serial_ = 0;
     std::uint64_t fanout_rejected_ = 0;
+    std::map<std::uint32_t, std::uint64_t> forwarded_netns_;
     JourneyCounts n_;
     Histogram total_, total_queue_, total_user_, total_e2e_;
 };
