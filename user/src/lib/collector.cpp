@@ -4,6 +4,7 @@
 #include "nsk/pipeline.hpp"
 #include "nsk/reconciler.hpp"
 #include "nsk/summary.hpp"
+#include "nsk/uapi.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -207,6 +208,39 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
     constexpr std::uint64_t kStopQuietNs = 2'000'000'000ULL;
     constexpr std::uint64_t kStopMaxNs = 60'000'000'000ULL;
     Result<void> stop_result = client->stop();
+    // The module answers STOP at once and stops in its own work (detach, RCU waits, the final
+    // drain, STOPPED, then idle): read the events meanwhile and ask STATUS every few tens of
+    // ms until it is idle or STOPPED came; bounded like a request (30 s), a second signal
+    // ends it.  A module that stops synchronously is idle at the first STATUS.
+    if (stop_result.ok()) {
+        const std::uint64_t give_up =
+            mono_now_ns() + static_cast<std::uint64_t>(client->timeout_ms()) * 1'000'000ULL;
+        std::uint64_t next_status = 0;
+        while (!stopped && g_stop < 2) {
+            const std::uint64_t now = mono_now_ns();
+            if (now >= give_up) {
+                stop_result = Error{Errc::timeout,
+                                    "stop: the netstack_kmon module did not finish stopping within " +
+                                        std::to_string(client->timeout_ms() / 1000) +
+                                        " s (is it stuck? see dmesg)",
+                                    ETIMEDOUT};
+                break;
+            }
+            if (now >= next_status) {
+                auto st = client->status();
+                if (!st) {
+                    stop_result = st.error();
+                    break;
+                }
+                if (st->state == NSK_STATE_IDLE)
+                    break; // STOPPED was sent before: the loop below reads it
+                next_status = now + GenlClient::kStatePollMs * 1'000'000ULL;
+            }
+            const int rc = poll(pfd, 1, GenlClient::kStatePollMs);
+            if (rc > 0 && !events->drain(h).ok())
+                break;
+        }
+    }
     const std::uint64_t stop_begin = mono_now_ns();
     std::uint64_t quiet_deadline = stop_begin + kStopQuietNs;
     bool told = false;
