@@ -60,8 +60,8 @@ struct Attrs {
     nlattr **parse()
     {
         nlmsghdr *h = nlmsg_hdr(m);
-        BOOST_REQUIRE(nla_parse(tb, NSK_ATTR_MAX, nlmsg_attrdata(h, 0), nlmsg_attrlen(h, 0),
-                                nullptr) == 0);
+        BOOST_REQUIRE(
+            nla_parse(tb, NSK_ATTR_MAX, nlmsg_attrdata(h, 0), nlmsg_attrlen(h, 0), nullptr) == 0);
         return tb;
     }
 };

@@ -219,11 +219,11 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
         while (!stopped && g_stop < 2) {
             const std::uint64_t now = mono_now_ns();
             if (now >= give_up) {
-                stop_result = Error{Errc::timeout,
-                                    "stop: the netstack_kmon module did not finish stopping within " +
-                                        std::to_string(client->timeout_ms() / 1000) +
-                                        " s (is it stuck? see dmesg)",
-                                    ETIMEDOUT};
+                stop_result = Error{
+                    Errc::timeout,
+                    "stop: the netstack_kmon module did not finish stopping within " +
+                        std::to_string(client->timeout_ms() / 1000) + " s (is it stuck? see dmesg)",
+                    ETIMEDOUT};
                 break;
             }
             if (now >= next_status) {

@@ -15,8 +15,8 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <poll.h>
-#include <time.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -250,9 +250,9 @@ Result<Status> parse_status(nlattr **tb)
     s.gov_budget = get_u32(tb[NSK_ATTR_GOV_BUDGET]);
     s.gov_changes = get_u32(tb[NSK_ATTR_GOV_CHANGES]);
     s.drop_reasons = get_u8(tb[NSK_ATTR_DROP_REASONS]) != 0;
-    s.state = tb[NSK_ATTR_STATE] ? get_u8(tb[NSK_ATTR_STATE])
-                                 : static_cast<std::uint8_t>(s.collecting ? NSK_STATE_RUNNING
-                                                                          : NSK_STATE_IDLE);
+    s.state = tb[NSK_ATTR_STATE]
+                  ? get_u8(tb[NSK_ATTR_STATE])
+                  : static_cast<std::uint8_t>(s.collecting ? NSK_STATE_RUNNING : NSK_STATE_IDLE);
     s.start_error = static_cast<std::int32_t>(get_u32(tb[NSK_ATTR_START_ERROR]));
     s.start_message = get_str(tb[NSK_ATTR_START_MESSAGE]);
     s.collection = get_u64(tb[NSK_ATTR_COLLECTION]);

@@ -59,8 +59,8 @@ std::vector<CpuCounters> cpu_delta(const std::vector<CpuCounters> &after,
                 d.*f.member = x >= y ? x - y : x;
             }
         if (it != before.end())
-            d.nmi_refused = a.nmi_refused >= it->nmi_refused ? a.nmi_refused - it->nmi_refused
-                                                             : a.nmi_refused;
+            d.nmi_refused =
+                a.nmi_refused >= it->nmi_refused ? a.nmi_refused - it->nmi_refused : a.nmi_refused;
         out.push_back(d);
     }
     return out;
