@@ -215,13 +215,15 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
     // drain, STOPPED, then idle): read the events meanwhile (until STOPPED) and ask STATUS
     // every few tens of ms until the module is idle (or runs a newer collection), so that a
     // START right after this tool exits is not refused as "still stopping"; bounded like a
-    // request (30 s), a second signal ends it.  A module that stops synchronously is idle at
-    // the first STATUS.
+    // request (30 s).  A second signal stops the reading, not the wait: the final per-CPU
+    // counters (read below) are final only once the module is idle, and what was not read is
+    // then counted as lost from them.  A module that stops synchronously is idle at the first
+    // STATUS.
     if (stop_result.ok()) {
         const std::uint64_t give_up =
             mono_now_ns() + static_cast<std::uint64_t>(client->timeout_ms()) * 1'000'000ULL;
         std::uint64_t next_status = 0;
-        while (g_stop < 2) {
+        for (;;) {
             const std::uint64_t now = mono_now_ns();
             if (now >= give_up) {
                 stop_result = Error{
@@ -233,6 +235,8 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
             }
             if (now >= next_status) {
                 auto st = client->status();
+                if (!st && st.error().sys_errno == EINTR)
+                    continue; // the second signal: ask again
                 if (!st) {
                     stop_result = st.error();
                     break;
@@ -241,7 +245,7 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
                     break; // STOPPED was sent before: the loop below reads it
                 next_status = now + GenlClient::kStatePollMs * 1'000'000ULL;
             }
-            if (stopped) { // nothing follows STOPPED: only the state is awaited
+            if (stopped || g_stop >= 2) { // after STOPPED, or told to stop reading
                 timespec ts{0, GenlClient::kStatePollMs * 1'000'000L};
                 nanosleep(&ts, nullptr);
                 continue;
