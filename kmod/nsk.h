@@ -63,6 +63,7 @@ struct nsk_pcpu {
 	u64 ring_full;
 	u64 filtered;
 	u64 sampled_out;
+	u64 nmi_refused;	/* hits in NMI context, refused before the ring */
 	u64 probe_hits[__NSK_PROBE_MAX];
 };
 DECLARE_PER_CPU(struct nsk_pcpu, nsk_pcpu);
@@ -111,7 +112,8 @@ extern bool nsk_kprobes_only;
 int nsk_probes_attach(void);	/* attaches what it can; never fails the load */
 void nsk_probes_detach(void);	/* returns when no handler runs any more */
 unsigned int nsk_probes_count(void);
-void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out);
+/* runtime: false while a start or stop changes the probes (table fields only) */
+void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out, bool runtime);
 
 /* --- emit (nsk_emit.c) ----------------------------------------------------- */
 
@@ -139,8 +141,9 @@ void nsk_emit_stop(void);
  * need not), so records on one CPU never interleave: the
  * write number each ring slot carries (nsk_ring.c) counts 0, 1, 2, ... per
  * CPU and a gap is a record the ring lost.  Only an NMI handler could still
- * nest (the drain would then count one record as lost); the traced paths do
- * not run in NMI context.  A softirq that runs when interrupts come back on
+ * nest (the drain would then count one record as lost): so a hit in NMI
+ * context is refused before it touches the ring or the pair slots, and
+ * counted (nmi_refused; nsk_emit.c, nsk_nmi_refused).  A softirq that runs when interrupts come back on
  * still hits the probes: function-entry probes are ftrace callbacks, which
  * nest across contexts (nsk_fentry.c); the kprobe fallback allows one
  * current kprobe per CPU, and what it skips is counted (nmissed).
@@ -200,11 +203,17 @@ void nsk_genl_send_governor(u64 ts, u32 from, u32 to, u64 rate, u32 budget);
 
 /* --- state machine (nsk_main.c) ------------------------------------------- */
 
-int nsk_start(u32 portid, struct netlink_ext_ack *extack);
+/* START/STOP record a transition and queue the heavy part (nsk_main.c) */
+int nsk_start(u32 portid, const struct nsk_config *before,
+	      struct netlink_ext_ack *extack);
 int nsk_stop(struct netlink_ext_ack *extack);
-bool nsk_collecting(void);
+bool nsk_collecting(void);	/* running */
+bool nsk_busy(void);		/* not idle: starting, running or stopping */
+u8 nsk_state_now(void);		/* enum nsk_state */
+u64 nsk_collection_now(void);
+int nsk_start_result(const char **msg);	/* under nsk_ctl_lock */
 u64 nsk_start_ts(void);
 u64 nsk_stop_ts(void);
-extern struct mutex nsk_ctl_lock;	/* serialises start/stop/config/status */
+extern struct mutex nsk_ctl_lock;	/* serialises transitions/config/status; held briefly */
 
 #endif /* NSK_H */

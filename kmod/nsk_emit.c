@@ -9,7 +9,8 @@
  * A hit the filter or the sampler rejects costs the tuple parse and the
  * decision, not a record ("decide before describing", docs/performance.md).
  *
- * Runs in any context (task, softirq, hardirq, NMI) with preemption off.
+ * Runs in any context (task, softirq, hardirq; an NMI hit is refused and
+ * counted: nsk_nmi_refused) with preemption off.
  * Rules: no sleeping, no allocation, no lock, bounded work.  Every byte read
  * from an skb is bounds-checked against its linear area; every pointer read
  * from a socket is one the traced function was handed.
@@ -478,6 +479,32 @@ static void nsk_describe(struct nsk_event *ev, struct sk_buff *skb,
 	}
 }
 
+/*
+ * NMI context: refused before anything else, counted (nmi_refused, also a
+ * hit).  Every other writer stores with interrupts off, so on one CPU records
+ * never interleave and the ring slots' write numbers count 0, 1, 2, ... (the
+ * drain's loss check, nsk_ring.c).  Only an NMI can interrupt a writer
+ * between its reserve (which takes the slot) and the write-number read (the
+ * CPU's `written`, incremented after the commit): the NMI's record would take
+ * the next slot with the same number, and the drain would see a jump and
+ * count a record the ring never lost.  Numbering NMI-safely would need a
+ * per-CPU counter taken atomically with the slot, which the kernel's ring
+ * cannot give us (its reserve and our number are two steps), and the traced
+ * network paths do not run in NMI context; so an NMI hit is refused, counted
+ * and shown (status, the loss ledger), never silently lost or misnumbered.
+ * The pair slots (nsk_pairs) are per-CPU state guarded by interrupts off
+ * too: the same rule keeps an NMI out of them.
+ */
+static __always_inline bool nsk_nmi_refused(u16 probe)
+{
+	if (likely(!in_nmi()))
+		return false;
+	this_cpu_inc(nsk_pcpu.hits);
+	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
+	this_cpu_inc(nsk_pcpu.nmi_refused);
+	return true;
+}
+
 /* Store a kept record in this CPU's ring. */
 static void nsk_store(const struct nsk_event *ev, unsigned int size)
 {
@@ -505,6 +532,8 @@ static void nsk_emit_rec(struct nsk_event *ev, unsigned int size,
 {
 	unsigned long flags;
 
+	if (nsk_nmi_refused(ev->probe))
+		return;
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[ev->probe]);
 	nsk_describe_tuples(ev, skb, sk, pf);
@@ -609,6 +638,8 @@ void nsk_emit_pair_first(u16 probe, struct sk_buff *skb, unsigned int pf,
 	struct nsk_pair_slot *slot;
 	unsigned long flags;
 
+	if (nsk_nmi_refused(probe))
+		return;
 	local_irq_save(flags);
 	pair = this_cpu_ptr(&nsk_pairs[kind]);
 	if (pair->depth == NSK_PAIR_DEPTH) {
@@ -643,6 +674,8 @@ void nsk_emit_pair_second(u16 probe, const void *skb, enum nsk_pair_kind kind,
 	unsigned long flags;
 	int i;
 
+	if (nsk_nmi_refused(probe))
+		return;
 	local_irq_save(flags);
 	pair = this_cpu_ptr(&nsk_pairs[kind]);
 	for (i = (int)pair->depth - 1; i >= 0; i--)

@@ -46,7 +46,7 @@ NSK_GENL_STRICT_PRE_DOIT(nsk_policy)
 static size_t nsk_cpu_nest_size(void)
 {
 	return nla_total_size(0) + nla_total_size(sizeof(u32)) +
-	       9 * nla_total_size_64bit(sizeof(u64));
+	       10 * nla_total_size_64bit(sizeof(u64));
 }
 
 static size_t nsk_cpu_stats_size(void)
@@ -80,6 +80,9 @@ static size_t nsk_status_size(void)
 	       nla_total_size(sizeof(NSK_CLOCK_NAME)) +
 	       2 * nla_total_size_64bit(sizeof(u64)) +
 	       3 * nla_total_size(sizeof(u32)) + nla_total_size(sizeof(u8)) +
+	       /* state, start error and message, collection number */
+	       nla_total_size(sizeof(u8)) + nla_total_size(sizeof(s32)) +
+	       nla_total_size(128) + nla_total_size_64bit(sizeof(u64)) +
 	       nsk_cpu_stats_size() + nsk_probes_size() + nsk_config_size();
 }
 
@@ -111,7 +114,8 @@ static int nsk_put_cpu_stats(struct sk_buff *msg)
 		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_FILTERED, READ_ONCE(pc->filtered)) ||
 		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_SAMPLED_OUT, READ_ONCE(pc->sampled_out)) ||
 		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_SENT, READ_ONCE(ds->sent)) ||
-		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_BATCHES, READ_ONCE(ds->batches)))
+		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_BATCHES, READ_ONCE(ds->batches)) ||
+		    nsk_put_cpu_u64(msg, NSK_CPU_ATTR_NMI_REFUSED, READ_ONCE(pc->nmi_refused)))
 			return -EMSGSIZE;
 		nla_nest_end(msg, one);
 	}
@@ -131,6 +135,8 @@ static u64 nsk_probe_hits(u32 id)
 
 static int nsk_put_probes(struct sk_buff *msg)
 {
+	u8 state = nsk_state_now();
+	bool runtime = state == NSK_STATE_IDLE || state == NSK_STATE_RUNNING;
 	struct nlattr *all, *one;
 	unsigned int i;
 
@@ -140,7 +146,7 @@ static int nsk_put_probes(struct sk_buff *msg)
 	for (i = 0; i < nsk_probes_count(); i++) {
 		struct nsk_probe_info p;
 
-		nsk_probe_info(i, &p);
+		nsk_probe_info(i, &p, runtime);
 		one = nla_nest_start(msg, NSK_ATTR_PROBE);
 		if (!one ||
 		    nla_put_u32(msg, NSK_PROBE_ATTR_ID, p.id) ||
@@ -185,6 +191,9 @@ static int nsk_put_config(struct sk_buff *msg)
 
 static int nsk_fill_status(struct sk_buff *msg)
 {
+	const char *start_msg;
+	int start_err = nsk_start_result(&start_msg);
+
 	if (nla_put_string(msg, NSK_ATTR_MODULE_VERSION, NSK_VERSION) ||
 	    nla_put_u32(msg, NSK_ATTR_FAMILY_VERSION, NSK_GENL_VERSION) ||
 	    nla_put_u32(msg, NSK_ATTR_RECORD_VERSION, NSK_RECORD_VERSION) ||
@@ -198,7 +207,11 @@ static int nsk_fill_status(struct sk_buff *msg)
 	    nla_put_u32(msg, NSK_ATTR_SAMPLE_EFFECTIVE, READ_ONCE(nsk_sample_eff)) ||
 	    nla_put_u32(msg, NSK_ATTR_GOV_BUDGET, nsk_gov_budget_now()) ||
 	    nla_put_u32(msg, NSK_ATTR_GOV_CHANGES, nsk_gov_changes_now()) ||
-	    nla_put_u8(msg, NSK_ATTR_DROP_REASONS, NSK_HAS_DROP_REASON))
+	    nla_put_u8(msg, NSK_ATTR_DROP_REASONS, NSK_HAS_DROP_REASON) ||
+	    nla_put_u8(msg, NSK_ATTR_STATE, nsk_state_now()) ||
+	    nla_put_s32(msg, NSK_ATTR_START_ERROR, start_err) ||
+	    nla_put_string(msg, NSK_ATTR_START_MESSAGE, start_msg) ||
+	    nla_put_u64_64bit(msg, NSK_ATTR_COLLECTION, nsk_collection_now(), NSK_ATTR_PAD))
 		return -EMSGSIZE;
 	if (nsk_put_cpu_stats(msg) || nsk_put_probes(msg) || nsk_put_config(msg))
 		return -EMSGSIZE;
@@ -221,6 +234,7 @@ static int nsk_cmd_status(struct sk_buff *skb, struct genl_info *info)
 		err = -EMSGSIZE;
 		goto err_free;
 	}
+	/* held briefly: a start or stop runs its heavy part without it */
 	mutex_lock(&nsk_ctl_lock);
 	err = nsk_fill_status(msg);
 	mutex_unlock(&nsk_ctl_lock);
@@ -322,7 +336,7 @@ static int nsk_apply_config(struct genl_info *info, bool reset_if_absent)
 		if (err)
 			return err;
 	}
-	if (nsk_collecting()) {
+	if (nsk_busy()) {
 		NL_SET_ERR_MSG(info->extack,
 			       "cannot change the configuration while collecting; stop first");
 		return -EBUSY;
@@ -341,7 +355,13 @@ static int nsk_cmd_config(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-/* A START that fails leaves the configuration as it was before it. */
+/*
+ * START and STOP answer at once: they check, record the transition and leave
+ * the heavy part to the module's control work (nsk_main.c); the state and a
+ * failed START's error are in STATUS.  A START that fails leaves the
+ * configuration as it was before it: here if it is refused, in the work if
+ * its start fails there.
+ */
 static int nsk_cmd_start(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nsk_config before;
@@ -351,7 +371,7 @@ static int nsk_cmd_start(struct sk_buff *skb, struct genl_info *info)
 	before = nsk_cfg;
 	err = nsk_apply_config(info, false);
 	if (!err) {
-		err = nsk_start(info->snd_portid, info->extack);
+		err = nsk_start(info->snd_portid, &before, info->extack);
 		if (err)
 			nsk_cfg = before;
 	}
@@ -476,8 +496,8 @@ struct genl_family nsk_genl_family __ro_after_init = {
 	/*
 	 * Every command serialises on nsk_ctl_lock, not on the genetlink core's
 	 * genl_mutex, which every generic netlink family of the host shares
-	 * (ethtool, nl80211, devlink, ...): STOP detaches the probes, waits for
-	 * RCU and drains the rings, and must not hold all of them up meanwhile.
+	 * (ethtool, nl80211, devlink, ...).  (START and STOP no longer do their
+	 * heavy part in the handler either: nsk_main.c's control work does.)
 	 */
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,

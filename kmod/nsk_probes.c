@@ -187,7 +187,7 @@ struct nsk_probe {
 	void *tp_handler;
 	u16 needs;			/* a probe (earlier in the table) it is useless without */
 
-	/* runtime, under nsk_ctl_lock */
+	/* runtime: changed only by the start/stop work (state starting/stopping) */
 	struct nsk_fentry fe;		/* attached through nsk_fentry.c ... */
 	bool fentry;
 	struct kprobe kp;		/* ... or as a kprobe */
@@ -684,14 +684,24 @@ unsigned int nsk_probes_count(void)
 	return ARRAY_SIZE(nsk_probes);
 }
 
-void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out)
+void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out, bool runtime)
 {
 	const struct nsk_probe *p = &nsk_probes[idx];
 
 	out->id = p->id;
 	out->name = p->name;
-	out->kind = p->fentry ? NSK_PROBE_KIND_FENTRY : p->kind;
 	out->path = p->path;
+	if (!runtime) {
+		/* a start or stop is changing the fields below: the table only */
+		out->kind = p->kind;
+		out->attached = false;
+		out->error = 0;
+		out->target = NULL;
+		out->note = NULL;
+		out->missed = 0;
+		return;
+	}
+	out->kind = p->fentry ? NSK_PROBE_KIND_FENTRY : p->kind;
 	out->attached = p->attached;
 	out->error = p->error;
 	out->target = p->target;

@@ -16,7 +16,8 @@
  *  - never overwrites: when a CPU's buffer is full, reserve returns NULL.
  *
  * Every refused reserve is counted in nsk_pcpu.ring_full by the caller, so
- * for every CPU: hits == written + ring_full + filtered + sampled_out.
+ * for every CPU: hits == written + ring_full + filtered + sampled_out +
+ * nmi_refused (an NMI hit never reaches the ring: nsk_emit.c).
  *
  * The reader (the drain): a tick (delayed work) wakes every nsk_drain_ms
  * milliseconds, not per event, and queues, for each CPU whose buffer has

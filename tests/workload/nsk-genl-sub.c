@@ -13,10 +13,17 @@
  *       subscriber).  --ids FILE: one line per record,
  *       "probe skb_id sk_id sk_ino sk_lport" (ids in hex).
  *   nsk-genl-sub --cycles N
- *       N x (START, STOP) on one socket, as fast as the module answers;
+ *       N x (START, STOP) on one socket, as fast as the module answers
+ *       (START and STOP each wait until the module is running / idle again:
+ *       the module answers at once and does the work in its own workqueue);
  *       prints cycles=N start_ms=AVG stop_ms=AVG (mean time per command).
  *   nsk-genl-sub --stop
- *       STOP the running collection (from any socket).
+ *       STOP the running collection (from any socket) and wait until idle.
+ *   --start waits until the collection runs before it writes --ready-file;
+ *   --start-port N: the START carries a config (port filter N).
+ *   nsk-genl-sub --watch FILE
+ *       ask STATUS every 2 ms until SIGTERM; one line per state seen in a
+ *       row: "STATE answers=N max_ms=M" (see watch_states).
  *
  * At exit prints one line:
  *   batches=N records=N gaps=N stopped=N enobufs=N stopped_sent=N stopped_fail=N
@@ -77,6 +84,171 @@ static int command(int family, unsigned char cmd, const char *name)
 		return -1;
 	}
 	return 0;
+}
+
+static const struct nlattr *attr_next(const struct nlattr *a, const char *end);
+static int attr_ok(const struct nlattr *a, const char *end);
+
+/*
+ * START and STOP answer at once; the module then starts or stops in its own
+ * work (enum nsk_state).  Ask STATUS, on a socket of its own (the main one
+ * may be reading events, which wait_answer would skip), until the state is
+ * `want` (or, waiting for running, idle: the start failed).  Returns 0, or
+ * -errno of the failed start (its message printed as a refused START's), or
+ * -ETIMEDOUT after 60 s.
+ */
+/* One STATUS on the current fd: the state (-1: none in the reply), the start error and message. */
+static int query_state(int family, int *err, const char **msg)
+{
+	static char reply[1 << 17];
+	struct req r;
+	int state = -1, rc;
+
+	*err = 0;
+	*msg = "";
+	init_req(&r, family, NSK_CMD_STATUS);
+	if (send_raw(&r, r.n.nlmsg_len))
+		return -2;
+	memset(reply, 0, sizeof(reply));
+	rc = wait_answer(r.n.nlmsg_seq, reply, sizeof(reply));
+	if (rc)
+		return -2;
+	const struct nlmsghdr *n = (const void *)reply;
+	const char *end = reply + n->nlmsg_len;
+	const struct nlattr *a = (const void *)((const char *)NLMSG_DATA(n) + GENL_HDRLEN);
+
+	for (; attr_ok(a, end); a = attr_next(a, end)) {
+		const char *d = (const char *)a + NLA_HDRLEN;
+
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case NSK_ATTR_STATE: state = *(const unsigned char *)d; break;
+		case NSK_ATTR_START_ERROR: memcpy(err, d, 4); break;
+		case NSK_ATTR_START_MESSAGE: *msg = d; break;
+		}
+	}
+	return state;
+}
+
+/*
+ * --watch FILE: ask STATUS every 2 ms until SIGTERM and write one line per
+ * state seen: "STATE answers=N max_ms=M" (N STATUS answers in a row in that
+ * state, the slowest of them); "none" for a reply without a state, "error"
+ * when STATUS failed.  Proves that STATUS answers while a START or STOP is
+ * in progress (answers > 1 in starting / stopping).
+ */
+static int watch_states(int family, const char *path)
+{
+	static const char *names[] = { "idle", "starting", "running", "stopping" };
+	FILE *f = fopen(path, "w");
+	int last = -3, answers = 0;
+	double max_ms = 0;
+
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	while (!done) {
+		int err;
+		const char *msg;
+		double t0 = now_ms();
+		int st = query_state(family, &err, &msg);
+		double dt = now_ms() - t0;
+
+		if (st != last && last != -3) {
+			fprintf(f, "%s answers=%d max_ms=%.1f\n",
+				last >= 0 && last < 4 ? names[last] : last == -1 ? "none" : "error",
+				answers, max_ms);
+			fflush(f);
+			answers = 0;
+			max_ms = 0;
+		}
+		last = st;
+		answers++;
+		if (dt > max_ms)
+			max_ms = dt;
+		usleep(2000);
+	}
+	if (last != -3)
+		fprintf(f, "%s answers=%d max_ms=%.1f\n",
+			last >= 0 && last < 4 ? names[last] : last == -1 ? "none" : "error",
+			answers, max_ms);
+	fclose(f);
+	return 0;
+}
+
+static int wait_state(int family, unsigned char want)
+{
+	static int ctl = -1;
+	int main_fd = fd, rc = -ETIMEDOUT;
+	double t0 = now_ms();
+
+	if (ctl < 0)
+		ctl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (ctl < 0)
+		return -errno;
+	fd = ctl;
+	while (now_ms() - t0 < 60000) {
+		int err;
+		const char *msg;
+		int state = query_state(family, &err, &msg);
+
+		if (state == -2) {
+			rc = -EIO;
+			break;
+		}
+		if (state < 0 || state == want) {	/* (a module without states) */
+			rc = 0;
+			break;
+		}
+		if (want == NSK_STATE_RUNNING && state == NSK_STATE_IDLE) {
+			rc = err ? err : -ECANCELED;
+			fprintf(stderr, "nsk-genl-sub: START refused: %s%s%s\n", strerror(-rc),
+				msg[0] ? ": " : "", msg);
+			break;
+		}
+		usleep(20000);
+		rc = -ETIMEDOUT;
+	}
+	fd = main_fd;
+	if (rc == -ETIMEDOUT)
+		fprintf(stderr, "nsk-genl-sub: state %u not reached within 60 s\n", want);
+	return rc;
+}
+
+static int start_port = -1;	/* --start-port: START carries a config nest */
+
+/* START, then wait until running (or failed: -1) */
+static int start_and_wait(int family)
+{
+	if (start_port >= 0) {
+		struct req r;
+		unsigned short port = start_port;
+		int rc;
+
+		init_req(&r, family, NSK_CMD_START);
+		struct nlattr *nest = put_attr(&r.n, NSK_ATTR_CONFIG | NLA_F_NESTED, NULL, 0);
+		put_attr(&r.n, NSK_CFG_ATTR_PORT, &port, sizeof(port));
+		nest->nla_len = (char *)&r + r.n.nlmsg_len - (char *)nest;
+		if (send_raw(&r, r.n.nlmsg_len))
+			return -1;
+		rc = wait_answer(r.n.nlmsg_seq, NULL, 0);
+		if (rc) {
+			fprintf(stderr, "nsk-genl-sub: START refused: %s%s%s\n", strerror(-rc),
+				last_extack[0] ? ": " : "", last_extack);
+			return -1;
+		}
+	} else if (command(family, NSK_CMD_START, "START")) {
+		return -1;
+	}
+	return wait_state(family, NSK_STATE_RUNNING) ? -1 : 0;
+}
+
+/* STOP, then wait until idle (the final drain and STOPPED are done) */
+static int stop_and_wait(int family)
+{
+	if (command(family, NSK_CMD_STOP, "STOP"))
+		return -1;
+	return wait_state(family, NSK_STATE_IDLE) ? -1 : 0;
 }
 
 static const struct nlattr *attr_next(const struct nlattr *a, const char *end)
@@ -222,7 +394,7 @@ int main(int argc, char **argv)
 	int start = 0, stop = 0, join = 1, noread = 0, until_stopped = 0, timeout_ms = 0;
 	int rcvbuf = 8 << 20, one = 1, rc = 0;
 	unsigned int grp = 0, cycles = 0;
-	const char *ready = NULL, *ids_path = NULL;
+	const char *ready = NULL, *ids_path = NULL, *watch = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
@@ -230,6 +402,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(o, "--start")) start = 1;
 		else if (!strcmp(o, "--stop")) stop = 1;
+		else if (!strcmp(o, "--start-port") && more) start_port = atoi(argv[++i]);
+		else if (!strcmp(o, "--watch") && more) watch = argv[++i];
 		else if (!strcmp(o, "--no-join")) join = 0;
 		else if (!strcmp(o, "--no-read")) noread = 1;
 		else if (!strcmp(o, "--until-stopped")) until_stopped = 1;
@@ -256,21 +430,23 @@ int main(int argc, char **argv)
 
 	if (family < 0)
 		return 3;
+	if (watch)
+		return watch_states(family, watch);
 	if (stop)
-		return command(family, NSK_CMD_STOP, "STOP") ? 1 : 0;
+		return stop_and_wait(family) ? 1 : 0;
 	if (cycles) {
 		double t_start = 0, t_stop = 0;
 
 		for (unsigned int i = 0; i < cycles; i++) {
 			double t0 = now_ms();
 
-			if (command(family, NSK_CMD_START, "START")) {
+			if (start_and_wait(family)) {
 				printf("cycles=%u (START failed at %u)\n", i, i + 1);
 				return 1;
 			}
 			double t1 = now_ms();
 
-			if (command(family, NSK_CMD_STOP, "STOP")) {
+			if (stop_and_wait(family)) {
 				printf("cycles=%u (STOP failed at %u)\n", i, i + 1);
 				return 1;
 			}
@@ -292,7 +468,7 @@ int main(int argc, char **argv)
 		perror(ids_path);
 		return 1;
 	}
-	if (start && command(family, NSK_CMD_START, "START"))
+	if (start && start_and_wait(family))
 		return 1;
 	if (ready)
 		fclose(fopen(ready, "w"));

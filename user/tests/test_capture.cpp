@@ -116,8 +116,15 @@ BOOST_AUTO_TEST_CASE(cpu_counters_are_one_field_table)
         BOOST_TEST(it.key() == nsk::kCpuCounterFields[i].key);
     const auto back = nlohmann::json::parse(j.dump()).get<nsk::CpuCounters>();
     BOOST_TEST(nlohmann::ordered_json(back).dump() == j.dump());
+    // none left out but nmi_refused, whose key is written only when not 0 (below)
     BOOST_TEST(sizeof(nsk::CpuCounters) ==
-               sizeof(std::uint64_t) * (1 + nsk::kCpuCounterFields.size())); // none left out
+               sizeof(std::uint64_t) * (2 + nsk::kCpuCounterFields.size()));
+    BOOST_TEST(!j.contains("nmi_refused"));
+    c.nmi_refused = 7;
+    const nlohmann::ordered_json jn = c;
+    BOOST_TEST(jn.size() == 2 + nsk::kCpuCounterFields.size());
+    BOOST_TEST(jn["nmi_refused"].get<std::uint64_t>() == 7u);
+    BOOST_TEST(nlohmann::json::parse(jn.dump()).get<nsk::CpuCounters>().nmi_refused == 7u);
     // Lenient: what is missing or not a number reads 0; not an array reads as no CPUs.
     const auto partial = nlohmann::json::parse(R"({"cpu": 1, "hits": "x", "sent": 5})");
     BOOST_TEST(partial.get<nsk::CpuCounters>().hits == 0u);

@@ -48,8 +48,8 @@
 enum nsk_cmd {
 	NSK_CMD_UNSPEC,
 	NSK_CMD_STATUS,		/* do: reply carries status attributes */
-	NSK_CMD_START,		/* do: attach probes and start collecting */
-	NSK_CMD_STOP,		/* do: detach probes, drain, stop */
+	NSK_CMD_START,		/* do: start collecting (asynchronous: enum nsk_state) */
+	NSK_CMD_STOP,		/* do: detach probes, drain, stop (asynchronous) */
 	NSK_CMD_CONFIG,		/* do: set NSK_ATTR_CONFIG (refused while collecting) */
 	NSK_CMD_EVENTS,		/* multicast only: one batch of records */
 	NSK_CMD_STOPPED,	/* multicast only: collection stopped; carries
@@ -91,6 +91,11 @@ enum nsk_attr {
 	NSK_ATTR_SAMPLE_EFFECTIVE,	/* u32: effective sampling 1/N now (status) */
 	NSK_ATTR_DROP_REASONS,		/* u8: 1 if this kernel gives drop reasons (5.17+):
 					 * nsk_drop.reason_name is filled */
+	NSK_ATTR_STATE,			/* u8: enum nsk_state (status) */
+	NSK_ATTR_START_ERROR,		/* s32: -errno of the last START that failed after
+					 * its ack (0: it did not fail, or none yet) */
+	NSK_ATTR_START_MESSAGE,		/* string: why that START failed ("" if it did not) */
+	NSK_ATTR_COLLECTION,		/* u64: number of the latest START accepted since load */
 	__NSK_ATTR_MAX,
 };
 #define NSK_ATTR_MAX (__NSK_ATTR_MAX - 1)
@@ -108,9 +113,29 @@ enum nsk_cpu_attr {
 	NSK_CPU_ATTR_SAMPLED_OUT,	/* u64: hits rejected by sampling */
 	NSK_CPU_ATTR_SENT,		/* u64: records handed to netlink (== next seq) */
 	NSK_CPU_ATTR_BATCHES,		/* u64: batches sent */
+	NSK_CPU_ATTR_NMI_REFUSED,	/* u64: hits in NMI context, refused before the
+					 * ring (counted in HITS too) */
 	__NSK_CPU_ATTR_MAX,
 };
 #define NSK_CPU_ATTR_MAX (__NSK_CPU_ATTR_MAX - 1)
+
+/*
+ * NSK_ATTR_STATE.  START and STOP only record a transition and answer at once;
+ * the work (rings, probes, RCU waits, the final drain) runs in the module's
+ * own workqueue.  START: idle -> starting -> running, or back to idle with
+ * NSK_ATTR_START_ERROR / NSK_ATTR_START_MESSAGE set.  STOP: running ->
+ * stopping -> idle (STOPPED is multicast before the state becomes idle); a
+ * STOP while starting is remembered and done as soon as the start completes.
+ * START is refused with -EBUSY unless idle.  NSK_ATTR_COLLECTING is 1 only
+ * while running.
+ */
+enum nsk_state {
+	NSK_STATE_IDLE,
+	NSK_STATE_STARTING,
+	NSK_STATE_RUNNING,
+	NSK_STATE_STOPPING,
+	__NSK_STATE_MAX,
+};
 
 enum nsk_probe_kind {
 	NSK_PROBE_KIND_UNSPEC,

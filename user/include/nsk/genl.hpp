@@ -38,8 +38,16 @@ public:
 
     Result<Status> status();
     Result<void> configure(const Filters &f);
+    /// START, then wait until the module runs the collection: it answers START at once and
+    /// starts in its own work (enum nsk_state), so STATUS is asked every kStatePollMs until
+    /// the state is running, or idle with the start's error (reported as a refused START
+    /// was: same message, same exit code).  Bounded by the request timeout; a signal ends it.
     Result<void> start();
+    /// STOP: answered at once; the module then stops in its own work (state stopping, then
+    /// STOPPED on the events group, then idle).  collect() reads the events meanwhile.
     Result<void> stop();
+    int timeout_ms() const { return timeout_ms_; }
+    static constexpr int kStatePollMs = 20;
     int family_id() const { return family_; }
     /// How long one request (STATUS, CONFIG, START, STOP) may wait for the module's answer
     /// before it fails with Errc::timeout (default kTransactTimeoutMs).  A signal (Ctrl-C)

@@ -35,6 +35,10 @@ struct CpuCounters {
     std::uint64_t sampled_out = 0;
     std::uint64_t sent = 0;
     std::uint64_t batches = 0;
+    // Hits in NMI context the kernel refused before its ring (NSK_CPU_ATTR_NMI_REFUSED; a
+    // loss, and part of hits).  Not in kCpuCounterFields: its JSON key is written only when
+    // non-zero, so captures and reports from before it replay as they printed.
+    std::uint64_t nmi_refused = 0;
 };
 
 /// The per-CPU counters, described once: the JSON key (status --json, captures, reports), the
@@ -74,10 +78,19 @@ struct Status {
     std::uint32_t gov_budget = 0;       // records/s per CPU, 0 = governor off
     std::uint32_t gov_changes = 0;      // governor decisions in this collection
     bool drop_reasons = false;          // the kernel names drop reasons (5.17+)
+    // enum nsk_state: START and STOP run asynchronously in the module.  A module without
+    // NSK_ATTR_STATE reads as running/idle from `collecting`.
+    std::uint8_t state = 0;
+    std::int32_t start_error = 0; // -errno of the last START that failed after its ack
+    std::string start_message;    // and why
+    std::uint64_t collection = 0; // number of the latest START accepted since load
     std::vector<ProbeStatus> probes;
     std::vector<CpuCounters> cpus;
     Filters config;
 };
+
+/// "idle", "starting", "running", "stopping" (enum nsk_state).
+const char *state_name(std::uint8_t state);
 
 /// cpus(after) - cpus(before), per CPU, clamped at 0 (counters reset by the kernel count from 0).
 std::vector<CpuCounters> cpu_delta(const std::vector<CpuCounters> &after,

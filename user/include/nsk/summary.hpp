@@ -90,6 +90,9 @@ struct LossLedger {
     // End of collection only: records the kernel wrote into its ring but never sent (written -
     // sent per CPU after the final drain; should be 0: a kernel-side loss made visible)
     std::uint64_t unsent = 0;
+    // Probe hits in NMI context the kernel refused before its ring (sum of the per-CPU
+    // nmi_refused): those records were never written.
+    std::uint64_t nmi_refused = 0;
     // Probe hits the kernel itself skipped (kprobe nmissed: a kprobe fired while another ran on
     // that CPU): those stages were never recorded, so per-stage counts are short by as much.
     std::uint64_t probe_missed = 0;
@@ -97,7 +100,8 @@ struct LossLedger {
     std::map<std::string, std::uint64_t> probe_missed_by; // probe name -> skipped hits (> 0)
     bool any() const
     {
-        return ring || netlink || user || incomplete_journeys || unsent || probe_missed || late;
+        return ring || netlink || user || incomplete_journeys || unsent || probe_missed || late ||
+               nmi_refused;
     }
 };
 

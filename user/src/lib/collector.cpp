@@ -4,6 +4,7 @@
 #include "nsk/pipeline.hpp"
 #include "nsk/reconciler.hpp"
 #include "nsk/summary.hpp"
+#include "nsk/uapi.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -129,8 +130,11 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
     if (auto r = client->start(); !r)
         return r.error();
     const std::uint64_t t0 = mono_now_ns();
+    std::optional<std::uint64_t> collection; // this collection's number (module's count)
     {
         auto st1 = client->status();
+        if (st1 && st1->collection)
+            collection = st1->collection;
         session.begin(t0, st1 ? &*st1 : nullptr, writer.get());
     }
     if (writer)
@@ -207,6 +211,50 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
     constexpr std::uint64_t kStopQuietNs = 2'000'000'000ULL;
     constexpr std::uint64_t kStopMaxNs = 60'000'000'000ULL;
     Result<void> stop_result = client->stop();
+    // The module answers STOP at once and stops in its own work (detach, RCU waits, the final
+    // drain, STOPPED, then idle): read the events meanwhile (until STOPPED) and ask STATUS
+    // every few tens of ms until the module is idle (or runs a newer collection), so that a
+    // START right after this tool exits is not refused as "still stopping"; bounded like a
+    // request (30 s).  A second signal stops the reading, not the wait: the final per-CPU
+    // counters (read below) are final only once the module is idle, and what was not read is
+    // then counted as lost from them.  A module that stops synchronously is idle at the first
+    // STATUS.
+    if (stop_result.ok()) {
+        const std::uint64_t give_up =
+            mono_now_ns() + static_cast<std::uint64_t>(client->timeout_ms()) * 1'000'000ULL;
+        std::uint64_t next_status = 0;
+        for (;;) {
+            const std::uint64_t now = mono_now_ns();
+            if (now >= give_up) {
+                stop_result = Error{
+                    Errc::timeout,
+                    "stop: the netstack_kmon module did not finish stopping within " +
+                        std::to_string(client->timeout_ms() / 1000) + " s (is it stuck? see dmesg)",
+                    ETIMEDOUT};
+                break;
+            }
+            if (now >= next_status) {
+                auto st = client->status();
+                if (!st && st.error().sys_errno == EINTR)
+                    continue; // the second signal: ask again
+                if (!st) {
+                    stop_result = st.error();
+                    break;
+                }
+                if (st->state == NSK_STATE_IDLE || (collection && st->collection != *collection))
+                    break; // STOPPED was sent before: the loop below reads it
+                next_status = now + GenlClient::kStatePollMs * 1'000'000ULL;
+            }
+            if (stopped || g_stop >= 2) { // after STOPPED, or told to stop reading
+                timespec ts{0, GenlClient::kStatePollMs * 1'000'000L};
+                nanosleep(&ts, nullptr);
+                continue;
+            }
+            const int rc = poll(pfd, 1, GenlClient::kStatePollMs);
+            if (rc > 0 && !events->drain(h).ok())
+                break;
+        }
+    }
     const std::uint64_t stop_begin = mono_now_ns();
     std::uint64_t quiet_deadline = stop_begin + kStopQuietNs;
     bool told = false;

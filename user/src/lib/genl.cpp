@@ -16,6 +16,7 @@
 #include <netlink/socket.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -224,6 +225,7 @@ std::vector<CpuCounters> parse_cpu_stats(nlattr *nest)
         c.cpu = get_u32(tb[NSK_CPU_ATTR_ID]);
         for (const auto &f : kCpuCounterFields)
             c.*f.member = get_u64(tb[f.attr]);
+        c.nmi_refused = get_u64(tb[NSK_CPU_ATTR_NMI_REFUSED]);
         out.push_back(c);
     }
     return out;
@@ -248,6 +250,12 @@ Result<Status> parse_status(nlattr **tb)
     s.gov_budget = get_u32(tb[NSK_ATTR_GOV_BUDGET]);
     s.gov_changes = get_u32(tb[NSK_ATTR_GOV_CHANGES]);
     s.drop_reasons = get_u8(tb[NSK_ATTR_DROP_REASONS]) != 0;
+    s.state = tb[NSK_ATTR_STATE]
+                  ? get_u8(tb[NSK_ATTR_STATE])
+                  : static_cast<std::uint8_t>(s.collecting ? NSK_STATE_RUNNING : NSK_STATE_IDLE);
+    s.start_error = static_cast<std::int32_t>(get_u32(tb[NSK_ATTR_START_ERROR]));
+    s.start_message = get_str(tb[NSK_ATTR_START_MESSAGE]);
+    s.collection = get_u64(tb[NSK_ATTR_COLLECTION]);
     s.cpus = parse_cpu_stats(tb[NSK_ATTR_CPU_STATS]);
     if (nlattr *probes = tb[NSK_ATTR_PROBES]) {
         nlattr *pos = nullptr;
@@ -417,7 +425,31 @@ Result<void> GenlClient::configure(const Filters &f)
 
 Result<void> GenlClient::start()
 {
-    return transact(NSK_CMD_START, "start", nullptr, nullptr);
+    if (auto r = transact(NSK_CMD_START, "start", nullptr, nullptr); !r)
+        return r;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
+    for (;;) {
+        auto st = status();
+        if (!st)
+            return st.error();
+        if (st->state == NSK_STATE_RUNNING)
+            return {};
+        if (st->state != NSK_STATE_STARTING) {
+            if (st->start_error)
+                return from_errno(st->start_error, "start", st->start_message);
+            return Error{Errc::other,
+                         "start failed: the collection was stopped while it was starting", 0};
+        }
+        if (std::chrono::steady_clock::now() >= deadline)
+            return Error{Errc::timeout,
+                         "start: the netstack_kmon module did not finish starting within " +
+                             std::to_string(timeout_ms_ / 1000) + " s (is it stuck? see dmesg)",
+                         ETIMEDOUT};
+        timespec ts{0, kStatePollMs * 1'000'000L};
+        if (nanosleep(&ts, nullptr) != 0 && errno == EINTR)
+            return Error{Errc::timeout, "start: interrupted while waiting for the module to start",
+                         EINTR};
+    }
 }
 Result<void> GenlClient::stop()
 {

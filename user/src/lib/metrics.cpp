@@ -337,6 +337,8 @@ MetricSet build_metrics(const Summary &s, bool finished, std::size_t top_sockets
     loss.add({{"kind", "ring"}}, s.loss.ring);
     loss.add({{"kind", "netlink"}}, s.loss.netlink);
     loss.add({{"kind", "user"}}, s.loss.user);
+    if (s.loss.nmi_refused) // (a series only when it happened: it should never)
+        loss.add({{"kind", "nmi_refused"}}, s.loss.nmi_refused);
     fams.push_back(std::move(loss));
     Family inc("incomplete_journeys", MetricType::counter, "Journeys that never completed.");
     inc.add({}, s.loss.incomplete_journeys);

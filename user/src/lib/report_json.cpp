@@ -364,6 +364,8 @@ ojson summary_json(const Summary &s, std::string_view type, std::optional<double
     loss["incomplete_journeys"] = s.loss.incomplete_journeys;
     if (s.loss.unsent) // (absent when 0: older captures replay as they printed)
         loss["unsent"] = s.loss.unsent;
+    if (s.loss.nmi_refused) // (the same)
+        loss["nmi_refused"] = s.loss.nmi_refused;
     if (s.loss.probe_missed_known) // (absent: a capture from before it was recorded)
         loss["probe_missed"] = s.loss.probe_missed;
     if (s.loss.probe_missed)

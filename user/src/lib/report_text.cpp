@@ -471,6 +471,8 @@ std::string loss_line(const Summary &s)
             ")");
     if (l.unsent)
         add("written but never sent by the kernel " + std::to_string(l.unsent));
+    if (l.nmi_refused)
+        add("refused in NMI context " + std::to_string(l.nmi_refused));
     if (l.probe_missed) {
         std::string by;
         for (const auto &[name, n] : l.probe_missed_by)

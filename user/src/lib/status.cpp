@@ -29,6 +29,22 @@ const std::array<CpuCounterField, 8> kCpuCounterFields = {{
      NSK_CPU_ATTR_BATCHES},
 }};
 
+const char *state_name(std::uint8_t state)
+{
+    switch (state) {
+    case NSK_STATE_IDLE:
+        return "idle";
+    case NSK_STATE_STARTING:
+        return "starting";
+    case NSK_STATE_RUNNING:
+        return "running";
+    case NSK_STATE_STOPPING:
+        return "stopping";
+    default:
+        return "unknown";
+    }
+}
+
 std::vector<CpuCounters> cpu_delta(const std::vector<CpuCounters> &after,
                                    const std::vector<CpuCounters> &before)
 {
@@ -42,6 +58,9 @@ std::vector<CpuCounters> cpu_delta(const std::vector<CpuCounters> &after,
                 const std::uint64_t x = a.*f.member, y = (*it).*f.member;
                 d.*f.member = x >= y ? x - y : x;
             }
+        if (it != before.end())
+            d.nmi_refused =
+                a.nmi_refused >= it->nmi_refused ? a.nmi_refused - it->nmi_refused : a.nmi_refused;
         out.push_back(d);
     }
     return out;
@@ -81,6 +100,8 @@ void to_json(nlohmann::ordered_json &j, const CpuCounters &c)
     j["cpu"] = c.cpu;
     for (const auto &f : kCpuCounterFields)
         j[f.key] = c.*f.member;
+    if (c.nmi_refused)
+        j["nmi_refused"] = c.nmi_refused;
 }
 
 void from_json(const nlohmann::json &j, CpuCounters &c)
@@ -88,6 +109,7 @@ void from_json(const nlohmann::json &j, CpuCounters &c)
     c.cpu = jr::num<std::uint32_t>(j, "cpu");
     for (const auto &f : kCpuCounterFields)
         c.*f.member = jr::num<std::uint64_t>(j, f.key);
+    c.nmi_refused = jr::num<std::uint64_t>(j, "nmi_refused");
 }
 
 std::vector<CpuCounters> cpus_from_json(const nlohmann::json &j)
@@ -109,6 +131,18 @@ nlohmann::ordered_json status_json(const Status &st)
     j["record_version"] = st.record_version;
     j["kernel"] = st.kernel_release;
     j["collecting"] = st.collecting;
+    j["state"] = state_name(st.state);
+    j["collection"] = st.collection;
+    if (st.start_error)
+        j["start_error"] = {{"error", errno_name(st.start_error)},
+                            {"code", st.start_error},
+                            {"message", st.start_message}};
+    else
+        j["start_error"] = nullptr;
+    std::uint64_t nmi = 0;
+    for (const auto &c : st.cpus)
+        nmi += c.nmi_refused;
+    j["nmi_refused"] = nmi;
     j["nr_cpus"] = st.nr_cpus;
     j["ring_bytes"] = st.ring_bytes;
     j["clock"] = st.clock;
@@ -144,6 +178,9 @@ std::string status_text(const Status &st)
            std::to_string(st.family_version) + ", records v" + std::to_string(st.record_version) +
            ", clock " + (st.clock.empty() ? "?" : st.clock) + ")\n";
     out += std::string("collecting: ") + (st.collecting ? "yes" : "no") +
+           (st.state != NSK_STATE_IDLE && st.state != NSK_STATE_RUNNING
+                ? std::string(" (") + state_name(st.state) + ")"
+                : std::string()) +
            "   cpus: " + std::to_string(st.nr_cpus) +
            "   ring: " + std::to_string(st.ring_bytes / 1024) + " KiB per CPU" +
            "   filters: " + filters_text(st.config) + "\n";
@@ -152,7 +189,16 @@ std::string status_text(const Status &st)
                                 ", sampling now 1/" + std::to_string(st.sample_effective) + ", " +
                                 std::to_string(st.gov_changes) + " change(s)"
                           : std::string("off")) +
-           "\n\n";
+           "\n";
+    if (st.start_error)
+        out += "last start failed: " + errno_name(st.start_error) +
+               (st.start_message.empty() ? "" : ": " + st.start_message) + "\n";
+    std::uint64_t nmi = 0;
+    for (const auto &c : st.cpus)
+        nmi += c.nmi_refused;
+    if (nmi)
+        out += "refused in NMI context: " + std::to_string(nmi) + " hits\n";
+    out += "\n";
 
     std::vector<std::vector<std::string>> rows{
         {"PROBE", "KIND", "PATH", "ATTACHED", "TARGET", "HITS", "ERROR / NOTE"}};

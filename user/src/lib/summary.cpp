@@ -149,8 +149,10 @@ Summary build_summary(const Pipeline &p, const SummaryContext &ctx)
     for (const auto &dr : c.drops())
         s.drops.push_back(
             {dr.reason, dr.location, dr.stage, dr.proto, dr.count, dr.by_location, dr.targets});
-    for (const auto &cpu : ctx.cpus)
+    for (const auto &cpu : ctx.cpus) {
         s.loss.ring += cpu.ring_full;
+        s.loss.nmi_refused += cpu.nmi_refused;
+    }
     s.loss.netlink = d.gap_records;
     s.loss.user = d.user_loss();
     s.loss.incomplete_journeys = c.incomplete_loss();
