@@ -717,12 +717,15 @@ wait_live_gone() {
 # same call sites (enabled_functions counts 2 users: the list function calls
 # both), and rmmod/insmod happen under it too.  No list of names is written
 # here: the module says which functions it probes by probing them.
-# ftrace_probed_finish stops the follower, requires that the trace buffer
-# recorded hits on those functions and that at least one of them was shared
-# (count >= 2) while the module was attached, prints per-function counts,
-# then switches the tracer off and empties the filter.  A scenario whose
-# module never attached a function-entry probe (44 only loads) is reported
-# as such and not failed.
+# Since /init first asks the module which functions it probes
+# (ftrace_probed_discover), the tracer is normally on them before the
+# scenario starts.  ftrace_probed_finish stops the follower, prints
+# per-function counts of the trace buffer, requires that 3 datagrams sent
+# afterwards are traced on those functions (the tracer is still on them) and,
+# if the module started a collection, that at least one function was seen
+# shared (count >= 2), then switches the tracer off and empties the filter.
+# A scenario that never starts a collection (44 only loads) is reported as
+# such and not failed.
 NSK_TR=/sys/kernel/tracing
 NSK_FTP_DIR=/tmp/ftrace-probed
 NSK_FTP_PID=
@@ -849,7 +852,7 @@ ftrace_probed_start() {
 # status 1 if the tracer was on the module's functions and recorded nothing,
 # or never shared a call site with the module
 ftrace_probed_finish() {
-	local rc=0 n shared hits total cpu e o f starts
+	local rc=0 n shared hits total cpu e o f starts check
 	if [ -n "$NSK_FTP_PID" ]; then
 		kill -TERM "$NSK_FTP_PID" 2>/dev/null
 		wait "$NSK_FTP_PID" 2>/dev/null
@@ -890,18 +893,27 @@ ftrace_probed_finish() {
 		# hits, not just counts: the last lines the tracer recorded
 		grep -v '^#' "$NSK_TR/trace" | tail -n 3 | sed 's/^/ftrace-probed: trace: /'
 		echo "ftrace-probed: $1: $starts collections started; $hits entries on them in the buffer; $total function-trace events recorded in all (entries + overrun, per_cpu/*/stats); $shared of $n seen shared with the module"
-		if [ "$starts" = 0 ] && [ "$shared" = 0 ]; then
-			echo "ftrace-probed: $1: the module never attached its probes here (no START): the tracer ran alone, nothing to share"
-		elif [ "$hits" = 0 ] || [ "$total" = 0 ]; then
-			echo "FAIL: ftrace-probed: the function tracer recorded no hit on the probed functions"
+		# the tracer is still on them now: 3 datagrams to a closed port pass
+		# udp_sendmsg, ip_output, ... udp_rcv (a scenario without traffic,
+		# 05, records nothing itself)
+		echo >"$NSK_TR/trace"
+		echo 1 >"$NSK_TR/tracing_on"
+		nsk-udp-send --dst 127.0.0.1 --port 9 --count 3 >/dev/null 2>&1
+		echo 0 >"$NSK_TR/tracing_on"
+		check=$(grep -v '^#' "$NSK_TR/trace" | grep -cwF -f "$NSK_FTP_DIR/names")
+		echo "ftrace-probed: $1: check after the scenario, 3 UDP datagrams to 127.0.0.1:9: $check trace entries on the followed functions"
+		if [ "$check" = 0 ]; then
+			echo "FAIL: ftrace-probed: the function tracer was not active on the probed functions at the end"
 			rc=1
+		elif [ "$starts" = 0 ] && [ "$shared" = 0 ]; then
+			echo "ftrace-probed: $1: the module never attached its probes here (no START): the tracer ran alone, nothing to share"
 		elif [ "$shared" = 0 ]; then
 			echo "FAIL: ftrace-probed: the function tracer never shared a call site with the module (no enabled_functions count of 2)"
 			rc=1
 		else
-			echo "ok: ftrace-probed: the function tracer was active on the probed functions and recorded hits"
+			echo "ok: ftrace-probed: the function tracer was on the probed functions throughout, shared them with the module and recorded hits"
 		fi
-		echo "@@NSK-INFO ftrace-probed $1: $starts STARTs, $n functions, $shared shared with the module, $total trace events, $hits in the buffer on them@@"
+		echo "@@NSK-INFO ftrace-probed $1: $starts STARTs, $n functions, $shared shared with the module, $total trace events, $hits in the buffer on them, check $check@@"
 	fi
 	echo nop >"$NSK_TR/current_tracer"
 	echo >"$NSK_TR/set_ftrace_filter"
