@@ -174,16 +174,25 @@ test-nobpf:
 # VM per scenario (a splat panics that VM only: panic_on_warn), with more
 # time and memory (KASAN under TCG is ~3x slower).  Not part of `make test`.
 # Results and findings: docs/security.md ("Debug kernel").
+#   make test-debug FTRACE_PROBED=1      with the kernel's function tracer on
+#       every function the module probes while each scenario runs
+#       (run-vm.sh --ftrace-probed; single-threaded TCG, slower)
+#   make test-debug DEBUG_KMOD_ARGS=kprobes_only=1   the kprobe fallback
+#   make test-debug MATRIX_SCENARIOS="40_start_stop_cycles 49_arm_disarm_stress"
 DEBUG_VM_TIMEOUT ?= 1500
+FTRACE_PROBED ?=
+DEBUG_KMOD_ARGS ?=
 test-debug: tool
 	@eval "$$(scripts/get-kernel.sh debug)" || exit 1; \
 	  tests/kbuild/build-module.sh "$$KDIR" $(BUILD_DIR)/kbuild/$$KVER || exit 1; \
 	  failed=; for s in $(MATRIX_SCENARIOS); do \
 	    tests/vm/run-vm.sh --build-dir $(BUILD_DIR) --kernel "$$KERNEL_IMAGE" --kver "$$KVER" \
 	      --kmod $(BUILD_DIR)/kbuild/$$KVER/kmod/netstack_kmon.ko --bzimage --mem 2048 \
+	      $(if $(filter 1 yes y,$(FTRACE_PROBED)),--ftrace-probed) \
+	      $(if $(DEBUG_KMOD_ARGS),--kmod-args "$(DEBUG_KMOD_ARGS)") \
 	      --timeout $(DEBUG_VM_TIMEOUT) $$s || failed="$$failed $$s"; done; \
 	  if [ -n "$$failed" ]; then echo "test-debug: FAILED:$$failed"; exit 1; fi; \
-	  echo "test-debug: all scenarios passed on $$KVER"
+	  echo "test-debug: all scenarios passed on $$KVER$(if $(filter 1 yes y,$(FTRACE_PROBED)), with the function tracer on the probed functions)$(if $(DEBUG_KMOD_ARGS), ($(DEBUG_KMOD_ARGS)))"
 
 .PHONY: test-kernels test-nobpf test-debug
 

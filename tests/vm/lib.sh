@@ -703,3 +703,221 @@ wait_live_gone() {
 	NSK_LIVE_PID=
 	assert_match "$NSK_LIVE_OUT" '"type"[[:space:]]*:[[:space:]]*"summary"' "$2: summary printed"
 }
+
+# --- the kernel's function tracer on the probed functions (--ftrace-probed) --
+# run-vm.sh --ftrace-probed (NSK_FTRACE_PROBED=1): /init runs
+# ftrace_probed_start before each scenario and ftrace_probed_finish after it.
+# A follower polls /sys/kernel/tracing/enabled_functions every 0.3 s: every
+# function with an ftrace callback attached is, in this VM, one the module
+# probes (its own ftrace_ops, or a kprobe at an ftrace site with
+# kprobes_only=1; nothing else here uses ftrace).  Each new one is appended
+# to set_ftrace_filter, and once the filter holds one the function tracer is
+# switched on (current_tracer=function) and stays on until the scenario ends:
+# from then on every collection arms, runs and disarms with the tracer on the
+# same call sites (enabled_functions counts 2 users: the list function calls
+# both), and rmmod/insmod happen under it too.  No list of names is written
+# here: the module says which functions it probes by probing them.
+# Since /init first asks the module which functions it probes
+# (ftrace_probed_discover), the tracer is normally on them before the
+# scenario starts.  ftrace_probed_finish stops the follower, prints
+# per-function counts of the trace buffer, requires that 3 datagrams sent
+# afterwards are traced on those functions (the tracer is still on them) and,
+# if the module started a collection, that at least one function was seen
+# shared (count >= 2), then switches the tracer off and empties the filter.
+# A scenario that never starts a collection (44 only loads) is reported as
+# such and not failed.
+NSK_TR=/sys/kernel/tracing
+NSK_FTP_DIR=/tmp/ftrace-probed
+NSK_FTP_PID=
+
+# one poll of the follower: new attached functions into the filter, the
+# tracer on once the filter holds one, shared call sites noted
+_ftp_poll() {
+	local f
+	awk '{ print $1 }' "$NSK_TR/enabled_functions" >"$NSK_FTP_DIR/now" 2>/dev/null || return 0
+	# "name (2) R ...": two ftrace users on this call site (the first such
+	# listing is kept as evidence)
+	awk '$2 ~ /^\(([2-9]|[1-9][0-9]+)\)$/ { print $1 }' "$NSK_TR/enabled_functions" |
+		grep -vxF -f "$NSK_FTP_DIR/shared" >"$NSK_FTP_DIR/shared.new"
+	if [ -s "$NSK_FTP_DIR/shared.new" ]; then
+		cat "$NSK_FTP_DIR/shared.new" >>"$NSK_FTP_DIR/shared"
+		[ -s "$NSK_FTP_DIR/enabled.shared" ] ||
+			cp "$NSK_TR/enabled_functions" "$NSK_FTP_DIR/enabled.shared"
+	fi
+	# new ones (module text is never filtered on), in one write
+	grep -v '[][]' "$NSK_FTP_DIR/now" | grep . | grep -vxF -f "$NSK_FTP_DIR/names" |
+		grep -vxF -f "$NSK_FTP_DIR/refused" >"$NSK_FTP_DIR/new"
+	if [ -s "$NSK_FTP_DIR/new" ]; then
+		if cat "$NSK_FTP_DIR/new" >>"$NSK_TR/set_ftrace_filter" 2>/dev/null; then
+			cat "$NSK_FTP_DIR/new" >>"$NSK_FTP_DIR/names"
+		else
+			# one refused name fails the whole write: one by one (read line
+			# by line: /init runs scenarios with IFS=' ')
+			while read -r f; do
+				if echo "$f" >>"$NSK_TR/set_ftrace_filter" 2>/dev/null; then
+					echo "$f" >>"$NSK_FTP_DIR/names"
+				else
+					echo "$f" >>"$NSK_FTP_DIR/refused"
+				fi
+			done <"$NSK_FTP_DIR/new"
+		fi
+		echo "ftrace-probed: $(cut -d' ' -f1 /proc/uptime) s: added to set_ftrace_filter: $(tr '\n' ' ' <"$NSK_FTP_DIR/new")" >>"$NSK_FTP_DIR/log"
+	fi
+	if [ ! -e "$NSK_FTP_DIR/on" ] && [ "$(wc -l <"$NSK_FTP_DIR/names")" -gt 1 ] &&
+		[ -n "$(grep -v '^#' "$NSK_TR/set_ftrace_filter")" ]; then
+		# (an empty filter would trace every function: checked just above)
+		if echo function >"$NSK_TR/current_tracer"; then
+			: >"$NSK_FTP_DIR/on"
+			echo "ftrace-probed: $(cut -d' ' -f1 /proc/uptime) s: current_tracer=function on $(($(wc -l <"$NSK_FTP_DIR/names") - 1)) functions" >>"$NSK_FTP_DIR/log"
+		fi
+	fi
+}
+
+ftrace_probed_follow() {
+	trap 'exit 0' TERM
+	while :; do
+		_ftp_poll
+		usleep 300000
+	done
+}
+
+# ftrace_probed_discover: once per VM, before the first scenario (/init):
+# the module under test (with --kmod-args) is loaded, one collection started
+# with `netstack-kmon live` and stopped again, and the functions that had an
+# ftrace callback meanwhile are kept in $NSK_FTP_LIST: the module's own
+# answer to "which functions do you probe".  Every scenario then starts with
+# the tracer already on them, so each START arms onto call sites the tracer
+# holds.  Never exits (PID 1 calls it): problems are printed, the list stays
+# empty and the follower alone does the work.
+NSK_FTP_LIST=/tmp/ftrace-probed.list
+ftrace_probed_discover() {
+	local pid n=0
+	: >"$NSK_FTP_LIST"
+	insmod "$NSK_KO" $NSK_KMOD_ARGS 2>/tmp/ftp-insmod.err ||
+		{ echo "ftrace-probed: discovery: insmod failed: $(cat /tmp/ftp-insmod.err)"; return 0; }
+	netstack-kmon live --json >/dev/null 2>/tmp/ftp-live.err &
+	pid=$!
+	while ! netstack-kmon status --json 2>/dev/null | grep -Eq '"collecting"[[:space:]]*:[[:space:]]*true'; do
+		n=$((n + 1))
+		if [ $n -gt 600 ] || ! kill -0 $pid 2>/dev/null; then
+			echo "ftrace-probed: discovery: no collection started: $(cat /tmp/ftp-live.err)"
+			break
+		fi
+		usleep 100000
+	done
+	awk '{ print $1 }' "$NSK_TR/enabled_functions" | grep -v '[][]' | grep . >"$NSK_FTP_LIST"
+	kill -TERM $pid 2>/dev/null
+	wait $pid
+	rmmod $NSK_MOD || echo "ftrace-probed: discovery: rmmod failed"
+	if dmesg_errors >/tmp/ftp-bad; then
+		echo "@@NSK-INFO ftrace-probed discovery: kernel log shows errors: $(head -n1 /tmp/ftp-bad)@@"
+	fi
+	echo "ftrace-probed: discovery: the module attached ftrace callbacks to $(wc -l <"$NSK_FTP_LIST") functions: $(tr '\n' ' ' <"$NSK_FTP_LIST")"
+}
+
+# ftrace_probed_start: tracer off, filter empty, follower started; status 1
+# (and a FAIL line) if this kernel has no function tracer
+ftrace_probed_start() {
+	local f
+	rm -rf "$NSK_FTP_DIR"
+	mkdir -p "$NSK_FTP_DIR"
+	# (each list starts with a line no function name matches: grep -f never
+	# gets an empty pattern file)
+	for f in names refused shared; do echo '#' >"$NSK_FTP_DIR/$f"; done
+	: >"$NSK_FTP_DIR/log"
+	if ! grep -qw function "$NSK_TR/available_tracers" 2>/dev/null ||
+		[ ! -e "$NSK_TR/enabled_functions" ]; then
+		echo "FAIL: ftrace-probed: this kernel has no function tracer (available_tracers: $(cat "$NSK_TR/available_tracers" 2>/dev/null))"
+		return 1
+	fi
+	echo nop >"$NSK_TR/current_tracer"
+	echo >"$NSK_TR/set_ftrace_filter"
+	echo 256 >"$NSK_TR/buffer_size_kb"
+	echo >"$NSK_TR/trace"
+	echo 1 >"$NSK_TR/tracing_on"
+	# the discovered functions first, the tracer on before the scenario runs
+	if [ -s "$NSK_FTP_LIST" ] && cat "$NSK_FTP_LIST" >>"$NSK_TR/set_ftrace_filter" 2>/dev/null; then
+		cat "$NSK_FTP_LIST" >>"$NSK_FTP_DIR/names"
+		if [ -n "$(grep -v '^#' "$NSK_TR/set_ftrace_filter")" ] && echo function >"$NSK_TR/current_tracer"; then
+			: >"$NSK_FTP_DIR/on"
+			echo "ftrace-probed: $(cut -d' ' -f1 /proc/uptime) s: current_tracer=function on the $(wc -l <"$NSK_FTP_LIST") discovered functions, before the scenario" >>"$NSK_FTP_DIR/log"
+		fi
+	fi
+	ftrace_probed_follow &
+	NSK_FTP_PID=$!
+	echo "ftrace-probed: follower started (pid $NSK_FTP_PID): the function tracer joins every function the module attaches to"
+}
+
+# ftrace_probed_finish NAME: stop the follower, check and report, tracer off;
+# status 1 if the tracer was on the module's functions and recorded nothing,
+# or never shared a call site with the module
+ftrace_probed_finish() {
+	local rc=0 n shared hits total cpu e o f starts check
+	if [ -n "$NSK_FTP_PID" ]; then
+		kill -TERM "$NSK_FTP_PID" 2>/dev/null
+		wait "$NSK_FTP_PID" 2>/dev/null
+		NSK_FTP_PID=
+	fi
+	echo 0 >"$NSK_TR/tracing_on"
+	cat "$NSK_FTP_DIR/log"
+	sed -i '/^#$/d' "$NSK_FTP_DIR/names" "$NSK_FTP_DIR/shared"
+	n=$(wc -l <"$NSK_FTP_DIR/names")
+	# collections started in this scenario (the module logs each START; the
+	# kernel log was cleared when the scenario began)
+	starts=$(dmesg | grep -c 'netstack_kmon: collecting:')
+	if [ "$n" = 0 ]; then
+		echo "ftrace-probed: $1: the module attached no function-entry probe, so the function tracer was never switched on (nothing to share)"
+		echo "@@NSK-INFO ftrace-probed $1: not applicable (no function-entry probe attached)@@"
+	else
+		# per function: trace entries in the buffer now ("... 12.345678: ip_rcv <-parent")
+		awk '{ for (i = 1; i < NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { c[$(i + 1)]++; break } }
+			END { for (f in c) print f, c[f] }' "$NSK_TR/trace" >"$NSK_FTP_DIR/counts"
+		hits=0
+		total=0
+		for cpu in "$NSK_TR"/per_cpu/cpu*; do
+			e=$(sed -n 's/^entries: //p' "$cpu/stats"); o=$(sed -n 's/^overrun: //p' "$cpu/stats")
+			total=$((total + ${e:-0} + ${o:-0}))
+		done
+		sort -u "$NSK_FTP_DIR/shared" | grep -xF -f "$NSK_FTP_DIR/names" >"$NSK_FTP_DIR/shared.u"
+		shared=$(wc -l <"$NSK_FTP_DIR/shared.u")
+		echo "ftrace-probed: $1: $n functions followed; per function: trace entries in the buffer at the end, shared = seen with 2 ftrace users (tracer + module):"
+		while read -r f; do
+			e=$(awk -v f="$f" '$1 == f { print $2 }' "$NSK_FTP_DIR/counts")
+			hits=$((hits + ${e:-0}))
+			printf 'ftrace-probed:   %-36s %8s%s\n' "$f" "${e:-0}" "$(grep -qxF "$f" "$NSK_FTP_DIR/shared.u" && echo '  shared')"
+		done <"$NSK_FTP_DIR/names"
+		# the sharing itself: enabled_functions when it first showed 2 users
+		[ ! -s "$NSK_FTP_DIR/enabled.shared" ] ||
+			grep -E '\(([2-9]|[1-9][0-9]+)\)' "$NSK_FTP_DIR/enabled.shared" | head -n 3 |
+			sed 's/^/ftrace-probed: enabled_functions: /'
+		# hits, not just counts: the last lines the tracer recorded
+		grep -v '^#' "$NSK_TR/trace" | tail -n 3 | sed 's/^/ftrace-probed: trace: /'
+		echo "ftrace-probed: $1: $starts collections started; $hits entries on them in the buffer; $total function-trace events recorded in all (entries + overrun, per_cpu/*/stats); $shared of $n seen shared with the module"
+		# the tracer is still on them now: 3 datagrams to a closed port pass
+		# udp_sendmsg, ip_output, ... udp_rcv (a scenario without traffic,
+		# 05, records nothing itself)
+		echo >"$NSK_TR/trace"
+		echo 1 >"$NSK_TR/tracing_on"
+		nsk-udp-send --dst 127.0.0.1 --port 9 --count 3 >/dev/null 2>&1
+		echo 0 >"$NSK_TR/tracing_on"
+		check=$(grep -v '^#' "$NSK_TR/trace" | grep -cwF -f "$NSK_FTP_DIR/names")
+		echo "ftrace-probed: $1: check after the scenario, 3 UDP datagrams to 127.0.0.1:9: $check trace entries on the followed functions"
+		if [ "$check" = 0 ]; then
+			echo "FAIL: ftrace-probed: the function tracer was not active on the probed functions at the end"
+			rc=1
+		elif [ "$starts" = 0 ] && [ "$shared" = 0 ]; then
+			echo "ftrace-probed: $1: the module never attached its probes here (no START): the tracer ran alone, nothing to share"
+		elif [ "$shared" = 0 ]; then
+			echo "FAIL: ftrace-probed: the function tracer never shared a call site with the module (no enabled_functions count of 2)"
+			rc=1
+		else
+			echo "ok: ftrace-probed: the function tracer was on the probed functions throughout, shared them with the module and recorded hits"
+		fi
+		echo "@@NSK-INFO ftrace-probed $1: $starts STARTs, $n functions, $shared shared with the module, $total trace events, $hits in the buffer on them, check $check@@"
+	fi
+	echo nop >"$NSK_TR/current_tracer"
+	echo >"$NSK_TR/set_ftrace_filter"
+	echo >"$NSK_TR/trace"
+	echo 1 >"$NSK_TR/tracing_on"
+	return $rc
+}

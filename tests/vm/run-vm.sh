@@ -35,6 +35,12 @@
 #                       `-icount shift=0,sleep=off` (guest ns = instructions),
 #                       forces --smp 1 (benchmarks: scripts/bench.sh)
 #   --no-panic-on-warn  report a WARN through the dmesg check instead of a panic
+#   --ftrace-probed     the kernel's function tracer on every function the
+#                       module probes, while each scenario runs (it follows
+#                       /sys/kernel/tracing/enabled_functions: lib.sh,
+#                       ftrace_probed_*); the scenario fails (rc 102) unless
+#                       the tracer recorded hits on them and shared a call
+#                       site with the module; forces single-threaded TCG
 #   --test-stall-first-boot  harness self-test: the first QEMU starts with its
 #                       vCPUs stopped (-S), a boot that never gets past the
 #                       firmware, which the boot watchdog must kill and retry
@@ -49,7 +55,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 KERNEL='' KVER='' KMOD='' MODULES_DIR='' TOOL='' WORKLOAD_DIR='' BUILD_DIR='' SCEN_DIR='' KMOD_ARGS='' APPEND=''
-NICS=0 TIMEOUT=600 STIMEOUT='' STALL_FIRST='' BOOT_TIMEOUT=${NSK_BOOT_TIMEOUT:-} ICOUNT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' SHOW='' LIVE='' KEEP=''
+NICS=0 TIMEOUT=600 STIMEOUT='' STALL_FIRST='' BOOT_TIMEOUT=${NSK_BOOT_TIMEOUT:-} ICOUNT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' FTRACE_PROBED='' SHOW='' LIVE='' KEEP=''
 NSK_STRIP=1
 ENVS=() ADDS=() SCENARIOS=()
 while [ $# -gt 0 ]; do
@@ -76,11 +82,12 @@ while [ $# -gt 0 ]; do
 	--no-panic-on-warn) PANIC_ON_WARN= ;;
 	--test-stall-first-boot) STALL_FIRST=1 ;;
 	--bzimage) BZIMAGE=1 ;;
+	--ftrace-probed) FTRACE_PROBED=1 ;;
 	--show) SHOW=1 ;;
 	--live) LIVE=1 ;;
 	--keep) KEEP=1 ;;
 	--no-strip) NSK_STRIP= ;;
-	-h|--help) sed -n '3,38p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,53p' "$0"; exit 0 ;;
 	-*) die "unknown option: $1 (see --help)" ;;
 	*) SCENARIOS+=("$(basename "${1%.sh}")") ;;
 	esac
@@ -202,6 +209,7 @@ squote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 	echo "export NSK_KMOD_ARGS=$(squote "$KMOD_ARGS")"
 	echo "export NSK_KVER=$(squote "$KVER")"
 	echo "export NSK_NICS=$NICS"
+	[ -z "$FTRACE_PROBED" ] || echo "export NSK_FTRACE_PROBED=1"
 	for e in ${ENVS[@]+"${ENVS[@]}"}; do
 		[[ $e == [A-Za-z_]*=* ]] || die "--env wants KEY=VALUE: $e"
 		echo "export ${e%%=*}=$(squote "${e#*=}")"
@@ -243,6 +251,9 @@ for s in "${SCENARIOS[@]}"; do
 		TCG_THREAD=${NSK_TCG_THREAD:-single}
 	fi
 done
+# --ftrace-probed switches the function tracer on and off (text patching)
+# while the scenario's traffic runs: single-threaded TCG, as above.
+[ -z "$FTRACE_PROBED" ] || TCG_THREAD=${NSK_TCG_THREAD:-single}
 # --icount: guest time counts instructions (1 ns each), runs repeat exactly;
 # only with one vCPU and single-threaded TCG (2 vCPUs hang at SMP bring-up).
 icount=()
@@ -269,7 +280,7 @@ while :; do
 	sleep 1
 done
 
-[ -n "$SHOW" ] || echo "==== vm: $KVER ($boot_kind), ${SMP} vCPU${ICOUNT:+ (icount)}, TCG thread=$TCG_THREAD, ${MEM} MiB,$([ "$NICS" = 0 ] || echo " $NICS NICs,") scenarios: ${SCENARIOS[*]}; log: $LOG"
+[ -n "$SHOW" ] || echo "==== vm: $KVER ($boot_kind), ${SMP} vCPU${ICOUNT:+ (icount)}, TCG thread=$TCG_THREAD, ${MEM} MiB,${FTRACE_PROBED:+ function tracer on the probed functions,}$([ "$NICS" = 0 ] || echo " $NICS NICs,") scenarios: ${SCENARIOS[*]}; log: $LOG"
 
 # boot_and_watch: run QEMU once with the console in $LOG and watch it.
 #  - Boot watchdog: /init prints @@NSK-BOOTED@@ within a few seconds of the
@@ -394,6 +405,7 @@ for s in "${SCENARIOS[@]}"; do
 	elif [ "$rc" != 0 ]; then
 		why=
 		case $rc in 100) why=" (kernel log shows errors)" ;; 101) why=" (kernel tainted)" ;;
+		102) why=" (--ftrace-probed: the function tracer check failed)" ;;
 		137) why=" (killed: scenario timeout)" ;; 127) why=" (not found)" ;; esac
 		echo "---- FAIL $s: rc=$rc$why${took:+, $took s}"
 		failed=$((failed + 1))
