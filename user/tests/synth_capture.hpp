@@ -29,24 +29,10 @@
 
 namespace synth {
 
-class FakeProc : public nsk::ProcFs {
+/// A /proc without other namespaces or qdiscs unless a test gives some: a fake never looks at
+/// the host's own.
+class FakeNamespaces : public nsk::ProcFs {
 public:
-    std::map<std::string, std::string> files;
-    std::optional<std::string> read(const std::string &path) const override
-    {
-        auto it = files.find(path);
-        if (it == files.end())
-            return std::nullopt;
-        return it->second;
-    }
-    std::vector<int> pid_list{1};
-    std::map<int, std::uint32_t> netns; // pid -> netns inode; others are in ours
-    std::vector<int> pids() const override { return pid_list; }
-    std::optional<std::uint32_t> netns_of(int pid) const override
-    {
-        auto it = netns.find(pid);
-        return it == netns.end() ? 4026531840U : it->second;
-    }
     // Namespaces of /run/netns and what a look inside one (by its path) gives; the qdisc
     // drops of ours: nothing by default (never the host's own).
     std::vector<nsk::NamedNetns> named;
@@ -64,6 +50,26 @@ public:
     std::optional<std::map<std::string, std::uint64_t>> qdisc_drops() const override
     {
         return own_qdiscs;
+    }
+};
+
+class FakeProc : public FakeNamespaces {
+public:
+    std::map<std::string, std::string> files;
+    std::optional<std::string> read(const std::string &path) const override
+    {
+        auto it = files.find(path);
+        if (it == files.end())
+            return std::nullopt;
+        return it->second;
+    }
+    std::vector<int> pid_list{1};
+    std::map<int, std::uint32_t> netns; // pid -> netns inode; others are in ours
+    std::vector<int> pids() const override { return pid_list; }
+    std::optional<std::uint32_t> netns_of(int pid) const override
+    {
+        auto it = netns.find(pid);
+        return it == netns.end() ? 4026531840U : it->second;
     }
 };
 

@@ -6,6 +6,7 @@
 #include "nsk/reconciler.hpp"
 #include "nsk/report.hpp"
 #include "nsk/summary.hpp"
+#include "synth_capture.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -24,7 +25,7 @@ std::string fixture(const std::string &name)
 }
 
 /// A /proc whose files the test swaps between snapshots.
-class FakeProc : public nsk::ProcFs {
+class FakeProc : public synth::FakeNamespaces {
 public:
     std::map<std::string, std::string> files;
     std::map<int, std::uint32_t> netns{{1, 4026531840U}, {2, 4026531840U}, {300, 4026532000U}};
@@ -44,24 +45,6 @@ public:
         if (it == netns.end())
             return std::nullopt;
         return it->second;
-    }
-    // Namespaces of /run/netns and what a look inside one (by its path) gives; the qdisc
-    // drops of ours: nothing by default (never the host's own).
-    std::vector<nsk::NamedNetns> named;
-    std::map<std::string, nsk::NetnsView> inside;
-    std::optional<std::map<std::string, std::uint64_t>> own_qdiscs;
-    std::vector<nsk::NamedNetns> named_netns() const override { return named; }
-    std::optional<nsk::NetnsView> look_inside(const std::string &nspath,
-                                              const std::vector<std::string> &) const override
-    {
-        auto it = inside.find(nspath);
-        if (it == inside.end())
-            return std::nullopt;
-        return it->second;
-    }
-    std::optional<std::map<std::string, std::uint64_t>> qdisc_drops() const override
-    {
-        return own_qdiscs;
     }
 };
 

@@ -142,6 +142,9 @@ struct EndFrame {
 nlohmann::ordered_json header_json(const CaptureHeader &h);
 Result<CaptureHeader> header_from_json(const nlohmann::json &j);
 nlohmann::ordered_json proc_json(const ProcSnapshot &s);
+/// One other namespace's counters: {"netns", "name" (when it has one), "counters"}; the same in
+/// captures (netns_counters) and reports (namespaces).
+nlohmann::ordered_json netns_counters_json(const NetnsCounters &c);
 ProcSnapshot proc_from_json(const nlohmann::json &j);
 /// {"now_ns", "cpus"?, "proc", "gov_changes"?, "probe_missed"?}
 nlohmann::ordered_json tick_json(const TickFrame &t);

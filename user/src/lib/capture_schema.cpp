@@ -103,17 +103,6 @@ NetnsDevices netns_devices_from_json(const json &j)
     return ns;
 }
 
-/// The counters of one other namespace: {"netns", "name" (only when it has one), "counters"}.
-ojson netns_counters_json(const NetnsCounters &c)
-{
-    ojson j;
-    j["netns"] = c.netns;
-    if (!c.name.empty())
-        j["name"] = c.name;
-    j["counters"] = c.counters;
-    return j;
-}
-
 NetnsCounters netns_counters_from_json(const json &j)
 {
     NetnsCounters c;
@@ -155,6 +144,17 @@ void put_status_reads(ojson &j, const std::optional<std::uint32_t> &gov_changes,
 }
 
 } // namespace
+
+/// The counters of one other namespace: {"netns", "name" (only when it has one), "counters"}.
+ojson netns_counters_json(const NetnsCounters &c)
+{
+    ojson j;
+    j["netns"] = c.netns;
+    if (!c.name.empty())
+        j["name"] = c.name;
+    j["counters"] = c.counters;
+    return j;
+}
 
 ojson proc_json(const ProcSnapshot &s)
 {

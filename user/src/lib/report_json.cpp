@@ -1,5 +1,7 @@
 #include "nsk/report.hpp"
 
+#include "nsk/capture.hpp"
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -161,18 +163,12 @@ ojson devices_json(const std::vector<DeviceDelta> &rows)
     return out;
 }
 
-/// [{"netns", "name" (when it has one), "counters": {moved ones}}]
+/// [{"netns", "name" (when it has one), "counters": {moved ones}}], as captures write them
 ojson namespaces_json(const std::vector<NetnsCounters> &rows)
 {
     auto out = ojson::array();
-    for (const auto &c : rows) {
-        ojson o;
-        o["netns"] = c.netns;
-        if (!c.name.empty())
-            o["name"] = c.name;
-        o["counters"] = c.counters;
-        out.push_back(std::move(o));
-    }
+    for (const auto &c : rows)
+        out.push_back(netns_counters_json(c));
     return out;
 }
 
