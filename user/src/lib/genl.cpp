@@ -425,9 +425,21 @@ Result<void> GenlClient::configure(const Filters &f)
 
 Result<void> GenlClient::start()
 {
-    if (auto r = transact(NSK_CMD_START, "start", nullptr, nullptr); !r)
-        return r;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
+    auto started = transact(NSK_CMD_START, "start", nullptr, nullptr);
+    // The previous collection may still be stopping (its owner just exited: the module's
+    // orphan stop and final drain run in its own work): wait for it, then ask once more.
+    while (!started && started.error().code == Errc::busy) {
+        auto st = status();
+        if (!st || st->state != NSK_STATE_STOPPING || std::chrono::steady_clock::now() >= deadline)
+            return started;
+        timespec ts{0, kStatePollMs * 1'000'000L};
+        if (nanosleep(&ts, nullptr) != 0 && errno == EINTR)
+            return started;
+        started = transact(NSK_CMD_START, "start", nullptr, nullptr);
+    }
+    if (!started)
+        return started;
     for (;;) {
         auto st = status();
         if (!st)
