@@ -5,7 +5,8 @@
  * Files, in data-flow order:
  *   nsk_probes.c  the probe table (one row per probe point) and the handlers
  *   nsk_emit.c    shared handler logic: parse, filter, sample, write a record
- *   nsk_ring.c    per-CPU rings (kernel ring_buffer) and the drain to netlink
+ *   nsk_ring.c    per-CPU single-producer rings, written in place
+ *   nsk_drain.c   the drain: rings to netlink, one copy
  *   nsk_genl.c    generic netlink family: policies, commands, messages
  *   nsk_main.c    module parameters, start/stop state machine, init/exit
  */
@@ -73,8 +74,6 @@ struct nsk_drain_stats {
 	u64 sent;		/* records handed to netlink == next sequence number */
 	u64 netlink_fail;	/* records in batches that were not delivered */
 	u64 batches;
-	u64 next_wseq;		/* write number of the next record expected */
-	u64 ring_lost;		/* committed records the ring never returned */
 };
 extern struct nsk_drain_stats *nsk_dstats;	/* [nr_cpu_ids] */
 
@@ -138,12 +137,11 @@ void nsk_emit_stop(void);
 /*
  * Interrupts off.  Every handler describes and writes its record with
  * interrupts off (nsk_emit_rec; the filter and sampling decision before it
- * need not), so records on one CPU never interleave: the
- * write number each ring slot carries (nsk_ring.c) counts 0, 1, 2, ... per
- * CPU and a gap is a record the ring lost.  Only an NMI handler could still
- * nest (the drain would then count one record as lost): so a hit in NMI
- * context is refused before it touches the ring or the pair slots, and
- * counted (nmi_refused; nsk_emit.c, nsk_nmi_refused).  A softirq that runs when interrupts come back on
+ * need not), so on one CPU there is one writer at a time: the ring's producer
+ * side (nsk_ring.c) needs no atomic operation.  Only an NMI handler could
+ * still nest between a reserve and its commit: so a hit in NMI context is
+ * refused before it touches the ring or the pair slots, and counted
+ * (nmi_refused; nsk_emit.c, nsk_nmi_refused).  A softirq that runs when interrupts come back on
  * still hits the probes: function-entry probes are ftrace callbacks, which
  * nest across contexts (nsk_fentry.c); the kprobe fallback allows one
  * current kprobe per CPU, and what it skips is counted (nmissed).
@@ -171,23 +169,52 @@ void nsk_emit_pair_first(u16 probe, struct sk_buff *skb, unsigned int pf,
 void nsk_emit_pair_second(u16 probe, const void *skb, enum nsk_pair_kind kind,
 			  u32 reason, u32 aux, u32 len);
 
-/* --- ring and drain (nsk_ring.c) ------------------------------------------ */
+/* --- per-CPU rings (nsk_ring.c) ------------------------------------------ */
 
-int nsk_ring_init(void);	/* module load: the drain's workqueue */
-void nsk_ring_exit(void);
-int nsk_ring_start(void);
-void *nsk_ring_reserve(unsigned int size, void **handle);
-void nsk_ring_commit(void *handle);
-void nsk_ring_stop(void);	/* final drain; call after the probes are detached */
+int nsk_ring_alloc(void);	/* START: a ring per online CPU (and hotplug) */
+void nsk_ring_free(void);	/* STOP, after the final drain */
 bool nsk_ring_active(void);
+void nsk_ring_deactivate(void);
+/* producer: this CPU, interrupts off, not NMI (nsk_emit.c) */
+void *nsk_ring_reserve(unsigned int size);
+void nsk_ring_commit(void);
+/* consumer: one at a time per ring (nsk_drain.c) */
+struct nsk_cpu_ring;
+struct nsk_ring_cursor {
+	struct nsk_cpu_ring *ring;
+	u64 tail, head;
+	u32 toff;
+};
+bool nsk_ring_has_records(int cpu);
+u64 nsk_ring_unread_bytes(int cpu);
+void nsk_ring_read_begin(int cpu, struct nsk_ring_cursor *c);
+const struct nsk_rec_hdr *nsk_ring_read_next(struct nsk_ring_cursor *c);
+void nsk_ring_read_unget(struct nsk_ring_cursor *c, const struct nsk_rec_hdr *h);
+void nsk_ring_read_end(struct nsk_ring_cursor *c);
+
+/* --- drain (nsk_drain.c) -------------------------------------------------- */
+
+int nsk_drain_init(void);	/* module load: the drain's workqueue */
+void nsk_drain_exit(void);
+int nsk_drain_start(void);	/* allocates the rings */
+void nsk_drain_stop(void);	/* final drain, frees; after the probes are detached */
 
 /* --- netlink (nsk_genl.c) -------------------------------------------------- */
 
 extern struct genl_family nsk_genl_family;
 int nsk_genl_init(void);
 void nsk_genl_exit(void);
-int nsk_genl_send_batch(u32 cpu, u64 seq, u32 count, const void *recs,
-			size_t len);
+/* one batch of records, copied by the drain straight into the message */
+struct nsk_batch {
+	struct sk_buff *msg;
+	void *hdr;
+	struct nlattr *count_attr, *recs_attr;
+	u8 *recs;		/* room for NSK_BATCH_BYTES */
+	u32 count;
+	size_t len;
+};
+int nsk_genl_batch_begin(struct nsk_batch *b, u32 cpu, u64 seq);
+int nsk_genl_batch_send(struct nsk_batch *b);	/* consumes b->msg */
 void nsk_genl_send_stopped(void);
 
 /* --- overhead governor (nsk_governor.c) ------------------------------------ */

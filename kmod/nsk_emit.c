@@ -481,19 +481,15 @@ static void nsk_describe(struct nsk_event *ev, struct sk_buff *skb,
 
 /*
  * NMI context: refused before anything else, counted (nmi_refused, also a
- * hit).  Every other writer stores with interrupts off, so on one CPU records
- * never interleave and the ring slots' write numbers count 0, 1, 2, ... (the
- * drain's loss check, nsk_ring.c).  Only an NMI can interrupt a writer
- * between its reserve (which takes the slot) and the write-number read (the
- * CPU's `written`, incremented after the commit): the NMI's record would take
- * the next slot with the same number, and the drain would see a jump and
- * count a record the ring never lost.  Numbering NMI-safely would need a
- * per-CPU counter taken atomically with the slot, which the kernel's ring
- * cannot give us (its reserve and our number are two steps), and the traced
- * network paths do not run in NMI context; so an NMI hit is refused, counted
- * and shown (status, the loss ledger), never silently lost or misnumbered.
- * The pair slots (nsk_pairs) are per-CPU state guarded by interrupts off
- * too: the same rule keeps an NMI out of them.
+ * hit).  Every other writer stores with interrupts off, so on one CPU there
+ * is one writer at a time, which is what lets the ring's producer side go
+ * without atomic operations (nsk_ring.c).  Only an NMI could interrupt a
+ * writer between its reserve and its commit: it would find the ring busy
+ * (refused), and the pair slots (nsk_pairs), also per-CPU state guarded by
+ * interrupts off, would have no such guard.  Making both NMI-safe would put
+ * atomic operations on every hit for a context the traced network paths do
+ * not run in; so an NMI hit is refused, counted and shown (status, the loss
+ * ledger), never silently lost.
  */
 static __always_inline bool nsk_nmi_refused(u16 probe)
 {
@@ -508,15 +504,14 @@ static __always_inline bool nsk_nmi_refused(u16 probe)
 /* Store a kept record in this CPU's ring. */
 static void nsk_store(const struct nsk_event *ev, unsigned int size)
 {
-	void *handle, *slot;
+	void *slot = nsk_ring_reserve(size);
 
-	slot = nsk_ring_reserve(size, &handle);
 	if (!slot) {
 		this_cpu_inc(nsk_pcpu.ring_full);
 		return;
 	}
 	memcpy(slot, ev, size);
-	nsk_ring_commit(handle);
+	nsk_ring_commit();
 	this_cpu_inc(nsk_pcpu.written);
 }
 

@@ -393,35 +393,59 @@ static int nsk_cmd_stop(struct sk_buff *skb, struct genl_info *info)
 
 enum nsk_mcgrp { NSK_MCGRP_EVENTS_ID };
 
-int nsk_genl_send_batch(u32 cpu, u64 seq, u32 count, const void *recs,
-			size_t len)
+/*
+ * A batch message with room for NSK_BATCH_BYTES of records: the drain copies
+ * records into b->recs, then nsk_genl_batch_send() fills in the count, trims
+ * the room to what was used and multicasts.  Error: no message (b->msg NULL).
+ */
+int nsk_genl_batch_begin(struct nsk_batch *b, u32 cpu, u64 seq)
 {
 	struct sk_buff *msg;
-	struct nlattr *a;
-	void *hdr;
 
+	b->msg = NULL;
+	b->count = 0;
+	b->len = 0;
 	msg = genlmsg_new(2 * nla_total_size(sizeof(u32)) +
-			  nla_total_size_64bit(sizeof(u64)) + nla_total_size(len),
-			  GFP_KERNEL);
+			  nla_total_size_64bit(sizeof(u64)) +
+			  nla_total_size(NSK_BATCH_BYTES), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put(msg, 0, 0, &nsk_genl_family, 0, NSK_CMD_EVENTS);
-	if (!hdr ||
+	b->hdr = genlmsg_put(msg, 0, 0, &nsk_genl_family, 0, NSK_CMD_EVENTS);
+	if (!b->hdr ||
 	    nla_put_u32(msg, NSK_ATTR_BATCH_CPU, cpu) ||
-	    nla_put_u64_64bit(msg, NSK_ATTR_BATCH_SEQ, seq, NSK_ATTR_PAD) ||
-	    nla_put_u32(msg, NSK_ATTR_BATCH_COUNT, count))
+	    nla_put_u64_64bit(msg, NSK_ATTR_BATCH_SEQ, seq, NSK_ATTR_PAD))
 		goto err_free;
-	a = nla_reserve(msg, NSK_ATTR_BATCH_RECORDS, len);
-	if (!a)
+	b->count_attr = nla_reserve(msg, NSK_ATTR_BATCH_COUNT, sizeof(u32));
+	/* last: trimmed to the records copied */
+	b->recs_attr = nla_reserve(msg, NSK_ATTR_BATCH_RECORDS, NSK_BATCH_BYTES);
+	if (!b->count_attr || !b->recs_attr)
 		goto err_free;
-	memcpy(nla_data(a), recs, len);
-	genlmsg_end(msg, hdr);
-	return genlmsg_multicast(&nsk_genl_family, msg, 0, NSK_MCGRP_EVENTS_ID,
-				 GFP_KERNEL);
+	b->recs = nla_data(b->recs_attr);
+	b->msg = msg;
+	return 0;
 
 err_free:
 	nlmsg_free(msg);
 	return -EMSGSIZE;
+}
+
+int nsk_genl_batch_send(struct nsk_batch *b)
+{
+	struct sk_buff *msg = b->msg;
+	u8 *end = (u8 *)b->recs_attr + nla_total_size(b->len);
+
+	b->msg = NULL;
+	if (!b->count) {
+		nlmsg_free(msg);
+		return 0;
+	}
+	*(u32 *)nla_data(b->count_attr) = b->count;
+	b->recs_attr->nla_len = nla_attr_size(b->len);
+	memset(b->recs + b->len, 0, nla_padlen(b->len));
+	nlmsg_trim(msg, end);
+	genlmsg_end(msg, b->hdr);
+	return genlmsg_multicast(&nsk_genl_family, msg, 0, NSK_MCGRP_EVENTS_ID,
+				 GFP_KERNEL);
 }
 
 /* After the final drain: the last message of a collection. */

@@ -212,7 +212,7 @@ static int nsk_start_work(const char **why)
 		*why = "cannot allocate the governor state";
 		return err;
 	}
-	err = nsk_ring_start();
+	err = nsk_drain_start();
 	if (err) {
 		*why = "cannot allocate the per-CPU rings (ring_kb too large?)";
 		return err;
@@ -224,7 +224,7 @@ static int nsk_start_work(const char **why)
 	if (n == 0) {
 		nsk_probes_detach();
 		nsk_emit_stop();
-		nsk_ring_stop();
+		nsk_drain_stop();
 		*why = "no probe could be attached on this kernel (see status)";
 		return -ENOENT;
 	}
@@ -238,7 +238,7 @@ static void nsk_stop_work(void)
 	nsk_probes_detach();		/* 1: no handler runs after this */
 	nsk_emit_stop();		/*    so the filter key may flip */
 	nsk_ts_stop = nsk_clock_ns();
-	nsk_ring_stop();		/* 2: drain everything, free */
+	nsk_drain_stop();		/* 2: drain everything, free */
 	nsk_genl_send_stopped();	/* 3: the last message */
 	mutex_lock(&nsk_ctl_lock);
 	nsk_owner_portid = 0;
@@ -368,13 +368,13 @@ static int __init nsk_init(void)
 	nsk_dstats = kcalloc(nr_cpu_ids, sizeof(*nsk_dstats), GFP_KERNEL);
 	if (!nsk_dstats)
 		return -ENOMEM;
-	err = nsk_ring_init();
+	err = nsk_drain_init();
 	if (err)
 		goto err_free_dstats;
 	nsk_ctl_wq = alloc_ordered_workqueue("netstack_kmon_ctl", 0);
 	if (!nsk_ctl_wq) {
 		err = -ENOMEM;
-		goto err_ring_exit;
+		goto err_drain_exit;
 	}
 	err = netlink_register_notifier(&nsk_netlink_nb);
 	if (err)
@@ -390,8 +390,8 @@ err_unregister_notifier:
 	netlink_unregister_notifier(&nsk_netlink_nb);
 err_destroy_ctl_wq:
 	destroy_workqueue(nsk_ctl_wq);
-err_ring_exit:
-	nsk_ring_exit();
+err_drain_exit:
+	nsk_drain_exit();
 err_free_dstats:
 	kfree(nsk_dstats);
 	return err;
@@ -429,7 +429,7 @@ static void __exit nsk_exit(void)
 	destroy_workqueue(nsk_ctl_wq);
 	nsk_fentry_exit();
 	nsk_gov_exit();
-	nsk_ring_exit();
+	nsk_drain_exit();
 	kfree(nsk_dstats);
 	pr_info("unloaded\n");
 }

@@ -1,333 +1,280 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU event rings and the drain to generic netlink.
+ * Per-CPU event rings: one single-producer single-consumer byte ring per CPU,
+ * written in place.
  *
- * The rings are the kernel's own lockless ring buffer (kernel/trace/
- * ring_buffer.c), used in producer/consumer mode (no RB_FL_OVERWRITE):
+ * Producer: the handlers of that CPU.  Every writer reserves, fills and
+ * commits with interrupts off (nsk.h, "Interrupts off") and a hit in NMI
+ * context never gets here (nsk_emit.c, nsk_nmi_refused), so on one CPU there
+ * is exactly one writer at a time and the producer's state needs no atomic
+ * operation at all.  A writer that would nest anyway (a probed function called
+ * from inside a handler) finds the ring busy and is refused.
+ * Consumer: the drain of that CPU's ring (nsk_drain.c); one at a time per ring
+ * (a work item never runs concurrently with itself; the final drain runs after
+ * the work is cancelled).  It may run on any CPU.
  *
- *  - one sub-buffer per CPU; a writer only ever writes to its own CPU's
- *    buffer, with preemption disabled, without taking any lock;
- *  - nesting-safe: a handler interrupted on the same CPU by a softirq,
- *    hardirq or NMI handler that also writes gets its own reserved slot; the
- *    outer commit publishes both in order (reserve/commit contract in
- *    ring_buffer.c);
- *  - recursion within one context level is refused by the ring buffer's
- *    per-context recursion bits (reserve returns NULL);
- *  - never overwrites: when a CPU's buffer is full, reserve returns NULL.
+ * The two sides share only two monotonically increasing byte counts, `head`
+ * (bytes committed, written by the producer) and `tail` (bytes consumed,
+ * written by the consumer), each published with a release store and read with
+ * an acquire load: the consumer reads a record only after the head that covers
+ * it, and the producer reuses bytes only after the tail that frees them, so
+ * the consumer never sees a half-written record and the producer never
+ * overwrites one being read.  Nothing else is shared, so a reader on another
+ * CPU loses nothing (the loss the kernel's ring buffer had: docs/design.md).
  *
- * Every refused reserve is counted in nsk_pcpu.ring_full by the caller, so
- * for every CPU: hits == written + ring_full + filtered + sampled_out +
- * nmi_refused (an NMI hit never reaches the ring: nsk_emit.c).
+ * Records are stored whole at 8-byte aligned offsets; one that does not fit
+ * before the end of the area starts again at offset 0, and a zero record
+ * header (type NSK_REC_UNSPEC) at the old offset tells the consumer to wrap.
+ * Never overwrites: a record that does not fit in the free space is refused
+ * (the caller counts it: ring_full), so for every CPU
+ *   hits == written + ring_full + filtered + sampled_out + nmi_refused.
  *
- * The reader (the drain): a tick (delayed work) wakes every nsk_drain_ms
- * milliseconds, not per event, and queues, for each CPU whose buffer has
- * records, that CPU's drain work item on that CPU (see nsk_cpu_drain_fn for
- * why on that CPU).  A drain consumes the buffer (ring_buffer_consume takes
- * the per-CPU reader lock, which writers never take), copies records into a
- * staging buffer and sends them as batches of up to NSK_BATCH_BYTES on the
- * "events" multicast group; one drain runs at a time (nsk_drain_lock).  Each
- * batch carries the CPU and the per-CPU sequence number of its first record;
- * records are numbered by the drain in the order it consumed them, so a
- * reader that misses a batch knows exactly how many records it lost.  A batch whose
- * multicast fails (no listener, or a listener's socket buffer is full) is
- * counted in nsk_dstats[cpu].netlink_fail and its records are not retried.
- *
- * The tick and the drains run on the module's own per-CPU workqueue
- * (nsk_ring_init, at load); CPU hotplug is handled in nsk_cpu_drain_fn.
- *
- * Lifetime: nsk_ring_start() allocates (idle module: no memory, no work);
- * nsk_ring_stop() must be called after the probes are detached and
- * synchronised: it cancels the work, drains everything left, and frees.
- * The measurement behind choosing this ring is in docs/design.md.
+ * Memory: ring_kb KiB of vmalloc per CPU that is online at START or comes
+ * online during the collection (CPU hotplug "prepare" callback, process
+ * context: a CPU whose ring cannot be allocated then is still brought up, and
+ * every record it would write is refused and counted as ring_full).  A ring is
+ * kept until STOP when its CPU goes offline: the drain empties it from
+ * another CPU.  The measurement behind this ring is in docs/performance.md.
  */
 
-#include "compat/ring_buffer.h"
-#include <linux/workqueue.h>
 #include <linux/cpu.h>
-#include <linux/slab.h>
+#include <linux/cpuhotplug.h>
 #include <linux/vmalloc.h>
-#include <linux/kallsyms.h>
-#include <linux/string.h>
+#include <linux/topology.h>
 #include "nsk.h"
 
-/*
- * Every slot in the ring is a u64 write number followed by the record.  The
- * write number is the CPU's `written` count when the record was reserved
- * (writers never nest: every handler writes with interrupts off), so the
- * drain sees 0, 1, 2, ... per CPU and a jump is a record the kernel's ring
- * committed but never returned to its reader.  It never leaves the kernel.
- */
-#define NSK_SLOT_HDR	sizeof(u64)
+struct nsk_cpu_ring {
+	u8 *data;		/* NULL: no ring on this CPU */
+	u32 size;		/* bytes, a multiple of 8 */
+	/* producer: this CPU's writers, interrupts off */
+	u32 hoff;		/* head modulo size */
+	u32 next_hoff;		/* hoff after the reserved record's commit */
+	bool busy;		/* between reserve and commit */
+	u64 next_head;		/* head after the reserved record's commit */
+	u64 head;		/* bytes committed (release store) */
+	/* consumer: the drain of this ring, own cache line */
+	u64 tail ____cacheline_aligned;	/* bytes consumed (release store) */
+	u32 toff;		/* tail modulo size */
+};
 
-static nsk_trace_buffer_t *nsk_rb;
-static void *nsk_stage;			/* NSK_BATCH_BYTES, under nsk_drain_lock */
-static DEFINE_MUTEX(nsk_drain_lock);	/* one drain at a time */
-static bool nsk_rb_active;
-static void nsk_tick_fn(struct work_struct *w);
-static DECLARE_DELAYED_WORK(nsk_tick_work, nsk_tick_fn);
-static struct work_struct *nsk_cpu_work;	/* [nr_cpu_ids]: drain CPU n on CPU n */
-static struct workqueue_struct *nsk_wq;		/* per-CPU, the module's own */
+static DEFINE_PER_CPU_SHARED_ALIGNED(struct nsk_cpu_ring, nsk_rings);
+static bool nsk_rings_active;
+static int nsk_ring_hp_state = -1;
 
-/* Batches per CPU per wake-up before yielding the worker. */
-#define NSK_DRAIN_BATCHES_PER_CPU	64
+#define NSK_REC_ALIGN	8
 
-bool nsk_ring_active(void)
+static int nsk_ring_alloc_cpu(unsigned int cpu)
 {
-	return READ_ONCE(nsk_rb_active);
-}
+	struct nsk_cpu_ring *r = per_cpu_ptr(&nsk_rings, cpu);
+	u32 size = ALIGN_DOWN(nsk_ring_kb * 1024U, NSK_REC_ALIGN);
+	u8 *data;
 
-void *nsk_ring_reserve(unsigned int size, void **handle)
-{
-	nsk_trace_buffer_t *rb = READ_ONCE(nsk_rb);
-	struct ring_buffer_event *e;
-	u64 wseq;
-	u8 *slot;
-
-	if (unlikely(!rb))
-		return NULL;
-	e = ring_buffer_lock_reserve(rb, NSK_SLOT_HDR + size);
-	if (!e)
-		return NULL;
-	*handle = e;
-	slot = ring_buffer_event_data(e);
-	wseq = __this_cpu_read(nsk_pcpu.written);
-	/* event data is 4-byte aligned: a byte copy, not a u64 store */
-	memcpy(slot, &wseq, sizeof(wseq));
-	return slot + NSK_SLOT_HDR;
-}
-
-void nsk_ring_commit(void *handle)
-{
-	nsk_ring_buffer_unlock_commit(READ_ONCE(nsk_rb), handle);
-}
-
-/* Process context: make a drop record fit to leave the kernel. */
-static void nsk_fixup_drop(struct nsk_drop *d)
-{
-	unsigned long loc;
-
-	memcpy(&loc, d->location, sizeof(loc));
-	memset(d->location, 0, sizeof(d->location));
-	if (loc)
-		snprintf(d->location, sizeof(d->location), "%pS", (void *)loc);
-	/* no symbol: %pS printed the raw address, which must not leave */
-	if (d->location[0] == '0')
-		strscpy(d->location, "?", sizeof(d->location));
-	d->reason_name[0] = 0;
-	if (d->ev.flags & NSK_EF_HAS_REASON)
-		nsk_drop_reason_copy(d->ev.reason, d->reason_name,
-				     sizeof(d->reason_name));
-}
-
-/*
- * Drain one CPU: up to max_batches batches.  Returns true if records may be
- * left.
- */
-static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
-{
-	struct nsk_drain_stats *ds = &nsk_dstats[cpu];
-	unsigned int b;
-
-	for (b = 0; b < max_batches; b++) {
-		struct ring_buffer_event *e;
-		size_t off = 0;
-		u32 n = 0;
-		int err;
-
-		while (off + sizeof(struct nsk_drop) <= NSK_BATCH_BYTES &&
-		       (e = ring_buffer_consume(nsk_rb, cpu, NULL, NULL))) {
-			u8 *slot = ring_buffer_event_data(e);
-			struct nsk_rec_hdr *h = (void *)(slot + NSK_SLOT_HDR);
-			unsigned int size = h->size;
-			u64 wseq;
-
-			memcpy(&wseq, slot, sizeof(wseq));
-			if (unlikely(wseq > ds->next_wseq)) {
-				ds->ring_lost += wseq - ds->next_wseq;
-				pr_notice_ratelimited("cpu %d: the ring returned record %llu after %llu: %llu committed records skipped (%llu so far)\n",
-						      cpu, wseq, ds->next_wseq,
-						      wseq - ds->next_wseq, ds->ring_lost);
-			}
-			ds->next_wseq = wseq + 1;
-
-			if (WARN_ON_ONCE(size < sizeof(*h) ||
-					 size > sizeof(struct nsk_drop)))
-				continue;
-			memcpy(nsk_stage + off, h, size);
-			if (h->type == NSK_REC_DROP)
-				nsk_fixup_drop(nsk_stage + off);
-			off += size;
-			n++;
-		}
-		if (!n)
-			return false;
-		err = nsk_genl_send_batch(cpu, ds->sent, n, nsk_stage, off);
-		ds->sent += n;
-		ds->batches++;
-		if (err)
-			ds->netlink_fail += n;
-		cond_resched();
-	}
-	return true;
-}
-
-static bool nsk_drain_all(unsigned int max_batches)
-{
-	bool more = false;
-	int cpu;
-
-	mutex_lock(&nsk_drain_lock);
-	for_each_possible_cpu(cpu)
-		more |= nsk_drain_cpu(cpu, max_batches);
-	mutex_unlock(&nsk_drain_lock);
-	return more;
-}
-
-/*
- * A CPU's ring is consumed on that CPU.  The kernel's ring buffer reader
- * (rb_get_reader_page) decides that the page it has read to the end is done
- * and hands it back to the writer from two separate loads (the page's commit
- * index, then the writer's commit page), with interrupts off on its own CPU
- * only.  A writer on another CPU that commits a record on that page and
- * moves to the next page between the two loads has that record recycled
- * unread: the ring counts it (entries) and never returns it.  On the
- * writer's own CPU, with interrupts off, no writer runs between the two
- * loads.  A CPU that is offline has no writer; its work item runs elsewhere.
- */
-static void nsk_cpu_drain_fn(struct work_struct *w)
-{
-	int cpu = w - nsk_cpu_work;
-	bool more;
-
-	/*
-	 * CPU hotplug: with the hotplug lock held for reading, the CPU stays
-	 * as it is.  Online: this item runs on it (a per-CPU workqueue), unless
-	 * it was queued while the CPU was offline and ran elsewhere: then it
-	 * goes back to the CPU.  Offline: no writer, drained from here.
-	 */
-	cpus_read_lock();
-	if (cpu_online(cpu) && raw_smp_processor_id() != cpu) {
-		queue_work_on(cpu, nsk_wq, w);
-		cpus_read_unlock();
-		return;
-	}
-	mutex_lock(&nsk_drain_lock);
-	more = nsk_drain_cpu(cpu, NSK_DRAIN_BATCHES_PER_CPU);
-	mutex_unlock(&nsk_drain_lock);
-	cpus_read_unlock();
-	if (more && READ_ONCE(nsk_rb_active))
-		queue_work_on(cpu, nsk_wq, w);
-}
-
-/* Every nsk_drain_ms: wake the drain of each CPU that has records. */
-static void nsk_tick_fn(struct work_struct *w)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		if (ring_buffer_entries_cpu(nsk_rb, cpu))
-			queue_work_on(cpu, nsk_wq, &nsk_cpu_work[cpu]);
-	nsk_gov_tick();
-	if (READ_ONCE(nsk_rb_active))
-		queue_delayed_work(nsk_wq, &nsk_tick_work,
-				   msecs_to_jiffies(nsk_drain_ms));
-}
-
-int nsk_ring_init(void)
-{
-	nsk_wq = alloc_workqueue("netstack_kmon", 0, 0);
-	return nsk_wq ? 0 : -ENOMEM;
-}
-
-void nsk_ring_exit(void)
-{
-	destroy_workqueue(nsk_wq);
-}
-
-int nsk_ring_start(void)
-{
-	int cpu;
-
-	nsk_stage = kvmalloc(NSK_BATCH_BYTES, GFP_KERNEL);
-	nsk_cpu_work = kcalloc(nr_cpu_ids, sizeof(*nsk_cpu_work), GFP_KERNEL);
-	if (!nsk_stage || !nsk_cpu_work)
-		goto nomem;
-	/* producer mode: when full, new records are refused, old ones kept */
-	nsk_rb = ring_buffer_alloc((unsigned long)nsk_ring_kb * 1024, 0);
-	if (!nsk_rb)
-		goto nomem;
-	for_each_possible_cpu(cpu) {
-		memset(&nsk_dstats[cpu], 0, sizeof(nsk_dstats[cpu]));
-		INIT_WORK(&nsk_cpu_work[cpu], nsk_cpu_drain_fn);
-	}
-	WRITE_ONCE(nsk_rb_active, true);
-	queue_delayed_work(nsk_wq, &nsk_tick_work,
-			   msecs_to_jiffies(nsk_drain_ms));
+	if (r->data)
+		return 0;
+	data = vmalloc_node(size, cpu_to_node(cpu));
+	if (!data)
+		return -ENOMEM;
+	r->size = size;
+	r->hoff = 0;
+	r->busy = false;
+	r->head = 0;
+	r->tail = 0;
+	r->toff = 0;
+	/* the CPU runs no writer yet (START: no probe attached; hotplug: down) */
+	WRITE_ONCE(r->data, data);
 	return 0;
-nomem:
-	kfree(nsk_cpu_work);
-	nsk_cpu_work = NULL;
-	kvfree(nsk_stage);
-	nsk_stage = NULL;
-	return -ENOMEM;
 }
 
-/*
- * After the final drain every record written was consumed (written == sent,
- * which the tool checks as loss.unsent).  If the kernel's ring still says
- * otherwise, say which CPU and what its own counters show, so the records
- * that are about to be freed unsent are at least explained in the log.
- */
-static bool nsk_ring_check_empty(nsk_trace_buffer_t *rb)
+/* CPU hotplug "prepare" (process context, the CPU is not running yet). */
+static int nsk_ring_cpu_prepare(unsigned int cpu)
 {
-	bool empty = true;
-	int cpu;
+	if (nsk_ring_alloc_cpu(cpu))
+		pr_notice("cpu %u came online without a ring (no memory): its records are counted as ring_full\n",
+			  cpu);
+	return 0;	/* never keep a CPU from coming up */
+}
 
+int nsk_ring_alloc(void)
+{
+	int cpu, ret;
+
+	cpus_read_lock();
+	ret = cpuhp_setup_state_nocalls_cpuslocked(CPUHP_BP_PREPARE_DYN,
+						   "netstack_kmon:ring",
+						   nsk_ring_cpu_prepare, NULL);
+	if (ret < 0)
+		goto out;
+	nsk_ring_hp_state = ret;
+	ret = 0;
 	for_each_online_cpu(cpu) {
-		unsigned long left = ring_buffer_entries_cpu(rb, cpu);
-		u64 written = per_cpu(nsk_pcpu.written, cpu);
-
-		if (!left && written == nsk_dstats[cpu].sent)
-			continue;
-		empty = false;
-		pr_notice("cpu %d: final drain left %lu records in the ring (written %llu, sent %llu, skipped %llu, next %llu, empty %d; ring: overrun %lu, commit_overrun %lu, dropped %lu, read %lu)\n",
-			  cpu, left, written, nsk_dstats[cpu].sent,
-			  nsk_dstats[cpu].ring_lost, nsk_dstats[cpu].next_wseq,
-			  ring_buffer_empty_cpu(rb, cpu),
-			  ring_buffer_overrun_cpu(rb, cpu),
-			  ring_buffer_commit_overrun_cpu(rb, cpu),
-			  ring_buffer_dropped_events_cpu(rb, cpu),
-			  ring_buffer_read_events_cpu(rb, cpu));
+		ret = nsk_ring_alloc_cpu(cpu);
+		if (ret)
+			break;
 	}
-	return empty;
+	if (!ret)
+		WRITE_ONCE(nsk_rings_active, true);
+out:
+	cpus_read_unlock();
+	if (ret)
+		nsk_ring_free();
+	return ret;
 }
 
 /* Caller guarantees that no handler can run any more (probes detached). */
-void nsk_ring_stop(void)
+void nsk_ring_free(void)
 {
-	nsk_trace_buffer_t *rb = nsk_rb;
 	int cpu;
 
-	if (!rb)
-		return;
-	WRITE_ONCE(nsk_rb_active, false);
-	cancel_delayed_work_sync(&nsk_tick_work);	/* queues no more drains */
-	for_each_possible_cpu(cpu)
-		cancel_work_sync(&nsk_cpu_work[cpu]);	/* requeue no more */
-	/* everything written before the probes were detached goes out now */
-	while (nsk_drain_all(UINT_MAX))
-		;
-	if (!nsk_ring_check_empty(rb)) {
-		/* a second chance: whatever the ring still gives out is sent */
-		while (nsk_drain_all(UINT_MAX))
-			;
-		if (nsk_ring_check_empty(rb))
-			pr_notice("final drain: a second pass sent the rest\n");
+	WRITE_ONCE(nsk_rings_active, false);
+	if (nsk_ring_hp_state >= 0) {
+		cpuhp_remove_state_nocalls(nsk_ring_hp_state);
+		nsk_ring_hp_state = -1;
 	}
-	WRITE_ONCE(nsk_rb, NULL);
-	ring_buffer_free(rb);
-	kfree(nsk_cpu_work);
-	nsk_cpu_work = NULL;
-	kvfree(nsk_stage);
-	nsk_stage = NULL;
+	for_each_possible_cpu(cpu) {
+		struct nsk_cpu_ring *r = per_cpu_ptr(&nsk_rings, cpu);
+		u8 *data = r->data;
+
+		WRITE_ONCE(r->data, NULL);
+		vfree(data);
+	}
+}
+
+bool nsk_ring_active(void)
+{
+	return READ_ONCE(nsk_rings_active);
+}
+
+/* STOP: the drain stops requeueing itself (the rings stay until freed). */
+void nsk_ring_deactivate(void)
+{
+	WRITE_ONCE(nsk_rings_active, false);
+}
+
+/*
+ * Reserve `size` bytes for a record in this CPU's ring.  Interrupts off, not
+ * in NMI context (see the top of this file).  NULL: no room (or no ring, or a
+ * nested writer); the caller counts it.
+ */
+void *nsk_ring_reserve(unsigned int size)
+{
+	struct nsk_cpu_ring *r = this_cpu_ptr(&nsk_rings);
+	u32 need = ALIGN(size, NSK_REC_ALIGN), off, pad = 0;
+	u8 *data = READ_ONCE(r->data);
+	u64 tail;
+
+	if (unlikely(!data || r->busy))
+		return NULL;
+	off = r->hoff;
+	if (unlikely(off + need > r->size))
+		pad = r->size - off;	/* starts again at 0 */
+	/* the consumer has read everything below tail: those bytes are free */
+	tail = smp_load_acquire(&r->tail);
+	if (unlikely(r->head + pad + need - tail > r->size))
+		return NULL;
+	if (unlikely(pad)) {
+		/* a zero header: "wrap" (pad >= 8, every offset is aligned) */
+		memset(data + off, 0, sizeof(struct nsk_rec_hdr));
+		off = 0;
+	}
+	r->busy = true;
+	r->next_head = r->head + pad + need;
+	r->next_hoff = off + need == r->size ? 0 : off + need;
+	return data + off;
+}
+
+/* Publish the record reserved last on this CPU. */
+void nsk_ring_commit(void)
+{
+	struct nsk_cpu_ring *r = this_cpu_ptr(&nsk_rings);
+
+	r->hoff = r->next_hoff;
+	smp_store_release(&r->head, r->next_head);
+	r->busy = false;
+}
+
+/* --- consumer ------------------------------------------------------------ */
+
+/* Does `cpu` have a ring with committed records? (any context) */
+bool nsk_ring_has_records(int cpu)
+{
+	const struct nsk_cpu_ring *r = per_cpu_ptr(&nsk_rings, cpu);
+
+	return READ_ONCE(r->data) && READ_ONCE(r->head) != READ_ONCE(r->tail);
+}
+
+/* What a CPU's ring still holds, for the final drain's report. */
+u64 nsk_ring_unread_bytes(int cpu)
+{
+	const struct nsk_cpu_ring *r = per_cpu_ptr(&nsk_rings, cpu);
+
+	return r->data ? READ_ONCE(r->head) - r->tail : 0;
+}
+
+/* Start reading `cpu`'s ring: the records committed so far. */
+void nsk_ring_read_begin(int cpu, struct nsk_ring_cursor *c)
+{
+	struct nsk_cpu_ring *r = per_cpu_ptr(&nsk_rings, cpu);
+
+	c->ring = r;
+	c->tail = r->tail;
+	c->toff = r->toff;
+	c->head = r->data ? smp_load_acquire(&r->head) : r->tail;
+}
+
+/*
+ * The next record (valid until nsk_ring_read_end), or NULL at the head.  The
+ * cursor moves past it.
+ */
+const struct nsk_rec_hdr *nsk_ring_read_next(struct nsk_ring_cursor *c)
+{
+	const struct nsk_cpu_ring *r = c->ring;
+	const struct nsk_rec_hdr *h;
+	u32 len;
+
+	if (c->tail == c->head)
+		return NULL;
+	h = (const void *)(r->data + c->toff);
+	if (h->type == NSK_REC_UNSPEC) {
+		/* wrap marker: the rest of the area is padding */
+		c->tail += r->size - c->toff;
+		c->toff = 0;
+		if (c->tail == c->head)
+			return NULL;
+		h = (const void *)r->data;
+	}
+	len = ALIGN(h->size, NSK_REC_ALIGN);
+	if (WARN_ON_ONCE(h->size < sizeof(*h) || len > c->head - c->tail)) {
+		/* cannot happen (only whole records are committed): skip all */
+		u64 off = c->toff + (c->head - c->tail);
+
+		c->tail = c->head;
+		c->toff = off >= r->size ? off - r->size : off;
+		return NULL;
+	}
+	c->tail += len;
+	c->toff += len;
+	if (c->toff == r->size)
+		c->toff = 0;
+	return h;
+}
+
+/* Step back over the record nsk_ring_read_next returned last (not consumed). */
+void nsk_ring_read_unget(struct nsk_ring_cursor *c, const struct nsk_rec_hdr *h)
+{
+	const struct nsk_cpu_ring *r = c->ring;
+	u32 off = (const u8 *)h - r->data;
+	u32 len = ALIGN(h->size, NSK_REC_ALIGN);
+
+	/* the wrap marker skipped before it, if any, stays consumed */
+	c->tail -= len;
+	c->toff = off;
+}
+
+/* Give the bytes read back to the producer. */
+void nsk_ring_read_end(struct nsk_ring_cursor *c)
+{
+	struct nsk_cpu_ring *r = c->ring;
+
+	r->toff = c->toff;
+	smp_store_release(&r->tail, c->tail);
 }

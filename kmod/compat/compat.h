@@ -26,8 +26,8 @@
  *  - in_hardirq(): 5.11 (in_irq() before).
  *  - regs_get_kernel_argument(): 5.1 on x86.
  *  - sk->sk_protocol: its own u16 from 5.6; an 8-bit bit-field before.
- *  - the ring buffer API (struct trace_buffer, ring_buffer_unlock_commit):
- *    compat/ring_buffer.h, included by nsk_ring.c only.
+ *  - cpuhp_setup_state_nocalls_cpuslocked(): 4.13 (the rings' hotplug
+ *    callback, nsk_ring.c): no older kernel is supported.
  */
 #ifndef NSK_COMPAT_H
 #define NSK_COMPAT_H

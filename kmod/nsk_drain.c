@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The drain: records from the per-CPU rings (nsk_ring.c) to generic netlink.
+ *
+ * A tick (delayed work) wakes every nsk_drain_ms milliseconds, not per
+ * record, and queues the drain work of each CPU whose ring has records on the
+ * module's own unbound workqueue: a CPU saturated by traffic does not have to
+ * drain its own ring, and CPU hotplug needs nothing special (a ring outlives
+ * its CPU going offline and is drained from wherever the work runs).  A work
+ * item never runs concurrently with itself, so each ring has one consumer at
+ * a time; different CPUs' rings drain in parallel, with no lock between them.
+ *
+ * One copy: a drain reserves the records attribute of a netlink message and
+ * copies records from the ring straight into it (drop records are finished
+ * there: nsk_fixup_drop), up to NSK_BATCH_BYTES per message, then gives the
+ * bytes back to the ring and multicasts the message on the "events" group.
+ * Each batch carries the CPU and the per-CPU sequence number of its first
+ * record; records are numbered in ring order, so a reader that misses a batch
+ * knows exactly how many records it lost.  A batch whose multicast fails (no
+ * listener, a listener's socket buffer full, no memory for the message) is
+ * counted in nsk_dstats[cpu].netlink_fail and its records are not retried.
+ *
+ * Lifetime: nsk_drain_start() allocates the rings (an idle module holds no
+ * memory and runs no work); nsk_drain_stop() must be called after the probes
+ * are detached and synchronised: it cancels the work, sends everything left,
+ * and frees the rings.
+ */
+
+#include <linux/workqueue.h>
+#include <linux/slab.h>
+#include <linux/kallsyms.h>
+#include <linux/string.h>
+#include "nsk.h"
+
+static void nsk_tick_fn(struct work_struct *w);
+static DECLARE_DELAYED_WORK(nsk_tick_work, nsk_tick_fn);
+static struct work_struct *nsk_cpu_work;	/* [nr_cpu_ids]: drain of CPU n's ring */
+static struct workqueue_struct *nsk_wq;		/* unbound, the module's own */
+
+/* Batches per ring per wake-up before yielding the worker. */
+#define NSK_DRAIN_BATCHES_PER_CPU	64
+
+/* Process context: make a drop record fit to leave the kernel. */
+static void nsk_fixup_drop(struct nsk_drop *d)
+{
+	unsigned long loc;
+
+	memcpy(&loc, d->location, sizeof(loc));
+	memset(d->location, 0, sizeof(d->location));
+	if (loc)
+		snprintf(d->location, sizeof(d->location), "%pS", (void *)loc);
+	/* no symbol: %pS printed the raw address, which must not leave */
+	if (d->location[0] == '0')
+		strscpy(d->location, "?", sizeof(d->location));
+	d->reason_name[0] = 0;
+	if (d->ev.flags & NSK_EF_HAS_REASON)
+		nsk_drop_reason_copy(d->ev.reason, d->reason_name,
+				     sizeof(d->reason_name));
+}
+
+/*
+ * Drain one CPU's ring: up to max_batches batches.  Returns true if records
+ * may be left.
+ */
+static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
+{
+	struct nsk_drain_stats *ds = &nsk_dstats[cpu];
+	unsigned int b;
+
+	for (b = 0; b < max_batches; b++) {
+		const struct nsk_rec_hdr *h;
+		struct nsk_ring_cursor c;
+		struct nsk_batch bt;
+		int err;
+
+		nsk_ring_read_begin(cpu, &c);
+		h = nsk_ring_read_next(&c);
+		if (!h) {
+			nsk_ring_read_end(&c);	/* a wrap marker read is consumed */
+			return false;
+		}
+		err = nsk_genl_batch_begin(&bt, cpu, ds->sent);
+		do {
+			if (bt.len + h->size > NSK_BATCH_BYTES) {
+				nsk_ring_read_unget(&c, h);
+				break;
+			}
+			if (!err) {
+				void *dst = bt.recs + bt.len;
+
+				memcpy(dst, h, h->size);
+				if (h->type == NSK_REC_DROP)
+					nsk_fixup_drop(dst);
+			}
+			bt.len += h->size;
+			bt.count++;
+		} while ((h = nsk_ring_read_next(&c)));
+		nsk_ring_read_end(&c);
+		/* no message (no memory): the records are counted, not sent */
+		if (!err)
+			err = nsk_genl_batch_send(&bt);
+		ds->sent += bt.count;
+		ds->batches++;
+		if (err)
+			ds->netlink_fail += bt.count;
+		cond_resched();
+	}
+	return true;
+}
+
+static void nsk_cpu_drain_fn(struct work_struct *w)
+{
+	int cpu = w - nsk_cpu_work;
+
+	if (nsk_drain_cpu(cpu, NSK_DRAIN_BATCHES_PER_CPU) && nsk_ring_active())
+		queue_work(nsk_wq, w);
+}
+
+/* Every nsk_drain_ms: wake the drain of each ring that has records. */
+static void nsk_tick_fn(struct work_struct *w)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (nsk_ring_has_records(cpu))
+			queue_work(nsk_wq, &nsk_cpu_work[cpu]);
+	nsk_gov_tick();
+	if (nsk_ring_active())
+		queue_delayed_work(nsk_wq, &nsk_tick_work,
+				   msecs_to_jiffies(nsk_drain_ms));
+}
+
+int nsk_drain_init(void)
+{
+	nsk_wq = alloc_workqueue("netstack_kmon", WQ_UNBOUND, 0);
+	return nsk_wq ? 0 : -ENOMEM;
+}
+
+void nsk_drain_exit(void)
+{
+	destroy_workqueue(nsk_wq);
+}
+
+int nsk_drain_start(void)
+{
+	int cpu, err;
+
+	nsk_cpu_work = kcalloc(nr_cpu_ids, sizeof(*nsk_cpu_work), GFP_KERNEL);
+	if (!nsk_cpu_work)
+		return -ENOMEM;
+	err = nsk_ring_alloc();
+	if (err) {
+		kfree(nsk_cpu_work);
+		nsk_cpu_work = NULL;
+		return err;
+	}
+	for_each_possible_cpu(cpu) {
+		memset(&nsk_dstats[cpu], 0, sizeof(nsk_dstats[cpu]));
+		INIT_WORK(&nsk_cpu_work[cpu], nsk_cpu_drain_fn);
+	}
+	queue_delayed_work(nsk_wq, &nsk_tick_work,
+			   msecs_to_jiffies(nsk_drain_ms));
+	return 0;
+}
+
+/*
+ * After the final drain every record written was sent (written == sent,
+ * which the tool checks as loss.unsent).  If not, say which CPU and what the
+ * counters show, so records that are about to be freed unsent are at least
+ * explained in the log.
+ */
+static void nsk_drain_check_empty(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		u64 left = nsk_ring_unread_bytes(cpu);
+		u64 written = per_cpu(nsk_pcpu.written, cpu);
+
+		if (!left && written == nsk_dstats[cpu].sent)
+			continue;
+		pr_notice("cpu %d: final drain left %llu bytes in the ring (written %llu, sent %llu)\n",
+			  cpu, left, written, nsk_dstats[cpu].sent);
+	}
+}
+
+/* Caller guarantees that no handler can run any more (probes detached). */
+void nsk_drain_stop(void)
+{
+	int cpu;
+
+	if (!nsk_cpu_work)
+		return;
+	nsk_ring_deactivate();			/* no drain requeues itself */
+	cancel_delayed_work_sync(&nsk_tick_work);	/* queues no more drains */
+	for_each_possible_cpu(cpu)
+		cancel_work_sync(&nsk_cpu_work[cpu]);
+	/* everything written before the probes were detached goes out now */
+	for_each_possible_cpu(cpu)
+		while (nsk_drain_cpu(cpu, UINT_MAX))
+			;
+	nsk_drain_check_empty();
+	nsk_ring_free();
+	kfree(nsk_cpu_work);
+	nsk_cpu_work = NULL;
+}
