@@ -5,6 +5,7 @@
  * Files, in data-flow order:
  *   nsk_probes.c  the probe table (one row per probe point) and the handlers
  *   nsk_emit.c    shared handler logic: parse, filter, sample, write a record
+ *   nsk_ids.c     pointer ids (keyed SipHash), computed by the drain
  *   nsk_ring.c    per-CPU single-producer rings, written in place
  *   nsk_drain.c   the drain: rings to netlink, one copy
  *   nsk_genl.c    generic netlink family: policies, commands, messages
@@ -168,6 +169,17 @@ void nsk_emit_pair_first(u16 probe, struct sk_buff *skb, unsigned int pf,
 /* skb: the first half's skb, or NULL for the latest first half (GRO) */
 void nsk_emit_pair_second(u16 probe, const void *skb, enum nsk_pair_kind kind,
 			  u32 reason, u32 aux, u32 len);
+
+/* --- identifiers (nsk_ids.c) --------------------------------------------- */
+
+void nsk_ids_init(void);		/* module load: the key */
+u64 nsk_ptr_id(u64 ptr);		/* 0 for NULL */
+#define NSK_ID_CACHE_BITS	8
+struct nsk_id_cache {			/* one per ring's drain */
+	u64 ptr[1 << NSK_ID_CACHE_BITS];
+	u64 id[1 << NSK_ID_CACHE_BITS];
+};
+u64 nsk_ptr_id_cached(struct nsk_id_cache *c, u64 ptr);
 
 /* --- per-CPU rings (nsk_ring.c) ------------------------------------------ */
 

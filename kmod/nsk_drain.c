@@ -11,8 +11,10 @@
  * a time; different CPUs' rings drain in parallel, with no lock between them.
  *
  * One copy: a drain reserves the records attribute of a netlink message and
- * copies records from the ring straight into it (drop records are finished
- * there: nsk_fixup_drop), up to NSK_BATCH_BYTES per message, then gives the
+ * copies records from the ring straight into it, finishing them there: the
+ * raw skb and socket pointers the handler stored become ids (nsk_ids.c) and
+ * a drop's location becomes a symbol (nsk_fixup_drop), before the message
+ * can be seen by anyone.  Up to NSK_BATCH_BYTES per message; then it gives the
  * bytes back to the ring and multicasts the message on the "events" group.
  * Each batch carries the CPU and the per-CPU sequence number of its first
  * record; records are numbered in ring order, so a reader that misses a batch
@@ -36,6 +38,7 @@ static void nsk_tick_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(nsk_tick_work, nsk_tick_fn);
 static struct work_struct *nsk_cpu_work;	/* [nr_cpu_ids]: drain of CPU n's ring */
 static struct workqueue_struct *nsk_wq;		/* unbound, the module's own */
+static struct nsk_id_cache *nsk_id_caches;	/* [nr_cpu_ids]: one per ring */
 
 /* Batches per ring per wake-up before yielding the worker. */
 #define NSK_DRAIN_BATCHES_PER_CPU	64
@@ -65,6 +68,7 @@ static void nsk_fixup_drop(struct nsk_drop *d)
 static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 {
 	struct nsk_drain_stats *ds = &nsk_dstats[cpu];
+	struct nsk_id_cache *ids = &nsk_id_caches[cpu];
 	unsigned int b;
 
 	for (b = 0; b < max_batches; b++) {
@@ -86,11 +90,14 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 				break;
 			}
 			if (!err) {
-				void *dst = bt.recs + bt.len;
+				struct nsk_event *ev = (void *)(bt.recs + bt.len);
 
-				memcpy(dst, h, h->size);
+				/* every record type starts with struct nsk_event */
+				memcpy(ev, h, h->size);
+				ev->skb_id = nsk_ptr_id_cached(ids, ev->skb_id);
+				ev->sk_id = nsk_ptr_id_cached(ids, ev->sk_id);
 				if (h->type == NSK_REC_DROP)
-					nsk_fixup_drop(dst);
+					nsk_fixup_drop((struct nsk_drop *)ev);
 			}
 			bt.len += h->size;
 			bt.count++;
@@ -146,10 +153,11 @@ int nsk_drain_start(void)
 	int cpu, err;
 
 	nsk_cpu_work = kcalloc(nr_cpu_ids, sizeof(*nsk_cpu_work), GFP_KERNEL);
-	if (!nsk_cpu_work)
-		return -ENOMEM;
-	err = nsk_ring_alloc();
+	nsk_id_caches = kvcalloc(nr_cpu_ids, sizeof(*nsk_id_caches), GFP_KERNEL);
+	err = nsk_cpu_work && nsk_id_caches ? nsk_ring_alloc() : -ENOMEM;
 	if (err) {
+		kvfree(nsk_id_caches);
+		nsk_id_caches = NULL;
 		kfree(nsk_cpu_work);
 		nsk_cpu_work = NULL;
 		return err;
@@ -201,6 +209,8 @@ void nsk_drain_stop(void)
 			;
 	nsk_drain_check_empty();
 	nsk_ring_free();
+	kvfree(nsk_id_caches);
+	nsk_id_caches = NULL;
 	kfree(nsk_cpu_work);
 	nsk_cpu_work = NULL;
 }

@@ -34,16 +34,12 @@
 #include "nsk.h"
 
 /*
- * Keys drawn at every load.  Pointer ids stay full SipHash-2-4 with 64 bits
- * of output: the tool keys journeys and sockets by them, and a 32-bit hash
- * (hsiphash) would collide too often — with 2^16 skbs alive the chance that
- * two share an id is 1 - e^-0.5 = 39 %; with 64 bits it is 1e-10.  They are
- * computed only for records that are kept.  The sampling decision needs no
+ * The sampling key, drawn at every load.  The sampling decision needs no
  * uniqueness, only a keyed, uniform, direction-independent value: hsiphash
  * (SipHash-1-3 on 64-bit kernels, HalfSipHash on 32-bit), about half the
- * rounds, keyed like the ids so a flow cannot choose its own fate.
+ * rounds of the pointer ids' SipHash-2-4 (nsk_ids.c), keyed so a flow cannot
+ * choose its own fate.
  */
-static siphash_key_t nsk_id_key __read_mostly;
 static hsiphash_key_t nsk_flow_key __read_mostly;
 
 /*
@@ -56,14 +52,9 @@ static DEFINE_STATIC_KEY_FALSE(nsk_filter_on);
 
 int nsk_emit_init(void)
 {
-	get_random_bytes(&nsk_id_key, sizeof(nsk_id_key));
+	nsk_ids_init();
 	get_random_bytes(&nsk_flow_key, sizeof(nsk_flow_key));
 	return 0;
-}
-
-static inline u64 nsk_id(const void *p)
-{
-	return p ? siphash_1u64((u64)(unsigned long)p, &nsk_id_key) : 0;
 }
 
 /*
@@ -287,12 +278,12 @@ static bool nsk_filter(const struct nsk_event *ev)
 }
 
 /* The socket a record identifies: a drop without one, the skb's own. */
-static inline u64 nsk_sk_id(const struct sk_buff *skb, const struct sock *sk,
-			    unsigned int pf)
+static inline u64 nsk_sk_ptr(const struct sk_buff *skb, const struct sock *sk,
+			     unsigned int pf)
 {
 	if (!sk && skb && (pf & NSK_PF_SKB_SK))
 		sk = skb->sk;
-	return nsk_id(sk);
+	return (unsigned long)sk;
 }
 
 /*
@@ -300,9 +291,7 @@ static inline u64 nsk_sk_id(const struct sk_buff *skb, const struct sock *sk,
  * the two endpoints ordered so both directions of a flow agree.  Every event
  * of a sampled flow is kept, so its journeys are complete.  n > 1 is the
  * divisor; hash % (n * 2^k) == 0 implies hash % n == 0, so the governor's
- * higher divisors keep subsets of the flows of lower ones.  ev->sk_id is
- * filled here when the decision needs it (the caller's skb/sk/pf say which
- * socket) and left for nsk_describe() otherwise.
+ * higher divisors keep subsets of the flows of lower ones.
  */
 static bool nsk_sample(struct nsk_event *ev, u32 n, const struct sk_buff *skb,
 		       const struct sock *sk, unsigned int pf)
@@ -324,15 +313,15 @@ static bool nsk_sample(struct nsk_event *ev, u32 n, const struct sk_buff *skb,
 		/*
 		 * Socket-only events of an unconnected socket (sendmsg,
 		 * recvmsg: one socket, many flows) have no flow to decide
-		 * on: they are sampled per socket (sk_id is already a keyed
-		 * hash), so the governor can shed them too.  A sampled flow
+		 * on: they are sampled per socket (on its keyed id, the
+		 * value the record's sk_id gets), so the governor can shed them too.  A sampled flow
 		 * on an unsampled socket then lacks its sendmsg stage and
 		 * the reader's pid (docs/design.md).  Nothing to decide on
 		 * (sk_id 0: rare end events): keep.
 		 */
-		if (!ev->sk_id)
-			ev->sk_id = nsk_sk_id(skb, sk, pf);
-		return !ev->sk_id || ev->sk_id % n == 0;
+		u64 id = nsk_ptr_id(nsk_sk_ptr(skb, sk, pf));
+
+		return !id || id % n == 0;
 	}
 	if (ev->family == AF_INET) {
 		/*
@@ -443,17 +432,16 @@ static bool nsk_sampled_out(struct nsk_event *ev, const struct sk_buff *skb,
 
 /*
  * Describe a kept record: everything the decision did not need.  Fields the
- * decision may have filled already (sk_id, netns, pid) get the same values
- * again.
+ * decision may have filled already (netns, pid) get the same values again.
  */
 static void nsk_describe(struct nsk_event *ev, struct sk_buff *skb,
 			 struct sock *sk, unsigned int pf)
 {
 	ev->cpu = smp_processor_id();
 	ev->ts_ns = nsk_clock_ns();
-	ev->skb_id = nsk_id(skb);
-	if (!ev->sk_id)
-		ev->sk_id = nsk_sk_id(skb, sk, pf);
+	/* raw pointers, in the ring only: the drain turns them into ids */
+	ev->skb_id = (unsigned long)skb;
+	ev->sk_id = nsk_sk_ptr(skb, sk, pf);
 	if (skb && (pf & NSK_PF_NOPKT) && sk &&
 	    nsk_sk_protocol(sk) == IPPROTO_TCP && skb_transport_header_was_set(skb))
 		/* ip_queue_xmit, ip6_xmit: TCP built its header, IP not yet */

@@ -11,6 +11,9 @@
 #   b  module loaded, idle               f  bpftrace: tests/bench/udp-rx-stages.bt
 #   c  live --json (all probes)          g  bpftrace: seed-send.bt + seed-recv.bt
 #   d  live --json --port 1 (no match)   w  warm-up (untraced, not reported)
+#   k  all probes, records read and discarded by a raw subscriber
+#      (nsk-genl-sub: one recv per batch, no decoding): the kernel's share
+#      of (c), i.e. (c) - (k) is the tool's
 # ns = guest CLOCK_MONOTONIC from the sender's first sendto to the receiver's
 # last read; in icount mode 1 ns = 1 instruction.
 . /scenarios/lib.sh
@@ -96,6 +99,19 @@ for cfg in $CONFIGS; do
 		"sampled_out=$(jq_get '.cpus|sum:sampled_out')" \
 		"tool_utime_ticks=$((${t1% *} - ${t0% *})) tool_stime_ticks=$((${t1#* } - ${t0#* }))" \
 		"clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)@@" ;;
+	k)   module_loaded || load_module
+	     rm -f /tmp/bench-k.ready
+	     nsk-genl-sub --start --ready-file /tmp/bench-k.ready >/tmp/bench-k.txt &
+	     K=$!
+	     wait_file /tmp/bench-k.ready 60
+	     t0=$(tool_ticks $K)
+	     one_run k
+	     t1=$(tool_ticks $K)
+	     run nsk-genl-sub --stop >/dev/null || fail "k: STOP failed"
+	     kill -TERM $K; wait $K
+	     # batches= records= gaps= ... stopped_written=
+	     echo "@@BENCH-LOSS cfg=k $(cat /tmp/bench-k.txt)" \
+		"reader_utime_ticks=$((${t1% *} - ${t0% *})) reader_stime_ticks=$((${t1#* } - ${t0#* }))@@" ;;
 	f|g)
 	     module_loaded && unload_module
 	     if [ $cfg = f ]; then bpftrace_start /tmp/bt /scenarios/udp-rx-stages.bt
