@@ -92,8 +92,17 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 			if (!err) {
 				struct nsk_event *ev = (void *)(bt.recs + bt.len);
 
-				/* every record type starts with struct nsk_event */
-				memcpy(ev, h, h->size);
+				/*
+				 * Every record type starts with struct nsk_event.
+				 * Fixed sizes, so the copy is a word loop, not a
+				 * byte loop.
+				 */
+				if (h->size == sizeof(struct nsk_event))
+					memcpy(ev, h, sizeof(struct nsk_event));
+				else if (h->size == sizeof(struct nsk_drop))
+					memcpy(ev, h, sizeof(struct nsk_drop));
+				else
+					memcpy(ev, h, h->size);
 				ev->skb_id = nsk_ptr_id_cached(ids, ev->skb_id);
 				ev->sk_id = nsk_ptr_id_cached(ids, ev->sk_id);
 				if (h->type == NSK_REC_DROP)

@@ -15,8 +15,10 @@
  *
  * One ftrace_ops serves every probe: its filter holds every probed
  * function, and the callback finds the probe from the address ftrace passes
- * (a sorted table, written before the ops is registered and only read
- * after).  One registration is one round of text patching at START and one
+ * (an open-addressing table of twice the sites, written before the ops is
+ * registered and only read after).  Where the kernel passes the argument
+ * registers without a full register save (compat.h, NSK_FENTRY_OPS_FLAGS),
+ * the ops does not ask for one.  One registration is one round of text patching at START and one
  * wait at STOP, whatever the number of probes.
  *
  * Kernels before 5.11 pass struct pt_regs instead of ftrace_regs and guard
@@ -27,8 +29,7 @@
 
 #include <linux/ftrace.h>
 #include <linux/kprobes.h>
-#include <linux/sort.h>
-#include <linux/bsearch.h>
+#include <linux/hash.h>
 #include "nsk.h"
 
 #ifdef NSK_HAS_FENTRY
@@ -45,19 +46,34 @@ static struct nsk_fentry_site nsk_sites[NSK_FENTRY_MAX];
 static unsigned int nsk_nsites;
 static bool nsk_ops_registered;
 
-static int nsk_site_cmp(const void *a, const void *b)
-{
-	const struct nsk_fentry_site *x = a, *y = b;
+/* The sites by address: linear probing, at most half full (ip 0: empty). */
+#define NSK_SITE_HASH_BITS	(ilog2(NSK_FENTRY_MAX) + 1)
+#define NSK_SITE_HASH_MASK	((1U << NSK_SITE_HASH_BITS) - 1)
+static struct nsk_fentry_site nsk_site_hash[1U << NSK_SITE_HASH_BITS];
 
-	return x->ip < y->ip ? -1 : x->ip > y->ip;
+static void nsk_site_hash_build(void)
+{
+	unsigned int i, j;
+
+	memset(nsk_site_hash, 0, sizeof(nsk_site_hash));
+	for (i = 0; i < nsk_nsites; i++) {
+		j = hash_long(nsk_sites[i].ip, NSK_SITE_HASH_BITS);
+		while (nsk_site_hash[j].ip)
+			j = (j + 1) & NSK_SITE_HASH_MASK;
+		nsk_site_hash[j] = nsk_sites[i];
+	}
 }
 
-static int nsk_site_key_cmp(const void *key, const void *elt)
+static __always_inline const struct nsk_fentry_site *nsk_site_find(unsigned long ip)
 {
-	unsigned long ip = *(const unsigned long *)key;
-	const struct nsk_fentry_site *s = elt;
+	unsigned int j = hash_long(ip, NSK_SITE_HASH_BITS);
 
-	return ip < s->ip ? -1 : ip > s->ip;
+	while (nsk_site_hash[j].ip != ip) {
+		if (!nsk_site_hash[j].ip)
+			return NULL;
+		j = (j + 1) & NSK_SITE_HASH_MASK;
+	}
+	return &nsk_site_hash[j];
 }
 
 static void notrace nsk_fentry_cb(NSK_FENTRY_CB_ARGS(fregs))
@@ -66,7 +82,7 @@ static void notrace nsk_fentry_cb(NSK_FENTRY_CB_ARGS(fregs))
 	const struct nsk_fentry_site *s;
 	int bit;
 
-	s = bsearch(&ip, nsk_sites, nsk_nsites, sizeof(*s), nsk_site_key_cmp);
+	s = nsk_site_find(ip);
 	if (unlikely(!s || !regs))
 		return;
 	bit = nsk_fentry_recursion_trylock(ip, parent_ip);
@@ -80,7 +96,7 @@ static void notrace nsk_fentry_cb(NSK_FENTRY_CB_ARGS(fregs))
 
 static struct ftrace_ops nsk_fentry_ops = {
 	.func = nsk_fentry_cb,
-	.flags = FTRACE_OPS_FL_SAVE_REGS,
+	.flags = NSK_FENTRY_OPS_FLAGS,
 };
 
 bool nsk_fentry_available(void)
@@ -151,7 +167,7 @@ int nsk_fentry_register(void)
 	}
 	if (!nsk_nsites)
 		return 0;
-	sort(nsk_sites, nsk_nsites, sizeof(nsk_sites[0]), nsk_site_cmp, NULL);
+	nsk_site_hash_build();
 	err = register_ftrace_function(&nsk_fentry_ops);
 	if (err) {
 		nsk_fentry_clear_filter();

@@ -132,7 +132,24 @@ static inline u64 nsk_clock_ns(void) { return ktime_get_ns(); }
 #define NSK_FENTRY_CB_ARGS(regs_name) \
 	unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \
 	struct ftrace_regs *regs_name
+/*
+ * The argument registers without a full register save: ftrace's lighter
+ * trampoline (no FTRACE_OPS_FL_SAVE_REGS) fills the argument registers of the
+ * pt_regs in ftrace_regs and leaves the rest (cs = 0: ftrace_get_regs() says
+ * NULL).  The handlers read only arguments (regs_get_kernel_argument).
+ * ftrace_regs: opaque from 6.13 (arch_ftrace_regs()), a pt_regs wrapper
+ * before.
+ */
+#if defined(NSK_HAS_FTRACE_ARGS_ARCH_REGS)
+#define NSK_FENTRY_OPS_FLAGS 0
+#define NSK_FENTRY_PT_REGS(regs_name) (&arch_ftrace_regs(regs_name)->regs)
+#elif defined(NSK_HAS_FTRACE_ARGS_REGS)
+#define NSK_FENTRY_OPS_FLAGS 0
+#define NSK_FENTRY_PT_REGS(regs_name) (&(regs_name)->regs)
+#else
+#define NSK_FENTRY_OPS_FLAGS FTRACE_OPS_FL_SAVE_REGS
 #define NSK_FENTRY_PT_REGS(regs_name) ftrace_get_regs(regs_name)
+#endif
 #define nsk_fentry_recursion_trylock(ip, pip) ftrace_test_recursion_trylock(ip, pip)
 #define nsk_fentry_recursion_unlock(bit) ftrace_test_recursion_unlock(bit)
 #elif defined(NSK_HAS_FTRACE_PT_REGS)
@@ -140,6 +157,7 @@ static inline u64 nsk_clock_ns(void) { return ktime_get_ns(); }
 #define NSK_FENTRY_CB_ARGS(regs_name) \
 	unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \
 	struct pt_regs *regs_name
+#define NSK_FENTRY_OPS_FLAGS FTRACE_OPS_FL_SAVE_REGS
 #define NSK_FENTRY_PT_REGS(regs_name) (regs_name)
 #define nsk_fentry_recursion_trylock(ip, pip) ((void)(ip), (void)(pip), 0)
 #define nsk_fentry_recursion_unlock(bit) ((void)(bit))
