@@ -109,6 +109,7 @@ void nsk_fentry_exit(void);		/* module exit */
 
 extern bool nsk_kprobes_only;
 
+int nsk_probes_select(const char *list);	/* probes= (load time): count or -errno */
 int nsk_probes_attach(void);	/* attaches what it can; never fails the load */
 void nsk_probes_detach(void);	/* returns when no handler runs any more */
 unsigned int nsk_probes_count(void);

@@ -101,6 +101,32 @@ module_param_named(kprobes_only, nsk_kprobes_only, bool, 0444);
 MODULE_PARM_DESC(kprobes_only,
 		 "attach function-entry probes as kprobes, not through the module's ftrace callback (default 0)");
 
+static int nsk_param_set_probes(const char *val, const struct kernel_param *kp)
+{
+	int n = nsk_probes_select(val);
+
+	if (n < 0) {
+		pr_err("probes=%s refused: a comma-separated list of probe names (status lists them)\n",
+		       val);
+		return n;
+	}
+	return param_set_copystring(val, kp);
+}
+
+static const struct kernel_param_ops nsk_probes_ops = {
+	.set = nsk_param_set_probes,
+	.get = param_get_string,
+};
+
+static char nsk_probes_list[512];
+static struct kparam_string nsk_probes_kps = {
+	.maxlen = sizeof(nsk_probes_list),
+	.string = nsk_probes_list,
+};
+module_param_cb(probes, &nsk_probes_ops, &nsk_probes_kps, 0444);
+MODULE_PARM_DESC(probes,
+		 "attach only these probes at START: comma-separated probe names (default: all)");
+
 unsigned int nsk_drain_ms = NSK_DRAIN_MS_DEFAULT;
 module_param_cb(drain_ms, &nsk_drain_ms_ops, &nsk_drain_ms, 0444);
 MODULE_PARM_DESC(drain_ms, "drain interval in ms (1..1000, default 5)");

@@ -29,7 +29,8 @@
  * (the caller counts it: ring_full), so for every CPU
  *   hits == written + ring_full + filtered + sampled_out + nmi_refused.
  *
- * Memory: ring_kb KiB of vmalloc per CPU that is online at START or comes
+ * Memory: ring_kb KiB (kvmalloc: vmalloc beyond the largest kmalloc; never
+ * the OOM killer) per CPU that is online at START or comes
  * online during the collection (CPU hotplug "prepare" callback, process
  * context: a CPU whose ring cannot be allocated then is still brought up, and
  * every record it would write is refused and counted as ring_full).  A ring is
@@ -39,7 +40,8 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
-#include <linux/vmalloc.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/topology.h>
 #include "nsk.h"
 
@@ -67,11 +69,26 @@ static int nsk_ring_alloc_cpu(unsigned int cpu)
 {
 	struct nsk_cpu_ring *r = per_cpu_ptr(&nsk_rings, cpu);
 	u32 size = ALIGN_DOWN(nsk_ring_kb * 1024U, NSK_REC_ALIGN);
+	struct sysinfo si;
 	u8 *data;
 
 	if (r->data)
 		return 0;
-	data = vmalloc_node(size, cpu_to_node(cpu));
+	/*
+	 * A collection must never push the box into the OOM killer: a ring
+	 * that does not fit fails (START says why), it does not make room.
+	 * First the estimate the kernel's own trace ring checks, with a reserve
+	 * of 1/64 of RAM left to everyone else: an allocation that would take
+	 * the last free pages leaves the box's own allocations (a fork) to the
+	 * OOM killer meanwhile, even if ours then fails politely.  Then no
+	 * retry that could invoke it.  Large rings come from vmalloc
+	 * (kvmalloc's fallback).
+	 */
+	si_meminfo(&si);
+	if (si_mem_available() < (long)(size >> PAGE_SHIFT) + (long)(si.totalram / 64))
+		return -ENOMEM;
+	data = kvmalloc_node(size, GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN,
+			     cpu_to_node(cpu));
 	if (!data)
 		return -ENOMEM;
 	r->size = size;
@@ -135,7 +152,7 @@ void nsk_ring_free(void)
 		u8 *data = r->data;
 
 		WRITE_ONCE(r->data, NULL);
-		vfree(data);
+		kvfree(data);
 	}
 }
 

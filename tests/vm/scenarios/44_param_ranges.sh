@@ -4,7 +4,9 @@
 # range (kmod/nsk_main.c: kernel_param_ops .set validators).  The bounds
 # themselves load, and the values read back from /sys/module.
 # Ranges (docs/security.md, README): ring_kb 16..65536 KiB per CPU,
-# drain_ms 1..1000 ms; budget is any u32 (0 = off).
+# drain_ms 1..1000 ms; budget is any u32 (0 = off); probes a list of probe
+# names (an unknown name is refused; a collection attaches only those, and
+# counts exactly their hits).
 . /scenarios/lib.sh
 
 # refused PARAM VALUE ERE: insmod PARAM=VALUE must fail with a kernel log
@@ -45,9 +47,38 @@ for p in ring_kb=16 ring_kb=65536 drain_ms=1 drain_ms=1000; do
 	unload_module
 done
 
+step "probes=: only the probes named"
+refused probes nosuch "probes=: no probe named 'nosuch'"
+refused probes ip_rcv,nosuch "probes=: no probe named 'nosuch'"
+run insmod "$NSK_KO" probes=netif_receive_skb,ip_rcv,udp_recvmsg || fail "insmod probes=... failed"
+assert_eq netif_receive_skb,ip_rcv,udp_recvmsg "$(cat /sys/module/$NSK_MOD/parameters/probes)" "probes reads back"
+N=300
+spawn nsk-udp-recv --port 9440 --expect $N --idle-ms 20000 --ready-file /tmp/44-r --out /tmp/44-recv.txt
+R=$SPAWNED
+wait_file /tmp/44-r 10
+start_live --port 9440
+run netstack-kmon status --json >/tmp/44-s.json || fail "status --json exited $?"
+run nsk-udp-send --dst 127.0.0.1 --port 9440 --count $N --pps 2000 >/dev/null || fail "sender failed"
+wait $R
+stop_live
+for p in netif_receive_skb ip_rcv udp_recvmsg; do
+	assert_eq true "$(jq_get ".probes[name=$p].attached" /tmp/44-s.json)" "$p attached"
+done
+for p in ip_local_deliver udp_rcv udp_enqueue consume_skb; do
+	assert_eq false "$(jq_get ".probes[name=$p].attached" /tmp/44-s.json)" "$p left out"
+	assert_eq "left out by the probes= parameter" "$(jq_get ".probes[name=$p].note" /tmp/44-s.json)" "$p's note"
+done
+assert_eq "$N" "$(kv received /tmp/44-recv.txt)" "the receiver got all $N"
+# loopback: the datagrams are the only packets to port 9440; 3 probes each
+assert_eq "$((3 * N))" "$(jq_get .events)" "events: 3 probes x $N datagrams"
+assert_eq "$N" "$(jq_get .probes_seen.ip_rcv)" "ip_rcv saw N"
+assert_eq "$N" "$(jq_get .probes_seen.udp_recvmsg)" "udp_recvmsg saw N"
+unload_module
+
 step "defaults unchanged"
 load_module
 assert_eq 2048 "$(cat /sys/module/$NSK_MOD/parameters/ring_kb)" "default ring_kb"
 assert_eq 5 "$(cat /sys/module/$NSK_MOD/parameters/drain_ms)" "default drain_ms"
 assert_eq 0 "$(cat /sys/module/$NSK_MOD/parameters/budget)" "default budget"
+assert_eq "" "$(cat /sys/module/$NSK_MOD/parameters/probes)" "default probes (all)"
 unload_module
