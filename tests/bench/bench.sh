@@ -99,7 +99,10 @@ for cfg in $CONFIGS; do
 		"sampled_out=$(jq_get '.cpus|sum:sampled_out')" \
 		"tool_utime_ticks=$((${t1% *} - ${t0% *})) tool_stime_ticks=$((${t1#* } - ${t0#* }))" \
 		"clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)@@" ;;
-	k)   module_loaded || load_module
+	k)   # a fresh load: a START without a configuration keeps the module's
+	     # last one (a (d) run's port filter)
+	     module_loaded && unload_module
+	     load_module
 	     rm -f /tmp/bench-k.ready
 	     nsk-genl-sub --start --ready-file /tmp/bench-k.ready >/tmp/bench-k.txt &
 	     K=$!
