@@ -869,12 +869,17 @@ BOOST_AUTO_TEST_CASE(drop_reason_from_location_without_kernel_reasons)
     Record d4 = drop(KFREE, 0, 69000, 0x74, "NO_SOCKET", "__udp4_lib_rcv+0x100");
     d4.ev.flags |= NSK_EF_HAS_REASON;
     v.push_back(d4);
+    // 5.10: a full backlog frees the skb in enqueue_to_backlog (64_diagnose_backlog)
+    rx_path(v, 0, 80000, 0x75);
+    v.push_back(drop(KFREE, 0, 89000, 0x75, "", "enqueue_to_backlog+0x99"));
     f.send(0, v);
     const auto &c = f.finish();
     std::map<std::string, std::pair<std::uint64_t, bool>> got;
     for (const auto &d : c.drops())
         got[d.reason + "@" + d.location] = {d.count, d.by_location};
-    BOOST_TEST(got.size() == 4u);
+    BOOST_TEST(got.size() == 5u);
+    BOOST_TEST(got["CPU_BACKLOG@enqueue_to_backlog+0x99"].first == 1u);
+    BOOST_TEST(got["CPU_BACKLOG@enqueue_to_backlog+0x99"].second);
     BOOST_TEST(got["NO_SOCKET@__udp4_lib_rcv+0x9a2"].first == 1u);
     BOOST_TEST(got["NO_SOCKET@__udp4_lib_rcv+0x9a2"].second);
     BOOST_TEST(got["NO_SOCKET@__udp4_lib_rcv+0x100"].first == 1u);

@@ -33,6 +33,8 @@ std::string reason_from_location(const std::string &location, std::string_view s
         {"ipv6_rcv", "IP_INHDR"},
         {"ip_local_deliver_finish", "IP_NOPROTO"},
         {"ip_protocol_deliver_rcu", "IP_NOPROTO"},
+        // the CPU's backlog is full (netdev_max_backlog) or its flow limit hit
+        {"enqueue_to_backlog", "CPU_BACKLOG"},
     };
     std::string_view sym(location);
     sym = sym.substr(0, sym.find('+'));
