@@ -266,6 +266,50 @@ BOOST_AUTO_TEST_CASE(fifo_shrinks_with_its_backlog_without_emptying)
     BOOST_TEST(rb.capacity() == 0u);
 }
 
+// A buffer a FIFO gives back (grown out of, or shrunk after a burst) is kept for a few windows
+// and taken again by the next burst, on any CPU, instead of new memory (first-touch page faults);
+// unused for kSpareWindows windows it is freed, and at the end everything is.
+BOOST_AUTO_TEST_CASE(fifo_buffers_given_back_are_reused_then_freed)
+{
+    nsk::ReorderBuffer rb(1000);
+    std::uint64_t n = 0, seq = 0;
+    auto sink = [&](const nsk::Record &) { ++n; };
+    for (std::uint64_t i = 0; i < 100'000; ++i)
+        rb.push(ev(NSK_PROBE_IP_RCV, 3, 10 + i / 1000, ++seq));
+    // Grown by doubling from 1024: the smaller rings it grew out of wait for reuse.
+    BOOST_TEST(rb.capacity() == 131'072u);
+    BOOST_TEST(rb.spare_capacity() == 131'072u - 1024u);
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 1'000'000, ++seq));
+    rb.release(sink);
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 1'002'000, ++seq)); // a window later: CPU 3 gives back
+    rb.release(sink);
+    BOOST_TEST(n == 100'001u);
+    BOOST_TEST(rb.capacity() == 1024u);
+    BOOST_TEST(rb.spare_capacity() == 2 * 131'072u - 2 * 1024u); // (CPU 0 took a 1024)
+    // The same burst on CPU 5 grows through the kept buffers: nothing new is allocated, and
+    // what it grows out of is kept in turn.
+    for (std::uint64_t i = 0; i < 100'000; ++i)
+        rb.push(ev(NSK_PROBE_IP_RCV, 5, 1'002'000 + i / 1000, ++seq));
+    BOOST_TEST(rb.capacity() == 1024u + 131'072u);
+    BOOST_TEST(rb.spare_capacity() == 131'072u - 1024u); // (its first 1024 was new)
+    // Windows without a burst: CPU 5 gives its ring back, and kept buffers nobody takes are
+    // freed after kSpareWindows windows.
+    for (std::uint64_t w = 0; w < 2 * nsk::ReorderBuffer::kSpareWindows + 2; ++w) {
+        rb.push(ev(NSK_PROBE_IP_RCV, 0, 1'010'000 + w * 2000, ++seq));
+        rb.release(sink);
+    }
+    BOOST_TEST(n == seq - 1); // (all but the newest)
+    BOOST_TEST(rb.capacity() == 1024u);
+    BOOST_TEST(rb.spare_capacity() == 0u);
+    for (std::uint64_t i = 0; i < 10'000; ++i) // one more burst: new memory again
+        rb.push(ev(NSK_PROBE_IP_RCV, 5, 2'000'000 + i / 1000, ++seq));
+    BOOST_TEST(rb.spare_capacity() > 0u);
+    rb.flush(sink);
+    BOOST_TEST(n == seq);
+    BOOST_TEST(rb.capacity() <= nsk::ReorderBuffer::kKeepRecords);
+    BOOST_TEST(rb.spare_capacity() == 0u);
+}
+
 // A drop's strings travel beside the record: push() copies them into the buffer's own pool,
 // so the caller's copy may go at once, and the sink still reads them.
 BOOST_AUTO_TEST_CASE(drop_strings_are_held_until_the_sink_returns)

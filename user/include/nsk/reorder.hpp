@@ -43,7 +43,7 @@ public:
     /// room for a drop's strings (held until the record's sink returns), and commit(), which
     /// files the record written in slot(cpu).  One slot() per commit(), nothing in between
     /// but drop_text().
-    Record &slot(std::uint32_t cpu) { return fifo(cpu).back_slot(); }
+    Record &slot(std::uint32_t cpu) { return fifo(cpu).back_slot(spares_); }
     DropText &drop_text() { return drops_.get(); }
     void commit(std::uint32_t cpu);
     /// Release records older than max_ts_seen - window.
@@ -76,9 +76,41 @@ public:
     /// it again at every dip (regrowing a FIFO was 40 % of `report`'s time: page faults).
     /// At the end (flush) every FIFO shrinks to what it holds.
     std::size_t capacity() const;
+    /// Records' room in buffers a FIFO gave back (grown out of or shrunk from) and kept for
+    /// reuse: a buffer not taken again within kSpareWindows looks at the FIFOs (windows of
+    /// event time) is freed.  So a FIFO whose backlog goes up and down within a few windows
+    /// takes back memory it touched already instead of new pages (their first-touch page faults
+    /// were ~10 % of `report`), and memory still follows the backlog down, a few windows later.
+    /// At the end (flush) they are all freed.
+    std::size_t spare_capacity() const { return spares_.capacity(); }
     static constexpr std::size_t kKeepRecords = 4096;
+    static constexpr unsigned kSpareWindows = 4;
 
 private:
+    struct FreeRecords {
+        void operator()(Record *p) const { ::operator delete(p); }
+    };
+    using Buf = std::unique_ptr<Record, FreeRecords>;
+    /// Buffers given back by the FIFOs, kept for reuse for one to two trim periods (above).
+    class SparePool {
+    public:
+        /// Room for `n` records (a power of two), uninitialised: a kept buffer of that size,
+        /// else new memory.
+        Buf take(std::size_t n);
+        void give(Buf b, std::size_t n);
+        /// A window passed: free the buffers kept unused for kSpareWindows of them.
+        void age();
+        void clear() { spares_.clear(); }
+        std::size_t capacity() const;
+
+    private:
+        struct Spare {
+            Buf buf;
+            std::size_t n;
+            unsigned windows; // age() calls since it was given back
+        };
+        std::vector<Spare> spares_;
+    };
     /// The records of one CPU, sorted by (ts_ns, seq): a growable ring.
     class Fifo {
     public:
@@ -86,12 +118,14 @@ private:
         const Record &front() const { return buf_.get()[head_]; }
         void pop_front();
         /// Room for one more record at the back (grows the ring when full).
-        Record &back_slot()
+        Record &back_slot(SparePool &pool)
         {
             if (n_ == cap_)
-                grow();
+                grow(pool);
             return at(n_);
         }
+        /// The slot back_slot() gave (not full then).
+        Record &back() { return at(n_); }
         /// File the record written in back_slot() in (ts, seq) order from the back; true when
         /// it became the front.
         bool commit_back();
@@ -100,22 +134,13 @@ private:
         /// Shrink when the most it held since the last trim (or, at the end, what it holds
         /// now) is at most a quarter of its room: to twice that (at least kKeepRecords;
         /// nothing when that is 0).  Starts the next period.
-        void trim(bool end);
+        void trim(bool end, SparePool &pool);
         std::size_t capacity() const { return cap_; }
 
     private:
-        struct Free {
-            void operator()(Record *p) const { ::operator delete(p); }
-        };
-        using Buf = std::unique_ptr<Record, Free>;
-        /// Room for `n` records, uninitialised (every slot is written before it is read).
-        static Buf allocate(std::size_t n)
-        {
-            return Buf(static_cast<Record *>(::operator new(n * sizeof(Record))));
-        }
         Record &at(std::size_t i) { return buf_.get()[(head_ + i) & (cap_ - 1)]; }
-        void resize(std::size_t cap); // (a power of two >= n_)
-        void grow();
+        void resize(std::size_t cap, SparePool &pool); // (a power of two >= n_)
+        void grow(SparePool &pool);
         Buf buf_;
         std::size_t cap_ = 0, head_ = 0, n_ = 0;
         std::size_t peak_ = 0; // most records held since the last trim
@@ -152,6 +177,7 @@ private:
     std::vector<Fifo> fifos_; // by CPU number
     std::vector<Head> heads_; // min-heap by (ts, cpu); may hold stale entries
     DropPool drops_;
+    SparePool spares_;
     std::uint64_t trim_at_ = 0; // released_ts_ at which the FIFOs are looked at again
     void grow_window(std::uint64_t lateness_ns);
 

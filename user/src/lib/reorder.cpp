@@ -1,6 +1,7 @@
 #include "nsk/reorder.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace nsk {
 namespace {
@@ -14,20 +15,26 @@ bool later(const Record &a, const Record &b) // same CPU
 
 // --- one CPU's FIFO -----------------------------------------------------------------------------
 
-void ReorderBuffer::Fifo::resize(std::size_t cap)
+void ReorderBuffer::Fifo::resize(std::size_t cap, SparePool &pool)
 {
-    Buf other = cap ? allocate(cap) : Buf();
-    // The ring's records, oldest first.
-    for (std::size_t i = 0; i < n_; ++i)
-        other.get()[i] = at(i);
+    Buf other = cap ? pool.take(cap) : Buf();
+    // The ring's records, oldest first: at most two runs.
+    if (n_) {
+        const std::size_t first = std::min(n_, cap_ - head_);
+        std::memcpy(static_cast<void *>(other.get()), buf_.get() + head_, first * sizeof(Record));
+        std::memcpy(static_cast<void *>(other.get() + first), buf_.get(),
+                    (n_ - first) * sizeof(Record));
+    }
     buf_.swap(other);
+    if (other)
+        pool.give(std::move(other), cap_);
     cap_ = cap;
     head_ = 0;
 }
 
-void ReorderBuffer::Fifo::grow()
+void ReorderBuffer::Fifo::grow(SparePool &pool)
 {
-    resize(cap_ ? cap_ * 2 : 1024);
+    resize(cap_ ? cap_ * 2 : 1024, pool);
 }
 
 void ReorderBuffer::Fifo::pop_front()
@@ -36,20 +43,20 @@ void ReorderBuffer::Fifo::pop_front()
     --n_;
 }
 
-void ReorderBuffer::Fifo::trim(bool end)
+void ReorderBuffer::Fifo::trim(bool end, SparePool &pool)
 {
     const std::size_t most = end ? n_ : std::max(peak_, n_);
     peak_ = n_;
     if (cap_ <= kKeepRecords || most * 4 > cap_)
         return;
     if (most == 0) {
-        resize(0); // (grow() starts again at 1024)
+        resize(0, pool); // (grow() starts again at 1024)
         return;
     }
     std::size_t want = kKeepRecords; // a power of two, as the ring's mask needs
     while (want < 2 * most)
         want *= 2;
-    resize(want);
+    resize(want, pool);
 }
 
 bool ReorderBuffer::Fifo::commit_back()
@@ -65,6 +72,42 @@ bool ReorderBuffer::Fifo::commit_back()
         at(i) = at(i - 1);
     at(i) = r;
     return i == 0;
+}
+
+// --- buffers kept for reuse ---------------------------------------------------------------------
+
+ReorderBuffer::Buf ReorderBuffer::SparePool::take(std::size_t n)
+{
+    for (auto it = spares_.begin(); it != spares_.end(); ++it)
+        if (it->n == n) {
+            Buf b = std::move(it->buf);
+            spares_.erase(it);
+            return b;
+        }
+    // Uninitialised: every slot is written before it is read.
+    return Buf(static_cast<Record *>(::operator new(n * sizeof(Record))));
+}
+
+void ReorderBuffer::SparePool::give(Buf b, std::size_t n)
+{
+    spares_.push_back({std::move(b), n, 0});
+}
+
+void ReorderBuffer::SparePool::age()
+{
+    for (auto &s : spares_)
+        ++s.windows;
+    spares_.erase(std::remove_if(spares_.begin(), spares_.end(),
+                                 [](const Spare &s) { return s.windows > kSpareWindows; }),
+                  spares_.end());
+}
+
+std::size_t ReorderBuffer::SparePool::capacity() const
+{
+    std::size_t n = 0;
+    for (const auto &s : spares_)
+        n += s.n;
+    return n;
 }
 
 // --- drop strings -------------------------------------------------------------------------------
@@ -127,7 +170,7 @@ void ReorderBuffer::push(const Record &r)
 void ReorderBuffer::commit(std::uint32_t cpu)
 {
     Fifo &f = fifos_[cpu]; // (slot() made it)
-    const std::uint64_t ts = f.back_slot().ev.ts_ns;
+    const std::uint64_t ts = f.back().ev.ts_ns;
     if (released_any_ && ts < released_ts_) {
         ++late_;
         grow_window(max_ts_ - ts);
@@ -178,8 +221,12 @@ void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool a
             push_head(f.front().ev.ts_ns, h.cpu);
     }
     if (all || !released_any_ || released_ts_ >= trim_at_) {
+        if (released_any_) // (a window of event time passed; not the looks before any release)
+            spares_.age();
         for (auto &f : fifos_) // (one per CPU)
-            f.trim(all);
+            f.trim(all, spares_);
+        if (all)
+            spares_.clear();
         trim_at_ = released_ts_ + window_ns_;
         drops_.trim();
     }
