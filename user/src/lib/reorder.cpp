@@ -208,17 +208,29 @@ void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool a
         Fifo &f = fifos_[h.cpu];
         if (f.empty() || f.front().ev.ts_ns != h.ts)
             continue; // stale: that front left or an older record took its place
-        const Record &r = f.front();
-        if (!released_any_ || r.ev.ts_ns > released_ts_)
-            released_ts_ = r.ev.ts_ns;
-        released_any_ = true;
-        --size_;
-        sink(r);
-        if (r.drop)
-            drops_.put(r.drop);
-        f.pop_front();
-        if (!f.empty())
-            push_head(f.front().ev.ts_ns, h.cpu);
+        // This CPU's records go in a run for as long as they come before the heap's top: the
+        // top is never later than another CPU's front (each front has its entry; a stale entry
+        // is at most as late as the front that replaced it, which has its own), so the order
+        // is the heap's, one pop and one push per run instead of per record.
+        for (;;) {
+            const Record &r = f.front();
+            if (!released_any_ || r.ev.ts_ns > released_ts_)
+                released_ts_ = r.ev.ts_ns;
+            released_any_ = true;
+            --size_;
+            sink(r);
+            if (r.drop)
+                drops_.put(r.drop);
+            f.pop_front();
+            if (f.empty())
+                break;
+            const std::uint64_t ts = f.front().ev.ts_ns;
+            if ((!all && ts >= watermark) ||
+                (!heads_.empty() && HeadLater{}(Head{ts, h.cpu}, heads_.front()))) {
+                push_head(ts, h.cpu);
+                break;
+            }
+        }
     }
     if (all || !released_any_ || released_ts_ >= trim_at_) {
         if (released_any_) // (a window of event time passed; not the looks before any release)
