@@ -1,7 +1,6 @@
 #include "nsk/reorder.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 namespace nsk {
 namespace {
@@ -15,48 +14,20 @@ bool later(const Record &a, const Record &b) // same CPU
 
 // --- one CPU's FIFO -----------------------------------------------------------------------------
 
-void ReorderBuffer::Fifo::resize(std::size_t cap, SparePool &pool)
+void ReorderBuffer::Fifo::trim(bool end, BlockPool &pool)
 {
-    Buf other = cap ? pool.take(cap) : Buf();
-    // The ring's records, oldest first: at most two runs.
-    if (n_) {
-        const std::size_t first = std::min(n_, cap_ - head_);
-        std::memcpy(static_cast<void *>(other.get()), buf_.get() + head_, first * sizeof(Record));
-        std::memcpy(static_cast<void *>(other.get() + first), buf_.get(),
-                    (n_ - first) * sizeof(Record));
-    }
-    buf_.swap(other);
-    if (other)
-        pool.give(std::move(other), cap_);
-    cap_ = cap;
-    head_ = 0;
-}
-
-void ReorderBuffer::Fifo::grow(SparePool &pool)
-{
-    resize(cap_ ? cap_ * 2 : 1024, pool);
-}
-
-void ReorderBuffer::Fifo::pop_front()
-{
-    head_ = (head_ + 1) & (cap_ - 1);
-    --n_;
-}
-
-void ReorderBuffer::Fifo::trim(bool end, SparePool &pool)
-{
-    const std::size_t most = end ? n_ : std::max(peak_, n_);
+    const bool idle = end ? n_ == 0 : peak_ == 0; // (peak_ >= n_)
     peak_ = n_;
-    if (cap_ <= kKeepRecords || most * 4 > cap_)
-        return;
-    if (most == 0) {
-        resize(0, pool); // (grow() starts again at 1024)
-        return;
-    }
-    std::size_t want = kKeepRecords; // a power of two, as the ring's mask needs
-    while (want < 2 * most)
-        want *= 2;
-    resize(want, pool);
+    if (idle)
+        clear(pool);
+}
+
+void ReorderBuffer::Fifo::clear(BlockPool &pool)
+{
+    for (Record *b : blocks_)
+        pool.give(b);
+    blocks_.clear();
+    head_ = n_ = 0;
 }
 
 bool ReorderBuffer::Fifo::commit_back()
@@ -74,40 +45,23 @@ bool ReorderBuffer::Fifo::commit_back()
     return i == 0;
 }
 
-// --- buffers kept for reuse ---------------------------------------------------------------------
+// --- free blocks ---------------------------------------------------------------------------------
 
-ReorderBuffer::Buf ReorderBuffer::SparePool::take(std::size_t n)
+void ReorderBuffer::BlockPool::age()
 {
-    for (auto it = spares_.begin(); it != spares_.end(); ++it)
-        if (it->n == n) {
-            Buf b = std::move(it->buf);
-            spares_.erase(it);
-            return b;
-        }
-    // Uninitialised: every slot is written before it is read.
-    return Buf(static_cast<Record *>(::operator new(n * sizeof(Record))));
-}
-
-void ReorderBuffer::SparePool::give(Buf b, std::size_t n)
-{
-    spares_.push_back({std::move(b), n, 0});
-}
-
-void ReorderBuffer::SparePool::age()
-{
-    for (auto &s : spares_)
-        ++s.windows;
-    spares_.erase(std::remove_if(spares_.begin(), spares_.end(),
-                                 [](const Spare &s) { return s.windows > kSpareWindows; }),
-                  spares_.end());
-}
-
-std::size_t ReorderBuffer::SparePool::capacity() const
-{
+    ++window_;
+    // Bottom first: given back earliest.  (window_ - kSpareWindows: no underflow before then.)
     std::size_t n = 0;
-    for (const auto &s : spares_)
-        n += s.n;
-    return n;
+    while (n < free_.size() && free_[n].window + kSpareWindows < window_)
+        ::operator delete(free_[n++].block);
+    free_.erase(free_.begin(), free_.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void ReorderBuffer::BlockPool::clear()
+{
+    for (const Free &f : free_)
+        ::operator delete(f.block);
+    free_.clear();
 }
 
 // --- drop strings -------------------------------------------------------------------------------
@@ -141,6 +95,12 @@ struct HeadLater {
 };
 
 } // namespace
+
+ReorderBuffer::~ReorderBuffer()
+{
+    for (auto &f : fifos_)
+        f.clear(blocks_);
+}
 
 ReorderBuffer::Fifo &ReorderBuffer::fifo(std::uint32_t cpu)
 {
@@ -221,7 +181,7 @@ void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool a
             sink(r);
             if (r.drop)
                 drops_.put(r.drop);
-            f.pop_front();
+            f.pop_front(blocks_);
             if (f.empty())
                 break;
             const std::uint64_t ts = f.front().ev.ts_ns;
@@ -234,11 +194,11 @@ void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool a
     }
     if (all || !released_any_ || released_ts_ >= trim_at_) {
         if (released_any_) // (a window of event time passed; not the looks before any release)
-            spares_.age();
+            blocks_.age();
         for (auto &f : fifos_) // (one per CPU)
-            f.trim(all, spares_);
+            f.trim(all, blocks_);
         if (all)
-            spares_.clear();
+            blocks_.clear();
         trim_at_ = released_ts_ + window_ns_;
         drops_.trim();
     }
