@@ -575,6 +575,52 @@ BOOST_AUTO_TEST_CASE(udp_v6_send_loopback_receive_end_to_end)
     BOOST_TEST(c.probes_seen().at("udpv6_sendmsg") == static_cast<std::uint64_t>(N));
 }
 
+// Waiting sendmsg stages live in a flat map and hand their visit vectors on (to the journey they
+// start, or to the next sendmsg when they leave without an skb): every datagram still carries
+// exactly its own sendmsg stages, and every sendmsg without an skb is counted once.
+BOOST_AUTO_TEST_CASE(sendmsg_stages_reused_across_datagrams_stay_their_own)
+{
+    Pipeline p;
+    Feeder f(p);
+    constexpr int N = 300; // more than the vectors kept for reuse (256)
+    std::vector<Record> cpu0;
+    std::uint64_t unsent = 0;
+    packets(N, 1'000'000, 50'000, [&](std::uint64_t i, std::uint64_t t) {
+        const std::uint32_t tid = 100 + static_cast<std::uint32_t>(i % 7); // several tasks
+        const std::uint64_t sk = 0x500 + i % 5, skb = 10'000 + i;
+        if (i % 3 == 0) { // a sendmsg that makes no skb (error, cork): replaced by the next one
+            cpu0.push_back(in_task(sk_only(sock(ev(SOCKSEND, 0, t, 0, sk), "0.0.0.0", 4000)), tid));
+            ++unsent;
+        }
+        cpu0.push_back(
+            in_task(sk_only(sock(ev(SOCKSEND, 0, t + 1000, 0, sk), "0.0.0.0", 4000)), tid));
+        cpu0.push_back(
+            in_task(sk_only(sock(ev(UDPSEND, 0, t + 1500, 0, sk), "0.0.0.0", 4000)), tid));
+        cpu0.push_back(in_task(ev(IPOUT, 0, t + 3500, skb, sk), tid));
+        cpu0.push_back(in_task(ev(XMIT, 0, t + 6500, skb), tid));
+        if (i % 10 == 0) // a sendmsg left waiting (aged or ended without an skb)
+            cpu0.push_back(in_task(
+                sk_only(sock(ev(SOCKSEND, 0, t + 7000, 0, 0x900 + i), "0.0.0.0", 4000)), tid));
+    });
+    for (int i = 0; i < N; i += 10)
+        ++unsent;
+    f.send(0, cpu0);
+    const auto &c = f.finish();
+    BOOST_TEST(c.tx_journeys().complete == static_cast<std::uint64_t>(N));
+    BOOST_TEST(c.tx_journeys().with_sendmsg == static_cast<std::uint64_t>(N));
+    BOOST_TEST(c.tx_journeys().sendmsg_without_skb == unsent);
+    BOOST_TEST(c.total_tx().count() == static_cast<std::uint64_t>(N));
+    BOOST_TEST(c.total_tx().summary().max_ns == 5500u); // its own sendmsg, not the replaced one
+    const auto stages = c.stages();
+    const auto *a = stage(stages, SOCKSEND, UDPSEND);
+    const auto *b = stage(stages, UDPSEND, IPOUT);
+    BOOST_REQUIRE(a);
+    BOOST_REQUIRE(b);
+    BOOST_TEST(a->hist.count() == static_cast<std::uint64_t>(N));
+    BOOST_TEST(a->hist.summary().max_ns == 500u);
+    BOOST_TEST(b->hist.count() == static_cast<std::uint64_t>(N));
+}
+
 BOOST_AUTO_TEST_CASE(two_senders_on_one_socket_are_not_mixed)
 {
     // Threads 11 (cpu 0) and 12 (cpu 1) send on the same socket at the same time.  Thread 11's
@@ -961,10 +1007,12 @@ template <class Relay>
 void relayed_datagram(std::vector<Record> &v, std::uint64_t t, std::uint64_t skb, Relay relay)
 {
     v.push_back(task(sock(ev(NSK_PROBE_SOCK_SENDMSG, 0, t, 0, 0x51), "10.0.0.1", 5000), 7, "tx"));
-    v.push_back(task(sock(ev(NSK_PROBE_UDP_SENDMSG, 0, t + 100, 0, 0x51), "10.0.0.1", 5000), 7,
-                     "tx"));
-    for (auto [probe, dt] : {std::pair{NSK_PROBE_IP_OUTPUT, 200}, {NSK_PROBE_IP_FINISH_OUTPUT2, 300},
-                             {NSK_PROBE_DEV_QUEUE_XMIT, 400}, {NSK_PROBE_DEV_HARD_START_XMIT, 500}})
+    v.push_back(
+        task(sock(ev(NSK_PROBE_UDP_SENDMSG, 0, t + 100, 0, 0x51), "10.0.0.1", 5000), 7, "tx"));
+    for (auto [probe, dt] : {std::pair{NSK_PROBE_IP_OUTPUT, 200},
+                             {NSK_PROBE_IP_FINISH_OUTPUT2, 300},
+                             {NSK_PROBE_DEV_QUEUE_XMIT, 400},
+                             {NSK_PROBE_DEV_HARD_START_XMIT, 500}})
         v.push_back(task(ev(probe, 0, t + dt, skb, 0x51), 7, "tx"));
     const std::uint64_t t1 = relay(v, t + 1000, skb);
     rx_to_socket(v, 0, t1, skb, 0x52, "10.0.0.2", 9000, 0);
@@ -990,9 +1038,9 @@ BOOST_AUTO_TEST_CASE(forwarded_datagram_is_one_journey_across_the_router)
                              out.push_back(ev(IPRCV, 0, t + 100, skb));
                              out.push_back(ev(NSK_PROBE_IP_FORWARD, 0, t + 300, skb));
                              std::uint64_t dt = 600;
-                             for (auto probe : {NSK_PROBE_IP_OUTPUT, NSK_PROBE_IP_FINISH_OUTPUT2,
-                                                NSK_PROBE_DEV_QUEUE_XMIT,
-                                                NSK_PROBE_DEV_HARD_START_XMIT}) {
+                             for (auto probe :
+                                  {NSK_PROBE_IP_OUTPUT, NSK_PROBE_IP_FINISH_OUTPUT2,
+                                   NSK_PROBE_DEV_QUEUE_XMIT, NSK_PROBE_DEV_HARD_START_XMIT}) {
                                  out.push_back(ev(probe, 0, t + dt, skb));
                                  dt += 100;
                              }
@@ -1004,7 +1052,7 @@ BOOST_AUTO_TEST_CASE(forwarded_datagram_is_one_journey_across_the_router)
     BOOST_TEST(c.rx_journeys().forwarded == std::uint64_t(N));
     BOOST_TEST(c.rx_journeys().bridged == 0u);
     BOOST_TEST(c.rx_journeys().incomplete == 0u);
-    BOOST_TEST(c.rx_journeys().looped == std::uint64_t(N)); // the final hop, not the router's
+    BOOST_TEST(c.rx_journeys().looped == std::uint64_t(N));   // the final hop, not the router's
     BOOST_TEST(c.tx_journeys().complete == std::uint64_t(N)); // the sender's
     BOOST_TEST(c.tx_journeys().relayed == std::uint64_t(N));
     BOOST_TEST(c.tx_journeys().incomplete == 0u);
@@ -1043,7 +1091,8 @@ BOOST_AUTO_TEST_CASE(bridged_datagram_is_one_journey_across_both_namespaces)
                          [](std::vector<Record> &out, std::uint64_t t, std::uint64_t skb) {
                              out.push_back(ev(NETIF, 0, t, skb, 0x51));
                              out.push_back(ev(NSK_PROBE_DEV_QUEUE_XMIT, 0, t + 400, skb, 0x51));
-                             out.push_back(ev(NSK_PROBE_DEV_HARD_START_XMIT, 0, t + 500, skb, 0x51));
+                             out.push_back(
+                                 ev(NSK_PROBE_DEV_HARD_START_XMIT, 0, t + 500, skb, 0x51));
                              return t + 1000;
                          });
     f.send(0, v);
@@ -1097,11 +1146,11 @@ BOOST_AUTO_TEST_CASE(backlog_and_direct_receive_entries_are_stages_of_one_journe
         const char *path;
         std::uint64_t max;
     };
-    for (const Row &r : {Row{XMIT, NSK_PROBE_NETIF_RX, "loopback", 500},
-                         Row{XMIT, NSK_PROBE_NET_DEV_XMIT, "tx", 600},
-                         Row{NSK_PROBE_NETIF_RX, NETIF, "rx", 300},
-                         Row{NETIF, NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, "rx", 100},
-                         Row{NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, NETIF, "rx", 100}}) {
+    for (const Row &r :
+         {Row{XMIT, NSK_PROBE_NETIF_RX, "loopback", 500},
+          Row{XMIT, NSK_PROBE_NET_DEV_XMIT, "tx", 600}, Row{NSK_PROBE_NETIF_RX, NETIF, "rx", 300},
+          Row{NETIF, NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, "rx", 100},
+          Row{NSK_PROBE_NETIF_RECEIVE_SKB_ENTRY, NETIF, "rx", 100}}) {
         const auto *s = stage(c.stages(), r.from, r.to);
         BOOST_REQUIRE(s);
         BOOST_TEST(s->path == r.path);

@@ -214,56 +214,105 @@ BOOST_AUTO_TEST_CASE(fixed_window_when_no_bound_above_it)
     BOOST_TEST(rb.window_ns() == 100u);
 }
 
-// A burst fills a CPU's FIFO; once it has stayed drained for a window, the memory goes back (a
-// collector that runs for weeks does not keep its biggest burst's worth of records allocated).
+// A burst fills a CPU's FIFO; its blocks go to the pool as its records leave, are kept there for
+// kSpareWindows windows, then freed (a collector that runs for weeks does not keep its biggest
+// burst's worth of records allocated).
 BOOST_AUTO_TEST_CASE(fifo_memory_is_released_after_a_burst)
 {
+    constexpr std::size_t B = nsk::ReorderBuffer::kBlockRecords;
     nsk::ReorderBuffer rb(1000);
-    std::uint64_t n = 0;
+    std::uint64_t n = 0, seq = 0;
     auto sink = [&](const nsk::Record &) { ++n; };
     for (std::uint64_t i = 0; i < 100'000; ++i)
-        rb.push(ev(NSK_PROBE_IP_RCV, 3, 10 + i / 1000, i + 1)); // within the window: all held
+        rb.push(ev(NSK_PROBE_IP_RCV, 3, 10 + i / 1000, ++seq)); // within the window: all held
     BOOST_TEST(rb.size() == 100'000u);
-    BOOST_TEST(rb.capacity() >= 100'000u);
-    rb.push(ev(NSK_PROBE_IP_RCV, 0, 1'000'000, 999'999)); // moves the watermark past the burst
+    BOOST_TEST(rb.capacity() == (100'000 + B - 1) / B * B); // blocks: room follows what is held
+    BOOST_TEST(rb.spare_capacity() == 0u);
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 1'000'000, ++seq)); // moves the watermark past the burst
     rb.release(sink);
     BOOST_TEST(n == 100'000u);
     BOOST_TEST(rb.size() == 1u);
-    // Drained, but it held the burst in this window: kept (a dip is not the end of a burst)
-    BOOST_TEST(rb.capacity() == 131'072u + 1024u);
-    rb.push(ev(NSK_PROBE_IP_RCV, 0, 1'002'000, 1'000'000)); // a window later
+    // Drained: CPU 3 keeps the block its last record left (a dip is not the end of a burst), the
+    // others wait in the pool; CPU 0 holds one block.
+    BOOST_TEST(rb.capacity() == 2 * B);
+    BOOST_TEST(rb.spare_capacity() == (100'000 + B - 1) / B * B - B);
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 1'002'000, ++seq)); // a window later
     rb.release(sink);
     BOOST_TEST(n == 100'001u);
-    // CPU 3's FIFO stayed empty for a window and gave its memory back; CPU 0's holds its 1024
-    BOOST_TEST(rb.capacity() == 1024u);
+    // CPU 3's FIFO stayed empty for a window and gave its block back; CPU 0's holds its one
+    BOOST_TEST(rb.capacity() == B);
+    BOOST_TEST(rb.spare_capacity() == (100'000 + B - 1) / B * B);
+    for (std::uint64_t w = 1; w <= nsk::ReorderBuffer::kSpareWindows + 1; ++w) {
+        rb.push(ev(NSK_PROBE_IP_RCV, 0, 1'002'000 + w * 2000, ++seq));
+        rb.release(sink);
+    }
+    BOOST_TEST(rb.capacity() == B);
+    BOOST_TEST(rb.spare_capacity() == 0u); // nobody took them for kSpareWindows windows
     rb.flush(sink);
-    BOOST_TEST(rb.capacity() <= nsk::ReorderBuffer::kKeepRecords);
+    BOOST_TEST(n == seq);
+    BOOST_TEST(rb.capacity() == 0u);
+    BOOST_TEST(rb.spare_capacity() == 0u);
 }
 
-// Under steady traffic a FIFO never empties: after a backlog it shrinks with what it holds
-// (a quarter full or less for a whole window: to twice the most it held in that window),
-// instead of keeping the backlog's peak.
+// Under steady traffic a FIFO never empties: after a backlog its room shrinks with what it
+// holds, block by block, instead of keeping the backlog's peak.
 BOOST_AUTO_TEST_CASE(fifo_shrinks_with_its_backlog_without_emptying)
 {
+    constexpr std::size_t B = nsk::ReorderBuffer::kBlockRecords;
     nsk::ReorderBuffer rb(1000);
     std::uint64_t n = 0;
     auto sink = [&](const nsk::Record &) { ++n; };
     for (std::uint64_t i = 0; i < 100'000; ++i)
         rb.push(ev(NSK_PROBE_IP_RCV, 3, 10 + i, i + 1)); // one per ns: 100 000 ns of backlog
-    BOOST_TEST(rb.capacity() == 131'072u);
+    BOOST_TEST(rb.capacity() == (100'000 + B - 1) / B * B);
     rb.release_until(10 + 100'000 - 3000, sink); // 3000 remain
     BOOST_TEST(n == 97'000u);
     BOOST_TEST(rb.size() == 3000u);
-    BOOST_TEST(rb.capacity() == 131'072u); // the backlog was in this window
+    // records 97 000 .. 99 999: blocks 94 .. 97
+    BOOST_TEST(rb.capacity() == 4 * B); // (the 94 blocks before went to the pool)
     for (std::uint64_t i = 100'000; i < 101'000; ++i)
         rb.push(ev(NSK_PROBE_IP_RCV, 3, 10 + i, i + 1)); // steady: 1000 more
-    rb.release_until(10 + 98'000, sink);                 // a window (1000 ns) later: 3000 remain
+    rb.release_until(10 + 98'000, sink);                 // 3000 remain
     BOOST_TEST(n == 98'000u);
     BOOST_TEST(rb.size() == 3000u);
-    BOOST_TEST(rb.capacity() == 8192u); // the power of two >= 2 x 4000 (the most it held)
+    BOOST_TEST(rb.capacity() == 4 * B); // records 98 000 .. 100 999: blocks 95 .. 98
     rb.flush(sink);
     BOOST_TEST(n == 101'000u);
     BOOST_TEST(rb.capacity() == 0u);
+    BOOST_TEST(rb.spare_capacity() == 0u);
+}
+
+// The blocks a CPU's FIFO gives back are taken again by the next burst, on any CPU, instead of
+// new memory (first-touch page faults); the block given back last is taken first.
+BOOST_AUTO_TEST_CASE(fifo_blocks_given_back_are_reused_by_any_cpu)
+{
+    constexpr std::size_t B = nsk::ReorderBuffer::kBlockRecords;
+    nsk::ReorderBuffer rb(1000);
+    std::uint64_t n = 0, seq = 0;
+    std::vector<const nsk::Record *> where;
+    auto sink = [&](const nsk::Record &r) {
+        ++n;
+        where.push_back(&r);
+    };
+    for (std::uint64_t i = 0; i < 10 * B; ++i)
+        rb.push(ev(NSK_PROBE_IP_RCV, 3, 10 + i / 1000, ++seq));
+    rb.push(ev(NSK_PROBE_IP_RCV, 0, 1'000'000, ++seq));
+    rb.release(sink);
+    BOOST_TEST(n == 10 * B);
+    BOOST_TEST(rb.spare_capacity() == 10 * B); // (its last record filled the last block)
+    const nsk::Record *last_block = where[10 * B - 1] - (B - 1); // given back last
+    // The same burst on CPU 5: ten blocks from the pool, none new.
+    for (std::uint64_t i = 0; i < 10 * B; ++i)
+        rb.push(ev(NSK_PROBE_IP_RCV, 5, 1'000'000 + i / 1000, ++seq));
+    BOOST_TEST(rb.spare_capacity() == 0u);
+    BOOST_TEST(rb.capacity() == (1 + 10) * B); // CPU 0's block and CPU 5's
+    where.clear();
+    rb.flush(sink);
+    BOOST_TEST(n == seq);
+    BOOST_TEST(where[1] == last_block); // CPU 5's first record (after CPU 0's) went there
+    for (std::size_t i = 1; i < where.size(); ++i) // (records were in order within a block)
+        if (i % B != 1)
+            BOOST_TEST_REQUIRE(where[i] == where[i - 1] + 1);
 }
 
 // A drop's strings travel beside the record: push() copies them into the buffer's own pool,

@@ -4,11 +4,14 @@
 //
 // One FIFO per CPU, kept sorted by (ts_ns, seq): a record is appended, or moved back past the
 // few records of its CPU that are newer (a nested softirq on that CPU wrote later but stamped
-// earlier).  A small min-heap of CPU heads merges the FIFOs: each released record costs one
-// copy in, one pop and at most one push of a 16-byte head, instead of sifting whole records
-// through one heap of everything buffered.  The decoder writes each record straight into the
-// back of its CPU's FIFO (slot() / drop_text() / commit(): see decode_records), so the one copy
-// in is the decode itself; a drop's strings wait in a pool on the side until the sink returns.
+// earlier).  A small min-heap of CPU heads merges the FIFOs: the CPU it names releases its
+// records in a run for as long as they come before the heap's top, so a run of records costs
+// one pop and one push of a 16-byte head, instead of sifting whole records through one heap of
+// everything buffered.  The decoder writes each record straight into the back of its CPU's FIFO
+// (slot() / drop_text() / commit(): see decode_records), so the one copy in is the decode
+// itself; a drop's strings wait in a pool on the side until the sink returns.  A FIFO is a chain
+// of fixed blocks from a pool shared by all CPUs (see capacity()): growing never copies, and a
+// block one CPU gave back is reused by another before new memory is touched.
 //
 // The window adapts, like perf's ordered events bound their queue and flush in rounds: a
 // record that arrives older than something already released (a CPU's batch came late: its
@@ -37,13 +40,17 @@ public:
           max_window_ns_(max_window_ns > window_ns ? max_window_ns : window_ns)
     {}
 
+    ReorderBuffer(ReorderBuffer &&) noexcept = default;
+    ReorderBuffer &operator=(ReorderBuffer &&) = delete;
+    ~ReorderBuffer();
+
     /// A record from elsewhere (copied in; its drop text too).
     void push(const Record &r);
     /// In place, for the decoder: room for the next record of `cpu` at the back of its FIFO,
     /// room for a drop's strings (held until the record's sink returns), and commit(), which
     /// files the record written in slot(cpu).  One slot() per commit(), nothing in between
     /// but drop_text().
-    Record &slot(std::uint32_t cpu) { return fifo(cpu).back_slot(); }
+    Record &slot(std::uint32_t cpu) { return fifo(cpu).back_slot(blocks_); }
     DropText &drop_text() { return drops_.get(); }
     void commit(std::uint32_t cpu);
     /// Release records older than max_ts_seen - window.
@@ -69,55 +76,102 @@ public:
     /// Timestamp of the newest record released so far (valid when released_any()).
     std::uint64_t released_ts() const { return released_ts_; }
     bool released_any() const { return released_any_; }
-    /// Records the FIFOs have room for now (memory held).  Once per window of event time, a
-    /// FIFO that was at most a quarter full all that window shrinks (to twice the most it held,
-    /// at least kKeepRecords; one that stayed empty, to nothing), so memory follows the backlog
-    /// down after a burst instead of keeping its peak, without giving memory back and growing
-    /// it again at every dip (regrowing a FIFO was 40 % of `report`'s time: page faults).
-    /// At the end (flush) every FIFO shrinks to what it holds.
+    /// Records the FIFOs have room for now (memory held): each FIFO is a chain of blocks of
+    /// kBlockRecords records; a block goes back to the pool as soon as its last record left,
+    /// and an empty FIFO gives back its last block once it stayed empty for a window (at the
+    /// end, flush, at once).  So the room follows what is held, to within a block per CPU,
+    /// and growing never copies records (it was 40 % of `report` with a ring regrown by
+    /// doubling, later ~10 %: first-touch page faults of each regrown ring).
     std::size_t capacity() const;
+    /// Records' room in free blocks kept for reuse by the FIFO of any CPU: a block not taken
+    /// again within kSpareWindows looks at the FIFOs (windows of event time) is freed, so a
+    /// backlog that comes and goes within a few windows reuses memory it touched already, and
+    /// memory still follows the backlog down, a few windows later.  flush() frees them all.
+    std::size_t spare_capacity() const { return blocks_.capacity(); }
+    static constexpr std::size_t kBlockShift = 10;
+    static constexpr std::size_t kBlockRecords = std::size_t{1} << kBlockShift;
+    static constexpr unsigned kSpareWindows = 4;
+    /// The CPU-heads heap shrinks when it is at most a quarter full and bigger than this.
     static constexpr std::size_t kKeepRecords = 4096;
 
 private:
-    /// The records of one CPU, sorted by (ts_ns, seq): a growable ring.
-    class Fifo {
+    /// Free blocks of kBlockRecords records, a stack: the block given back last is taken first
+    /// (warm in the cache), so the bottom ones are the longest unused.
+    class BlockPool {
     public:
-        bool empty() const { return n_ == 0; }
-        const Record &front() const { return buf_.get()[head_]; }
-        void pop_front();
-        /// Room for one more record at the back (grows the ring when full).
-        Record &back_slot()
+        BlockPool() = default;
+        BlockPool(BlockPool &&o) noexcept : free_(std::move(o.free_)), window_(o.window_)
         {
-            if (n_ == cap_)
-                grow();
-            return at(n_);
+            o.free_.clear();
         }
-        /// File the record written in back_slot() in (ts, seq) order from the back; true when
-        /// it became the front.
-        bool commit_back();
-        /// A burst passed (bigger than kKeepRecords and at most a quarter full): shrink to
-        /// twice what it holds (at least kKeepRecords; nothing when empty).
-        /// Shrink when the most it held since the last trim (or, at the end, what it holds
-        /// now) is at most a quarter of its room: to twice that (at least kKeepRecords;
-        /// nothing when that is 0).  Starts the next period.
-        void trim(bool end);
-        std::size_t capacity() const { return cap_; }
+        BlockPool &operator=(BlockPool &&) = delete;
+        ~BlockPool() { clear(); }
+        /// Room for kBlockRecords records, uninitialised (every slot is written before it is
+        /// read): a kept block, else new memory.
+        Record *take()
+        {
+            if (free_.empty())
+                return static_cast<Record *>(::operator new(kBlockRecords * sizeof(Record)));
+            Record *b = free_.back().block;
+            free_.pop_back();
+            return b;
+        }
+        void give(Record *b) { free_.push_back({b, window_}); }
+        /// A window passed: free the blocks kept unused for more than kSpareWindows of them.
+        void age();
+        void clear();
+        std::size_t capacity() const { return free_.size() * kBlockRecords; }
 
     private:
         struct Free {
-            void operator()(Record *p) const { ::operator delete(p); }
+            Record *block;
+            std::uint64_t window; // age() calls before it was given back
         };
-        using Buf = std::unique_ptr<Record, Free>;
-        /// Room for `n` records, uninitialised (every slot is written before it is read).
-        static Buf allocate(std::size_t n)
+        std::vector<Free> free_; // given back in this order (bottom: oldest)
+        std::uint64_t window_ = 0;
+    };
+    /// The records of one CPU, sorted by (ts_ns, seq): a chain of blocks from the pool.
+    class Fifo {
+    public:
+        bool empty() const { return n_ == 0; }
+        const Record &front() const { return blocks_.front()[head_]; }
+        void pop_front(BlockPool &pool)
         {
-            return Buf(static_cast<Record *>(::operator new(n * sizeof(Record))));
+            --n_;
+            if (++head_ == kBlockRecords) { // that block is done with
+                pool.give(blocks_.front());
+                blocks_.erase(blocks_.begin()); // (a few pointers)
+                head_ = 0;
+            } else if (n_ == 0) {
+                head_ = 0; // (its block stays for the next records)
+            }
         }
-        Record &at(std::size_t i) { return buf_.get()[(head_ + i) & (cap_ - 1)]; }
-        void resize(std::size_t cap); // (a power of two >= n_)
-        void grow();
-        Buf buf_;
-        std::size_t cap_ = 0, head_ = 0, n_ = 0;
+        /// Room for one more record at the back (a block from the pool when the last is full).
+        Record &back_slot(BlockPool &pool)
+        {
+            if (head_ + n_ == blocks_.size() * kBlockRecords)
+                blocks_.push_back(pool.take());
+            return at(n_);
+        }
+        /// The slot back_slot() gave.
+        Record &back() { return at(n_); }
+        /// File the record written in back_slot() in (ts, seq) order from the back; true when
+        /// it became the front.
+        bool commit_back();
+        /// Once per window: an empty FIFO that held nothing since the last trim (or, at the
+        /// end, any empty one) gives back its last block.  Starts the next period.
+        void trim(bool end, BlockPool &pool);
+        std::size_t capacity() const { return blocks_.size() * kBlockRecords; }
+        void clear(BlockPool &pool);
+
+    private:
+        Record &at(std::size_t i)
+        {
+            const std::size_t g = head_ + i;
+            return blocks_[g >> kBlockShift][g & (kBlockRecords - 1)];
+        }
+        std::vector<Record *> blocks_; // records [head_, head_ + n_) of their concatenation
+        std::size_t head_ = 0, n_ = 0;
         std::size_t peak_ = 0; // most records held since the last trim
     };
     struct Head {
@@ -152,6 +206,7 @@ private:
     std::vector<Fifo> fifos_; // by CPU number
     std::vector<Head> heads_; // min-heap by (ts, cpu); may hold stale entries
     DropPool drops_;
+    BlockPool blocks_; // free blocks; ~ReorderBuffer gives the FIFOs' blocks back to it first
     std::uint64_t trim_at_ = 0; // released_ts_ at which the FIFOs are looked at again
     void grow_window(std::uint64_t lateness_ns);
 

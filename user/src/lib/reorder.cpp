@@ -14,42 +14,20 @@ bool later(const Record &a, const Record &b) // same CPU
 
 // --- one CPU's FIFO -----------------------------------------------------------------------------
 
-void ReorderBuffer::Fifo::resize(std::size_t cap)
+void ReorderBuffer::Fifo::trim(bool end, BlockPool &pool)
 {
-    Buf other = cap ? allocate(cap) : Buf();
-    // The ring's records, oldest first.
-    for (std::size_t i = 0; i < n_; ++i)
-        other.get()[i] = at(i);
-    buf_.swap(other);
-    cap_ = cap;
-    head_ = 0;
-}
-
-void ReorderBuffer::Fifo::grow()
-{
-    resize(cap_ ? cap_ * 2 : 1024);
-}
-
-void ReorderBuffer::Fifo::pop_front()
-{
-    head_ = (head_ + 1) & (cap_ - 1);
-    --n_;
-}
-
-void ReorderBuffer::Fifo::trim(bool end)
-{
-    const std::size_t most = end ? n_ : std::max(peak_, n_);
+    const bool idle = end ? n_ == 0 : peak_ == 0; // (peak_ >= n_)
     peak_ = n_;
-    if (cap_ <= kKeepRecords || most * 4 > cap_)
-        return;
-    if (most == 0) {
-        resize(0); // (grow() starts again at 1024)
-        return;
-    }
-    std::size_t want = kKeepRecords; // a power of two, as the ring's mask needs
-    while (want < 2 * most)
-        want *= 2;
-    resize(want);
+    if (idle)
+        clear(pool);
+}
+
+void ReorderBuffer::Fifo::clear(BlockPool &pool)
+{
+    for (Record *b : blocks_)
+        pool.give(b);
+    blocks_.clear();
+    head_ = n_ = 0;
 }
 
 bool ReorderBuffer::Fifo::commit_back()
@@ -65,6 +43,25 @@ bool ReorderBuffer::Fifo::commit_back()
         at(i) = at(i - 1);
     at(i) = r;
     return i == 0;
+}
+
+// --- free blocks ---------------------------------------------------------------------------------
+
+void ReorderBuffer::BlockPool::age()
+{
+    ++window_;
+    // Bottom first: given back earliest.  (window_ - kSpareWindows: no underflow before then.)
+    std::size_t n = 0;
+    while (n < free_.size() && free_[n].window + kSpareWindows < window_)
+        ::operator delete(free_[n++].block);
+    free_.erase(free_.begin(), free_.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void ReorderBuffer::BlockPool::clear()
+{
+    for (const Free &f : free_)
+        ::operator delete(f.block);
+    free_.clear();
 }
 
 // --- drop strings -------------------------------------------------------------------------------
@@ -99,6 +96,12 @@ struct HeadLater {
 
 } // namespace
 
+ReorderBuffer::~ReorderBuffer()
+{
+    for (auto &f : fifos_)
+        f.clear(blocks_);
+}
+
 ReorderBuffer::Fifo &ReorderBuffer::fifo(std::uint32_t cpu)
 {
     if (cpu >= fifos_.size())
@@ -127,7 +130,7 @@ void ReorderBuffer::push(const Record &r)
 void ReorderBuffer::commit(std::uint32_t cpu)
 {
     Fifo &f = fifos_[cpu]; // (slot() made it)
-    const std::uint64_t ts = f.back_slot().ev.ts_ns;
+    const std::uint64_t ts = f.back().ev.ts_ns;
     if (released_any_ && ts < released_ts_) {
         ++late_;
         grow_window(max_ts_ - ts);
@@ -165,21 +168,37 @@ void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool a
         Fifo &f = fifos_[h.cpu];
         if (f.empty() || f.front().ev.ts_ns != h.ts)
             continue; // stale: that front left or an older record took its place
-        const Record &r = f.front();
-        if (!released_any_ || r.ev.ts_ns > released_ts_)
-            released_ts_ = r.ev.ts_ns;
-        released_any_ = true;
-        --size_;
-        sink(r);
-        if (r.drop)
-            drops_.put(r.drop);
-        f.pop_front();
-        if (!f.empty())
-            push_head(f.front().ev.ts_ns, h.cpu);
+        // This CPU's records go in a run for as long as they come before the heap's top: the
+        // top is never later than another CPU's front (each front has its entry; a stale entry
+        // is at most as late as the front that replaced it, which has its own), so the order
+        // is the heap's, one pop and one push per run instead of per record.
+        for (;;) {
+            const Record &r = f.front();
+            if (!released_any_ || r.ev.ts_ns > released_ts_)
+                released_ts_ = r.ev.ts_ns;
+            released_any_ = true;
+            --size_;
+            sink(r);
+            if (r.drop)
+                drops_.put(r.drop);
+            f.pop_front(blocks_);
+            if (f.empty())
+                break;
+            const std::uint64_t ts = f.front().ev.ts_ns;
+            if ((!all && ts >= watermark) ||
+                (!heads_.empty() && HeadLater{}(Head{ts, h.cpu}, heads_.front()))) {
+                push_head(ts, h.cpu);
+                break;
+            }
+        }
     }
     if (all || !released_any_ || released_ts_ >= trim_at_) {
+        if (released_any_) // (a window of event time passed; not the looks before any release)
+            blocks_.age();
         for (auto &f : fifos_) // (one per CPU)
-            f.trim(all);
+            f.trim(all, blocks_);
+        if (all)
+            blocks_.clear();
         trim_at_ = released_ts_ + window_ns_;
         drops_.trim();
     }

@@ -24,7 +24,7 @@ const char *path_name(Path path, std::uint16_t to)
 }
 } // namespace
 
-StageStat &StageTable::entry(std::uint16_t from, std::uint16_t to, Path path)
+StageStat &StageTable::make(std::uint16_t from, std::uint16_t to, Path path)
 {
     auto [it, fresh] = stats_.try_emplace({path, from, to});
     StageStat &st = it->second;

@@ -19,6 +19,16 @@ TxJourney &TxJourneys::put(TxJourney &&j)
     return journeys_.put(key, std::move(j));
 }
 
+TxJourneys::PendingMap::iterator TxJourneys::drop_pending(PendingMap::iterator it)
+{
+    std::vector<Visit> &v = it.value().visits; // (robin_map: value(), not ->second, to modify)
+    if (v.capacity() && spare_visits_.size() < kSpareVisits) {
+        v.clear();
+        spare_visits_.push_back(std::move(v));
+    }
+    return pending_.erase(it);
+}
+
 void TxJourneys::unsent(const PendingSend &p)
 {
     if (is_reported_proto(p.proto))
@@ -34,7 +44,11 @@ void TxJourneys::sock(const Record &r, const ProbeInfo &info)
     const Visit v = visit_of(ev);
     const std::uint8_t proto = ev.family && ev.proto ? ev.proto : info.proto_hint;
     auto [it, fresh] = pending_.try_emplace({ev.tid, ev.sk_id});
-    PendingSend &p = it->second;
+    PendingSend &p = it.value();
+    if (fresh && !spare_visits_.empty()) {
+        p.visits = std::move(spare_visits_.back());
+        spare_visits_.pop_back();
+    }
     if (ev.probe == NSK_PROBE_TCP_SENDMSG_LOCKED && (ev.flags & NSK_EF_SEQ)) {
         // The bytes this call appends start at write_seq: segments find their sendmsg by it.
         if (!fresh && info.order <= p.max_order)
@@ -49,7 +63,10 @@ void TxJourneys::sock(const Record &r, const ProbeInfo &info)
         // A new sendmsg while the previous one of this task on this socket produced no skb
         // (error, MSG_MORE/cork, TCP data left for later).
         unsent(p);
+        std::vector<Visit> keep = std::move(p.visits);
+        keep.clear();
         p = PendingSend{};
+        p.visits = std::move(keep);
     }
     p.visits.push_back(v);
     p.max_order = info.order;
@@ -79,7 +96,8 @@ void TxJourneys::stage(const Record &r, const ProbeInfo &info)
         relay(*rj, path, r, info);
         return;
     }
-    TxJourney j;
+    // In place, in a pooled journey (its visits' capacity kept); none is under this id now.
+    TxJourney &j = journeys_.fresh(ev.skb_id);
     j.skb_id = ev.skb_id;
     j.sk_id = ev.sk_id;
     j.partial = info.order > kTxFirstSkbOrder;
@@ -88,16 +106,16 @@ void TxJourneys::stage(const Record &r, const ProbeInfo &info)
     } else if ((ev.flags & NSK_EF_TASK) && ev.sk_id) {
         // The first skb of this socket in this task after its sendmsg: that sendmsg made it.
         if (auto p = pending_.find({ev.tid, ev.sk_id}); p != pending_.end()) {
-            j.visits = std::move(p->second.visits);
+            j.visits.swap(p.value().visits); // (j's empty vector goes back with the entry)
             j.max_order = p->second.max_order;
             j.proto = p->second.proto;
             j.with_sendmsg = true;
-            pending_.erase(p);
+            drop_pending(p);
         }
     }
     if (ev.sk_id)
         p_.sockets.seen(ev, ev.sk_id, (ev.flags & NSK_EF_TASK) != 0);
-    append(put(std::move(j)), r, info);
+    append(j, r, info);
 }
 
 void TxJourneys::relay(RxJourney &rj, Path path, const Record &r, const ProbeInfo &info)
@@ -248,12 +266,14 @@ void TxJourneys::expire()
     for (auto id :
          keys_if(journeys_, [&](const auto &kv) { return now - kv.second->last_ts > age; }))
         close(journeys_.at(id), End::incomplete);
-    erase_if(pending_, [&](const auto &kv) {
-        if (now - kv.second.last_ts <= age)
-            return false;
-        unsent(kv.second);
-        return true;
-    });
+    for (auto it = pending_.begin(); it != pending_.end();) {
+        if (now - it->second.last_ts <= age) {
+            ++it;
+            continue;
+        }
+        unsent(it->second);
+        it = drop_pending(it);
+    }
     erase_if(handoff_, [&](const auto &kv) { return now - kv.second.xmit_ts > age; });
 }
 

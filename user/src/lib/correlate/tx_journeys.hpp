@@ -45,7 +45,12 @@ public:
     TxJourney &put(TxJourney &&j);
     void forget(std::uint64_t skb_id) { journeys_.erase(skb_id); }
     /// A reader of the socket in this task: its next skb is not a sender's.
-    void forget_pending(std::uint32_t tid, std::uint64_t sk_id) { pending_.erase({tid, sk_id}); }
+    void forget_pending(std::uint32_t tid, std::uint64_t sk_id)
+    {
+        auto it = pending_.find({tid, sk_id});
+        if (it != pending_.end())
+            drop_pending(it);
+    }
     /// Freed normally (consume_skb).  Returns true when the free is not the journey's end (an
     /// skb segmented in software goes on as its first segment): nothing else ends there.
     bool consumed(const Record &r);
@@ -89,11 +94,33 @@ private:
         std::uint8_t proto = 0;
     };
     void unsent(const PendingSend &p); // a sendmsg that produced no traced skb
+    struct TaskSock {
+        std::uint32_t tid;
+        std::uint64_t sk_id;
+        bool operator==(const TaskSock &o) const { return tid == o.tid && sk_id == o.sk_id; }
+    };
+    struct TaskSockHash {
+        std::size_t operator()(const TaskSock &k) const
+        {
+            return std::hash<std::uint64_t>{}(k.sk_id ^
+                                              (std::uint64_t{k.tid} * 0x9e3779b97f4a7c15ULL));
+        }
+    };
+    // Waiting sendmsg stages by (tid, sk): a flat map (one per datagram sent, in and out at
+    // once; its iteration order only decides in which order sendmsg_without_skb is counted).
+    using PendingMap = tsl::robin_map<TaskSock, PendingSend, TaskSockHash>;
+    /// Erase a waiting sendmsg, keeping its visits' capacity for the next one.
+    PendingMap::iterator drop_pending(PendingMap::iterator it);
+    /// Visit vectors of waiting sendmsgs that left (cleared; at most kSpareVisits): a new one
+    /// takes one instead of allocating.  Starting a journey swaps vectors with the pooled
+    /// journey, so a datagram's stages move without a malloc.
+    static constexpr std::size_t kSpareVisits = 256;
+    std::vector<std::vector<Visit>> spare_visits_;
 
     Parts &p_;
-    JourneyTable<TxJourney> journeys_;                                       // by skb_id
-    std::map<std::pair<std::uint32_t, std::uint64_t>, PendingSend> pending_; // by (tid, sk)
-    tsl::robin_map<std::uint64_t, Handoff> handoff_;                         // by skb_id
+    JourneyTable<TxJourney> journeys_; // by skb_id
+    PendingMap pending_;
+    tsl::robin_map<std::uint64_t, Handoff> handoff_; // by skb_id
     struct AtDriver {
         std::uint64_t skb_id = 0;
         std::uint64_t ts = 0;
