@@ -229,6 +229,8 @@ mkcpio "$st/ov" "$st/overlay.cpio"
 list=$(IFS=,; echo "${SCENARIOS[*]}")
 name=$(IFS=+; echo "${SCENARIOS[*]}")
 [ ${#name} -le 80 ] || name="${SCENARIOS[0]}+$((${#SCENARIOS[@]} - 1))-more"
+# another kernel's run of the same list keeps its own log (they may run at once)
+[ "$KVER" = "$(default_kver 2>/dev/null)" ] || name="$KVER-$name"
 LOG=$LOGDIR/$name.log
 cmdline="console=ttyS0 quiet panic=-1 oops=panic tsc=reliable${PANIC_ON_WARN:+ panic_on_warn=1}"
 cmdline="$cmdline nsk.scenarios=$list nsk.scenario_timeout=$STIMEOUT$APPEND"
