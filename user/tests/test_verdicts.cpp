@@ -132,6 +132,30 @@ BOOST_AUTO_TEST_CASE(no_socket_and_netfilter_name_their_destinations)
     BOOST_TEST(v[1].drops == 150u);
 }
 
+// 6.12 (56_qdisc_drops): __dev_queue_xmit frees a qdisc's refusals at two inlined call sites;
+// one qdisc, one destination: one verdict that explains all of them.
+BOOST_AUTO_TEST_CASE(qdisc_drops_at_two_sites_of_one_function_are_one_verdict)
+{
+    nsk::Summary s;
+    s.drops.push_back({"QDISC_DROP", "__dev_queue_xmit+0x7ef", "dev_queue_xmit", "udp", 452,
+                       false, {{"10.54.2.1:9057", 452}}});
+    s.drops.push_back({"QDISC_DROP", "__dev_queue_xmit+0xe7b", "dev_queue_xmit", "udp", 134,
+                       false, {{"10.54.2.1:9057", 134}}});
+    // another function: its own verdict
+    s.drops.push_back({"QDISC_DROP", "kfree_skb_list+0x19", "dev_queue_xmit", "udp", 7, true,
+                       {{"10.54.2.1:9057", 7}}});
+    const auto v = nsk::diagnose(s);
+    BOOST_REQUIRE(v.size() == 2u);
+    BOOST_TEST(v[0].kind == "qdisc");
+    BOOST_TEST(v[0].drops == 586u);
+    BOOST_TEST(v[0].evidence["drops"].get<int>() == 586);
+    BOOST_TEST(v[0].evidence["location"] == "__dev_queue_xmit+0x7ef"); // the busiest site
+    BOOST_TEST(v[0].evidence["locations"]["__dev_queue_xmit+0xe7b"].get<int>() == 134);
+    BOOST_TEST(v[0].evidence["destinations"]["10.54.2.1:9057"].get<int>() == 586);
+    BOOST_TEST(v[1].drops == 7u);
+    BOOST_TEST(!v[1].evidence.contains("locations"));
+}
+
 BOOST_AUTO_TEST_CASE(ring_loss_sized_and_caveated)
 {
     nsk::Summary s;

@@ -307,11 +307,50 @@ std::string targets_text(const std::map<std::string, std::uint64_t> &t)
     return s;
 }
 
+// Rows of one cause at several call sites of one function (6.12's __dev_queue_xmit frees a
+// qdisc's refusals at two inlined sites) are one verdict: merged by reason, protocol, stage
+// and function; `location` is the busiest site, `locations` all of them when there are more.
+struct SiteRows {
+    DropRow row;
+    std::map<std::string, std::uint64_t> locations;
+};
+
+std::vector<SiteRows> merge_sites(const std::vector<DropRow> &drops)
+{
+    std::vector<SiteRows> out;
+    std::map<std::string, std::size_t> at;
+    for (const DropRow &d : drops) {
+        const std::string fn = d.location.substr(0, d.location.find('+'));
+        const std::string key = d.reason + '\0' + d.proto + '\0' + d.stage + '\0' + fn;
+        auto [it, fresh] = at.emplace(key, out.size());
+        if (fresh) {
+            out.push_back({d, {{d.location, d.count}}});
+            continue;
+        }
+        SiteRows &m = out[it->second];
+        m.row.count += d.count;
+        for (const auto &[k, c] : d.targets)
+            m.row.targets[k] += c;
+        const std::uint64_t here = (m.locations[d.location] += d.count);
+        if (here > m.locations[m.row.location])
+            m.row.location = d.location;
+    }
+    return out;
+}
+
+void site_evidence(Verdict &v, const SiteRows &m)
+{
+    v.evidence["location"] = m.row.location;
+    if (m.locations.size() > 1)
+        v.evidence["locations"] = targets_json(m.locations);
+}
+
 void drop_table_verdicts(const Summary &s, std::vector<Verdict> &out)
 {
     // NO_SOCKET: one verdict per protocol, the destinations merged.
     std::map<std::string, std::pair<std::uint64_t, std::map<std::string, std::uint64_t>>> noport;
-    for (const DropRow &d : s.drops) {
+    for (const SiteRows &m : merge_sites(s.drops)) {
+        const DropRow &d = m.row;
         if (d.reason == "NO_SOCKET") {
             auto &[n, t] = noport[d.proto];
             n += d.count;
@@ -326,7 +365,7 @@ void drop_table_verdicts(const Summary &s, std::vector<Verdict> &out)
                       " packets" + (hook.empty() ? "" : " on the " + hook + " hook") +
                       " (after " + (d.stage.empty() ? "no traced stage" : d.stage) + ")";
             v.evidence["drops"] = d.count;
-            v.evidence["location"] = d.location;
+            site_evidence(v, m);
             v.evidence["stage"] = d.stage;
             if (!hook.empty())
                 v.evidence["hook"] = hook;
@@ -345,7 +384,7 @@ void drop_table_verdicts(const Summary &s, std::vector<Verdict> &out)
             v.cause = "the device's queueing discipline dropped " + std::to_string(d.count) +
                       " packets (queue limit or shaping)";
             v.evidence["drops"] = d.count;
-            v.evidence["location"] = d.location;
+            site_evidence(v, m);
             v.evidence["destinations"] = targets_json(d.targets);
             v.change = "`tc -s qdisc show` names the qdisc and its drops: raise its limit or "
                        "rate, or send less";
