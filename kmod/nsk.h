@@ -112,7 +112,7 @@ extern bool nsk_kprobes_only;
 int nsk_probes_attach(void);	/* attaches what it can; never fails the load */
 /* How long each wait of a detach took (ns), for the "stopped" log line. */
 struct nsk_detach_times {
-	u64 ftrace, kprobes, tracepoints;
+	u64 tp_unregister, ftrace, kprobes, tracepoints;
 	unsigned int nkprobes, ntracepoints;
 };
 /* returns when no handler runs any more; @t (may be NULL): where the time went */

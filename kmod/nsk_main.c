@@ -251,10 +251,11 @@ static void nsk_stop_work(void)
 	WRITE_ONCE(nsk_state, NSK_STATE_IDLE);
 	mutex_unlock(&nsk_ctl_lock);
 	/* where a slow stop spends its time: the waits of the detach, the final drain */
-	pr_info("stopped in %llu ms: detach %llu ms (ftrace %llu, %u kprobes %llu, %u tracepoints: %llu more), final drain %llu ms\n",
+	pr_info("stopped in %llu ms: detach %llu ms (%u tracepoints %llu, ftrace %llu, %u kprobes %llu, tracepoint grace periods %llu more), final drain %llu ms\n",
 		div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC), div_u64(t1 - t0, NSEC_PER_MSEC),
+		dt.ntracepoints, div_u64(dt.tp_unregister, NSEC_PER_MSEC),
 		div_u64(dt.ftrace, NSEC_PER_MSEC), dt.nkprobes,
-		div_u64(dt.kprobes, NSEC_PER_MSEC), dt.ntracepoints,
+		div_u64(dt.kprobes, NSEC_PER_MSEC),
 		div_u64(dt.tracepoints, NSEC_PER_MSEC), div_u64(t2 - t1, NSEC_PER_MSEC));
 }
 

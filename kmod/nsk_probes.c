@@ -668,6 +668,7 @@ void nsk_probes_detach(struct nsk_detach_times *t)
 		t = &dummy;
 	memset(t, 0, sizeof(*t));
 	/* 1: tracepoints, no wait yet */
+	t0 = ktime_get_ns();
 	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
 		struct nsk_probe *p = &nsk_probes[i];
 
@@ -682,6 +683,7 @@ void nsk_probes_detach(struct nsk_detach_times *t)
 		srcu_cookie = start_poll_synchronize_srcu(&tracepoint_srcu);
 	}
 #endif
+	t->tp_unregister = ktime_get_ns() - t0;
 	/* 2: the ftrace callback (waits for its own grace period) */
 	t0 = ktime_get_ns();
 	nsk_fentry_unregister();
