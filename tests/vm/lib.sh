@@ -22,6 +22,17 @@ NSK_SLOW=${NSK_SLOW:-1}
 # slow_s SEC: SEC scaled to this guest's speed (NSK_SLOW)
 slow_s() { echo $(($1 * NSK_SLOW)); }
 
+# The tool's own bound on a request and on the wait for the module's state
+# (30 s) scales the same way (NETSTACK_KMON_TIMEOUT, docs/usage.md): a START on
+# the debug kernel with the function tracer took longer than 30 s.
+_nsk_tool_timeout() {
+	if [ "$NSK_SLOW" -gt 1 ]; then
+		NETSTACK_KMON_TIMEOUT=$(slow_s 30)
+		export NETSTACK_KMON_TIMEOUT
+	fi
+}
+_nsk_tool_timeout
+
 # NSK_CAL_REF_MS: the reference for nsk_calibrate, in ms per run; NSK_SLOW is
 # floor(measured / reference), at least 1 and at most 10.  The reference is
 # above what Debian's 6.1 kernel measures under TCG on the 2-core CI host even
@@ -49,6 +60,7 @@ nsk_calibrate() {
 	[ "$NSK_SLOW" -le 10 ] || NSK_SLOW=10
 	NSK_CAL_MS=$ms
 	export NSK_SLOW NSK_CAL_MS
+	_nsk_tool_timeout
 }
 
 # Kernel log lines that fail a scenario (extended regex).
