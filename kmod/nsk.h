@@ -111,7 +111,13 @@ extern bool nsk_kprobes_only;
 
 int nsk_probes_select(const char *list);	/* probes= (load time): count or -errno */
 int nsk_probes_attach(void);	/* attaches what it can; never fails the load */
-void nsk_probes_detach(void);	/* returns when no handler runs any more */
+/* How long each wait of a detach took (ns), for the "stopped" log line. */
+struct nsk_detach_times {
+	u64 tp_unregister, ftrace, kprobes, tracepoints;
+	unsigned int nkprobes, ntracepoints;
+};
+/* returns when no handler runs any more; @t (may be NULL): where the time went */
+void nsk_probes_detach(struct nsk_detach_times *t);
 unsigned int nsk_probes_count(void);
 /* runtime: false while a start or stop changes the probes (table fields only) */
 void nsk_probe_info(unsigned int idx, struct nsk_probe_info *out, bool runtime);

@@ -43,6 +43,7 @@
 #include <linux/notifier.h>
 #include <linux/netlink.h>
 #include <linux/workqueue.h>
+#include <linux/timekeeping.h>
 #include "nsk.h"
 
 /* ---- parameters ------------------------------------------------------------ */
@@ -248,7 +249,7 @@ static int nsk_start_work(const char **why)
 	nsk_emit_start(&nsk_cfg);	/* the filter key, before any handler runs */
 	n = nsk_probes_attach();
 	if (n == 0) {
-		nsk_probes_detach();
+		nsk_probes_detach(NULL);
 		nsk_emit_stop();
 		nsk_drain_stop();
 		*why = "no probe could be attached on this kernel (see status)";
@@ -261,16 +262,27 @@ static int nsk_start_work(const char **why)
 /* The heavy part of a stop (control work or module exit, without the lock). */
 static void nsk_stop_work(void)
 {
-	nsk_probes_detach();		/* 1: no handler runs after this */
+	struct nsk_detach_times dt;
+	u64 t0 = ktime_get_ns(), t1, t2;
+
+	nsk_probes_detach(&dt);		/* 1: no handler runs after this */
 	nsk_emit_stop();		/*    so the filter key may flip */
 	nsk_ts_stop = nsk_clock_ns();
+	t1 = ktime_get_ns();
 	nsk_drain_stop();		/* 2: drain everything, free */
+	t2 = ktime_get_ns();
 	nsk_genl_send_stopped();	/* 3: the last message */
 	mutex_lock(&nsk_ctl_lock);
 	nsk_owner_portid = 0;
 	WRITE_ONCE(nsk_state, NSK_STATE_IDLE);
 	mutex_unlock(&nsk_ctl_lock);
-	pr_info("stopped\n");
+	/* where a slow stop spends its time: the waits of the detach, the final drain */
+	pr_info("stopped in %llu ms: detach %llu ms (%u tracepoints %llu, ftrace %llu, %u kprobes %llu, tracepoint grace periods %llu more), final drain %llu ms\n",
+		div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC), div_u64(t1 - t0, NSEC_PER_MSEC),
+		dt.ntracepoints, div_u64(dt.tp_unregister, NSEC_PER_MSEC),
+		div_u64(dt.ftrace, NSEC_PER_MSEC), dt.nkprobes,
+		div_u64(dt.kprobes, NSEC_PER_MSEC),
+		div_u64(dt.tracepoints, NSEC_PER_MSEC), div_u64(t2 - t1, NSEC_PER_MSEC));
 }
 
 /* Under nsk_ctl_lock, state running: record "stopping" (the caller runs it). */

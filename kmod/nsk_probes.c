@@ -15,8 +15,10 @@
 
 #include <linux/kprobes.h>
 #include <linux/tracepoint.h>
+#include <linux/srcu.h>
 #include <linux/ptrace.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <net/sock.h>
 #include <trace/events/net.h>
 #include <trace/events/skb.h>
@@ -685,13 +687,52 @@ int nsk_probes_attach(void)
 	return n;
 }
 
-void nsk_probes_detach(void)
+/*
+ * Detach everything; when this returns no handler runs.  Every kind of probe
+ * needs its own wait (ftrace: an RCU-tasks-rude grace period; kprobes: one
+ * synchronize_rcu() for all; tracepoints: an SRCU and an RCU grace period),
+ * and under load each takes seconds (issue 16: 2-6 s for ftrace and 1-3 s for
+ * the tracepoints on the emulated debug kernel).  So the tracepoints go first,
+ * without waiting, and their grace periods are started then (polled forms,
+ * NSK_HAS_TRACEPOINT_SYNC_POLL): the ftrace and kprobe waits that follow let
+ * them elapse, and the final check usually finds them done instead of waiting
+ * for two more.
+ */
+void nsk_probes_detach(struct nsk_detach_times *t)
 {
 	static struct kprobe *kps[2 * ARRAY_SIZE(nsk_probes)];	/* under nsk_ctl_lock */
-	unsigned int i, nkp = 0;
-	bool tps = false;
+	struct nsk_detach_times dummy;
+	unsigned int i, nkp = 0, ntp = 0;
+#ifdef NSK_HAS_TRACEPOINT_SYNC_POLL
+	unsigned long rcu_cookie = 0, srcu_cookie = 0;
+#endif
+	u64 t0;
 
+	if (!t)
+		t = &dummy;
+	memset(t, 0, sizeof(*t));
+	/* 1: tracepoints, no wait yet */
+	t0 = ktime_get_ns();
+	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
+		struct nsk_probe *p = &nsk_probes[i];
+
+		if (p->attached && p->kind != NSK_PROBE_KIND_KPROBE) {
+			tracepoint_probe_unregister(p->tp, p->tp_handler, NULL);
+			ntp++;
+		}
+	}
+#ifdef NSK_HAS_TRACEPOINT_SYNC_POLL
+	if (ntp) {
+		rcu_cookie = get_state_synchronize_rcu();
+		srcu_cookie = start_poll_synchronize_srcu(&tracepoint_srcu);
+	}
+#endif
+	t->tp_unregister = ktime_get_ns() - t0;
+	/* 2: the ftrace callback (waits for its own grace period) */
+	t0 = ktime_get_ns();
 	nsk_fentry_unregister();
+	t->ftrace = ktime_get_ns() - t0;
+	/* 3: the kprobes, all at once: one wait until no handler runs, not one each */
 	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
 		struct nsk_probe *p = &nsk_probes[i];
 
@@ -701,9 +742,11 @@ void nsk_probes_detach(void)
 				kps[nkp++] = &p->kp2;
 		}
 	}
-	/* all at once: one wait until no handler runs, not one per kprobe */
+	t0 = ktime_get_ns();
 	if (nkp)
 		unregister_kprobes(kps, nkp);
+	t->kprobes = ktime_get_ns() - t0;
+	t->nkprobes = nkp;
 	for (i = 0; i < ARRAY_SIZE(nsk_probes); i++) {
 		struct nsk_probe *p = &nsk_probes[i];
 
@@ -712,15 +755,22 @@ void nsk_probes_detach(void)
 		if (p->kind == NSK_PROBE_KIND_KPROBE) {
 			p->missed = nsk_probe_missed(p);
 			p->kp2_attached = false;
-		} else {
-			tracepoint_probe_unregister(p->tp, p->tp_handler, NULL);
-			tps = true;
 		}
 		p->attached = false;
 	}
-	/* no tracepoint handler runs once this returns */
-	if (tps)
+	/* 4: no tracepoint handler runs once this returns */
+	t0 = ktime_get_ns();
+	if (ntp) {
+#ifdef NSK_HAS_TRACEPOINT_SYNC_POLL
+		if (!poll_state_synchronize_srcu(&tracepoint_srcu, srcu_cookie))
+			synchronize_srcu(&tracepoint_srcu);
+		cond_synchronize_rcu(rcu_cookie);
+#else
 		tracepoint_synchronize_unregister();
+#endif
+	}
+	t->tracepoints = ktime_get_ns() - t0;
+	t->ntracepoints = ntp;
 }
 
 unsigned int nsk_probes_count(void)

@@ -10,6 +10,59 @@ NSK_MOD=netstack_kmon
 # Extra module parameters for every load_module (run-vm.sh --kmod-args).
 NSK_KMOD_ARGS=${NSK_KMOD_ARGS:-}
 
+# NSK_SLOW: how many times slower than the reference this guest runs, measured
+# once per boot by /init (nsk_calibrate, exported to every scenario); 1 when
+# not measured.  Bounds that exist to catch hangs (a tool that does not exit
+# after SIGTERM, a STOP that never ends) are multiplied by it (slow_s), so an
+# emulated debug kernel (KASAN, lockdep, kmemleak under TCG: 3-6x slower) gets
+# bounds scaled to its measured speed, while Debian's kernel keeps the strict
+# ones (it measures 1).  Chosen by measurement, never by kernel name.
+NSK_SLOW=${NSK_SLOW:-1}
+
+# slow_s SEC: SEC scaled to this guest's speed (NSK_SLOW)
+slow_s() { echo $(($1 * NSK_SLOW)); }
+
+# The tool's own bound on a request and on the wait for the module's state
+# (30 s) scales the same way (NETSTACK_KMON_TIMEOUT, docs/usage.md): a START on
+# the debug kernel with the function tracer took longer than 30 s.
+_nsk_tool_timeout() {
+	if [ "$NSK_SLOW" -gt 1 ]; then
+		NETSTACK_KMON_TIMEOUT=$(slow_s 30)
+		export NETSTACK_KMON_TIMEOUT
+	fi
+}
+_nsk_tool_timeout
+
+# NSK_CAL_REF_MS: the reference for nsk_calibrate, in ms per run; NSK_SLOW is
+# floor(measured / reference), at least 1 and at most 10.  The reference is
+# above what Debian's 6.1 kernel measures under TCG on the 2-core CI host even
+# with a second VM running (tests/vm/README.md, "Speed calibration"), so a
+# normal kernel gets 1.
+NSK_CAL_REF_MS=${NSK_CAL_REF_MS:-120}
+NSK_CAL_RUNS=10
+
+# nsk_calibrate: the guest's speed, once per boot (before any scenario, idle
+# guest): NSK_CAL_RUNS runs of `netstack-kmon --version` (fork, exec, dynamic
+# linking of a C++ program and its libraries, page faults, exit: mm, VFS and
+# scheduler paths, which is where KASAN, lockdep and kmemleak cost most) timed
+# on the guest clock.  Sets and exports NSK_SLOW and NSK_CAL_MS (ms per run).
+nsk_calibrate() {
+	local t0 t1 i=0 ms
+	t0=$(uptime_cs)
+	while [ $i -lt $NSK_CAL_RUNS ]; do
+		/usr/bin/netstack-kmon --version >/dev/null 2>&1
+		i=$((i + 1))
+	done
+	t1=$(uptime_cs)
+	ms=$(((t1 - t0) * 10 / NSK_CAL_RUNS))
+	NSK_SLOW=$((ms / NSK_CAL_REF_MS))
+	[ "$NSK_SLOW" -ge 1 ] || NSK_SLOW=1
+	[ "$NSK_SLOW" -le 10 ] || NSK_SLOW=10
+	NSK_CAL_MS=$ms
+	export NSK_SLOW NSK_CAL_MS
+	_nsk_tool_timeout
+}
+
 # Kernel log lines that fail a scenario (extended regex).
 NSK_DMESG_BAD='WARNING:|(^|[^A-Za-z_])BUG[: ]|Oops|general protection|soft lockup|hard LOCKUP|hung task|blocked for more than|Call Trace|rcu_.* detected stalls|UBSAN|KASAN|kernel stack overflow|list_(add|del) corruption|refcount_t: |scheduling while atomic|sleeping function called from invalid context|possible recursive locking|possible circular locking|unreferenced object|Kernel panic'
 # Taint bits a scenario may set: O (4096, out-of-tree) and E (8192, unsigned).
@@ -105,10 +158,12 @@ NSK_LIVE_PID=
 start_live() {
 	local n=500
 	[ -z "$NSK_LIVE_PID" ] || fail "start_live: a live capture is already running"
-	rm -f "$NSK_LIVE_OUT" "$NSK_LIVE_OUT.err" "$NSK_LIVE_OUT.pid" "$NSK_LIVE_OUT.rc"
+	rm -f "$NSK_LIVE_OUT" "$NSK_LIVE_OUT.err" "$NSK_LIVE_OUT.pid" "$NSK_LIVE_OUT.rc" "$NSK_LIVE_OUT.end"
 	echo "+ netstack-kmon live --json $* >$NSK_LIVE_OUT &" >&9
+	# .end: the guest uptime when the tool exited (finish_live's loop may be late)
 	(sh -c 'netstack-kmon live --json "$@" >"$NSK_LIVE_OUT" 2>"$NSK_LIVE_OUT.err" &
-		echo $! >"$NSK_LIVE_OUT.pid"; wait $!; echo $? >"$NSK_LIVE_OUT.rc"' sh "$@" &)
+		echo $! >"$NSK_LIVE_OUT.pid"; wait $!; rc=$?; read -r up _ </proc/uptime
+		echo "$up" >"$NSK_LIVE_OUT.end"; echo $rc >"$NSK_LIVE_OUT.rc"' sh "$@" &)
 	while [ ! -s "$NSK_LIVE_OUT.pid" ]; do usleep 10000; done
 	NSK_LIVE_PID=$(cat "$NSK_LIVE_OUT.pid")
 	while ! netstack-kmon status --json 2>/dev/null | grep -Eq '"collecting"[[:space:]]*:[[:space:]]*true'; do
@@ -129,27 +184,90 @@ start_live() {
 stop_live() {
 	[ -n "$NSK_LIVE_PID" ] || fail "stop_live: no live capture running"
 	echo "+ kill -TERM $NSK_LIVE_PID  # netstack-kmon live" >&9
+	NSK_LIVE_TERM_CS=$(uptime_cs)
 	kill -TERM "$NSK_LIVE_PID"
 	finish_live
 }
 
-# finish_live: the checks of stop_live, for a capture that was told to stop
-# otherwise (waits 30 s of guest time at most for it to exit).
+# uptime_cs: guest uptime in centiseconds, without a fork (a fork+exec costs
+# up to seconds on the emulated debug kernel under a flood)
+uptime_cs() {
+	local up _
+	read -r up _ </proc/uptime
+	echo "${up%.*}${up#*.}"
+}
+
+# _stack_top FILE [N]: STACK_TOP = the N (5) innermost frames of a kernel
+# stack, '<'-joined (no fork: a variable, not a command substitution)
+_stack_top() {
+	local l n=0
+	STACK_TOP=
+	while read -r l && [ $n -lt "${2:-5}" ]; do
+		l=${l#*] }
+		STACK_TOP="$STACK_TOP${l%%+0x*}<"
+		n=$((n + 1))
+	done <"$1" 2>/dev/null
+}
+
+# live_where [T0_CS]: one line on where a live capture that is stopping spends
+# its time (issue 16): guest seconds since T0_CS (the SIGTERM or the rmmod), the
+# module's state (status), the tool's state and CPU time (user/system ticks),
+# its wait channel and stack, and the innermost frames of every kworker stack
+# that is in the module (the control work: the waits of STOP).  Built-ins only
+# but one `netstack-kmon status`: it must not slow the guest it watches.
+live_where() {
+	local pid=$NSK_LIVE_PID now t0 st stat wchan= kst= p c l
+	now=$(uptime_cs)
+	t0=${1:-$now}
+	st=$(netstack-kmon status --json 2>/dev/null |
+		sed -n 's/.*"state"[[:space:]]*:[[:space:]]*"\([a-z]*\)".*/\1/p')
+	stat=gone
+	if read -r l <"/proc/$pid/stat" 2>/dev/null; then
+		set -- ${l#*) }
+		stat="$1 u${12} s${13}"
+		read -r wchan <"/proc/$pid/wchan" 2>/dev/null
+	fi
+	for p in /proc/[0-9]*; do
+		read -r c <"$p/comm" 2>/dev/null || continue
+		case $c in kworker*) ;; *) continue ;; esac
+		_stack_top "$p/stack" 8
+		case $STACK_TOP in *nsk_*) kst="$kst $c:$STACK_TOP" ;; esac
+	done
+	_stack_top "/proc/$pid/stack" 3
+	echo "where +$(((now - t0) / 100)).$(((now - t0) % 100 / 10))s: module ${st:-?}; tool $stat wchan ${wchan:--} stack ${STACK_TOP:--}; kworker in the module:${kst:- none}"
+}
+
+# finish_live: wait (30 s, times NSK_SLOW) for the live capture told to stop
+# to exit, and check its output.  A stop slower than 5 s is traced every 2 s
+# (live_where).
 finish_live() {
-	local rc t0
+	local rc t0 now next _
 	[ -n "$NSK_LIVE_PID" ] || fail "finish_live: no live capture running"
-	t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
+	t0=${NSK_LIVE_TERM_CS:-$(uptime_cs)}
+	NSK_LIVE_TERM_CS=
+	next=$((t0 + 500))
 	while [ ! -e "$NSK_LIVE_OUT.rc" ]; do
-		[ $(($(cut -d' ' -f1 /proc/uptime | tr -d .) - t0)) -lt 3000 ] || {
+		read -r now _ </proc/uptime
+		now=${now%.*}${now#*.}
+		[ $((now - t0)) -lt $((3000 * NSK_SLOW)) ] || {
 			# where it is: user space (R/S, wchan) or stuck in the kernel (stack)
+			live_where "$t0"
 			grep -E '^(State|voluntary|nonvoluntary)' "/proc/$NSK_LIVE_PID/status"
 			echo "wchan: $(cat "/proc/$NSK_LIVE_PID/wchan" 2>/dev/null)"
 			cat "/proc/$NSK_LIVE_PID/stack" 2>/dev/null
 			tail -c 300 "$NSK_LIVE_OUT.err" 2>/dev/null
-			fail "netstack-kmon live did not exit within 30 s of SIGTERM"
+			dmesg | grep -a 'netstack_kmon: \(stopping\|stopped\)' | tail -n 2 | sed 's/^/dmesg: /'
+			fail "netstack-kmon live did not exit within $(slow_s 30) s of SIGTERM (30 s x NSK_SLOW $NSK_SLOW)"
 		}
+		if [ "$now" -ge "$next" ]; then
+			live_where "$t0"
+			next=$(($(uptime_cs) + 200))
+		fi
 		usleep 20000
 	done
+	now=$(cat "$NSK_LIVE_OUT.end" 2>/dev/null | tr -d .)
+	echo "live capture exited $(((now - t0) / 100)).$(((now - t0) % 100 / 10)) s after SIGTERM (guest clock; this loop saw it $((($(uptime_cs) - now) / 100)) s later)"
+	dmesg | grep -a 'netstack_kmon: stopped in' | tail -n 1 | sed 's/^/dmesg: /'
 	rc=$(cat "$NSK_LIVE_OUT.rc")
 	NSK_LIVE_PID=
 	[ -s "$NSK_LIVE_OUT.err" ] && sed 's/^/live stderr: /' "$NSK_LIVE_OUT.err"
@@ -694,12 +812,22 @@ cycles_with_subscriber() {
 # wait_live_gone SEC WHAT: the live capture started by start_live ends by
 # itself within SEC seconds (e.g. after rmmod) and printed its summary.
 wait_live_gone() {
-	local n=0
+	local t0 now next lim _
+	t0=$(uptime_cs)
+	lim=$(slow_s "$1")
+	next=$((t0 + 500))
 	while kill -0 "$NSK_LIVE_PID" 2>/dev/null; do
-		n=$((n + 1))
-		[ $n -lt $(($1 * 10)) ] || fail "netstack-kmon live still running $1 s later ($2)"
+		read -r now _ </proc/uptime
+		now=${now%.*}${now#*.}
+		[ $((now - t0)) -lt $((lim * 100)) ] || { live_where "$t0"; fail "netstack-kmon live still running $lim s later ($1 s x NSK_SLOW $NSK_SLOW; $2)"; }
+		if [ "$now" -ge "$next" ]; then
+			live_where "$t0"
+			next=$(($(uptime_cs) + 200))
+		fi
 		usleep 100000
 	done
+	echo "live capture gone $((($(uptime_cs) - t0) / 100)) s later ($2)"
+	dmesg | grep -a 'netstack_kmon: stopped in' | tail -n 1 | sed 's/^/dmesg: /'
 	NSK_LIVE_PID=
 	assert_match "$NSK_LIVE_OUT" '"type"[[:space:]]*:[[:space:]]*"summary"' "$2: summary printed"
 }

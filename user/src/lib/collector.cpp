@@ -179,8 +179,15 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
                 session.probe_status(st->probes);
             }
             session.tick(now, cpus, gov_changes);
-            while (next_tick <= now)
+            // The next tick is due an interval after this one *ended*, and at least half an
+            // interval of reading comes first: a tick slower than the interval (its /proc and
+            // STATUS reads take seconds on a loaded or emulated debug kernel) used to start the
+            // next one at once, tick after tick, and the events socket was never read again —
+            // after an rmmod the tool never reached STOPPED (issue 16, scenario 49 part 3).
+            const std::uint64_t done = mono_now_ns();
+            while (next_tick <= done)
                 next_tick += interval_ns;
+            next_tick = std::max(next_tick, done + interval_ns / 2);
             continue;
         }
         const std::uint64_t wake = std::min(next_tick, deadline);

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -300,6 +301,16 @@ Result<GenlClient> GenlClient::open()
         if (c.family_ == -NLE_OBJ_NOTFOUND)
             return module_not_loaded_error();
         return from_nl(c.family_, "resolving the netstack_kmon family");
+    }
+    // NETSTACK_KMON_TIMEOUT=SEC: how long a request and the wait for the module's state may
+    // take (default 30 s).  A kernel that is slow on purpose (KASAN, lockdep, kmemleak under
+    // an emulator: a START took more than 30 s there, issue 16) needs more; the VM harness sets
+    // it from the speed it measures (NSK_SLOW).  Anything but 1..86400 is ignored.
+    if (const char *e = std::getenv("NETSTACK_KMON_TIMEOUT")) {
+        char *end = nullptr;
+        const long sec = std::strtol(e, &end, 10);
+        if (end != e && *end == '\0' && sec >= 1 && sec <= 86400)
+            c.timeout_ms_ = static_cast<int>(sec * 1000);
     }
     return c;
 }
