@@ -1,10 +1,15 @@
 #!/bin/sh
+# nsk-vm: tcg-thread=single
 # Issue 6, scenario 2: the reader stops reading for a while (SIGSTOP) under
 # a flood: its netlink socket overflows.  The batches the kernel failed to
 # deliver are counted by the kernel (netlink_fail) and detected by the tool
 # from the per-CPU sequence numbers (loss.netlink) — the same number — and
 # the tool saw ENOBUFS.  The module keeps working and counts recover: a
 # second capture right after is exact again.
+# Single-threaded TCG (second line): its STOPs run while the tool and the
+# harness talk netlink on the other vCPU, and every netlink message passes the
+# consume_skb tracepoint whose jump label the STOP patches; multi-threaded TCG
+# then left both vCPUs spinning on that site (soft lockup, CI of fb8a566).
 . /scenarios/lib.sh
 PORT=9410
 
