@@ -32,7 +32,8 @@ struct CorrelatorOptions {
     std::uint64_t age_ns = 10'000'000'000ULL;  // journey idle longer than this: incomplete
     std::uint64_t sweep_ns = 1'000'000'000ULL; // how often (event time) to look for aged ones
     // Bounds for a collection that runs for weeks (docs/usage.md, "Memory bounds").  Checked
-    // at every sweep; what leaves a table is counted, never forgotten silently.
+    // at every sweep, at the end, and for the socket table whenever churn takes it a quarter
+    // past its bound; what leaves a table is counted, never forgotten silently.
     // A socket without an event for longer than this leaves the socket table; its counts are
     // folded into the pruned-sockets aggregate (totals stay exact).
     std::uint64_t socket_age_ns = 600'000'000'000ULL;

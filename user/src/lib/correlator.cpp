@@ -8,6 +8,12 @@
 
 namespace nsk {
 
+namespace {
+// Between sweeps, socket churn may take the table this far past its bound before it is pruned
+// back (each prune is linear in the table, so this keeps the cost per new socket constant).
+std::uint64_t socket_ceiling(std::uint64_t max_sockets) { return max_sockets + max_sockets / 4 + 16; }
+} // namespace
+
 using corr::DropCause;
 using corr::RxJourney;
 using corr::TxJourney;
@@ -76,6 +82,8 @@ void Correlator::process(const Record &r)
     }
     if (p.now - last_sweep_ >= p.opts.sweep_ns)
         sweep();
+    else if (p.sockets.entries() > socket_ceiling(p.opts.max_sockets))
+        p.sockets.prune(p.opts.socket_age_ns, p.opts.max_sockets); // (churn between sweeps)
 }
 
 void Correlator::on_consume(const Record &r)
@@ -164,6 +172,8 @@ void Correlator::finish()
     p_->rx.finish();
     p_->tx.finish();
     p_->tcp.finish();
+    // The final report honours the bound as well: what came in since the last sweep is pruned.
+    p_->sockets.prune(p_->opts.socket_age_ns, p_->opts.max_sockets);
 }
 
 // --- results ---------------------------------------------------------------------------------
