@@ -188,6 +188,28 @@ struct nsk_id_cache {			/* one per ring's drain */
 };
 u64 nsk_ptr_id_cached(struct nsk_id_cache *c, u64 ptr);
 
+/* --- compact records: descriptions within a batch (nsk_desc.c) ----------- */
+
+#define NSK_DESC_BITS	6
+struct nsk_desc_dict {			/* one per ring's drain */
+	u32 gen;			/* the batch being built; slots of others are empty */
+	struct nsk_desc_slot {
+		u32 gen;
+		u16 idx;		/* the event's index in its batch */
+		const struct nsk_event *ev;	/* the event, in the message */
+	} slot[1 << NSK_DESC_BITS];
+};
+void nsk_desc_init(void);		/* module load */
+void nsk_desc_batch(struct nsk_desc_dict *d);	/* a new batch: forget the last */
+unsigned int nsk_desc_slot(const struct nsk_event *ev);
+/* index of an event of this batch with ev's description, or -1 */
+int nsk_desc_find(const struct nsk_desc_dict *d, unsigned int slot,
+		  const struct nsk_event *ev);
+void nsk_desc_add(struct nsk_desc_dict *d, unsigned int slot,
+		  const struct nsk_event *in_msg, u16 idx);
+void nsk_stage_from_event(struct nsk_stage *st, const struct nsk_event *ev,
+			  u16 ref);
+
 /* --- per-CPU rings (nsk_ring.c) ------------------------------------------ */
 
 int nsk_ring_alloc(void);	/* START: a ring per online CPU (and hotplug) */

@@ -12,9 +12,10 @@
  *
  * One copy: a drain reserves the records attribute of a netlink message and
  * copies records from the ring straight into it, finishing them there: the
- * raw skb and socket pointers the handler stored become ids (nsk_ids.c) and
- * a drop's location becomes a symbol (nsk_fixup_drop), before the message
- * can be seen by anyone.  Up to NSK_BATCH_BYTES per message; then it gives the
+ * raw skb and socket pointers the handler stored become ids (nsk_ids.c), a
+ * drop's location becomes a symbol (nsk_fixup_drop), and an event whose
+ * description repeats one already in the message goes out as a compact
+ * struct nsk_stage (nsk_desc.c), before the message can be seen by anyone.  Up to NSK_BATCH_BYTES per message; then it gives the
  * bytes back to the ring and multicasts the message on the "events" group.
  * Each batch carries the CPU and the per-CPU sequence number of its first
  * record; records are numbered in ring order, so a reader that misses a batch
@@ -38,7 +39,11 @@ static void nsk_tick_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(nsk_tick_work, nsk_tick_fn);
 static struct work_struct *nsk_cpu_work;	/* [nr_cpu_ids]: drain of CPU n's ring */
 static struct workqueue_struct *nsk_wq;		/* unbound, the module's own */
-static struct nsk_id_cache *nsk_id_caches;	/* [nr_cpu_ids]: one per ring */
+/* [nr_cpu_ids]: what the drain of one ring keeps between its records */
+static struct nsk_drain_ring {
+	struct nsk_id_cache ids;
+	struct nsk_desc_dict desc;
+} *nsk_drain_rings;
 
 /* Batches per ring per wake-up before yielding the worker. */
 #define NSK_DRAIN_BATCHES_PER_CPU	64
@@ -68,7 +73,8 @@ static void nsk_fixup_drop(struct nsk_drop *d)
 static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 {
 	struct nsk_drain_stats *ds = &nsk_dstats[cpu];
-	struct nsk_id_cache *ids = &nsk_id_caches[cpu];
+	struct nsk_id_cache *ids = &nsk_drain_rings[cpu].ids;
+	struct nsk_desc_dict *desc = &nsk_drain_rings[cpu].desc;
 	unsigned int b;
 
 	for (b = 0; b < max_batches; b++) {
@@ -84,12 +90,30 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 			return false;
 		}
 		err = nsk_genl_batch_begin(&bt, cpu, ds->sent);
+		nsk_desc_batch(desc);
 		do {
-			if (bt.len + h->size > NSK_BATCH_BYTES) {
+			unsigned int size = h->size, slot = 0;
+			int ref = -1;
+
+			/* an event as the handler wrote it: compact if it can be */
+			if (!err && h->type == NSK_REC_EVENT &&
+			    h->size == sizeof(struct nsk_event)) {
+				slot = nsk_desc_slot((const void *)h);
+				ref = nsk_desc_find(desc, slot, (const void *)h);
+				if (ref >= 0)
+					size = sizeof(struct nsk_stage);
+			}
+			if (bt.len + size > NSK_BATCH_BYTES) {
 				nsk_ring_read_unget(&c, h);
 				break;
 			}
-			if (!err) {
+			if (!err && ref >= 0) {
+				struct nsk_stage *st = (void *)(bt.recs + bt.len);
+
+				nsk_stage_from_event(st, (const void *)h, ref);
+				st->skb_id = nsk_ptr_id_cached(ids, st->skb_id);
+				st->sk_id = nsk_ptr_id_cached(ids, st->sk_id);
+			} else if (!err) {
 				struct nsk_event *ev = (void *)(bt.recs + bt.len);
 
 				/*
@@ -107,8 +131,11 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 				ev->sk_id = nsk_ptr_id_cached(ids, ev->sk_id);
 				if (h->type == NSK_REC_DROP)
 					nsk_fixup_drop((struct nsk_drop *)ev);
+				else if (h->type == NSK_REC_EVENT &&
+					 h->size == sizeof(struct nsk_event))
+					nsk_desc_add(desc, slot, ev, bt.count);
 			}
-			bt.len += h->size;
+			bt.len += size;
 			bt.count++;
 		} while ((h = nsk_ring_read_next(&c)));
 		nsk_ring_read_end(&c);
@@ -148,6 +175,7 @@ static void nsk_tick_fn(struct work_struct *w)
 
 int nsk_drain_init(void)
 {
+	nsk_desc_init();
 	nsk_wq = alloc_workqueue("netstack_kmon", WQ_UNBOUND, 0);
 	return nsk_wq ? 0 : -ENOMEM;
 }
@@ -162,11 +190,11 @@ int nsk_drain_start(void)
 	int cpu, err;
 
 	nsk_cpu_work = kcalloc(nr_cpu_ids, sizeof(*nsk_cpu_work), GFP_KERNEL);
-	nsk_id_caches = kvcalloc(nr_cpu_ids, sizeof(*nsk_id_caches), GFP_KERNEL);
-	err = nsk_cpu_work && nsk_id_caches ? nsk_ring_alloc() : -ENOMEM;
+	nsk_drain_rings = kvcalloc(nr_cpu_ids, sizeof(*nsk_drain_rings), GFP_KERNEL);
+	err = nsk_cpu_work && nsk_drain_rings ? nsk_ring_alloc() : -ENOMEM;
 	if (err) {
-		kvfree(nsk_id_caches);
-		nsk_id_caches = NULL;
+		kvfree(nsk_drain_rings);
+		nsk_drain_rings = NULL;
 		kfree(nsk_cpu_work);
 		nsk_cpu_work = NULL;
 		return err;
@@ -218,8 +246,8 @@ void nsk_drain_stop(void)
 			;
 	nsk_drain_check_empty();
 	nsk_ring_free();
-	kvfree(nsk_id_caches);
-	nsk_id_caches = NULL;
+	kvfree(nsk_drain_rings);
+	nsk_drain_rings = NULL;
 	kfree(nsk_cpu_work);
 	nsk_cpu_work = NULL;
 }

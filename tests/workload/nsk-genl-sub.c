@@ -27,7 +27,10 @@
  *
  * At exit prints one line:
  *   batches=N records=N gaps=N stopped=N enobufs=N stopped_sent=N stopped_fail=N
- *   stopped_written=N
+ *   stopped_written=N bad_refs=N stages=N bytes=N
+ * bad_refs: compact stages (NSK_REC_STAGE) that name no event of their batch
+ * (with --ids only; a module bug); stages: compact stages among the records
+ * (with --ids only); bytes: bytes of records received;
  * gaps: records missing from the per-CPU sequence numbers (each STOPPED
  * starts a new collection: sequence numbers restart at 0); stopped_sent /
  * stopped_fail / stopped_written: sums of the per-CPU `sent` /
@@ -39,12 +42,17 @@
 #include "nsk-genl-raw.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <time.h>
 
 #define MAX_CPUS 1024
+/* more records than a received message can hold (recv buffer / smallest record) */
+#define NSK_BATCH_MAX_RECORDS ((1 << 17) / sizeof(struct nsk_stage) + 1)
 
 static volatile sig_atomic_t done;
 static unsigned long long batches, records, gaps, stopped, enobufs, st_sent, st_fail, st_written;
+static unsigned long long bad_refs;	/* compact stages that name no event of their batch */
+static unsigned long long stages, bytes;	/* compact stages received, record bytes received */
 static unsigned long long next_seq[MAX_CPUS];
 static FILE *ids;
 
@@ -64,8 +72,9 @@ static void on_signal(int sig)
 
 static void print_counts(void)
 {
-	printf("batches=%llu records=%llu gaps=%llu stopped=%llu enobufs=%llu stopped_sent=%llu stopped_fail=%llu stopped_written=%llu\n",
-	       batches, records, gaps, stopped, enobufs, st_sent, st_fail, st_written);
+	printf("batches=%llu records=%llu gaps=%llu stopped=%llu enobufs=%llu stopped_sent=%llu stopped_fail=%llu stopped_written=%llu bad_refs=%llu stages=%llu bytes=%llu\n",
+	       batches, records, gaps, stopped, enobufs, st_sent, st_fail, st_written, bad_refs,
+	       stages, bytes);
 	fflush(stdout);
 }
 
@@ -324,21 +333,48 @@ static void on_batch(const struct nlattr *a, const char *end)
 			gaps += seq - next_seq[cpu];
 		next_seq[cpu] = seq + count;
 	}
+	bytes += len;
 	if (!ids || !recs)
 		return;
-	for (size_t off = 0; off + sizeof(struct nsk_rec_hdr) <= len;) {
+	/* a compact stage (record version 2) has the description of the
+	 * event it names earlier in the batch: offsets of those, by index */
+	static size_t event_off[NSK_BATCH_MAX_RECORDS];
+	size_t n = 0;
+
+	for (size_t off = 0; off + sizeof(struct nsk_rec_hdr) <= len; n++) {
 		const struct nsk_rec_hdr *h = (const void *)(recs + off);
 		struct nsk_event ev;
+		struct nsk_stage st;
 
 		if (h->size < sizeof(*h) || off + h->size > len)
 			break;
+		if (n < NSK_BATCH_MAX_RECORDS)
+			event_off[n] = h->type == NSK_REC_EVENT && h->size >= sizeof(ev) ? off : SIZE_MAX;
 		if ((h->type == NSK_REC_EVENT || h->type == NSK_REC_DROP) &&
 		    h->size >= sizeof(ev)) {
 			memcpy(&ev, h, sizeof(ev));
-			fprintf(ids, "%u %016llx %016llx %u %u\n", ev.probe,
-				(unsigned long long)ev.skb_id, (unsigned long long)ev.sk_id,
-				ev.sk_ino, ev.sk_lport);
+		} else if (h->type == NSK_REC_STAGE && h->size >= sizeof(st)) {
+			memcpy(&st, h, sizeof(st));
+			stages++;
+			if (st.ref >= n || st.ref >= NSK_BATCH_MAX_RECORDS ||
+			    event_off[st.ref] == SIZE_MAX) {
+				fprintf(stderr, "nsk-genl-sub: a stage names no event (%u of %zu)\n",
+					st.ref, n);
+				bad_refs++;
+				off += h->size;
+				continue;
+			}
+			memcpy(&ev, recs + event_off[st.ref], sizeof(ev));
+			ev.probe = st.probe;
+			ev.skb_id = st.skb_id;
+			ev.sk_id = st.sk_id;
+		} else {
+			off += h->size;
+			continue;
 		}
+		fprintf(ids, "%u %016llx %016llx %u %u\n", ev.probe,
+			(unsigned long long)ev.skb_id, (unsigned long long)ev.sk_id,
+			ev.sk_ino, ev.sk_lport);
 		off += h->size;
 	}
 }

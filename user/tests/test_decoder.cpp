@@ -103,6 +103,101 @@ BOOST_AUTO_TEST_CASE(bad_sizes_are_malformed)
     }
 }
 
+namespace {
+/// The compact record the module writes for `e` when an earlier event `ref` has its description.
+nsk_stage stage_of(const nsk_event &e, std::uint16_t ref)
+{
+    nsk_stage s{};
+    s.hdr = {NSK_REC_STAGE, sizeof(nsk_stage)};
+    s.probe = e.probe;
+    s.cpu = e.cpu;
+    s.ts_ns = e.ts_ns;
+    s.skb_id = e.skb_id;
+    s.sk_id = e.sk_id;
+    s.flags = e.flags;
+    s.ctx = e.ctx;
+    s.ref = ref;
+    s.len = e.len;
+    s.aux = e.aux;
+    s.seq = e.seq;
+    s.payload = e.payload;
+    return s;
+}
+void put(std::vector<std::uint8_t> &b, const void *p, std::size_t n)
+{
+    const auto *c = static_cast<const std::uint8_t *>(p);
+    b.insert(b.end(), c, c + n);
+}
+} // namespace
+
+// Record version 2: a stage names an earlier event of its batch and is rebuilt into exactly
+// the event the handler wrote (the description of the named one, its own fields).
+BOOST_AUTO_TEST_CASE(compact_stages_rebuild_the_exact_event)
+{
+    Record base = ev(NSK_PROBE_UDP_ENQUEUE, 1, 500, 7, 9);
+    dport(base, 5353, "10.0.0.2");
+    Record full = task(sock(base, "10.0.0.2", 5353, 4242), 77, "app");
+    full.ev.netns = 4026531992u;
+    full.ev.reason = 3;
+    // Another journey's event with the same description, different own fields.
+    nsk_event same = full.ev;
+    same.probe = NSK_PROBE_UDP_DEQUEUE;
+    same.ts_ns = 900;
+    same.skb_id = 8;
+    same.sk_id = 10;
+    same.flags = static_cast<std::uint8_t>(full.ev.flags | NSK_EF_SEQ);
+    same.ctx = NSK_CTX_SOFTIRQ;
+    same.len = 1234;
+    same.aux = 5;
+    same.seq = 6;
+    same.payload = 7;
+    std::vector<std::uint8_t> b =
+        pack(std::vector<Record>{full, drop(NSK_PROBE_KFREE_SKB, 1, 600, 7, "X", "y")});
+    const nsk_stage good = stage_of(same, 0);
+    put(b, &good, sizeof(good));
+    const nsk_stage names_drop = stage_of(same, 1);    // a drop is not a description
+    put(b, &names_drop, sizeof(names_drop));
+    const nsk_stage names_itself = stage_of(same, 3);  // not earlier
+    put(b, &names_itself, sizeof(names_itself));
+    const nsk_stage names_future = stage_of(same, 60); // beyond the batch
+    put(b, &names_future, sizeof(names_future));
+    put_hdr(b, NSK_REC_STAGE, 24);                     // too short
+    const nsk_stage after_junk = stage_of(same, 0);    // still found after all that
+    put(b, &after_junk, sizeof(after_junk));
+
+    nsk::DecodedRecords out;
+    DecodeStats st;
+    BOOST_TEST(nsk::decode_records(1, 100, 8, b.data(), b.size(), out, st) == 8u);
+    BOOST_REQUIRE(out.size() == 4u);
+    BOOST_TEST(st.malformed == 4u);
+    for (const std::size_t i : {std::size_t{2}, std::size_t{3}}) {
+        const Record &r = out[i];
+        BOOST_TEST(r.type == NSK_REC_EVENT);
+        BOOST_TEST(!r.is_drop());
+        BOOST_TEST(std::memcmp(&r.ev, &same, sizeof(nsk_event)) == 0); // byte for byte
+    }
+    BOOST_TEST(out[2].seq == 102u);
+    BOOST_TEST(out[3].seq == 107u);
+    BOOST_TEST(out[0].ev.sk_ino == 4242u);
+    BOOST_TEST(out[2].ev.sk_ino == 4242u);
+    BOOST_TEST(out[2].ev.pid == 77u);
+}
+
+// References never cross batches: a stage first in its batch names nothing.
+BOOST_AUTO_TEST_CASE(compact_stage_does_not_reach_into_another_batch)
+{
+    auto first = pack({ev(NSK_PROBE_IP_RCV, 0, 1, 1)});
+    nsk::DecodedRecords out;
+    DecodeStats st;
+    nsk::decode_records(0, 0, 1, first.data(), first.size(), out, st);
+    std::vector<std::uint8_t> second;
+    const nsk_stage s = stage_of(out[0].ev, 0);
+    put(second, &s, sizeof(s));
+    nsk::decode_records(0, 1, 1, second.data(), second.size(), out, st);
+    BOOST_TEST(out.size() == 1u);
+    BOOST_TEST(st.malformed == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(seq_tracker_gaps_duplicates_hints)
 {
     nsk::SeqTracker t;

@@ -43,7 +43,8 @@
 #define NSK_GENL_NAME		"netstack_kmon"
 #define NSK_GENL_VERSION	1	/* bump on incompatible command/attr change */
 #define NSK_MCGRP_EVENTS	"events"
-#define NSK_RECORD_VERSION	1	/* bump on incompatible record change */
+#define NSK_RECORD_VERSION	2	/* bump on incompatible record change
+					 * (2: struct nsk_stage, NSK_REC_STAGE) */
 
 enum nsk_cmd {
 	NSK_CMD_UNSPEC,
@@ -271,6 +272,7 @@ enum nsk_rec_type {
 	NSK_REC_UNSPEC,
 	NSK_REC_EVENT,		/* struct nsk_event */
 	NSK_REC_DROP,		/* struct nsk_drop */
+	NSK_REC_STAGE,		/* struct nsk_stage (record version 2) */
 	__NSK_REC_MAX,
 };
 
@@ -358,6 +360,35 @@ struct nsk_drop {
 	struct nsk_event ev;	/* ev.hdr.type = NSK_REC_DROP, size = sizeof(struct nsk_drop) */
 	char location[64];
 	char reason_name[32];
+};
+
+/*
+ * An event whose description repeats an earlier event of the same batch
+ * (record version 2).  The description of an nsk_event is every field that
+ * is not here: the packet tuple (saddr .. proto), netns, pid, tid, comm,
+ * reason, sk_ino and the socket tuple.  The module writes an nsk_stage
+ * instead of an nsk_event when those bytes are identical to the ones of an
+ * NSK_REC_EVENT earlier in the same batch (any skb: datagrams of one flow
+ * share them), so a reader rebuilds the event exactly: the referenced
+ * event's description, this record's own fields.  References never cross
+ * batches, so a lost batch loses nothing more than its own records.
+ */
+struct nsk_stage {
+	struct nsk_rec_hdr hdr;	/* NSK_REC_STAGE, sizeof(struct nsk_stage) */
+	__u16 probe;
+	__u16 cpu;
+	__u64 ts_ns;
+	__u64 skb_id;
+	__u64 sk_id;
+	__u8  flags;		/* this event's NSK_EF_* */
+	__u8  ctx;
+	__u16 ref;		/* index in this batch (0 = first record) of the
+				 * NSK_REC_EVENT whose description this one has */
+	__u32 len;
+	__u32 aux;
+	__u32 seq;
+	__u32 payload;
+	__u32 pad;		/* 0 */
 };
 
 #endif /* _UAPI_LINUX_NETSTACK_KMON_H */

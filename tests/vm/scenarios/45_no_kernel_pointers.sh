@@ -40,6 +40,10 @@ collect() {
 	wait $SUB || fail "the subscriber failed"
 	cat /tmp/45-sub$1.txt
 	echo "records with ids: $(wc -l </tmp/45-ids$1.txt)"
+	assert_eq "$(kv records /tmp/45-sub$1.txt)" "$(wc -l </tmp/45-ids$1.txt)" \
+		"load $1: every record read (compact stages rebuilt from the event they name)"
+	assert_eq 0 "$(kv bad_refs /tmp/45-sub$1.txt)" "load $1: no compact stage names a missing event"
+	assert_gt "$(kv stages /tmp/45-sub$1.txt)" 0 "load $1: compact stages sent"
 	# every socket address the guest can see right now
 	cat /proc/net/udp /proc/net/udp6 /proc/net/tcp /proc/net/tcp6 /proc/net/netlink \
 		/proc/net/unix /proc/net/packet /proc/net/raw 2>/dev/null |

@@ -67,10 +67,31 @@ struct DecodedRecords {
     const Record &operator[](std::size_t i) const { return records[i]; }
 };
 
+/// A compact record (NSK_REC_STAGE) rebuilt as the event it stands for: the description of
+/// `full` (an event of the same batch), the stage's own fields.
+inline void expand_stage(nsk_event &ev, const std::uint8_t *full, const nsk_stage &st)
+{
+    std::memcpy(&ev, full, sizeof(nsk_event));
+    ev.hdr.type = NSK_REC_EVENT;
+    ev.hdr.size = sizeof(nsk_event);
+    ev.probe = st.probe;
+    ev.cpu = st.cpu;
+    ev.ts_ns = st.ts_ns;
+    ev.skb_id = st.skb_id;
+    ev.sk_id = st.sk_id;
+    ev.flags = st.flags;
+    ev.ctx = st.ctx;
+    ev.len = st.len;
+    ev.aux = st.aux;
+    ev.seq = st.seq;
+    ev.payload = st.payload;
+}
+
 /// Walk packed records.  Writes decoded records to `out` (seq numbered from `seq`), updates
 /// `st`.  Returns the number of records walked (decoded + unknown).  Stops at the first record
 /// whose size is < 4 or overruns the buffer; `count` (the batch's claim) is used to compute how
-/// many records were lost to that.
+/// many records were lost to that.  A compact record (NSK_REC_STAGE) is rebuilt from the whole
+/// NSK_REC_EVENT it names earlier in the same batch; one that names anything else is malformed.
 template <class Out>
 std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t count,
                            const std::uint8_t *data, std::size_t len, Out &out, DecodeStats &st)
@@ -79,6 +100,10 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
     std::size_t walked = 0;
     bool broken = false;
     constexpr std::size_t kMinEvent = offsetof(nsk_event, sk_id) + sizeof(nsk_event::sk_id);
+    constexpr std::uint32_t kNoEvent = ~0u;
+    // Offset of each walked record that a stage may name (a whole event), else kNoEvent.
+    thread_local std::vector<std::uint32_t> events;
+    events.clear();
     while (off < len) {
         if (len - off < sizeof(nsk_rec_hdr)) {
             broken = true;
@@ -91,7 +116,29 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
             break;
         }
         const std::uint8_t *p = data + off;
-        if (hdr.type == NSK_REC_EVENT || hdr.type == NSK_REC_DROP) {
+        events.push_back(hdr.type == NSK_REC_EVENT && hdr.size >= sizeof(nsk_event)
+                             ? static_cast<std::uint32_t>(off)
+                             : kNoEvent);
+        if (hdr.type == NSK_REC_STAGE) {
+            nsk_stage s;
+            if (hdr.size < sizeof(nsk_stage)) {
+                ++st.malformed; // too short for what we must read; skip by size
+            } else {
+                std::memcpy(&s, p, sizeof(s));
+                if (s.ref >= walked || events[s.ref] == kNoEvent) {
+                    ++st.malformed; // names no earlier event of this batch
+                } else {
+                    Record &r = out.slot(cpu);
+                    expand_stage(r.ev, data + events[s.ref], s);
+                    r.seq = seq + walked;
+                    r.cpu = cpu;
+                    r.type = NSK_REC_EVENT;
+                    r.drop = nullptr;
+                    out.commit(cpu);
+                    ++st.records;
+                }
+            }
+        } else if (hdr.type == NSK_REC_EVENT || hdr.type == NSK_REC_DROP) {
             const std::size_t need = hdr.type == NSK_REC_DROP ? sizeof(nsk_event) : kMinEvent;
             if (hdr.size < need) {
                 ++st.malformed; // too short to hold what we must read; skip by size
