@@ -198,13 +198,14 @@ struct nsk_desc_dict {			/* one per ring's drain */
 		u16 idx;		/* the event's index in its batch */
 		const struct nsk_event *ev;	/* the event, in the message */
 	} slot[1 << NSK_DESC_BITS];
+	const struct nsk_desc_slot *last;	/* the last one matched or added */
 };
 void nsk_desc_init(void);		/* module load */
 void nsk_desc_batch(struct nsk_desc_dict *d);	/* a new batch: forget the last */
-unsigned int nsk_desc_slot(const struct nsk_event *ev);
-/* index of an event of this batch with ev's description, or -1 */
-int nsk_desc_find(const struct nsk_desc_dict *d, unsigned int slot,
-		  const struct nsk_event *ev);
+/* index of an event of this batch with ev's description, or -1 (then *slot
+ * is where nsk_desc_add() puts ev) */
+int nsk_desc_find(struct nsk_desc_dict *d, const struct nsk_event *ev,
+		  unsigned int *slot);
 void nsk_desc_add(struct nsk_desc_dict *d, unsigned int slot,
 		  const struct nsk_event *in_msg, u16 idx);
 void nsk_stage_from_event(struct nsk_stage *st, const struct nsk_event *ev,

@@ -71,32 +71,45 @@ void nsk_desc_batch(struct nsk_desc_dict *d)
 	}
 }
 
-unsigned int nsk_desc_slot(const struct nsk_event *ev)
+static unsigned int nsk_desc_slot(const struct nsk_event *ev)
 {
 	const u64 *w = nsk_words(ev);
 	unsigned int i;
 	u64 h = 0;
 
-	/* the tuples, netns and task: cheap, and what varies between journeys */
 	for (i = NSK_DESC_FIRST; i < NSK_DESC_END; i++)
 		h ^= (w[i] & nsk_desc_mask[i]) * (2 * i + 1);
 	return hash_64(h, NSK_DESC_BITS);
 }
 
-int nsk_desc_find(const struct nsk_desc_dict *d, unsigned int slot,
-		  const struct nsk_event *ev)
+static bool nsk_desc_same(const struct nsk_event *a, const struct nsk_event *b)
 {
-	const struct nsk_desc_slot *s = &d->slot[slot];
-	const u64 *a = nsk_words(ev), *b;
+	const u64 *x = nsk_words(a), *y = nsk_words(b);
 	unsigned int i;
-	u64 diff = 0;
 
-	if (s->gen != d->gen)
-		return -1;
-	b = nsk_words(s->ev);
 	for (i = NSK_DESC_FIRST; i < NSK_DESC_END; i++)
-		diff |= (a[i] ^ b[i]) & nsk_desc_mask[i];
-	return diff ? -1 : s->idx;
+		if ((x[i] ^ y[i]) & nsk_desc_mask[i])
+			return false;
+	return true;
+}
+
+/*
+ * The last description matched or added is tried first: consecutive records
+ * of a ring are mostly one journey's or one flow's, and that skips the hash.
+ */
+int nsk_desc_find(struct nsk_desc_dict *d, const struct nsk_event *ev,
+		  unsigned int *slot)
+{
+	const struct nsk_desc_slot *s = d->last;
+
+	if (s && s->gen == d->gen && nsk_desc_same(ev, s->ev))
+		return s->idx;
+	*slot = nsk_desc_slot(ev);
+	s = &d->slot[*slot];
+	if (s->gen != d->gen || !nsk_desc_same(ev, s->ev))
+		return -1;
+	d->last = s;
+	return s->idx;
 }
 
 void nsk_desc_add(struct nsk_desc_dict *d, unsigned int slot,
@@ -105,6 +118,7 @@ void nsk_desc_add(struct nsk_desc_dict *d, unsigned int slot,
 	d->slot[slot].gen = d->gen;
 	d->slot[slot].idx = idx;
 	d->slot[slot].ev = in_msg;
+	d->last = &d->slot[slot];
 }
 
 void nsk_stage_from_event(struct nsk_stage *st, const struct nsk_event *ev,

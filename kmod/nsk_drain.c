@@ -98,8 +98,7 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 			/* an event as the handler wrote it: compact if it can be */
 			if (!err && h->type == NSK_REC_EVENT &&
 			    h->size == sizeof(struct nsk_event)) {
-				slot = nsk_desc_slot((const void *)h);
-				ref = nsk_desc_find(desc, slot, (const void *)h);
+				ref = nsk_desc_find(desc, (const void *)h, &slot);
 				if (ref >= 0)
 					size = sizeof(struct nsk_stage);
 			}
