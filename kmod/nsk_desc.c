@@ -18,7 +18,7 @@
  * for free, in process context, and the traced path does not change.
  *
  * Exact by construction: a match is confirmed by comparing every byte of the
- * description (masked 64-bit words), so a hash collision only costs a full
+ * description, so a hash collision only costs a full
  * record.  Slots of earlier batches are invalid (generation number), so a
  * reference never leaves its batch.
  */
@@ -27,40 +27,32 @@
 #include <linux/string.h>
 #include "nsk.h"
 
-/* The words of struct nsk_event that hold description bytes, and which bytes. */
-#define NSK_DESC_FIRST	(offsetof(struct nsk_event, saddr) / 8)
-#define NSK_DESC_END	(offsetof(struct nsk_event, seq) / 8)
-static u64 nsk_desc_mask[sizeof(struct nsk_event) / 8] __read_mostly;
+/*
+ * The description, as 64-bit words of struct nsk_event (whole words: the
+ * addresses, netns+pid, comm, sk_ino+ports, the socket's addresses) and the
+ * fields that share a word with what a stage carries itself (the ports,
+ * family, proto beside flags and ctx; tid beside len; reason beside aux).
+ * Written out, not looped over a mask: this runs for every record.
+ */
+#define W(e, i)	(((const u64 *)(e))[i])
 
 void nsk_desc_init(void)
 {
-	struct nsk_event m;
-
-	BUILD_BUG_ON(sizeof(struct nsk_event) % 8);
-	BUILD_BUG_ON(offsetof(struct nsk_event, saddr) % 8);
-	BUILD_BUG_ON(offsetof(struct nsk_event, seq) % 8);
+	BUILD_BUG_ON(sizeof(struct nsk_event) != 160);
+	BUILD_BUG_ON(offsetof(struct nsk_event, saddr) != 4 * 8);
+	BUILD_BUG_ON(offsetof(struct nsk_event, daddr) != 6 * 8);
+	BUILD_BUG_ON(offsetof(struct nsk_event, sport) != 8 * 8);
+	BUILD_BUG_ON(offsetof(struct nsk_event, flags) != 8 * 8 + 6);
+	BUILD_BUG_ON(offsetof(struct nsk_event, netns) != 9 * 8);
+	BUILD_BUG_ON(offsetof(struct nsk_event, pid) != 9 * 8 + 4);
+	BUILD_BUG_ON(offsetof(struct nsk_event, tid) != 10 * 8);
+	BUILD_BUG_ON(offsetof(struct nsk_event, comm) != 11 * 8);
+	BUILD_BUG_ON(offsetof(struct nsk_event, reason) != 13 * 8);
+	BUILD_BUG_ON(offsetof(struct nsk_event, sk_ino) != 14 * 8);
+	BUILD_BUG_ON(offsetof(struct nsk_event, sk_laddr) != 15 * 8);
+	BUILD_BUG_ON(offsetof(struct nsk_event, seq) != 19 * 8);
 	BUILD_BUG_ON(sizeof(struct nsk_stage) % 8);
 	BUILD_BUG_ON(NSK_BATCH_BYTES / sizeof(struct nsk_stage) > U16_MAX);
-	memset(&m, 0xff, sizeof(m));
-	/* what a stage carries itself is not description */
-	memset(&m.hdr, 0, sizeof(m.hdr));
-	m.probe = 0;
-	m.cpu = 0;
-	m.ts_ns = 0;
-	m.skb_id = 0;
-	m.sk_id = 0;
-	m.flags = 0;
-	m.ctx = 0;
-	m.len = 0;
-	m.aux = 0;
-	m.seq = 0;
-	m.payload = 0;
-	memcpy(nsk_desc_mask, &m, sizeof(m));
-}
-
-static inline const u64 *nsk_words(const struct nsk_event *ev)
-{
-	return (const u64 *)ev;
 }
 
 void nsk_desc_batch(struct nsk_desc_dict *d)
@@ -73,24 +65,28 @@ void nsk_desc_batch(struct nsk_desc_dict *d)
 
 static unsigned int nsk_desc_slot(const struct nsk_event *ev)
 {
-	const u64 *w = nsk_words(ev);
-	unsigned int i;
-	u64 h = 0;
+	/* what varies between flows and tasks: addresses, ports, netns+pid, inode */
+	u64 h = W(ev, 4) ^ W(ev, 6) ^ W(ev, 9) ^ W(ev, 14) ^
+		((u64)ev->sport << 16 | ev->dport);
 
-	for (i = NSK_DESC_FIRST; i < NSK_DESC_END; i++)
-		h ^= (w[i] & nsk_desc_mask[i]) * (2 * i + 1);
 	return hash_64(h, NSK_DESC_BITS);
 }
 
 static bool nsk_desc_same(const struct nsk_event *a, const struct nsk_event *b)
 {
-	const u64 *x = nsk_words(a), *y = nsk_words(b);
-	unsigned int i;
+	u64 d;
 
-	for (i = NSK_DESC_FIRST; i < NSK_DESC_END; i++)
-		if ((x[i] ^ y[i]) & nsk_desc_mask[i])
-			return false;
-	return true;
+	d = (W(a, 4) ^ W(b, 4)) | (W(a, 5) ^ W(b, 5)) |		/* saddr */
+	    (W(a, 6) ^ W(b, 6)) | (W(a, 7) ^ W(b, 7)) |		/* daddr */
+	    (W(a, 9) ^ W(b, 9)) |				/* netns, pid */
+	    (W(a, 11) ^ W(b, 11)) | (W(a, 12) ^ W(b, 12)) |	/* comm */
+	    (W(a, 14) ^ W(b, 14)) |				/* sk_ino, sk ports */
+	    (W(a, 15) ^ W(b, 15)) | (W(a, 16) ^ W(b, 16)) |	/* sk_laddr */
+	    (W(a, 17) ^ W(b, 17)) | (W(a, 18) ^ W(b, 18));	/* sk_raddr */
+	d |= (a->sport ^ b->sport) | (a->dport ^ b->dport) |
+	     (a->family ^ b->family) | (a->proto ^ b->proto) |
+	     (a->tid ^ b->tid) | (a->reason ^ b->reason);
+	return !d;
 }
 
 /*

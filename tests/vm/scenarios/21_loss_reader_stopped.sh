@@ -24,11 +24,18 @@ SEND=$!
 usleep 500000
 run kill -STOP "$NSK_LIVE_PID"
 # keep it stopped until the kernel has failed to deliver (its socket buffer
-# is full), at least 5 s, at most 40 s
+# is full), at least 5 s, at most 40 s; the flood goes on until then (one
+# sender after another: how many records the tool's socket buffer holds
+# depends on the record sizes, ~2 M compact records in its 128 MiB)
 n=0
 while :; do
 	sleep 1
 	n=$((n + 1))
+	if ! kill -0 "$SEND" 2>/dev/null; then
+		wait "$SEND"
+		run nsk-udp-send --dst 127.0.0.1 --port $PORT --count 150000 --pps 0 >>/tmp/send.txt &
+		SEND=$!
+	fi
 	f=$(netstack-kmon status --json | nsk-jq - '.cpus|sum:netlink_fail')
 	[ "$n" -ge 5 ] && [ "$f" -gt 0 ] && break
 	[ "$n" -lt 40 ] || break
