@@ -16,6 +16,13 @@
 #      of (c), i.e. (c) - (k) is the tool's
 # ns = guest CLOCK_MONOTONIC from the sender's first sendto to the receiver's
 # last read; in icount mode 1 ns = 1 instruction.
+#   NSK_PROF=1         (scripts/profile-bench.sh) each run is a counting window
+#                      of the insn-profile QEMU plugin: nsk-prof-mark before
+#                      it and after it (+1 s idle for the reader/tool to drain),
+#                      @@PROF-MARK M end cfg=X@@ names window file M; module
+#                      symbols (/proc/kallsyms) and the reader's/tool's code
+#                      mappings follow as @@PROF-KSYM M ...@@, @@PROF-MAPS M ...@@;
+#                      at the end the kernel's text symbols (gzip | base64)
 . /scenarios/lib.sh
 
 N=${NSK_BENCH_N:-20000}
@@ -64,6 +71,26 @@ bpftrace_stop() {
 # tool_ticks PID: "utime stime" of a process in clock ticks (/proc/PID/stat)
 tool_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'; }
 
+# profiling (NSK_PROF=1): prof_mark LABEL closes the plugin's window M
+PROF_N=0
+[ -z "${NSK_PROF:-}" ] || echo 0 >/proc/sys/kernel/kptr_restrict
+prof_mark() {
+	[ -n "${NSK_PROF:-}" ] || return 0
+	nsk-prof-mark
+	PROF_N=$((PROF_N + 1))
+	echo "@@PROF-MARK $PROF_N $1@@"
+}
+# prof_syms PID...: module symbols and the processes' executable mappings,
+# tagged with the window just closed
+prof_syms() {
+	local p
+	[ -n "${NSK_PROF:-}" ] || return 0
+	grep -E ' [tT] .*\[' /proc/kallsyms | sed "s/^/@@PROF-KSYM $PROF_N /; s/\$/@@/"
+	for p in "$@"; do
+		grep ' r-xp .*/' "/proc/$p/maps" | sed "s/^/@@PROF-MAPS $PROF_N /; s/\$/@@/"
+	done
+}
+
 one_run() {
 	local cfg=$1 ns snd rcv rpid
 	rm -f /tmp/ready /tmp/recv.txt /tmp/send.txt
@@ -71,8 +98,11 @@ one_run() {
 		--ready-file /tmp/ready --report-time >/tmp/recv.txt &
 	rpid=$!
 	wait_file /tmp/ready 30 || fail "receiver not ready"
+	prof_mark "pre cfg=$cfg"
 	nsk-udp-send --dst 127.0.0.1 --port $PORT --count "$N" --size 64 --report-time >/tmp/send.txt
 	wait "$rpid"
+	[ -z "${NSK_PROF:-}" ] || sleep 1
+	prof_mark "end cfg=$cfg"
 	snd=$(kv start_ns /tmp/send.txt)
 	rcv=$(kv last_ns /tmp/recv.txt)
 	ns=$((rcv - snd))
@@ -92,6 +122,7 @@ for cfg in $CONFIGS; do
 	     t0=$(tool_ticks "$NSK_LIVE_PID")
 	     one_run "$cfg"
 	     t1=$(tool_ticks "$NSK_LIVE_PID")
+	     prof_syms "$NSK_LIVE_PID"
 	     stop_live
 	     echo "@@BENCH-LOSS cfg=$cfg events=$(jq_get .events) ring=$(jq_get .loss.ring)" \
 		"netlink=$(jq_get .loss.netlink) hits=$(jq_get '.cpus|sum:hits')" \
@@ -110,6 +141,7 @@ for cfg in $CONFIGS; do
 	     t0=$(tool_ticks $K)
 	     one_run k
 	     t1=$(tool_ticks $K)
+	     prof_syms $K
 	     run nsk-genl-sub --stop >/dev/null || fail "k: STOP failed"
 	     kill -TERM $K; wait $K
 	     # batches= records= gaps= ... stopped_written=
@@ -126,5 +158,12 @@ for cfg in $CONFIGS; do
 	esac
 done
 module_loaded && unload_module
+# profiling: the kernel's own text symbols (Debian ships no System.map and
+# an unsymbolled vmlinux), gzip'd and base64'd, after the last window
+if [ -n "${NSK_PROF:-}" ]; then
+	echo "@@PROF-KALLSYMS-BEGIN@@"
+	grep -E '^[0-9a-f]+ [tT] [^[]*$' /proc/kallsyms | gzip -c | base64
+	echo "@@PROF-KALLSYMS-END@@"
+fi
 echo "@@BENCH-DONE@@"
 exit 0

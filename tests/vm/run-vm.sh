@@ -45,6 +45,10 @@
 #                       vCPUs stopped (-S), a boot that never gets past the
 #                       firmware, which the boot watchdog must kill and retry
 #   --bzimage           boot the compressed image (no vmlinux extraction)
+#   --qemu-arg ARG      one more QEMU argument (repeatable), e.g. a TCG plugin:
+#                       --qemu-arg -plugin --qemu-arg X.so,out=F
+#                       (scripts/profile-bench.sh); NSK_QEMU_EXTRA="A B ..."
+#                       adds more, split at spaces
 #   --show              demo mode: print the scenarios' output plainly
 #   --live              stream the console while the VM runs
 #   --keep              keep the staging directory
@@ -57,7 +61,7 @@ set -euo pipefail
 KERNEL='' KVER='' KMOD='' MODULES_DIR='' TOOL='' WORKLOAD_DIR='' BUILD_DIR='' SCEN_DIR='' KMOD_ARGS='' APPEND=''
 NICS=0 TIMEOUT=600 STIMEOUT='' STALL_FIRST='' BOOT_TIMEOUT=${NSK_BOOT_TIMEOUT:-} ICOUNT='' SMP=2 MEM=1024 PANIC_ON_WARN=1 BZIMAGE='' FTRACE_PROBED='' SHOW='' LIVE='' KEEP=''
 NSK_STRIP=1
-ENVS=() ADDS=() SCENARIOS=()
+ENVS=() ADDS=() SCENARIOS=() QEMU_EXTRA=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) KERNEL=$2; shift ;;
@@ -82,12 +86,13 @@ while [ $# -gt 0 ]; do
 	--no-panic-on-warn) PANIC_ON_WARN= ;;
 	--test-stall-first-boot) STALL_FIRST=1 ;;
 	--bzimage) BZIMAGE=1 ;;
+	--qemu-arg) QEMU_EXTRA+=("$2"); shift ;;
 	--ftrace-probed) FTRACE_PROBED=1 ;;
 	--show) SHOW=1 ;;
 	--live) LIVE=1 ;;
 	--keep) KEEP=1 ;;
 	--no-strip) NSK_STRIP= ;;
-	-h|--help) sed -n '3,53p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,57p' "$0"; exit 0 ;;
 	-*) die "unknown option: $1 (see --help)" ;;
 	*) SCENARIOS+=("$(basename "${1%.sh}")") ;;
 	esac
@@ -268,7 +273,7 @@ if [ -n "$ICOUNT" ]; then
 fi
 qemu=(qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" ${icount[@]+"${icount[@]}"} -cpu max
 	-smp "$SMP" -m "$MEM" -nographic -no-reboot "${nics[@]}" -kernel "$boot_kernel"
-	-initrd "$st/initrd" -append "$cmdline")
+	-initrd "$st/initrd" -append "$cmdline" ${QEMU_EXTRA[@]+"${QEMU_EXTRA[@]}"} ${NSK_QEMU_EXTRA:-})
 
 # At most NSK_VM_SLOTS (default 2) VMs at once on this host, whatever ctest -j
 # says and whichever build tree they come from.
