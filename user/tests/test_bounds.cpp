@@ -61,6 +61,21 @@ std::uint64_t rx_total(const nsk::Summary &s)
     return n;
 }
 
+/// `n` sockets, one delivered datagram each, `gap_ns` apart from 1 s on; returns the most
+/// socket rows the table held after any of them.
+std::size_t new_sockets(Pipeline &p, Feeder &f, std::uint64_t n, std::uint64_t gap_ns)
+{
+    std::size_t most = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+        std::vector<Record> recs;
+        delivered(recs, S + i * gap_ns, 0x1000 + i, 0x5000 + i, addr_of(i),
+                  static_cast<std::uint32_t>(100 + i));
+        f.send(0, recs);
+        most = std::max(most, p.correlator().socket_entries());
+    }
+    return most;
+}
+
 } // namespace
 
 // 1000 sockets, one datagram each, 10 ms apart; the table keeps at most 100 rows.  The rows
@@ -70,14 +85,7 @@ BOOST_AUTO_TEST_CASE(max_sockets_folds_into_the_aggregate_and_totals_stay_exact)
     Pipeline p(opts(100, 600 * S, 1'000'000, 600 * S));
     Feeder f(p);
     constexpr std::uint64_t N = 1000;
-    std::size_t most = 0;
-    for (std::uint64_t i = 0; i < N; ++i) {
-        std::vector<Record> recs;
-        delivered(recs, S + i * 10 * MS, 0x1000 + i, 0x5000 + i, addr_of(i),
-                  static_cast<std::uint32_t>(100 + i));
-        f.send(0, recs);
-        most = std::max(most, p.correlator().socket_entries());
-    }
+    const std::size_t most = new_sockets(p, f, N, 10 * MS);
     // Checked at every sweep (1 s of event time = 100 sockets here): never more than the
     // bound plus one second's new sockets.
     BOOST_TEST(most <= 200u);
@@ -109,14 +117,7 @@ BOOST_AUTO_TEST_CASE(churn_between_sweeps_stays_near_the_bound)
     Pipeline p(opts(100, 600 * S, 1'000'000, 600 * S));
     Feeder f(p);
     constexpr std::uint64_t N = 1000;
-    std::size_t most = 0;
-    for (std::uint64_t i = 0; i < N; ++i) {
-        std::vector<Record> recs;
-        delivered(recs, S + i * 100'000, 0x1000 + i, 0x5000 + i, addr_of(i),
-                  static_cast<std::uint32_t>(100 + i));
-        f.send(0, recs);
-        most = std::max(most, p.correlator().socket_entries());
-    }
+    const std::size_t most = new_sockets(p, f, N, 100'000);
     BOOST_TEST(most <= 100u + 100u / 4 + 16 + 1); // (+1: the socket that crossed it)
     const auto &c = f.finish();
     const auto s = nsk::build_summary(p, {});
