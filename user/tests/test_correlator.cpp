@@ -766,6 +766,29 @@ Record tcp_call(std::uint16_t probe, std::uint64_t ts, std::uint64_t sk, std::ui
 
 } // namespace
 
+// One tcp_recvmsg call that reports twice (5.10's loop calls tcp_cleanup_rbuf at every turn with
+// what the call copied so far): 2000 bytes, then 1000 more and the FIN (copied_seq + 1001).  The
+// call's entry is seen, so the second report adds 1000, not min(3000, 1001) = 1001; the next
+// call (its own entry) counts from 0 again.
+BOOST_AUTO_TEST_CASE(tcp_read_reports_within_one_call_count_once)
+{
+    constexpr std::uint64_t R = 0x52;
+    constexpr std::uint32_t SEQ0 = 1000;
+    Pipeline p;
+    Feeder f(p);
+    std::vector<Record> v;
+    v.push_back(receiver(tcp_call(NSK_PROBE_TCP_RECVMSG, 100, R, 0, 0, 8)));
+    v.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 110, R, SEQ0, 0, 8))); // (nothing)
+    v.push_back(receiver(tcp_call(NSK_PROBE_TCP_RECVMSG, 200, R, 0, 0, 8)));
+    v.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 210, R, SEQ0 + 2000, 2000, 8)));
+    v.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 220, R, SEQ0 + 3001, 3000, 8)));
+    v.push_back(receiver(tcp_call(NSK_PROBE_TCP_RECVMSG, 300, R, 0, 0, 8)));
+    v.push_back(receiver(tcp_call(NSK_PROBE_TCP_CLEANUP_RBUF, 310, R, SEQ0 + 3001, 0, 8)));
+    f.send(0, v);
+    const auto &c = f.finish();
+    BOOST_TEST(c.rx_journeys().tcp_bytes == 3000u); // not 3001: the FIN is not a byte
+}
+
 // One sendmsg of 3000 bytes leaves as two segments (the second one coalesced in the receiver's
 // backlog), two reads copy them, then a retransmitted copy of the first is dropped as old data.
 BOOST_AUTO_TEST_CASE(tcp_segments_by_sequence_number)

@@ -54,6 +54,8 @@ void Correlator::process(const Record &r)
                 p.tx.forget_pending(ev.tid, ev.sk_id); // a reader is not a sender's skb
             if (ev.sk_id)
                 p.sockets.seen(ev, ev.sk_id, true, info->proto_hint);
+            if (info->proto_hint == IPPROTO_TCP)
+                p.tcp.call_entry(ev);
             break;
         case Role::consume:
             on_consume(r);

@@ -224,6 +224,17 @@ void TcpSeq::control_ended(std::uint64_t skb_id, const nsk_event &ev)
     control_[skb_id] = {ev.ts_ns, ev.probe};
 }
 
+void TcpSeq::call_entry(const nsk_event &ev)
+{
+    if (!(ev.flags & NSK_EF_SOCK) || !ev.sk_id || !ev.family)
+        return;
+    RxConn &c = rx_[sock_conn(ev)];
+    c.sk_id = ev.sk_id;
+    c.last_ts = ev.ts_ns;
+    c.in_call = true;
+    c.said_in_call = 0;
+}
+
 void TcpSeq::read(const Record &r)
 {
     const nsk_event &ev = r.ev;
@@ -237,7 +248,14 @@ void TcpSeq::read(const Record &r)
     const std::uint64_t copied = c.seq.unwrap(ev.seq);
     // Bytes copied: copied_seq's advance, but at most what the call says it copied (reading
     // the FIN advances copied_seq by one without a byte; MSG_PEEK copies without advancing).
-    const std::uint64_t said = static_cast<std::int32_t>(ev.payload) > 0 ? ev.payload : 0;
+    std::uint64_t said = static_cast<std::int32_t>(ev.payload) > 0 ? ev.payload : 0;
+    if (c.in_call) {
+        // (a smaller figure: another call began without its entry seen; all of it is new)
+        const std::uint64_t before = c.said_in_call;
+        c.said_in_call = said;
+        if (said >= before)
+            said -= before;
+    }
     std::uint64_t bytes = said; // first read seen: what this call copied
     if (c.have_copied)
         bytes = std::min(said, copied > c.copied ? copied - c.copied : 0);

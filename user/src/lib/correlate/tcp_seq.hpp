@@ -85,6 +85,8 @@ public:
     /// A data segment reached tcp_v4_rcv: it waits in its connection for the reader (or, when
     /// the reader is past it already, stays a receive journey: see the .cpp).
     void park(RxJourney &j);
+    /// tcp_recvmsg entered: the `copied` that tcp_cleanup_rbuf reports counts from here.
+    void call_entry(const nsk_event &ev);
     /// tcp_cleanup_rbuf: the reader copied every byte below copied_seq.
     void read(const Record &r);
     /// A segment the reader had passed was queued after all (its records came late).
@@ -127,6 +129,11 @@ private:
         std::multimap<std::uint64_t, RxJourney> waiting; // data segments by end sequence
         bool have_copied = false;
         std::uint64_t copied = 0;
+        // tcp_cleanup_rbuf's `copied` is what the tcp_recvmsg call copied so far, and a call may
+        // report more than once (5.10: at every turn of its loop; 6.1: before it sleeps): with
+        // the call's entry seen, a report counts only what it adds to the previous one.
+        bool in_call = false;
+        std::uint64_t said_in_call = 0;
         bool have_rcv_max = false;
         std::uint64_t rcv_max = 0; // highest data byte arrived + 1
         std::uint64_t sk_id = 0;
