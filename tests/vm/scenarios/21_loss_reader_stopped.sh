@@ -24,7 +24,8 @@ SEND=$!
 usleep 500000
 run kill -STOP "$NSK_LIVE_PID"
 # keep it stopped until the kernel has failed to deliver (its socket buffer
-# is full), at least 5 s, at most 40 s; the flood goes on until then (one
+# is full), at least 5 s, at most 40 s x NSK_SLOW (a debug kernel floods
+# several times slower); the flood goes on until then (one
 # sender after another: how many records the tool's socket buffer holds
 # depends on the record sizes, ~2 M compact records in its 128 MiB)
 n=0
@@ -38,7 +39,7 @@ while :; do
 	fi
 	f=$(netstack-kmon status --json | nsk-jq - '.cpus|sum:netlink_fail')
 	[ "$n" -ge 5 ] && [ "$f" -gt 0 ] && break
-	[ "$n" -lt 40 ] || break
+	[ "$n" -lt "$(slow_s 40)" ] || break
 done
 echo "reader stopped for $n s; kernel netlink_fail so far: $f"
 run kill -CONT "$NSK_LIVE_PID"
