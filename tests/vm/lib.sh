@@ -104,7 +104,7 @@ ok() {
 
 # assert_eq EXPECTED ACTUAL MSG (string equality; numbers compare as written)
 assert_eq() {
-	[ "$1" = "$2" ] || fail "${3:-assert_eq}: expected '$1', got '$2'"
+	[ "$1" = "$2" ] || fail "${3:-assert_eq}: '$1' != '$2'"
 	ok "${3:-assert_eq}: $2 == $1"
 }
 

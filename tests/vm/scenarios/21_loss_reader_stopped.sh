@@ -57,7 +57,8 @@ assert_eq "$(jq_get .loss.ring)" "$(jq_get '.cpus|sum:ring_full')" "ring loss re
 step "recovery: the next capture is exact"
 N=2000
 PORT=9411
-run nsk-udp-recv --bind 127.0.0.1 --port $PORT --expect $N --idle-ms 3000 \
+run sysctl -w net.core.rmem_max=33554432	# a reader starved by a loaded host must not drop
+run nsk-udp-recv --bind 127.0.0.1 --port $PORT --expect $N --idle-ms 3000 --rcvbuf 8388608 \
 	--ready-file /tmp/ready2 --out /tmp/recv2.txt --comm after &
 R2=$!
 wait_file /tmp/ready2 10

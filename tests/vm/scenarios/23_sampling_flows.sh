@@ -12,7 +12,8 @@ D=4
 PORT=9430
 
 load_module
-run nsk-udp-recv --bind 127.0.0.1 --port $PORT --expect $((F * K)) --idle-ms 5000 \
+run sysctl -w net.core.rmem_max=33554432	# a reader starved by a loaded host must not drop
+run nsk-udp-recv --bind 127.0.0.1 --port $PORT --expect $((F * K)) --idle-ms 5000 --rcvbuf 8388608 \
 	--ready-file /tmp/ready --out /tmp/recv.txt --comm sampled &
 RECV=$!
 wait_file /tmp/ready 10
