@@ -237,6 +237,17 @@ live_where() {
 	echo "where +$(((now - t0) / 100)).$(((now - t0) % 100 / 10))s: module ${st:-?}; tool $stat wchan ${wchan:--} stack ${STACK_TOP:--}; kworker in the module:${kst:- none}"
 }
 
+# rcu_state: what RCU's grace-period kthread is doing (STOP waits for grace periods in
+# ftrace and tracepoint teardown), when the kernel was booted with rcutree.sysrq_rcu=1
+# (run-vm.sh --append): sysrq y prints the kthread's state, the grace period's number and
+# the CPUs and tasks it waits for, to the kernel log.
+rcu_state() {
+	[ "$(cat /sys/module/rcutree/parameters/sysrq_rcu 2>/dev/null)" = Y ] || return 0
+	echo 1 >/proc/sys/kernel/sysrq 2>/dev/null
+	echo y >/proc/sysrq-trigger 2>/dev/null
+	dmesg | tail -n 40 | sed 's/^/rcu: /'
+}
+
 # finish_live: wait (30 s, times NSK_SLOW) for the live capture told to stop
 # to exit, and check its output.  A stop slower than 5 s is traced every 2 s
 # (live_where).
@@ -257,6 +268,7 @@ finish_live() {
 			cat "/proc/$NSK_LIVE_PID/stack" 2>/dev/null
 			tail -c 300 "$NSK_LIVE_OUT.err" 2>/dev/null
 			dmesg | grep -a 'netstack_kmon: \(stopping\|stopped\)' | tail -n 2 | sed 's/^/dmesg: /'
+			rcu_state
 			fail "netstack-kmon live did not exit within $(slow_s 30) s of SIGTERM (30 s x NSK_SLOW $NSK_SLOW)"
 		}
 		if [ "$now" -ge "$next" ]; then
@@ -819,7 +831,7 @@ wait_live_gone() {
 	while kill -0 "$NSK_LIVE_PID" 2>/dev/null; do
 		read -r now _ </proc/uptime
 		now=${now%.*}${now#*.}
-		[ $((now - t0)) -lt $((lim * 100)) ] || { live_where "$t0"; fail "netstack-kmon live still running $lim s later ($1 s x NSK_SLOW $NSK_SLOW; $2)"; }
+		[ $((now - t0)) -lt $((lim * 100)) ] || { live_where "$t0"; rcu_state; fail "netstack-kmon live still running $lim s later ($1 s x NSK_SLOW $NSK_SLOW; $2)"; }
 		if [ "$now" -ge "$next" ]; then
 			live_where "$t0"
 			next=$(($(uptime_cs) + 200))
