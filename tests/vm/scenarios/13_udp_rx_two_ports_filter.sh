@@ -11,14 +11,18 @@ load_module ring_kb=8192	# headroom if the drain is starved on a busy host
 # buffers that hold a whole run: a reader starved by a loaded host must not
 # drop (the filter is under test here, not the reader; 11 tests drops)
 run sysctl -w net.core.rmem_max=33554432
-run nsk-udp-recv --bind 127.0.0.1 --port $P1 --expect $N1 --idle-ms 4000 --rcvbuf 8388608 \
-	--ready-file /tmp/ready1 --out /tmp/recv1 --comm app-one &
-R1=$!
-run nsk-udp-recv --bind 127.0.0.1 --port $P2 --expect $N2 --idle-ms 4000 --rcvbuf 8388608 \
-	--ready-file /tmp/ready2 --out /tmp/recv2 --comm app-two &
-R2=$!
-wait_file /tmp/ready1 10
-wait_file /tmp/ready2 10
+# receivers A B: one receiver per port (/tmp/recvA on P1, /tmp/recvB on P2), ready
+receivers() {
+	run nsk-udp-recv --bind 127.0.0.1 --port $P1 --expect $N1 --idle-ms 4000 --rcvbuf 8388608 \
+		--ready-file /tmp/ready$1 --out /tmp/recv$1 --comm app-one &
+	R1=$!
+	run nsk-udp-recv --bind 127.0.0.1 --port $P2 --expect $N2 --idle-ms 4000 --rcvbuf 8388608 \
+		--ready-file /tmp/ready$2 --out /tmp/recv$2 --comm app-two &
+	R2=$!
+	wait_file /tmp/ready$1 10
+	wait_file /tmp/ready$2 10
+}
+receivers 1 2
 
 # 1) filter on P1
 start_live --port $P1
@@ -36,19 +40,12 @@ assert_eq "$(jq_get .probes_seen.ip_rcv)" "$N1" "ip_rcv events only of port $P1"
 assert_gt "$(jq_get '.cpus|sum:filtered')" 0 "the kernel filtered the other port's events"
 
 # 2) no filter, both ports, numbers per socket
-run nsk-udp-recv --bind 127.0.0.1 --port $P1 --expect $N1 --idle-ms 4000 --rcvbuf 8388608 \
-	--ready-file /tmp/ready3 --out /tmp/recv3 --comm app-one &
-R3=$!
-run nsk-udp-recv --bind 127.0.0.1 --port $P2 --expect $N2 --idle-ms 4000 --rcvbuf 8388608 \
-	--ready-file /tmp/ready4 --out /tmp/recv4 --comm app-two &
-R4=$!
-wait_file /tmp/ready3 10
-wait_file /tmp/ready4 10
+receivers 3 4
 start_live --proto udp
 run nsk-udp-send --dst 127.0.0.1 --port $P1 --count $N1 --pps 3000 &
 S1=$!
 run nsk-udp-send --dst 127.0.0.1 --port $P2 --count $N2 --pps 3000
-wait $S1 $R3 $R4
+wait $S1 $R1 $R2
 stop_live
 # the premise first: the applications got everything (a socket drop would be a
 # starved reader, not the filter; drops are tested by 11)
