@@ -201,6 +201,7 @@ public:
     /// Account the records lost after the last batch of each CPU (final per-CPU "sent").
     void finish(const std::map<std::uint32_t, std::uint64_t> &final_sent);
     SeqTracker &seq() { return seq_; }
+    const SeqTracker &seq() const { return seq_; }
     const DecodeStats &stats() const { return stats_; }
     /// Per-CPU records received.
     const std::map<std::uint32_t, std::uint64_t> &per_cpu_records() const { return per_cpu_; }

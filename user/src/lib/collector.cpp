@@ -1,4 +1,5 @@
 #include "nsk/collector.hpp"
+#include "nsk/final_read.hpp"
 
 #include "nsk/genl.hpp"
 #include "nsk/pipeline.hpp"
@@ -213,11 +214,10 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
 
     // --- stop: after STOP's reply, STOPPED is the last message of this collection -------------
     // What is queued on the socket and the kernel's final drain are read to the end: the probes
-    // are detached, so it is finite.  Given up (and what was not read counted as lost) after
-    // kStopQuietNs without a message, after kStopMaxNs in all, or on a second signal.
-    constexpr std::uint64_t kStopQuietNs = 2'000'000'000ULL;
-    constexpr std::uint64_t kStopMaxNs = 60'000'000'000ULL;
+    // are detached, so it is finite.  Given up (and what was not read counted as lost) when it
+    // stops making progress, or on a second signal (FinalRead).
     Result<void> stop_result = client->stop();
+    std::optional<std::vector<CpuCounters>> idle_cpus; // the final counters, once idle
     // The module answers STOP at once and stops in its own work (detach, RCU waits, the final
     // drain, STOPPED, then idle): read the events meanwhile (until STOPPED) and ask STATUS
     // every few tens of ms until the module is idle (or runs a newer collection), so that a
@@ -248,8 +248,11 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
                     stop_result = st.error();
                     break;
                 }
-                if (st->state == NSK_STATE_IDLE || (collection && st->collection != *collection))
+                if (st->state == NSK_STATE_IDLE || (collection && st->collection != *collection)) {
+                    if (st->state == NSK_STATE_IDLE)
+                        idle_cpus = st->cpus;
                     break; // STOPPED was sent before: the loop below reads it
+                }
                 next_status = now + GenlClient::kStatePollMs * 1'000'000ULL;
             }
             if (stopped || g_stop >= 2) { // after STOPPED, or told to stop reading
@@ -263,23 +266,35 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
         }
     }
     const std::uint64_t stop_begin = mono_now_ns();
-    std::uint64_t quiet_deadline = stop_begin + kStopQuietNs;
+    FinalRead final_read(stop_begin);
+    const auto &expected = session.pipeline().decoder().seq().expected();
+    if (idle_cpus)
+        final_read.set_final(*idle_cpus);
+    final_read.progress(expected, stop_begin);
     bool told = false;
     while (!stopped && stop_result.ok() && g_stop < 2) {
         const std::uint64_t now = mono_now_ns();
-        if (now >= quiet_deadline || now >= stop_begin + kStopMaxNs)
+        if (final_read.done(now)) {
+            if (final_read.left().value_or(0) > 0)
+                err << "netstack-kmon: stopped reading: nothing new for "
+                    << FinalRead::kQuietNs / 1'000'000'000ULL << " s; " << *final_read.left()
+                    << " of the records the kernel sent were not received (counted as lost:"
+                       " its failed deliveries among them)"
+                    << std::endl;
             break;
+        }
         if (!told && now >= stop_begin + 1'000'000'000ULL) {
             err << "netstack-kmon: stopped; reading the records the kernel had already sent"
                    " (a signal again stops now, counting the rest as lost)"
                 << std::endl;
             told = true;
         }
-        const int rc = poll(pfd, 1, static_cast<int>((quiet_deadline - now) / 1000000 + 1));
+        const std::uint64_t until = std::max(final_read.deadline(), now);
+        const int rc = poll(pfd, 1, static_cast<int>((until - now) / 1000000 + 1));
         if (rc > 0) {
             if (!events->drain(h).ok())
                 break;
-            quiet_deadline = mono_now_ns() + kStopQuietNs;
+            final_read.progress(expected, mono_now_ns());
         }
     }
     if (!stopped && g_stop >= 2)
