@@ -52,7 +52,7 @@ rule_packets() {
 }
 rule_load() {
 	rm -f /tmp/63-r
-	spawn nsk-udp-recv --bind 127.0.0.1 --port $P2 --idle-ms 2000 --first-wait-ms 2000 \
+	spawn nsk-udp-recv --bind 127.0.0.1 --port $P2 --idle-ms 2000 --first-wait-ms $((2000 * NSK_SLOW)) \
 		--ready-file /tmp/63-r --out /tmp/63-recv2.$1 --comm svc2
 	R=$SPAWNED
 	wait_file /tmp/63-r 10
