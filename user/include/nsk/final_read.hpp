@@ -31,8 +31,11 @@ public:
     void set_final(const std::vector<CpuCounters> &cpus)
     {
         final_.emplace();
-        for (const CpuCounters &c : cpus)
+        sent_ = 0;
+        for (const CpuCounters &c : cpus) {
             (*final_)[c.cpu] = c.sent;
+            sent_ += c.sent;
+        }
     }
 
     /// After reading: `expected` is the next record number of each CPU (SeqTracker).
@@ -43,41 +46,40 @@ public:
             got_ = got;
             deadline_ = now_ns + kQuietNs;
         }
-        left_ = final_ ? sent_ - std::min(sent_, got_) : 1;
     }
 
-    bool done(std::uint64_t now_ns) const { return now_ns >= deadline_ || left_ == 0; }
+    bool done(std::uint64_t now_ns) const
+    {
+        return now_ns >= deadline_ || (final_ && got_ >= sent_);
+    }
     std::uint64_t deadline() const { return deadline_; }
     /// Records of the final counts not received yet (nullopt: the counts are unknown).
     std::optional<std::uint64_t> left() const
     {
-        return final_ ? std::optional<std::uint64_t>(left_) : std::nullopt;
+        return final_ ? std::optional<std::uint64_t>(sent_ - std::min(sent_, got_))
+                      : std::nullopt;
     }
 
 private:
-    std::uint64_t received(const std::map<std::uint32_t, std::uint64_t> &expected)
+    /// Records of this collection received: each CPU's count capped at its final one (without
+    /// final counts, every record counts).
+    std::uint64_t received(const std::map<std::uint32_t, std::uint64_t> &expected) const
     {
         std::uint64_t got = 0;
-        if (!final_) {
-            for (const auto &kv : expected)
-                got += kv.second;
-            return got;
-        }
-        sent_ = 0;
-        for (const auto &[cpu, sent] : *final_) {
-            sent_ += sent;
-            auto it = expected.find(cpu);
-            if (it != expected.end())
-                got += std::min(it->second, sent);
+        for (const auto &[cpu, next] : expected) {
+            if (!final_) {
+                got += next;
+            } else if (auto it = final_->find(cpu); it != final_->end()) {
+                got += std::min(next, it->second);
+            }
         }
         return got;
     }
 
-    std::optional<std::map<std::uint32_t, std::uint64_t>> final_;
+    std::optional<std::map<std::uint32_t, std::uint64_t>> final_; // CPU -> final "sent"
+    std::uint64_t sent_ = 0;                                         // their sum
     std::uint64_t deadline_;
     std::uint64_t got_ = 0;
-    std::uint64_t sent_ = 0;
-    std::uint64_t left_ = 1; // (unknown until the first progress())
 };
 
 } // namespace nsk
