@@ -123,6 +123,7 @@ else
 endif
 
 bench: check-kernel
+	@$(DEPS) bench
 	$(CURDIR)/scripts/bench.sh --build-dir $(BUILD_DIR) --kernel $(KERNEL_IMAGE) --kver $(KVER) \
 		--kmod $(KMOD_KO) $(BENCH_ARGS)
 

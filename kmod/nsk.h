@@ -198,7 +198,8 @@ struct nsk_desc_dict {			/* one per ring's drain */
 		u16 idx;		/* the event's index in its batch */
 		const struct nsk_event *ev;	/* the event, in the message */
 	} slot[1 << NSK_DESC_BITS];
-	const struct nsk_desc_slot *last;	/* the last one matched or added */
+	/* per probe: the slot its last event matched or was added to */
+	const struct nsk_desc_slot *by_probe[__NSK_PROBE_MAX];
 };
 void nsk_desc_init(void);		/* module load */
 void nsk_desc_batch(struct nsk_desc_dict *d);	/* a new batch: forget the last */

@@ -36,6 +36,9 @@
  */
 #define W(e, i)	(((const u64 *)(e))[i])
 
+#define NSK_DESC_SLOTS	(1U << NSK_DESC_BITS)
+#define NSK_DESC_PROBES	4	/* slots tried from a description's home slot */
+
 void nsk_desc_init(void)
 {
 	BUILD_BUG_ON(sizeof(struct nsk_event) != 160);
@@ -90,31 +93,58 @@ static bool nsk_desc_same(const struct nsk_event *a, const struct nsk_event *b)
 }
 
 /*
- * The last description matched or added is tried first: consecutive records
- * of a ring are mostly one journey's or one flow's, and that skips the hash.
+ * The description the same probe's last event had is tried first: a ring
+ * holds the stages of one flow's packets one after the other (a datagram's
+ * sixteen records on the loopback load, each probe once), so a probe's next
+ * event mostly describes what its last one did, and that skips the hash.
+ * (Trying the ring's last description mostly missed there: consecutive
+ * records are different stages, whose descriptions differ in task, socket or
+ * tuple direction; docs/performance.md.)  A slot taken over by another
+ * description since is caught by the compare like any other miss.
  */
 int nsk_desc_find(struct nsk_desc_dict *d, const struct nsk_event *ev,
 		  unsigned int *slot)
 {
-	const struct nsk_desc_slot *s = d->last;
+	unsigned int p = ev->probe < __NSK_PROBE_MAX ? ev->probe : 0;
+	const struct nsk_desc_slot *s = d->by_probe[p];
+
+	unsigned int h, i;
 
 	if (s && s->gen == d->gen && nsk_desc_same(ev, s->ev))
 		return s->idx;
-	*slot = nsk_desc_slot(ev);
-	s = &d->slot[*slot];
-	if (s->gen != d->gen || !nsk_desc_same(ev, s->ev))
-		return -1;
-	d->last = s;
-	return s->idx;
+	/*
+	 * Linear probing over a few slots: two descriptions of one batch
+	 * whose hashes collide would otherwise evict each other at every
+	 * event and both go out in full each time.  The first free slot met
+	 * is where a miss is added; with none, the home slot is replaced.
+	 */
+	h = nsk_desc_slot(ev);
+	*slot = h;
+	for (i = 0; i < NSK_DESC_PROBES; i++) {
+		unsigned int j = (h + i) & (NSK_DESC_SLOTS - 1);
+
+		s = &d->slot[j];
+		if (s->gen != d->gen) {
+			*slot = j;
+			return -1;
+		}
+		if (nsk_desc_same(ev, s->ev)) {
+			d->by_probe[p] = s;
+			return s->idx;
+		}
+	}
+	return -1;
 }
 
 void nsk_desc_add(struct nsk_desc_dict *d, unsigned int slot,
 		  const struct nsk_event *in_msg, u16 idx)
 {
+	unsigned int p = in_msg->probe < __NSK_PROBE_MAX ? in_msg->probe : 0;
+
 	d->slot[slot].gen = d->gen;
 	d->slot[slot].idx = idx;
 	d->slot[slot].ev = in_msg;
-	d->last = &d->slot[slot];
+	d->by_probe[p] = &d->slot[slot];
 }
 
 void nsk_stage_from_event(struct nsk_stage *st, const struct nsk_event *ev,

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Shared handler logic, written once: decide, then describe and store.
- *   decide:   the packet and socket tuples (and the netns or pid when a filter
- *             asks for them), the filter, the flow-sampling decision;
- *   describe: what only a kept record needs: keyed ids, clock, task, comm,
- *             inode, netns, length;
+ *   decide:   a view of the packet and socket tuples where they lie (no copy),
+ *             the filter (reading the addresses, netns or pid only when it
+ *             asks for them), the flow-sampling decision;
+ *   describe: what only a kept record needs: the record zeroed, its tuples
+ *             copied from the view, clock, task, comm, inode, netns, length;
  *   store:    one record into this CPU's ring.
- * A hit the filter or the sampler rejects costs the tuple parse and the
+ * A hit the filter or the sampler rejects costs the header walk and the
  * decision, not a record ("decide before describing", docs/performance.md).
  *
  * Runs in any context (task, softirq, hardirq; an NMI hit is refused and
@@ -93,22 +94,46 @@ static void nsk_parse_tcp(struct nsk_event *ev, const struct sk_buff *skb,
 }
 
 /*
- * Parse the packet tuple.  Early receive probes (netif_receive_skb, ip_rcv)
- * see skb->data at the network header before the network header offset is
- * reset; later probes use the recorded network header offset.
+ * What the decision reads of a hit, where it lies: the packet's tuple as
+ * pointers into its headers (the skb's linear area, or @copy when the driver
+ * left them in page fragments) and the socket's ports.  A hit that the filter
+ * or the sampler rejects reads nothing more and builds no record: nothing is
+ * zeroed, no address is copied.  A kept hit's record is filled from the view
+ * (nsk_fill_tuples): the headers are parsed once either way.
+ *
+ * Only pkt, ports and sk are set for every hit; each other field is valid
+ * when its flag says so.
  */
 /* IPv4 with options (60) or IPv6 (40), then a TCP header without options */
 #define NSK_HDR_COPY 80
 
-static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
-			  bool early)
+struct nsk_view {
+	bool pkt;			/* an IP header: family, proto, addresses */
+	bool ports;			/* sport/dport from a UDP/UDP-Lite/TCP header */
+	u8 family, proto;		/* the packet's; without one, the socket's */
+	u16 sport, dport;		/* 0 without ports (as the record has them) */
+	const u8 *saddr, *daddr;	/* 4 (AF_INET) or 16 (AF_INET6) bytes */
+	const unsigned char *th;	/* with ports: the transport header */
+	const unsigned char *lo, *hi;	/* the readable headers */
+	unsigned int ip_payload;	/* IP's length of transport header + data, 0 unknown */
+	const struct sock *sk;		/* an AF_INET/AF_INET6 socket, else NULL */
+	u16 sock_family, sock_lport, sock_rport;
+	unsigned char copy[NSK_HDR_COPY];
+};
+
+/*
+ * The packet tuple.  Early receive probes (netif_receive_skb, ip_rcv) see
+ * skb->data at the network header before the network header offset is set;
+ * later probes use the recorded network header offset.
+ */
+static void nsk_view_pkt(struct nsk_view *v, const struct sk_buff *skb,
+			 bool early)
 {
 	const unsigned char *head = skb->head;
 	const unsigned char *tail = skb_tail_pointer(skb);
 	const unsigned char *nh;
 	const unsigned char *th = NULL;
 	unsigned int ip_payload = 0;
-	unsigned char copy[NSK_HDR_COPY];
 	u8 proto;
 
 	if (skb->protocol != htons(ETH_P_IP) &&
@@ -126,11 +151,11 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 		 */
 		unsigned int n = min_t(unsigned int, skb->len, NSK_HDR_COPY);
 
-		if (skb_copy_bits(skb, 0, copy, n))
+		if (skb_copy_bits(skb, 0, v->copy, n))
 			return;
-		head = copy;
-		nh = copy;
-		tail = copy + n;
+		head = v->copy;
+		nh = v->copy;
+		tail = v->copy + n;
 	}
 	if (nh < head || nh >= tail)
 		return;
@@ -144,10 +169,10 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 		ihl = iph->ihl * 4;
 		if (ihl < sizeof(*iph))
 			return;
-		ev->family = AF_INET;
+		v->family = AF_INET;
 		proto = iph->protocol;
-		memcpy(ev->saddr, &iph->saddr, 4);
-		memcpy(ev->daddr, &iph->daddr, 4);
+		v->saddr = (const u8 *)&iph->saddr;
+		v->daddr = (const u8 *)&iph->daddr;
 		if (!(iph->frag_off & htons(IP_OFFSET)))
 			th = nh + ihl;
 		if (ntohs(iph->tot_len) > ihl)
@@ -157,23 +182,26 @@ static void nsk_parse_pkt(struct nsk_event *ev, const struct sk_buff *skb,
 
 		if (nh + sizeof(*ip6) > tail || ip6->version != 6)
 			return;
-		ev->family = AF_INET6;
+		v->family = AF_INET6;
 		proto = ip6->nexthdr;	/* extension headers: ports unknown */
-		memcpy(ev->saddr, &ip6->saddr, 16);
-		memcpy(ev->daddr, &ip6->daddr, 16);
+		v->saddr = (const u8 *)&ip6->saddr;
+		v->daddr = (const u8 *)&ip6->daddr;
 		th = nh + sizeof(*ip6);
 		ip_payload = ntohs(ip6->payload_len);	/* 0: jumbogram */
 	}
-	ev->proto = proto;
-	ev->flags |= NSK_EF_PKT;
+	v->proto = proto;
+	v->pkt = true;
 	if (th && (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||
 		   proto == IPPROTO_TCP) && th + 4 <= tail) {
 		const __be16 *ports = (const __be16 *)th;
 
-		ev->sport = ntohs(ports[0]);
-		ev->dport = ntohs(ports[1]);
-		if (proto == IPPROTO_TCP)
-			nsk_parse_tcp(ev, skb, th, ip_payload, head, tail);
+		v->ports = true;
+		v->sport = ntohs(ports[0]);
+		v->dport = ntohs(ports[1]);
+		v->th = th;
+		v->lo = head;
+		v->hi = tail;
+		v->ip_payload = ip_payload;
 	}
 }
 
@@ -187,33 +215,86 @@ static u8 nsk_sk_protocol(const struct sock *sk)
 	return sk_fullsock(sk) ? nsk_sk_protocol_once(sk) : IPPROTO_TCP;
 }
 
-static void nsk_parse_sock(struct nsk_event *ev, const struct sock *sk)
+/* The socket's ports (sock_common: any socket state). */
+static void nsk_view_sock(struct nsk_view *v, const struct sock *sk)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	u16 family = READ_ONCE(sk->sk_family);
 
 	if (family != AF_INET && family != AF_INET6)
 		return;
-	if (!ev->family) {
-		ev->family = family;
-		ev->proto = nsk_sk_protocol(sk);
+	if (!v->pkt) {
+		v->family = family;
+		v->proto = nsk_sk_protocol(sk);
 	}
-	ev->flags |= NSK_EF_SOCK;
-	ev->sk_lport = READ_ONCE(inet->inet_num);
-	ev->sk_rport = ntohs(READ_ONCE(inet->inet_dport));
-	if (family == AF_INET) {
-		__be32 l = READ_ONCE(inet->inet_rcv_saddr);
-		__be32 r = READ_ONCE(inet->inet_daddr);
+	v->sk = sk;
+	v->sock_family = family;
+	v->sock_lport = READ_ONCE(inet->inet_num);
+	v->sock_rport = ntohs(READ_ONCE(inet->inet_dport));
+}
 
-		memcpy(ev->sk_laddr, &l, 4);
-		memcpy(ev->sk_raddr, &r, 4);
+/* The socket's addresses, 4 or 16 bytes of l and r (the rest untouched). */
+static void nsk_sk_addrs(const struct sock *sk, u16 family, u8 *l, u8 *r)
+{
+	if (family == AF_INET) {
+		const struct inet_sock *inet = inet_sk(sk);
+		__be32 la = READ_ONCE(inet->inet_rcv_saddr);
+		__be32 ra = READ_ONCE(inet->inet_daddr);
+
+		memcpy(l, &la, 4);
+		memcpy(r, &ra, 4);
 	}
 #if IS_ENABLED(CONFIG_IPV6)
 	else {
-		memcpy(ev->sk_laddr, &sk->sk_v6_rcv_saddr, 16);
-		memcpy(ev->sk_raddr, &sk->sk_v6_daddr, 16);
+		memcpy(l, &sk->sk_v6_rcv_saddr, 16);
+		memcpy(r, &sk->sk_v6_daddr, 16);
 	}
 #endif
+}
+
+static __always_inline void nsk_view(struct nsk_view *v, const struct sk_buff *skb,
+				     const struct sock *sk, unsigned int pf)
+{
+	v->pkt = false;
+	v->ports = false;
+	v->family = 0;
+	v->proto = 0;
+	v->sport = 0;
+	v->dport = 0;
+	v->sk = NULL;
+	if (skb && !(pf & NSK_PF_NOPKT))
+		nsk_view_pkt(v, skb, pf & NSK_PF_EARLY);
+	if (sk)
+		nsk_view_sock(v, sk);
+}
+
+/* A kept record's tuples (NSK_EF_PKT, NSK_EF_SOCK, TCP's NSK_EF_SEQ), from its view. */
+static void nsk_fill_tuples(struct nsk_event *ev, const struct nsk_view *v,
+			    const struct sk_buff *skb)
+{
+	ev->family = v->family;
+	ev->proto = v->proto;
+	if (v->pkt) {
+		ev->flags |= NSK_EF_PKT;
+		/* constant sizes: a word copy, not a byte loop */
+		if (v->family == AF_INET) {
+			memcpy(ev->saddr, v->saddr, 4);
+			memcpy(ev->daddr, v->daddr, 4);
+		} else {
+			memcpy(ev->saddr, v->saddr, 16);
+			memcpy(ev->daddr, v->daddr, 16);
+		}
+		ev->sport = v->sport;
+		ev->dport = v->dport;
+		if (v->ports && v->proto == IPPROTO_TCP)
+			nsk_parse_tcp(ev, skb, v->th, v->ip_payload, v->lo, v->hi);
+	}
+	if (v->sk) {
+		ev->flags |= NSK_EF_SOCK;
+		ev->sk_lport = v->sock_lport;
+		ev->sk_rport = v->sock_rport;
+		nsk_sk_addrs(v->sk, v->sock_family, ev->sk_laddr, ev->sk_raddr);
+	}
 }
 
 /*
@@ -248,113 +329,6 @@ static bool nsk_prefix_match(const u8 *a, const u8 *f, unsigned int bits)
 	return true;
 }
 
-/* true: keep the record.  Applied before anything is written. */
-static bool nsk_filter(const struct nsk_event *ev)
-{
-	const struct nsk_config *c = &nsk_cfg;
-	bool pkt = ev->flags & NSK_EF_PKT, sock = ev->flags & NSK_EF_SOCK;
-
-	if (c->has_proto && ev->proto != c->proto)
-		return false;
-	if (c->has_port &&
-	    !(pkt && (ev->sport == c->port || ev->dport == c->port)) &&
-	    !(sock && (ev->sk_lport == c->port || ev->sk_rport == c->port)))
-		return false;
-	if (c->has_addr) {
-		if (ev->family != c->addr_family)
-			return false;
-		if (!(pkt && (nsk_prefix_match(ev->saddr, c->addr, c->addr_prefix) ||
-			      nsk_prefix_match(ev->daddr, c->addr, c->addr_prefix))) &&
-		    !(sock && (nsk_prefix_match(ev->sk_laddr, c->addr, c->addr_prefix) ||
-			       nsk_prefix_match(ev->sk_raddr, c->addr, c->addr_prefix))))
-			return false;
-	}
-	if (c->has_netns && ev->netns != c->netns)
-		return false;
-	/* pid is only known in task context; other contexts pass (documented) */
-	if (c->has_pid && (ev->flags & NSK_EF_TASK) && ev->pid != c->pid)
-		return false;
-	return true;
-}
-
-/* The socket a record identifies: a drop without one, the skb's own. */
-static inline u64 nsk_sk_ptr(const struct sk_buff *skb, const struct sock *sk,
-			     unsigned int pf)
-{
-	if (!sk && skb && (pf & NSK_PF_SKB_SK))
-		sk = skb->sk;
-	return (unsigned long)sk;
-}
-
-/*
- * Flow-consistent sampling: the decision is a keyed hash of the flow, with
- * the two endpoints ordered so both directions of a flow agree.  Every event
- * of a sampled flow is kept, so its journeys are complete.  n > 1 is the
- * divisor; hash % (n * 2^k) == 0 implies hash % n == 0, so the governor's
- * higher divisors keep subsets of the flows of lower ones.
- */
-static bool nsk_sample(struct nsk_event *ev, u32 n, const struct sk_buff *skb,
-		       const struct sock *sk, unsigned int pf)
-{
-	const u8 *a, *b;
-	u16 pa, pb;
-	struct {
-		u8 a[16], b[16];
-		u16 pa, pb;
-		u32 proto;
-	} k;
-
-	if (ev->flags & NSK_EF_PKT) {
-		a = ev->saddr; b = ev->daddr; pa = ev->sport; pb = ev->dport;
-	} else if ((ev->flags & NSK_EF_SOCK) && ev->sk_rport) {
-		/* a connected socket's own tuple is its packets' flow */
-		a = ev->sk_laddr; b = ev->sk_raddr; pa = ev->sk_lport; pb = ev->sk_rport;
-	} else {
-		/*
-		 * Socket-only events of an unconnected socket (sendmsg,
-		 * recvmsg: one socket, many flows) have no flow to decide
-		 * on: they are sampled per socket (on its keyed id, the
-		 * value the record's sk_id gets), so the governor can shed them too.  A sampled flow
-		 * on an unsampled socket then lacks its sendmsg stage and
-		 * the reader's pid (docs/design.md).  Nothing to decide on
-		 * (sk_id 0: rare end events): keep.
-		 */
-		u64 id = nsk_ptr_id(nsk_sk_ptr(skb, sk, pf));
-
-		return !id || id % n == 0;
-	}
-	if (ev->family == AF_INET) {
-		/*
-		 * IPv4 (the address is the first 4 bytes, the rest zero):
-		 * four words into hsiphash_4u32, ordered as the byte-wise
-		 * comparison below would order them.
-		 */
-		__be32 xa, ya;
-		u32 x, y;
-
-		memcpy(&xa, a, 4);
-		memcpy(&ya, b, 4);
-		x = be32_to_cpu(xa);
-		y = be32_to_cpu(ya);
-		if (x > y || (x == y && pa > pb)) {
-			swap(x, y);
-			swap(pa, pb);
-		}
-		return hsiphash_4u32(x, y, (u32)pa << 16 | pb, ev->proto,
-				     &nsk_flow_key) % n == 0;
-	}
-	if (memcmp(a, b, 16) > 0 || (!memcmp(a, b, 16) && pa > pb)) {
-		swap(a, b);
-		swap(pa, pb);
-	}
-	memcpy(k.a, a, 16);
-	memcpy(k.b, b, 16);
-	k.pa = pa;
-	k.pb = pb;
-	k.proto = ev->proto;
-	return hsiphash(&k, sizeof(k), &nsk_flow_key) % n == 0;
-}
-
 static inline u8 nsk_ctx(void)
 {
 	if (in_nmi())
@@ -377,6 +351,200 @@ static inline u32 nsk_netns(const struct sk_buff *skb, const struct sock *sk,
 	return 0;
 }
 
+/*
+ * true: keep the hit.  Reads what each configured filter needs and nothing
+ * more: the addresses, the netns and the task only when a filter asks.  The
+ * pid is only known in task context; other contexts pass (documented).
+ */
+static bool nsk_filter(const struct nsk_view *v, const struct sk_buff *skb,
+		       const struct sock *sk, unsigned int pf)
+{
+	const struct nsk_config *c = &nsk_cfg;
+
+	if (c->has_proto && v->proto != c->proto)
+		return false;
+	if (c->has_port &&
+	    !(v->pkt && (v->sport == c->port || v->dport == c->port)) &&
+	    !(v->sk && (v->sock_lport == c->port || v->sock_rport == c->port)))
+		return false;
+	if (c->has_addr) {
+		u8 l[16] = {}, r[16] = {};
+
+		if (v->family != c->addr_family)
+			return false;
+		/* the packet's addresses are family-sized: the prefix fits */
+		if (!(v->pkt && (nsk_prefix_match(v->saddr, c->addr, c->addr_prefix) ||
+				 nsk_prefix_match(v->daddr, c->addr, c->addr_prefix)))) {
+			if (!v->sk)
+				return false;
+			nsk_sk_addrs(v->sk, v->sock_family, l, r);
+			if (!nsk_prefix_match(l, c->addr, c->addr_prefix) &&
+			    !nsk_prefix_match(r, c->addr, c->addr_prefix))
+				return false;
+		}
+	}
+	if (c->has_netns && nsk_netns(skb, sk, pf) != c->netns)
+		return false;
+	if (c->has_pid && nsk_ctx() == NSK_CTX_TASK && current->tgid != c->pid)
+		return false;
+	return true;
+}
+
+/*
+ * True when a filter of this collection rejects the hit (counted).  No
+ * filter at all costs one patched-out jump.
+ */
+static bool nsk_filtered_out(const struct nsk_view *v, const struct sk_buff *skb,
+			     const struct sock *sk, unsigned int pf)
+{
+	if (!static_branch_unlikely(&nsk_filter_on))
+		return false;
+	if (nsk_filter(v, skb, sk, pf))
+		return false;
+	this_cpu_inc(nsk_pcpu.filtered);
+	return true;
+}
+
+/* The socket a record identifies: a drop without one, the skb's own. */
+static inline u64 nsk_sk_ptr(const struct sk_buff *skb, const struct sock *sk,
+			     unsigned int pf)
+{
+	if (!sk && skb && (pf & NSK_PF_SKB_SK))
+		sk = skb->sk;
+	return (unsigned long)sk;
+}
+
+/* What flow sampling decides on: a packet's or a connected socket's tuple. */
+struct nsk_flow {
+	const u8 *a, *b;	/* 4 (AF_INET) or 16 bytes */
+	u16 pa, pb;
+	u8 family, proto;
+};
+
+/*
+ * Flow-consistent sampling: true keeps the hit.  The decision is a keyed hash
+ * of the flow, with the two endpoints ordered so both directions of a flow
+ * agree.  Every event of a sampled flow is kept, so its journeys are
+ * complete.  n > 1 is the divisor; hash % (n * 2^k) == 0 implies
+ * hash % n == 0, so the governor's higher divisors keep subsets of the flows
+ * of lower ones.
+ *
+ * Socket-only events of an unconnected socket (sendmsg, recvmsg: one socket,
+ * many flows; f is NULL) have no flow to decide on: they are sampled per
+ * socket (on its keyed id, the value the record's sk_id gets), so the
+ * governor can shed them too.  A sampled flow on an unsampled socket then
+ * lacks its sendmsg stage and the reader's pid (docs/design.md).  Nothing to
+ * decide on (sk_id 0: rare end events): keep.
+ */
+static bool nsk_sample_keep(u32 n, const struct nsk_flow *f, u64 sk_ptr)
+{
+	const u8 *a, *b;
+	u16 pa, pb;
+	struct {
+		u8 a[16], b[16];
+		u16 pa, pb;
+		u32 proto;
+	} k;
+
+	if (!f) {
+		u64 id = nsk_ptr_id(sk_ptr);
+
+		return !id || id % n == 0;
+	}
+	a = f->a; b = f->b; pa = f->pa; pb = f->pb;
+	if (f->family == AF_INET) {
+		/*
+		 * IPv4: four words into hsiphash_4u32, ordered as the
+		 * byte-wise comparison below would order them.
+		 */
+		__be32 xa, ya;
+		u32 x, y;
+
+		memcpy(&xa, a, 4);
+		memcpy(&ya, b, 4);
+		x = be32_to_cpu(xa);
+		y = be32_to_cpu(ya);
+		if (x > y || (x == y && pa > pb)) {
+			swap(x, y);
+			swap(pa, pb);
+		}
+		return hsiphash_4u32(x, y, (u32)pa << 16 | pb, f->proto,
+				     &nsk_flow_key) % n == 0;
+	}
+	if (memcmp(a, b, 16) > 0 || (!memcmp(a, b, 16) && pa > pb)) {
+		swap(a, b);
+		swap(pa, pb);
+	}
+	memcpy(k.a, a, 16);
+	memcpy(k.b, b, 16);
+	k.pa = pa;
+	k.pb = pb;
+	k.proto = f->proto;
+	return hsiphash(&k, sizeof(k), &nsk_flow_key) % n == 0;
+}
+
+static bool nsk_flow_sampled_out(u32 n, const struct nsk_flow *f, u64 sk_ptr)
+{
+	if (nsk_sample_keep(n, f, sk_ptr))
+		return false;
+	this_cpu_inc(nsk_pcpu.sampled_out);
+	return true;
+}
+
+/* The flow sampler's decision on a view; n > 1.  true: rejected (counted). */
+static noinline bool nsk_view_sampled_out(const struct nsk_view *v, u32 n,
+					  const struct sk_buff *skb,
+					  const struct sock *sk, unsigned int pf)
+{
+	struct nsk_flow f = { .family = v->family, .proto = v->proto };
+
+	if (v->pkt) {
+		f.a = v->saddr; f.b = v->daddr; f.pa = v->sport; f.pb = v->dport;
+	} else if (v->sk && v->sock_rport) {
+		/* a connected socket's own tuple is its packets' flow */
+		u8 l[16] = {}, r[16] = {};
+
+		nsk_sk_addrs(v->sk, v->sock_family, l, r);
+		f.a = l; f.b = r; f.pa = v->sock_lport; f.pb = v->sock_rport;
+		return nsk_flow_sampled_out(n, &f, 0);
+	} else {
+		return nsk_flow_sampled_out(n, NULL, nsk_sk_ptr(skb, sk, pf));
+	}
+	return nsk_flow_sampled_out(n, &f, 0);
+}
+
+/*
+ * True when the flow sampler (user's 1/N or the governor's) rejects (counted).
+ * Without sampling, one load and a compare on the hit's path.
+ */
+static __always_inline bool nsk_sampled_out(const struct nsk_view *v,
+					    const struct sk_buff *skb,
+					    const struct sock *sk, unsigned int pf)
+{
+	u32 n = READ_ONCE(nsk_sample_eff);
+
+	return unlikely(n > 1) && nsk_view_sampled_out(v, n, skb, sk, pf);
+}
+
+/* The same decision on a record already filled (a pair's second half). */
+static bool nsk_event_sampled_out(const struct nsk_event *ev)
+{
+	u32 n = READ_ONCE(nsk_sample_eff);
+	struct nsk_flow f = { .family = ev->family, .proto = ev->proto };
+
+	if (likely(n <= 1))
+		return false;
+	if (ev->flags & NSK_EF_PKT) {
+		f.a = ev->saddr; f.b = ev->daddr; f.pa = ev->sport; f.pb = ev->dport;
+	} else if ((ev->flags & NSK_EF_SOCK) && ev->sk_rport) {
+		f.a = ev->sk_laddr; f.b = ev->sk_raddr;
+		f.pa = ev->sk_lport; f.pb = ev->sk_rport;
+	} else {
+		return nsk_flow_sampled_out(n, NULL, 0);
+	}
+	return nsk_flow_sampled_out(n, &f, 0);
+}
+
 /* Task context: who runs (NSK_EF_TASK); other contexts carry no pid. */
 static inline void nsk_task_ids(struct nsk_event *ev)
 {
@@ -388,55 +556,11 @@ static inline void nsk_task_ids(struct nsk_event *ev)
 	}
 }
 
-/* Decide, first half: the tuples every decision and every record needs. */
-static void nsk_describe_tuples(struct nsk_event *ev, struct sk_buff *skb,
-				struct sock *sk, unsigned int pf)
+/* Describe a kept record: its tuples from the view, then everything else. */
+static void nsk_describe(struct nsk_event *ev, const struct nsk_view *v,
+			 struct sk_buff *skb, struct sock *sk, unsigned int pf)
 {
-	if (skb && !(pf & NSK_PF_NOPKT))
-		nsk_parse_pkt(ev, skb, pf & NSK_PF_EARLY);
-	if (sk)
-		nsk_parse_sock(ev, sk);
-}
-
-/*
- * Decide, second half: true when a filter of this collection rejects the
- * hit (counted).  The netns and the pid are read only when the filter asks
- * for them; no filter at all costs one patched-out jump.
- */
-static bool nsk_filtered_out(struct nsk_event *ev, const struct sk_buff *skb,
-			     const struct sock *sk, unsigned int pf)
-{
-	if (!static_branch_unlikely(&nsk_filter_on))
-		return false;
-	if (nsk_cfg.has_netns)
-		ev->netns = nsk_netns(skb, sk, pf);
-	if (nsk_cfg.has_pid)
-		nsk_task_ids(ev);
-	if (nsk_filter(ev))
-		return false;
-	this_cpu_inc(nsk_pcpu.filtered);
-	return true;
-}
-
-/* True when the flow sampler (user's 1/N or the governor's) rejects (counted). */
-static bool nsk_sampled_out(struct nsk_event *ev, const struct sk_buff *skb,
-			    const struct sock *sk, unsigned int pf)
-{
-	u32 n = READ_ONCE(nsk_sample_eff);
-
-	if (n <= 1 || nsk_sample(ev, n, skb, sk, pf))
-		return false;
-	this_cpu_inc(nsk_pcpu.sampled_out);
-	return true;
-}
-
-/*
- * Describe a kept record: everything the decision did not need.  Fields the
- * decision may have filled already (netns, pid) get the same values again.
- */
-static void nsk_describe(struct nsk_event *ev, struct sk_buff *skb,
-			 struct sock *sk, unsigned int pf)
-{
+	nsk_fill_tuples(ev, v, skb);
 	ev->cpu = smp_processor_id();
 	ev->ts_ns = nsk_clock_ns();
 	/* raw pointers, in the ring only: the drain turns them into ids */
@@ -504,68 +628,120 @@ static void nsk_store(const struct nsk_event *ev, unsigned int size)
 }
 
 /*
- * The one emit path: count the hit, decide on the tuples, describe and store
- * what is kept.  The decision reads only the caller's skb and socket and
- * touches no per-CPU state but counters (this_cpu_inc: IRQ-safe), so it runs
- * with interrupts as they are; a kept record is described (clock included)
- * and stored with interrupts off (nsk.h, "Interrupts off").
+ * Decide: count the hit, view its tuples, filter, sample.  true: keep it.
+ * The decision reads only the caller's skb and socket and touches no per-CPU
+ * state but counters (this_cpu_inc: IRQ-safe), so it runs with interrupts
+ * as they are, and builds nothing: the record is zeroed and described only
+ * once it is kept (nsk_keep).
  */
-static void nsk_emit_rec(struct nsk_event *ev, unsigned int size,
-			 struct sk_buff *skb, struct sock *sk, unsigned int pf)
+static __always_inline bool nsk_decide(struct nsk_view *v, u16 probe,
+				       struct sk_buff *skb, struct sock *sk,
+				       unsigned int pf)
 {
+	if (nsk_nmi_refused(probe))
+		return false;
+	this_cpu_inc(nsk_pcpu.hits);
+	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
+	nsk_view(v, skb, sk, pf);
+	return !nsk_filtered_out(v, skb, sk, pf) &&
+	       !nsk_sampled_out(v, skb, sk, pf);
+}
+
+/*
+ * What the caller of a kept record says beyond the view: its kind and the
+ * probe's own values.  Everything else of the record is described.
+ */
+struct nsk_preset {
+	u16 probe;
+	u8 flags;		/* NSK_EF_SEQ, NSK_EF_HAS_REASON */
+	bool drop;		/* struct nsk_drop, with location */
+	u32 reason, aux, len, seq, payload;
+	unsigned long location;	/* drop: the text address (see nsk_emit_drop) */
+};
+
+/*
+ * A kept record, written in place in this CPU's ring: reserved, zeroed,
+ * described (clock included) and committed with interrupts off (nsk.h,
+ * "Interrupts off"), so no copy of it is made.  A full ring is counted
+ * before anything is described.  Inlined into each emitter, where the
+ * preset is constants and arguments.
+ */
+static __always_inline void nsk_keep(const struct nsk_preset *p,
+				     const struct nsk_view *v, struct sk_buff *skb,
+				     struct sock *sk, unsigned int pf)
+{
+	unsigned int size = p->drop ? sizeof(struct nsk_drop) : sizeof(struct nsk_event);
+	struct nsk_event *ev;
 	unsigned long flags;
 
-	if (nsk_nmi_refused(ev->probe))
-		return;
-	this_cpu_inc(nsk_pcpu.hits);
-	this_cpu_inc(nsk_pcpu.probe_hits[ev->probe]);
-	nsk_describe_tuples(ev, skb, sk, pf);
-	if (nsk_filtered_out(ev, skb, sk, pf) ||
-	    nsk_sampled_out(ev, skb, sk, pf))
-		return;
 	local_irq_save(flags);
-	nsk_describe(ev, skb, sk, pf);
-	nsk_store(ev, size);
+	ev = nsk_ring_reserve(size);
+	if (unlikely(!ev)) {
+		this_cpu_inc(nsk_pcpu.ring_full);
+		local_irq_restore(flags);
+		return;
+	}
+	/* constant sizes: a word loop, not a byte loop */
+	if (p->drop) {
+		struct nsk_drop *d = container_of(ev, struct nsk_drop, ev);
+
+		memset(d, 0, sizeof(*d));
+		memcpy(d->location, &p->location, sizeof(p->location));
+		ev->hdr.type = NSK_REC_DROP;
+	} else {
+		memset(ev, 0, sizeof(*ev));
+		ev->hdr.type = NSK_REC_EVENT;
+	}
+	ev->hdr.size = size;
+	ev->probe = p->probe;
+	ev->flags = p->flags;
+	ev->reason = p->reason;
+	ev->aux = p->aux;
+	ev->len = p->len;
+	ev->seq = p->seq;
+	ev->payload = p->payload;
+	nsk_describe(ev, v, skb, sk, pf);
+	nsk_ring_commit();
+	this_cpu_inc(nsk_pcpu.written);
 	local_irq_restore(flags);
 }
 
 void nsk_emit(u16 probe, struct sk_buff *skb, struct sock *sk, unsigned int pf,
 	      u32 reason, u32 aux)
 {
-	struct nsk_event ev = {
-		.hdr = { .type = NSK_REC_EVENT, .size = sizeof(ev) },
-		.probe = probe,
-		.reason = reason,
-		.aux = aux,
-	};
+	struct nsk_view v __uninitialized;	/* nsk_view() sets what is read */
 
-	nsk_emit_rec(&ev, sizeof(ev), skb, sk, pf);
+	if (nsk_decide(&v, probe, skb, sk, pf)) {
+		struct nsk_preset p = { .probe = probe, .reason = reason, .aux = aux };
+
+		nsk_keep(&p, &v, skb, sk, pf);
+	}
 }
 
 /* Like nsk_emit() with the probe's own length instead of skb->len. */
 void nsk_emit_len(u16 probe, struct sk_buff *skb, struct sock *sk, u32 len)
 {
-	struct nsk_event ev = {
-		.hdr = { .type = NSK_REC_EVENT, .size = sizeof(ev) },
-		.probe = probe,
-		.len = len,
-	};
+	struct nsk_view v __uninitialized;	/* nsk_view() sets what is read */
 
-	nsk_emit_rec(&ev, sizeof(ev), skb, sk, NSK_PF_OWN_LEN);
+	if (nsk_decide(&v, probe, skb, sk, NSK_PF_OWN_LEN)) {
+		struct nsk_preset p = { .probe = probe, .len = len };
+
+		nsk_keep(&p, &v, skb, sk, NSK_PF_OWN_LEN);
+	}
 }
 
 /* A TCP socket event that says which bytes it moved (NSK_EF_SEQ). */
 void nsk_emit_seq(u16 probe, struct sock *sk, u32 seq, u32 bytes)
 {
-	struct nsk_event ev = {
-		.hdr = { .type = NSK_REC_EVENT, .size = sizeof(ev) },
-		.probe = probe,
-		.seq = seq,
-		.payload = bytes,
-		.flags = NSK_EF_SEQ,
-	};
+	struct nsk_view v __uninitialized;	/* nsk_view() sets what is read */
 
-	nsk_emit_rec(&ev, sizeof(ev), NULL, sk, 0);
+	if (nsk_decide(&v, probe, NULL, sk, 0)) {
+		struct nsk_preset p = {
+			.probe = probe, .seq = seq, .payload = bytes, .flags = NSK_EF_SEQ,
+		};
+
+		nsk_keep(&p, &v, NULL, sk, 0);
+	}
 }
 
 /*
@@ -577,16 +753,20 @@ void nsk_emit_seq(u16 probe, struct sock *sk, u32 seq, u32 bytes)
 void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 		   void *location, u32 reason, bool has_reason, unsigned int pf)
 {
-	struct nsk_drop d = {
-		.ev.hdr = { .type = NSK_REC_DROP, .size = sizeof(d) },
-		.ev.probe = probe,
-		.ev.reason = has_reason ? reason : 0,
-		.ev.flags = has_reason ? NSK_EF_HAS_REASON : 0,
-	};
-	unsigned long loc = (unsigned long)location;
+	struct nsk_view v __uninitialized;	/* nsk_view() sets what is read */
 
-	memcpy(d.location, &loc, sizeof(loc));
-	nsk_emit_rec(&d.ev, sizeof(d), skb, sk, NSK_PF_SKB_SK | pf);
+	pf |= NSK_PF_SKB_SK;
+	if (nsk_decide(&v, probe, skb, sk, pf)) {
+		struct nsk_preset p = {
+			.probe = probe,
+			.drop = true,
+			.reason = has_reason ? reason : 0,
+			.flags = has_reason ? NSK_EF_HAS_REASON : 0,
+			.location = (unsigned long)location,
+		};
+
+		nsk_keep(&p, &v, skb, sk, pf);
+	}
 }
 
 /* --- probe pairs (nsk.h) ------------------------------------------------- */
@@ -596,8 +776,8 @@ void nsk_emit_drop(u16 probe, struct sk_buff *skb, struct sock *sk,
 struct nsk_pair_slot {
 	const void *skb;
 	/*
-	 * The filter rejected the first half: ev holds only its tuples, and
-	 * the second half is rejected too without a look (same tuples, same
+	 * The filter rejected the first half: ev is not filled, and the
+	 * second half is rejected too without a look (same tuples, same
 	 * filter: the filter cannot change while collecting, and START
 	 * empties the slots).  Not so for the sampler, whose divisor the
 	 * governor moves: a first half the filter keeps is described in
@@ -619,6 +799,7 @@ void nsk_emit_pair_first(u16 probe, struct sk_buff *skb, unsigned int pf,
 {
 	struct nsk_pair *pair;
 	struct nsk_pair_slot *slot;
+	struct nsk_view v __uninitialized;	/* nsk_view() sets what is read */
 	unsigned long flags;
 
 	if (nsk_nmi_refused(probe))
@@ -633,17 +814,17 @@ void nsk_emit_pair_first(u16 probe, struct sk_buff *skb, unsigned int pf,
 	}
 	slot = &pair->slot[pair->depth++];
 	slot->skb = skb;
-	memset(&slot->ev, 0, sizeof(slot->ev));
-	slot->ev.hdr.type = NSK_REC_EVENT;
-	slot->ev.hdr.size = sizeof(slot->ev);
-	slot->ev.probe = probe;
 	this_cpu_inc(nsk_pcpu.hits);
 	this_cpu_inc(nsk_pcpu.probe_hits[probe]);
-	nsk_describe_tuples(&slot->ev, skb, NULL, pf);
-	slot->filtered = nsk_filtered_out(&slot->ev, skb, NULL, pf);
+	nsk_view(&v, skb, NULL, pf);
+	slot->filtered = nsk_filtered_out(&v, skb, NULL, pf);
 	if (!slot->filtered) {
-		nsk_describe(&slot->ev, skb, NULL, pf);
-		if (!nsk_sampled_out(&slot->ev, skb, NULL, pf))
+		memset(&slot->ev, 0, sizeof(slot->ev));
+		slot->ev.hdr.type = NSK_REC_EVENT;
+		slot->ev.hdr.size = sizeof(slot->ev);
+		slot->ev.probe = probe;
+		nsk_describe(&slot->ev, &v, skb, NULL, pf);
+		if (!nsk_sampled_out(&v, skb, NULL, pf))
 			nsk_store(&slot->ev, sizeof(slot->ev));
 	}
 	local_irq_restore(flags);
@@ -686,7 +867,7 @@ void nsk_emit_pair_second(u16 probe, const void *skb, enum nsk_pair_kind kind,
 	ev.aux = aux;
 	ev.len = len;
 	/* the filter kept the first half, so it keeps this one */
-	if (!nsk_sampled_out(&ev, NULL, NULL, 0))
+	if (!nsk_event_sampled_out(&ev))
 		nsk_store(&ev, sizeof(ev));
 	local_irq_restore(flags);
 }

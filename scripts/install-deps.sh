@@ -15,7 +15,8 @@
 #
 # Groups: tool (`make tool`), module (`make module`), kernel (Debian's
 # kernel; for --check any installed kernel with an image and headers will
-# do, see scripts/kdir.sh), test (the rest of `make test`), all.  Any other
+# do, see scripts/kdir.sh), test (the rest of `make test`), bench (`make
+# bench`; not in all), all.  Any other
 # word is a package name.
 #
 # NSK_DPKG_QUERY (default dpkg-query) is what asks dpkg: the preflight test
@@ -38,6 +39,8 @@ GROUP[test]="qemu-system-x86 busybox-static cpio kmod    # the VM
 	perl                                                  # W=1 kernel builds run scripts/kernel-doc (Pod::Usage)
 	dkms                                                  # make dkms-install and its test (tests/dkms)
 	clang libclang-rt-14-dev"                             # the fuzzers: -fsanitize=fuzzer links libclang_rt.fuzzer (user/fuzz)
+GROUP[bench]="bpftrace                                # make bench: (f) and (g), the bpftrace scripts measured beside the module
+	valgrind"                                             # the host callgrind counts of docs/performance.md
 GROUPS_ALL="tool module kernel test"
 
 me=${0##*/}
@@ -57,7 +60,7 @@ add_word() {
 	case $1 in
 	all) local g; for g in $GROUPS_ALL; do add_word "$g"; done ;;
 	kernel) want_kernel=1; mapfile -t _p < <(group_pkgs kernel); add "${_p[@]}" ;;
-	tool|module|test) mapfile -t _p < <(group_pkgs "$1"); add "${_p[@]}" ;;
+	tool|module|test|bench) mapfile -t _p < <(group_pkgs "$1"); add "${_p[@]}" ;;
 	*) add "$1" ;;
 	esac
 }

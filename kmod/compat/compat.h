@@ -24,6 +24,7 @@
  *  - struct genl_small_ops, genl_family.small_ops/n_small_ops: 5.10;
  *    before, only struct genl_ops in .ops/.n_ops.
  *  - in_hardirq(): 5.11 (in_irq() before).
+ *  - __uninitialized (compiler_attributes.h): 6.2, some stable trees.
  *  - regs_get_kernel_argument(): 5.1 on x86.
  *  - sk->sk_protocol: its own u16 from 5.6; an 8-bit bit-field before.
  *  - cpuhp_setup_state_nocalls_cpuslocked(): 4.13 (the rings' hotplug
@@ -42,6 +43,19 @@
 
 #ifndef NSK_HAS_IN_HARDIRQ
 #define in_hardirq() in_irq()
+#endif
+
+/*
+ * A local that CONFIG_INIT_STACK_ALL_ZERO must not zero at every entry: only
+ * for scratch that never leaves the module and whose every field is written
+ * before it is read (nsk_emit.c's view of a hit).
+ */
+#ifndef __uninitialized
+#if __has_attribute(__uninitialized__)
+#define __uninitialized __attribute__((__uninitialized__))
+#else
+#define __uninitialized
+#endif
 #endif
 
 /*
