@@ -53,7 +53,9 @@ public:
     /// but drop_text().
     Record &slot(std::uint32_t cpu) { return fifo(cpu).back_slot(blocks_); }
     DropText &drop_text() { return drops_.get(); }
-    void commit(std::uint32_t cpu)
+    // (Forced inline: the decoder's loop calls it once per record, and as a call it saved
+    // and restored half the registers each time.)
+    __attribute__((always_inline)) void commit(std::uint32_t cpu)
     {
         Fifo &f = fifos_[cpu]; // (slot() made it)
         const std::uint64_t ts = f.back().ev.ts_ns;
