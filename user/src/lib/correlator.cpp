@@ -35,6 +35,41 @@ private:
     std::array<const ProbeInfo *, NSK_PROBE_MAX + 1> rows_{};
 };
 const ProbeRows kRows;
+
+// The roles that are neither a journey's stage nor its end (a reader, the driver's return,
+// GRO's verdict, socket buffer events): out of line, so that process(), run for every
+// record, stays small (inlined here, the hash table code of forget_pending() made it save
+// and restore registers for every record).
+[[gnu::noinline]] void other_role(corr::Parts &p, const Record &r, const ProbeInfo &info)
+{
+    const nsk_event &ev = r.ev;
+    switch (info.role) {
+    case Role::reader:
+        if (ev.sk_id && (ev.flags & NSK_EF_TASK))
+            p.tx.forget_pending(ev.tid, ev.sk_id); // a reader is not a sender's skb
+        if (ev.sk_id)
+            p.sockets.seen(ev, ev.sk_id, true, info.proto_hint);
+        if (info.proto_hint == IPPROTO_TCP)
+            p.tcp.call_entry(ev);
+        break;
+    case Role::tcp_read:
+        p.tcp.read(r);
+        break;
+    case Role::gro_exit:
+        if (ev.aux == 1)
+            p.rx.gro_merged(ev.skb_id);
+        break;
+    case Role::xmit_done:
+        p.tx.xmit_done(r);
+        break;
+    case Role::exceed_buf:
+    case Role::fail_queue:
+        p.sockets.buffer_event(ev, info.proto_hint, info.role == Role::exceed_buf);
+        break;
+    default: // (the facade's own cases)
+        break;
+    }
+}
 } // namespace
 
 using corr::DropCause;
@@ -76,34 +111,20 @@ void Correlator::process(const Record &r)
         case Role::tx_end:
             p.tx.stage(r, *info);
             break;
-        case Role::reader:
-            if (ev.sk_id && (ev.flags & NSK_EF_TASK))
-                p.tx.forget_pending(ev.tid, ev.sk_id); // a reader is not a sender's skb
-            if (ev.sk_id)
-                p.sockets.seen(ev, ev.sk_id, true, info->proto_hint);
-            if (info->proto_hint == IPPROTO_TCP)
-                p.tcp.call_entry(ev);
-            break;
         case Role::consume:
             on_consume(r);
-            break;
-        case Role::tcp_read:
-            p.tcp.read(r);
-            break;
-        case Role::gro_exit:
-            if (ev.aux == 1)
-                p.rx.gro_merged(ev.skb_id);
-            break;
-        case Role::xmit_done:
-            p.tx.xmit_done(r);
             break;
         case Role::drop:
         case Role::queue_full:
             on_drop(r, *info);
             break;
+        case Role::reader:
+        case Role::tcp_read:
+        case Role::gro_exit:
+        case Role::xmit_done:
         case Role::exceed_buf:
         case Role::fail_queue:
-            p.sockets.buffer_event(ev, info->proto_hint, info->role == Role::exceed_buf);
+            other_role(p, r, *info);
             break;
         case Role::none:
             break;
