@@ -114,6 +114,8 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
     if (const std::size_t most = std::min<std::size_t>(count, len / sizeof(nsk_rec_hdr));
         events.size() < most)
         events.resize(most);
+    std::uint32_t *offs = events.data(); // (the loop reads these, not the vector)
+    std::size_t room = events.size();
     while (off < len) {
         if (len - off < sizeof(nsk_rec_hdr)) {
             broken = true;
@@ -126,22 +128,25 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
             break;
         }
         const std::uint8_t *p = data + off;
-        if (walked == events.size()) // (more records than the batch claims)
+        if (walked == room) { // (more records than the batch claims)
             events.resize(2 * walked + 16);
-        events[walked] = hdr.type == NSK_REC_EVENT && hdr.size >= sizeof(nsk_event)
-                             ? static_cast<std::uint32_t>(off)
-                             : kNoEvent;
+            offs = events.data();
+            room = events.size();
+        }
+        offs[walked] = hdr.type == NSK_REC_EVENT && hdr.size >= sizeof(nsk_event)
+                           ? static_cast<std::uint32_t>(off)
+                           : kNoEvent;
         if (hdr.type == NSK_REC_STAGE) {
             std::uint16_t ref;
             if (hdr.size < sizeof(nsk_stage)) {
                 ++st.malformed; // too short for what we must read; skip by size
             } else {
                 std::memcpy(&ref, p + offsetof(nsk_stage, ref), sizeof(ref));
-                if (ref >= walked || events[ref] == kNoEvent) {
+                if (ref >= walked || offs[ref] == kNoEvent) {
                     ++st.malformed; // names no earlier event of this batch
                 } else {
                     Record &r = out.slot(cpu);
-                    expand_stage(r.ev, data + events[ref], p);
+                    expand_stage(r.ev, data + offs[ref], p);
                     r.seq = seq + walked;
                     r.cpu = cpu;
                     r.type = NSK_REC_EVENT;

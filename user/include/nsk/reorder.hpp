@@ -59,7 +59,7 @@ public:
     {
         Fifo &f = fifos_[cpu]; // (slot() made it)
         const std::uint64_t ts = f.back().ev.ts_ns;
-        if (released_any_ && ts < released_ts_)
+        if (ts < released_ts_) // (0 until something is released: never late before that)
             late_record(ts);
         if (ts > max_ts_)
             max_ts_ = ts;
@@ -171,6 +171,7 @@ private:
             if (++head_ == kBlockRecords) { // that block is done with
                 pool.give(blocks_.front());
                 blocks_.erase(blocks_.begin()); // (a few pointers)
+                room_ -= kBlockRecords;
                 head_ = 0;
             } else if (n_ == 0) {
                 head_ = 0; // (its block stays for the next records)
@@ -179,8 +180,10 @@ private:
         /// Room for one more record at the back (a block from the pool when the last is full).
         Record &back_slot(BlockPool &pool)
         {
-            if (head_ + n_ == blocks_.size() * kBlockRecords)
+            if (head_ + n_ == room_) {
                 blocks_.push_back(pool.take());
+                room_ += kBlockRecords;
+            }
             back_ = &at(n_);
             return *back_;
         }
@@ -204,7 +207,7 @@ private:
         /// Once per window: an empty FIFO that held nothing since the last trim (or, at the
         /// end, any empty one) gives back its last block.  Starts the next period.
         void trim(bool end, BlockPool &pool);
-        std::size_t capacity() const { return blocks_.size() * kBlockRecords; }
+        std::size_t capacity() const { return room_; }
         void clear(BlockPool &pool);
 
     private:
@@ -217,6 +220,7 @@ private:
         bool move_back(std::size_t i);
         std::vector<Record *> blocks_; // records [head_, head_ + n_) of their concatenation
         std::size_t head_ = 0, n_ = 0;
+        std::size_t room_ = 0;      // blocks_.size() * kBlockRecords (one compare per append)
         std::size_t peak_ = 0;      // most records held since the last trim
         Record *back_ = nullptr;    // the slot back_slot() gave last
         std::uint64_t last_ts_ = 0; // (ts, seq) of the last record held (valid while n_ > 0)
