@@ -68,23 +68,29 @@ struct DecodedRecords {
 };
 
 /// A compact record (NSK_REC_STAGE) rebuilt as the event it stands for: the description of
-/// `full` (an event of the same batch), the stage's own fields.
-inline void expand_stage(nsk_event &ev, const std::uint8_t *full, const nsk_stage &st)
+/// `full` (an event of the same batch), the stage's own fields (`stage`: a whole nsk_stage).
+/// The stage's first 32 bytes (header, probe, cpu, ts_ns, skb_id, sk_id) have the event's
+/// layout, so they are copied in one piece over the description's.
+inline void expand_stage(nsk_event &ev, const std::uint8_t *full, const std::uint8_t *stage)
 {
+    static_assert(offsetof(nsk_stage, probe) == offsetof(nsk_event, probe) &&
+                      offsetof(nsk_stage, cpu) == offsetof(nsk_event, cpu) &&
+                      offsetof(nsk_stage, ts_ns) == offsetof(nsk_event, ts_ns) &&
+                      offsetof(nsk_stage, skb_id) == offsetof(nsk_event, skb_id) &&
+                      offsetof(nsk_stage, sk_id) == offsetof(nsk_event, sk_id) &&
+                      offsetof(nsk_stage, flags) == offsetof(nsk_event, sk_id) + 8,
+                  "nsk_stage starts like nsk_event");
+    constexpr std::size_t kHead = offsetof(nsk_stage, flags); // 32
     std::memcpy(&ev, full, sizeof(nsk_event));
+    std::memcpy(&ev, stage, kHead);
     ev.hdr.type = NSK_REC_EVENT;
     ev.hdr.size = sizeof(nsk_event);
-    ev.probe = st.probe;
-    ev.cpu = st.cpu;
-    ev.ts_ns = st.ts_ns;
-    ev.skb_id = st.skb_id;
-    ev.sk_id = st.sk_id;
-    ev.flags = st.flags;
-    ev.ctx = st.ctx;
-    ev.len = st.len;
-    ev.aux = st.aux;
-    ev.seq = st.seq;
-    ev.payload = st.payload;
+    std::memcpy(&ev.flags, stage + offsetof(nsk_stage, flags), sizeof(ev.flags));
+    std::memcpy(&ev.ctx, stage + offsetof(nsk_stage, ctx), sizeof(ev.ctx));
+    std::memcpy(&ev.len, stage + offsetof(nsk_stage, len), sizeof(ev.len));
+    std::memcpy(&ev.aux, stage + offsetof(nsk_stage, aux), sizeof(ev.aux));
+    std::memcpy(&ev.seq, stage + offsetof(nsk_stage, seq), sizeof(ev.seq));
+    std::memcpy(&ev.payload, stage + offsetof(nsk_stage, payload), sizeof(ev.payload));
 }
 
 /// Walk packed records.  Writes decoded records to `out` (seq numbered from `seq`), updates
@@ -101,9 +107,15 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
     bool broken = false;
     constexpr std::size_t kMinEvent = offsetof(nsk_event, sk_id) + sizeof(nsk_event::sk_id);
     constexpr std::uint32_t kNoEvent = ~0u;
-    // Offset of each walked record that a stage may name (a whole event), else kNoEvent.
+    // Offset of each walked record that a stage may name (a whole event), else kNoEvent;
+    // written by index (grown ahead to what the batch claims, at most one per 4 bytes, so a
+    // forged count cannot make it huge; never shrunk; one compare per record).
     thread_local std::vector<std::uint32_t> events;
-    events.clear();
+    if (const std::size_t most = std::min<std::size_t>(count, len / sizeof(nsk_rec_hdr));
+        events.size() < most)
+        events.resize(most);
+    std::uint32_t *offs = events.data(); // (the loop reads these, not the vector)
+    std::size_t room = events.size();
     while (off < len) {
         if (len - off < sizeof(nsk_rec_hdr)) {
             broken = true;
@@ -116,20 +128,25 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
             break;
         }
         const std::uint8_t *p = data + off;
-        events.push_back(hdr.type == NSK_REC_EVENT && hdr.size >= sizeof(nsk_event)
-                             ? static_cast<std::uint32_t>(off)
-                             : kNoEvent);
+        if (walked == room) { // (more records than the batch claims)
+            events.resize(2 * walked + 16);
+            offs = events.data();
+            room = events.size();
+        }
+        offs[walked] = hdr.type == NSK_REC_EVENT && hdr.size >= sizeof(nsk_event)
+                           ? static_cast<std::uint32_t>(off)
+                           : kNoEvent;
         if (hdr.type == NSK_REC_STAGE) {
-            nsk_stage s;
+            std::uint16_t ref;
             if (hdr.size < sizeof(nsk_stage)) {
                 ++st.malformed; // too short for what we must read; skip by size
             } else {
-                std::memcpy(&s, p, sizeof(s));
-                if (s.ref >= walked || events[s.ref] == kNoEvent) {
+                std::memcpy(&ref, p + offsetof(nsk_stage, ref), sizeof(ref));
+                if (ref >= walked || offs[ref] == kNoEvent) {
                     ++st.malformed; // names no earlier event of this batch
                 } else {
                     Record &r = out.slot(cpu);
-                    expand_stage(r.ev, data + events[s.ref], s);
+                    expand_stage(r.ev, data + offs[ref], p);
                     r.seq = seq + walked;
                     r.cpu = cpu;
                     r.type = NSK_REC_EVENT;

@@ -7,11 +7,13 @@
 // earlier).  A small min-heap of CPU heads merges the FIFOs: the CPU it names releases its
 // records in a run for as long as they come before the heap's top, so a run of records costs
 // one pop and one push of a 16-byte head, instead of sifting whole records through one heap of
-// everything buffered.  The decoder writes each record straight into the back of its CPU's FIFO
-// (slot() / drop_text() / commit(): see decode_records), so the one copy in is the decode
-// itself; a drop's strings wait in a pool on the side until the sink returns.  A FIFO is a chain
-// of fixed blocks from a pool shared by all CPUs (see capacity()): growing never copies, and a
-// block one CPU gave back is reused by another before new memory is touched.
+// everything buffered.  The release loop is a template over its sink (no std::function call per
+// record) and the per-record part of commit() is inline: both run once per record.  The decoder
+// writes each record straight into the back of its CPU's FIFO (slot() / drop_text() / commit(): see
+// decode_records), so the one copy in is the decode itself; a drop's strings wait in a pool on the
+// side until the sink returns.  A FIFO is a chain of fixed blocks from a pool shared by all CPUs
+// (see capacity()): growing never copies, and a block one CPU gave back is reused by another before
+// new memory is touched.
 //
 // The window adapts, like perf's ordered events bound their queue and flush in rounds: a
 // record that arrives older than something already released (a CPU's batch came late: its
@@ -24,8 +26,8 @@
 
 #include "nsk/record.hpp"
 
+#include <algorithm>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <vector>
 
@@ -33,7 +35,6 @@ namespace nsk {
 
 class ReorderBuffer {
 public:
-    using Sink = std::function<void(const Record &)>;
     /// `max_window_ns` <= `window_ns`: a fixed window.
     explicit ReorderBuffer(std::uint64_t window_ns = 300'000'000, std::uint64_t max_window_ns = 0)
         : window_ns_(window_ns), initial_window_ns_(window_ns),
@@ -52,13 +53,42 @@ public:
     /// but drop_text().
     Record &slot(std::uint32_t cpu) { return fifo(cpu).back_slot(blocks_); }
     DropText &drop_text() { return drops_.get(); }
-    void commit(std::uint32_t cpu);
-    /// Release records older than max_ts_seen - window.
-    void release(const Sink &sink) { release_to(release_mark(), sink); }
+    // (Forced inline: the decoder's loop calls it once per record, and as a call it saved
+    // and restored half the registers each time.)
+    __attribute__((always_inline)) void commit(std::uint32_t cpu)
+    {
+        Fifo &f = fifos_[cpu]; // (slot() made it)
+        const std::uint64_t ts = f.back().ev.ts_ns;
+        if (ts < released_ts_) // (0 until something is released: never late before that)
+            late_record(ts);
+        if (ts > max_ts_)
+            max_ts_ = ts;
+        if (++size_ > peak_size_)
+            peak_size_ = size_;
+        // Every non-empty FIFO has a heap entry for its front; a new front gets its own entry
+        // (the old one goes stale and is skipped when it surfaces).
+        if (f.commit_back())
+            push_head(ts, cpu);
+    }
+    /// Release records older than max_ts_seen - window, to `sink(const Record &)` (any
+    /// callable; the record and its drop text are valid until it returns).
+    template <class Sink>
+    void release(Sink &&sink)
+    {
+        release_to(release_mark(), sink);
+    }
     /// Release records with ts < watermark (e.g. derived from the wall clock when idle).
-    void release_until(std::uint64_t watermark, const Sink &sink) { release_to(watermark, sink); }
+    template <class Sink>
+    void release_until(std::uint64_t watermark, Sink &&sink)
+    {
+        release_to(watermark, sink);
+    }
     /// Release everything (end of collection).
-    void flush(const Sink &sink) { release_to(UINT64_MAX, sink, true); }
+    template <class Sink>
+    void flush(Sink &&sink)
+    {
+        release_to(UINT64_MAX, sink, true);
+    }
 
     /// The watermark release() uses now (0: nothing is old enough).
     std::uint64_t release_mark() const { return max_ts_ < window_ns_ ? 0 : max_ts_ - window_ns_; }
@@ -141,6 +171,7 @@ private:
             if (++head_ == kBlockRecords) { // that block is done with
                 pool.give(blocks_.front());
                 blocks_.erase(blocks_.begin()); // (a few pointers)
+                room_ -= kBlockRecords;
                 head_ = 0;
             } else if (n_ == 0) {
                 head_ = 0; // (its block stays for the next records)
@@ -149,19 +180,34 @@ private:
         /// Room for one more record at the back (a block from the pool when the last is full).
         Record &back_slot(BlockPool &pool)
         {
-            if (head_ + n_ == blocks_.size() * kBlockRecords)
+            if (head_ + n_ == room_) {
                 blocks_.push_back(pool.take());
-            return at(n_);
+                room_ += kBlockRecords;
+            }
+            back_ = &at(n_);
+            return *back_;
         }
         /// The slot back_slot() gave.
-        Record &back() { return at(n_); }
+        Record &back() { return *back_; }
         /// File the record written in back_slot() in (ts, seq) order from the back; true when
-        /// it became the front.
-        bool commit_back();
+        /// it became the front.  In order (nearly always) it stays where it is written and
+        /// becomes the last; else it moves back past the newer ones (move_back()).
+        bool commit_back()
+        {
+            const std::size_t i = n_++;
+            if (n_ > peak_)
+                peak_ = n_;
+            const std::uint64_t ts = back_->ev.ts_ns, seq = back_->seq;
+            if (i != 0 && (last_ts_ > ts || (last_ts_ == ts && last_seq_ > seq)))
+                return move_back(i);
+            last_ts_ = ts;
+            last_seq_ = seq;
+            return i == 0;
+        }
         /// Once per window: an empty FIFO that held nothing since the last trim (or, at the
         /// end, any empty one) gives back its last block.  Starts the next period.
         void trim(bool end, BlockPool &pool);
-        std::size_t capacity() const { return blocks_.size() * kBlockRecords; }
+        std::size_t capacity() const { return room_; }
         void clear(BlockPool &pool);
 
     private:
@@ -170,9 +216,15 @@ private:
             const std::size_t g = head_ + i;
             return blocks_[g >> kBlockShift][g & (kBlockRecords - 1)];
         }
+        /// The record committed at position i is older than the one before it: move it back.
+        bool move_back(std::size_t i);
         std::vector<Record *> blocks_; // records [head_, head_ + n_) of their concatenation
         std::size_t head_ = 0, n_ = 0;
-        std::size_t peak_ = 0; // most records held since the last trim
+        std::size_t room_ = 0;      // blocks_.size() * kBlockRecords (one compare per append)
+        std::size_t peak_ = 0;      // most records held since the last trim
+        Record *back_ = nullptr;    // the slot back_slot() gave last
+        std::uint64_t last_ts_ = 0; // (ts, seq) of the last record held (valid while n_ > 0)
+        std::uint64_t last_seq_ = 0;
     };
     struct Head {
         std::uint64_t ts;
@@ -199,9 +251,28 @@ private:
         std::vector<std::unique_ptr<DropText[]>> chunks_;
         std::vector<DropText *> free_;
     };
-    void release_to(std::uint64_t watermark, const Sink &sink, bool all = false);
-    void push_head(std::uint64_t ts, std::uint32_t cpu);
-    Fifo &fifo(std::uint32_t cpu);
+    template <class Sink>
+    void release_to(std::uint64_t watermark, Sink &sink, bool all = false);
+    /// After a release: once per window of event time, the FIFOs and pools are trimmed.
+    void after_release(bool all);
+    static bool head_later(const Head &a, const Head &b)
+    {
+        return a.ts != b.ts ? a.ts > b.ts : a.cpu > b.cpu;
+    }
+    void push_head(std::uint64_t ts, std::uint32_t cpu)
+    {
+        heads_.push_back({ts, cpu});
+        std::push_heap(heads_.begin(), heads_.end(), head_later);
+    }
+    void pop_head()
+    {
+        std::pop_heap(heads_.begin(), heads_.end(), head_later);
+        heads_.pop_back();
+    }
+    Fifo &fifo(std::uint32_t cpu) { return cpu < fifos_.size() ? fifos_[cpu] : add_fifo(cpu); }
+    Fifo &add_fifo(std::uint32_t cpu);
+    /// A record older than something released: counted, and the window grows.
+    void late_record(std::uint64_t ts);
 
     std::vector<Fifo> fifos_; // by CPU number
     std::vector<Head> heads_; // min-heap by (ts, cpu); may hold stale entries
@@ -217,5 +288,44 @@ private:
     bool released_any_ = false;
     std::uint64_t late_ = 0;
 };
+
+template <class Sink>
+void ReorderBuffer::release_to(std::uint64_t watermark, Sink &sink, bool all)
+{
+    while (!heads_.empty()) {
+        const Head h = heads_.front();
+        if (!all && h.ts >= watermark)
+            break;
+        pop_head();
+        Fifo &f = fifos_[h.cpu];
+        if (f.empty() || f.front().ev.ts_ns != h.ts)
+            continue; // stale: that front left or an older record took its place
+        // This CPU's records go in a run for as long as they come before the heap's top: the
+        // top is never later than another CPU's front (each front has its entry; a stale entry
+        // is at most as late as the front that replaced it, which has its own), so the order
+        // is the heap's, one pop and one push per run instead of per record.  With no other
+        // CPU waiting (heads_ empty) the run ends only at the watermark.
+        for (;;) {
+            const Record &r = f.front();
+            if (!released_any_ || r.ev.ts_ns > released_ts_)
+                released_ts_ = r.ev.ts_ns;
+            released_any_ = true;
+            --size_;
+            sink(r);
+            if (r.drop)
+                drops_.put(r.drop);
+            f.pop_front(blocks_);
+            if (f.empty())
+                break;
+            const std::uint64_t ts = f.front().ev.ts_ns;
+            if ((!all && ts >= watermark) ||
+                (!heads_.empty() && head_later(Head{ts, h.cpu}, heads_.front()))) {
+                push_head(ts, h.cpu);
+                break;
+            }
+        }
+    }
+    after_release(all);
+}
 
 } // namespace nsk

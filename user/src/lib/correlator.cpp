@@ -5,20 +5,82 @@
 #include "correlate/parts.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace nsk {
 
 namespace {
 // Between sweeps, socket churn may take the table this far past its bound before it is pruned
 // back (each prune is linear in the table, so this keeps the cost per new socket constant).
-std::uint64_t socket_ceiling(std::uint64_t max_sockets) { return max_sockets + max_sockets / 4 + 16; }
+std::uint64_t socket_ceiling(std::uint64_t max_sockets)
+{
+    return max_sockets + max_sockets / 4 + 16;
+}
+
+// The probe table's rows by id, one load per record instead of a call into probes.cpp
+// (probe_info() is the one source: this copies its answers once).
+class ProbeRows {
+public:
+    ProbeRows()
+    {
+        for (std::size_t id = 0; id < rows_.size(); ++id)
+            rows_[id] = probe_info(static_cast<std::uint16_t>(id));
+    }
+    const ProbeInfo *operator[](std::uint16_t id) const
+    {
+        return id < rows_.size() ? rows_[id] : probe_info(id);
+    }
+
+private:
+    std::array<const ProbeInfo *, NSK_PROBE_MAX + 1> rows_{};
+};
+const ProbeRows kRows;
+
+// The roles that are neither a journey's stage nor its end (a reader, the driver's return,
+// GRO's verdict, socket buffer events): out of line, so that process(), run for every
+// record, stays small (inlined here, the hash table code of forget_pending() made it save
+// and restore registers for every record).
+[[gnu::noinline]] void other_role(corr::Parts &p, const Record &r, const ProbeInfo &info)
+{
+    const nsk_event &ev = r.ev;
+    switch (info.role) {
+    case Role::reader:
+        if (ev.sk_id && (ev.flags & NSK_EF_TASK))
+            p.tx.forget_pending(ev.tid, ev.sk_id); // a reader is not a sender's skb
+        if (ev.sk_id)
+            p.sockets.seen(ev, ev.sk_id, true, info.proto_hint);
+        if (info.proto_hint == IPPROTO_TCP)
+            p.tcp.call_entry(ev);
+        break;
+    case Role::tcp_read:
+        p.tcp.read(r);
+        break;
+    case Role::gro_exit:
+        if (ev.aux == 1)
+            p.rx.gro_merged(ev.skb_id);
+        break;
+    case Role::xmit_done:
+        p.tx.xmit_done(r);
+        break;
+    case Role::exceed_buf:
+    case Role::fail_queue:
+        p.sockets.buffer_event(ev, info.proto_hint, info.role == Role::exceed_buf);
+        break;
+    default: // (the facade's own cases)
+        break;
+    }
+}
 } // namespace
 
 using corr::DropCause;
 using corr::RxJourney;
 using corr::TxJourney;
 
-Correlator::Correlator(CorrelatorOptions opts) : p_(std::make_unique<corr::Parts>(opts)) {}
+Correlator::Correlator(CorrelatorOptions opts) : p_(std::make_unique<corr::Parts>(opts))
+{
+    p_->socket_ceiling = socket_ceiling(opts.max_sockets);
+    probes_seen_.resize(NSK_PROBE_MAX + 1); // (an unknown id beyond grows it)
+}
 Correlator::~Correlator() = default;
 Correlator::Correlator(Correlator &&) noexcept = default;
 Correlator &Correlator::operator=(Correlator &&) noexcept = default;
@@ -34,7 +96,7 @@ void Correlator::process(const Record &r)
         probes_seen_.resize(static_cast<std::size_t>(ev.probe) + 1);
     ++probes_seen_[ev.probe];
 
-    if (const ProbeInfo *info = probe_info(ev.probe)) {
+    if (const ProbeInfo *info = kRows[ev.probe]) {
         switch (info->role) {
         case Role::start:
         case Role::mid:
@@ -49,34 +111,20 @@ void Correlator::process(const Record &r)
         case Role::tx_end:
             p.tx.stage(r, *info);
             break;
-        case Role::reader:
-            if (ev.sk_id && (ev.flags & NSK_EF_TASK))
-                p.tx.forget_pending(ev.tid, ev.sk_id); // a reader is not a sender's skb
-            if (ev.sk_id)
-                p.sockets.seen(ev, ev.sk_id, true, info->proto_hint);
-            if (info->proto_hint == IPPROTO_TCP)
-                p.tcp.call_entry(ev);
-            break;
         case Role::consume:
             on_consume(r);
-            break;
-        case Role::tcp_read:
-            p.tcp.read(r);
-            break;
-        case Role::gro_exit:
-            if (ev.aux == 1)
-                p.rx.gro_merged(ev.skb_id);
-            break;
-        case Role::xmit_done:
-            p.tx.xmit_done(r);
             break;
         case Role::drop:
         case Role::queue_full:
             on_drop(r, *info);
             break;
+        case Role::reader:
+        case Role::tcp_read:
+        case Role::gro_exit:
+        case Role::xmit_done:
         case Role::exceed_buf:
         case Role::fail_queue:
-            p.sockets.buffer_event(ev, info->proto_hint, info->role == Role::exceed_buf);
+            other_role(p, r, *info);
             break;
         case Role::none:
             break;
@@ -84,7 +132,7 @@ void Correlator::process(const Record &r)
     }
     if (p.now - last_sweep_ >= p.opts.sweep_ns)
         sweep();
-    else if (p.sockets.entries() > socket_ceiling(p.opts.max_sockets))
+    else if (p.sockets.entries() > p.socket_ceiling)
         p.sockets.prune(p.opts.socket_age_ns, p.opts.max_sockets); // (churn between sweeps)
 }
 

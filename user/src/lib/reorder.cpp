@@ -27,17 +27,12 @@ void ReorderBuffer::Fifo::clear(BlockPool &pool)
     for (Record *b : blocks_)
         pool.give(b);
     blocks_.clear();
-    head_ = n_ = 0;
+    head_ = n_ = room_ = 0;
 }
 
-bool ReorderBuffer::Fifo::commit_back()
+bool ReorderBuffer::Fifo::move_back(std::size_t i)
 {
-    std::size_t i = n_++;
-    if (n_ > peak_)
-        peak_ = n_;
-    // Nearly always in order; a record stamped before the last ones of its CPU moves back.
-    if (i == 0 || !later(at(i - 1), at(i)))
-        return i == 0;
+    // A record stamped before the last ones of its CPU (the last one stays the last).
     const Record r = at(i);
     for (; i > 0 && later(at(i - 1), r); --i)
         at(i) = at(i - 1);
@@ -84,35 +79,16 @@ void ReorderBuffer::DropPool::trim()
 
 // --- merge --------------------------------------------------------------------------------------
 
-namespace {
-
-struct HeadLater {
-    template <typename H>
-    bool operator()(const H &a, const H &b) const
-    {
-        return a.ts != b.ts ? a.ts > b.ts : a.cpu > b.cpu;
-    }
-};
-
-} // namespace
-
 ReorderBuffer::~ReorderBuffer()
 {
     for (auto &f : fifos_)
         f.clear(blocks_);
 }
 
-ReorderBuffer::Fifo &ReorderBuffer::fifo(std::uint32_t cpu)
+ReorderBuffer::Fifo &ReorderBuffer::add_fifo(std::uint32_t cpu)
 {
-    if (cpu >= fifos_.size())
-        fifos_.resize(static_cast<std::size_t>(cpu) + 1);
+    fifos_.resize(static_cast<std::size_t>(cpu) + 1);
     return fifos_[cpu];
-}
-
-void ReorderBuffer::push_head(std::uint64_t ts, std::uint32_t cpu)
-{
-    heads_.push_back({ts, cpu});
-    std::push_heap(heads_.begin(), heads_.end(), HeadLater{});
 }
 
 void ReorderBuffer::push(const Record &r)
@@ -127,22 +103,10 @@ void ReorderBuffer::push(const Record &r)
     commit(r.cpu);
 }
 
-void ReorderBuffer::commit(std::uint32_t cpu)
+void ReorderBuffer::late_record(std::uint64_t ts)
 {
-    Fifo &f = fifos_[cpu]; // (slot() made it)
-    const std::uint64_t ts = f.back().ev.ts_ns;
-    if (released_any_ && ts < released_ts_) {
-        ++late_;
-        grow_window(max_ts_ - ts);
-    }
-    if (ts > max_ts_)
-        max_ts_ = ts;
-    if (++size_ > peak_size_)
-        peak_size_ = size_;
-    // Every non-empty FIFO has a heap entry for its front; a new front gets its own entry
-    // (the old one goes stale and is skipped when it surfaces).
-    if (f.commit_back())
-        push_head(ts, cpu);
+    ++late_;
+    grow_window(max_ts_ - ts);
 }
 
 void ReorderBuffer::grow_window(std::uint64_t lateness_ns)
@@ -157,41 +121,8 @@ void ReorderBuffer::grow_window(std::uint64_t lateness_ns)
     window_ns_ = want;
 }
 
-void ReorderBuffer::release_to(std::uint64_t watermark, const Sink &sink, bool all)
+void ReorderBuffer::after_release(bool all)
 {
-    while (!heads_.empty()) {
-        const Head h = heads_.front();
-        if (!all && h.ts >= watermark)
-            break;
-        std::pop_heap(heads_.begin(), heads_.end(), HeadLater{});
-        heads_.pop_back();
-        Fifo &f = fifos_[h.cpu];
-        if (f.empty() || f.front().ev.ts_ns != h.ts)
-            continue; // stale: that front left or an older record took its place
-        // This CPU's records go in a run for as long as they come before the heap's top: the
-        // top is never later than another CPU's front (each front has its entry; a stale entry
-        // is at most as late as the front that replaced it, which has its own), so the order
-        // is the heap's, one pop and one push per run instead of per record.
-        for (;;) {
-            const Record &r = f.front();
-            if (!released_any_ || r.ev.ts_ns > released_ts_)
-                released_ts_ = r.ev.ts_ns;
-            released_any_ = true;
-            --size_;
-            sink(r);
-            if (r.drop)
-                drops_.put(r.drop);
-            f.pop_front(blocks_);
-            if (f.empty())
-                break;
-            const std::uint64_t ts = f.front().ev.ts_ns;
-            if ((!all && ts >= watermark) ||
-                (!heads_.empty() && HeadLater{}(Head{ts, h.cpu}, heads_.front()))) {
-                push_head(ts, h.cpu);
-                break;
-            }
-        }
-    }
     if (all || !released_any_ || released_ts_ >= trim_at_) {
         if (released_any_) // (a window of event time passed; not the looks before any release)
             blocks_.age();

@@ -45,6 +45,7 @@ struct Parts {
     }
 
     CorrelatorOptions opts;
+    std::uint64_t socket_ceiling = 0; // socket table entries that prune between sweeps (facade)
     std::map<std::uint16_t, std::string> names;
     std::uint64_t now = 0; // event time
 

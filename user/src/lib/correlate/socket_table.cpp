@@ -40,30 +40,56 @@ SocketStats *SocketTable::find(std::uint64_t sk_id)
     return it == sockets_.end() ? nullptr : &it->second;
 }
 
+namespace {
+// learn()'s rare paths, out of line: the common event of a socket changes nothing that needs a
+// string or a set, and without these inline learn() needs no saved registers (the paths a
+// socket takes once, or when its tuple, reader or comm changes).
+[[gnu::noinline]] void relearn_tuple(SocketStats &s, const nsk_event &ev)
+{
+    SocketStats::Learned &l = s.learned;
+    s.local = format_endpoint(ev.family, ev.sk_laddr, ev.sk_lport);
+    s.remote = format_endpoint(ev.family, ev.sk_raddr, ev.sk_rport);
+    l.family = ev.family;
+    l.lport = ev.sk_lport;
+    l.rport = ev.sk_rport;
+    std::memcpy(l.laddr, ev.sk_laddr, sizeof(l.laddr));
+    std::memcpy(l.raddr, ev.sk_raddr, sizeof(l.raddr));
+}
+
+[[gnu::noinline]] void learn_packet_view(SocketStats &s, const nsk_event &ev)
+{
+    // Packet view only: the socket's local end is the packet's destination.
+    static const std::uint8_t any[16] = {};
+    s.family = ev.family;
+    s.local = format_endpoint(ev.family, ev.daddr, ev.dport);
+    s.remote = format_endpoint(ev.family, any, 0);
+}
+
+[[gnu::noinline]] void new_reader(SocketStats &s, std::uint32_t pid)
+{
+    s.pids.insert(pid); // (s.pid is always in pids already)
+}
+
+[[gnu::noinline]] void relearn_comm(SocketStats &s, const nsk_event &ev)
+{
+    s.comm = bounded_string(ev.comm, sizeof(ev.comm));
+    std::memcpy(s.learned.comm, ev.comm, sizeof(s.learned.comm));
+}
+} // namespace
+
 void SocketTable::learn(SocketStats &s, const nsk_event &ev, bool task)
 {
-    SocketStats::Learned &l = s.learned; // (valid for local/remote while sock_tuple is set)
+    const SocketStats::Learned &l = s.learned; // (valid for local/remote while sock_tuple is set)
     if (ev.family && (ev.flags & NSK_EF_SOCK) && !(s.sock_tuple && ev.sk_lport == 0)) {
         // (a closed socket has lost its local port: keep what it was)
         s.family = ev.family;
         if (!s.sock_tuple || l.family != ev.family || l.lport != ev.sk_lport ||
             l.rport != ev.sk_rport || std::memcmp(l.laddr, ev.sk_laddr, sizeof(l.laddr)) ||
-            std::memcmp(l.raddr, ev.sk_raddr, sizeof(l.raddr))) {
-            s.local = format_endpoint(ev.family, ev.sk_laddr, ev.sk_lport);
-            s.remote = format_endpoint(ev.family, ev.sk_raddr, ev.sk_rport);
-            l.family = ev.family;
-            l.lport = ev.sk_lport;
-            l.rport = ev.sk_rport;
-            std::memcpy(l.laddr, ev.sk_laddr, sizeof(l.laddr));
-            std::memcpy(l.raddr, ev.sk_raddr, sizeof(l.raddr));
-        }
+            std::memcmp(l.raddr, ev.sk_raddr, sizeof(l.raddr)))
+            relearn_tuple(s, ev);
         s.sock_tuple = true;
     } else if (ev.family && (ev.flags & NSK_EF_PKT) && !s.sock_tuple && s.local.empty()) {
-        // Packet view only: the socket's local end is the packet's destination.
-        static const std::uint8_t any[16] = {};
-        s.family = ev.family;
-        s.local = format_endpoint(ev.family, ev.daddr, ev.dport);
-        s.remote = format_endpoint(ev.family, any, 0);
+        learn_packet_view(s, ev);
     }
     if (ev.family && ev.proto && !s.proto)
         s.proto = ev.proto;
@@ -71,13 +97,11 @@ void SocketTable::learn(SocketStats &s, const nsk_event &ev, bool task)
         s.netns = ev.netns;
     if (task && (ev.flags & NSK_EF_TASK) && ev.pid) {
         if (s.pid != ev.pid)
-            s.pids.insert(ev.pid); // (s.pid is always in pids already)
+            new_reader(s, ev.pid);
         s.pid = ev.pid;
         s.tid = ev.tid;
-        if (s.comm.empty() || std::memcmp(l.comm, ev.comm, sizeof(l.comm))) {
-            s.comm = bounded_string(ev.comm, sizeof(ev.comm));
-            std::memcpy(l.comm, ev.comm, sizeof(l.comm));
-        }
+        if (s.comm.empty() || std::memcmp(l.comm, ev.comm, sizeof(l.comm)))
+            relearn_comm(s, ev);
     }
     if (ev.sk_ino)
         s.sk_ino = ev.sk_ino;

@@ -36,23 +36,15 @@ StageStat &StageTable::make(std::uint16_t from, std::uint16_t to, Path path)
     return st;
 }
 
-void StageTable::account(std::uint8_t proto, const std::vector<Visit> &visits,
-                         std::size_t &accounted, Path path)
+void StageTable::account_all(std::uint8_t proto, const std::vector<Visit> &visits,
+                             std::size_t &accounted, Path path)
 {
-    if (!proto)
-        return; // unknown yet: pairs are added once an event tells the protocol
     if (!is_reported_proto(proto)) {
         accounted = visits.size();
         return;
     }
-    for (std::size_t i = std::max<std::size_t>(1, accounted); i < visits.size(); ++i) {
-        const Visit &a = visits[i - 1];
-        const Visit &b = visits[i];
-        StageStat &st = entry(a.probe, b.probe, path);
-        if (b.ts < a.ts)
-            ++reversed_;
-        st.hist.add(b.ts >= a.ts ? b.ts - a.ts : 0);
-    }
+    for (std::size_t i = std::max<std::size_t>(1, accounted); i < visits.size(); ++i)
+        add_pair(visits[i - 1], visits[i], path);
     accounted = std::max<std::size_t>(accounted, visits.size());
 }
 

@@ -18,9 +18,26 @@ public:
     StageTable() = default;
     StageTable(const StageTable &) = delete; // (the index points into stats_)
     StageTable &operator=(const StageTable &) = delete;
-    /// Adds the stage pairs visits[accounted-1 .. end) of a journey on `path`.
+    /// Adds the stage pairs visits[accounted-1 .. end) of a journey on `path`.  Inline for the
+    /// cases of nearly every call (a journey reached one more stage: one new pair; it ended:
+    /// nothing new); the rest (several pairs, a protocol not reported) in account_all().
     void account(std::uint8_t proto, const std::vector<Visit> &visits, std::size_t &accounted,
-                 Path path);
+                 Path path)
+    {
+        if (!proto)
+            return; // unknown yet: pairs are added once an event tells the protocol
+        const std::size_t n = visits.size();
+        if (is_reported_proto(proto)) {
+            if (accounted >= n)
+                return; // (a journey's end: its pairs are in already)
+            if (n >= 2 && accounted + 1 == n) {
+                add_pair(visits[n - 2], visits[n - 1], path);
+                accounted = n;
+                return;
+            }
+        }
+        account_all(proto, visits, accounted, path);
+    }
     /// A send journey that continued as a receive one: the driver -> first receive stage pair.
     void add_loopback(std::uint16_t from, std::uint16_t to, std::uint64_t ns);
     /// One pair on `path` measured outside a journey (the driver's return after the handoff).
@@ -31,6 +48,19 @@ public:
     std::uint64_t reversed() const { return reversed_; }
 
 private:
+    void account_all(std::uint8_t proto, const std::vector<Visit> &visits, std::size_t &accounted,
+                     Path path);
+    /// The pair a -> b (consecutive visits) on `path`.
+    void add_pair(const Visit &a, const Visit &b, Path path)
+    {
+        StageStat &st = entry(a.probe, b.probe, path);
+        if (b.ts < a.ts) {
+            ++reversed_;
+            st.hist.add(0);
+        } else {
+            st.hist.add(b.ts - a.ts);
+        }
+    }
     StageStat &entry(std::uint16_t from, std::uint16_t to, Path path)
     {
         if (from < kIndexed && to < kIndexed) {
