@@ -11,15 +11,24 @@
 #  B. A reader too slow (one datagram per 3 ms, 1500/s arrive), collected with `diagnose`:
 #     the verdict is reader_too_slow with the reader's pace below the arrival rate and no
 #     buffer size offered; and indeed a 4x larger buffer still drops.
+# On a slower guest (NSK_SLOW > 1) the paces are scaled by NSK_SLOW so that the load means the
+# same: A's M paced datagrams at 500/NSK_SLOW per second, well under the reader's pace, so the
+# burst's drops are the only ones and make one episode (on the debug kernel, NSK_SLOW 9, the
+# reader resumed at ~630 reads/s: 500/s arriving in bursts of the sender's catch-up overflowed
+# the 22-datagram buffer once more, a second episode of 1 drop after the burst's 378); B's
+# reader sleeps 3 ms x NSK_SLOW per datagram and 1500/NSK_SLOW per second arrive (the same
+# 4.5 : 1 ratio; a debug kernel's sender reaches only ~265/s).  The receivers' idle bound
+# (the end of a load) scales too.
 . /scenarios/lib.sh
 B=${NSK_B:-400} M=${NSK_M:-200} PORT=9620 SMALL=8192
+MPPS=$((500 / NSK_SLOW)) BPPS=$((1500 / NSK_SLOW)) BDELAY=$((3000 * NSK_SLOW)) IDLE=$(slow_s 3000)
 
 load_module ring_kb=8192
 
 # burst_load SO_RCVBUF TAG: one run of load A, collected by live --json (and recorded)
 burst_load() {
 	rm -f /tmp/62-r
-	spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --rcvbuf "$1" --idle-ms 3000 \
+	spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --rcvbuf "$1" --idle-ms $IDLE \
 		--ready-file /tmp/62-r --out /tmp/62-recv.$2 --comm burst-rx
 	R=$SPAWNED
 	wait_file /tmp/62-r 10
@@ -28,7 +37,7 @@ burst_load() {
 	kill -STOP $R
 	run nsk-udp-send --dst 127.0.0.1 --port $PORT --count $B
 	kill -CONT $R
-	run nsk-udp-send --dst 127.0.0.1 --port $PORT --count $M --pps 500
+	run nsk-udp-send --dst 127.0.0.1 --port $PORT --count $M --pps $MPPS
 	wait $R
 	stop_live
 	E1=$(snmp_get Udp RcvbufErrors)
@@ -79,11 +88,11 @@ assert_eq 0 "$((E1 - E0))" "Udp.RcvbufErrors did not move"
 assert_eq "$((B + M))" "$(kv received /tmp/62-recv.b)" "every datagram received"
 assert_eq missing "$(jq_get $V.kind)" "no buffer verdict any more"
 
-step "B. a reader too slow: one datagram per 3 ms, 1500/s arrive (collected by diagnose)"
+step "B. a reader too slow: one datagram per $BDELAY us, $BPPS/s arrive (collected by diagnose)"
 slow_load() { # SO_RCVBUF TAG
 	rm -f /tmp/62-r /tmp/62-d.$2
-	spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --rcvbuf "$1" --delay-us 3000 \
-		--idle-ms 3000 --ready-file /tmp/62-r --out /tmp/62-recv.$2 --comm slow-rx
+	spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --rcvbuf "$1" --delay-us $BDELAY \
+		--idle-ms $IDLE --ready-file /tmp/62-r --out /tmp/62-recv.$2 --comm slow-rx
 	R=$SPAWNED
 	wait_file /tmp/62-r 10
 	(netstack-kmon diagnose --json --duration 0 --port $PORT >/tmp/62-d.$2 2>/tmp/62-d.err &
@@ -92,11 +101,11 @@ slow_load() { # SO_RCVBUF TAG
 	while ! netstack-kmon status --json | grep -Eq '"collecting"[[:space:]]*:[[:space:]]*true'; do
 		n=$((n - 1)); [ $n -gt 0 ] || fail "diagnose never started collecting"; usleep 20000
 	done
-	run nsk-udp-send --dst 127.0.0.1 --port $PORT --count 1500 --pps 1500
+	run nsk-udp-send --dst 127.0.0.1 --port $PORT --count 1500 --pps $BPPS
 	wait $R
 	D=$(cat /tmp/62-d.pid)
 	kill -TERM "$D"
-	n=1500; while kill -0 "$D" 2>/dev/null; do
+	n=$(slow_s 1500); while kill -0 "$D" 2>/dev/null; do
 		n=$((n - 1)); [ $n -gt 0 ] || fail "diagnose did not exit"; usleep 20000; done
 	run cat /tmp/62-recv.$2
 }
