@@ -82,10 +82,12 @@ run nsk-udp-recv --bind 127.0.0.1 --port $PORT --rcvbuf 16777216 --expect $N --i
 RECV=$!
 wait_file /tmp/66-ready 10
 # start_live without its wait for "collecting": ask for the state instead
-rm -f "$NSK_LIVE_OUT" "$NSK_LIVE_OUT.err" "$NSK_LIVE_OUT.pid" "$NSK_LIVE_OUT.rc"
+rm -f "$NSK_LIVE_OUT" "$NSK_LIVE_OUT.err" "$NSK_LIVE_OUT.pid" "$NSK_LIVE_OUT.rc" "$NSK_LIVE_OUT.end"
 echo "+ netstack-kmon live --json --port $PORT >$NSK_LIVE_OUT &" >&9
+# (.end: the guest uptime when the tool exited, for finish_live, as start_live writes it)
 (sh -c 'netstack-kmon live --json --port "$1" >"$NSK_LIVE_OUT" 2>"$NSK_LIVE_OUT.err" &
-	echo $! >"$NSK_LIVE_OUT.pid"; wait $!; echo $? >"$NSK_LIVE_OUT.rc"' sh $PORT &)
+	echo $! >"$NSK_LIVE_OUT.pid"; wait $!; rc=$?; read -r up _ </proc/uptime
+	echo "$up" >"$NSK_LIVE_OUT.end"; echo $rc >"$NSK_LIVE_OUT.rc"' sh $PORT &)
 while [ ! -s "$NSK_LIVE_OUT.pid" ]; do usleep 10000; done
 NSK_LIVE_PID=$(cat "$NSK_LIVE_OUT.pid")
 # (RT: the longest round of this loop, in centiseconds: a `netstack-kmon status` and the pause)
@@ -104,7 +106,7 @@ run nsk-udp-send --dst 127.0.0.1 --port $PORT --count $N --pps 4000
 wait $RECV
 run cat /tmp/66-recv.txt
 echo "+ kill -TERM $NSK_LIVE_PID  # netstack-kmon live" >&9
-NSK_LIVE_TERM_CS=$(uptime_cs)	# (finish_live's "exited N s after SIGTERM")
+NSK_LIVE_TERM_CS=$(uptime_cs)	# (for finish_live's "exited N s after SIGTERM")
 kill -TERM "$NSK_LIVE_PID"
 SEEN=0
 while [ ! -e "$NSK_LIVE_OUT.rc" ]; do
