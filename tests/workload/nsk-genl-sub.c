@@ -23,7 +23,17 @@
  *   --start-port N: the START carries a config (port filter N).
  *   nsk-genl-sub --watch FILE
  *       ask STATUS every 2 ms until SIGTERM; one line per state seen in a
- *       row: "STATE answers=N max_ms=M" (see watch_states).
+ *       row: "STATE answers=N max_ms=M for_ms=T" (see watch_states).
+ *   nsk-genl-sub --when-starting ACTION [--ready-file F]
+ *       ask STATUS every 1 ms (F written once the first answer came: armed)
+ *       until the state is starting, then at once: ACTION stop (STOP, then
+ *       wait until idle), kill:PID (SIGKILL to PID) or rmmod
+ *       (delete_module("netstack_kmon", O_NONBLOCK), which returns once the
+ *       module is gone).  Prints "starting seen after N answers (idle ...);
+ *       ACTION: rc". Exit 1 when the state became running before a STATUS
+ *       saw it starting, or nothing started within 120 s.  The scenario's
+ *       reaction to "starting" is then one netlink round trip, not a
+ *       process spawn (seconds on an emulated debug kernel).
  *
  * At exit prints one line:
  *   batches=N records=N gaps=N stopped=N enobufs=N stopped_sent=N stopped_fail=N
@@ -41,8 +51,10 @@
 #define _GNU_SOURCE
 #include "nsk-genl-raw.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #define MAX_CPUS 1024
@@ -150,7 +162,7 @@ static int watch_states(int family, const char *path)
 	static const char *names[] = { "idle", "starting", "running", "stopping" };
 	FILE *f = fopen(path, "w");
 	int last = -3, answers = 0;
-	double max_ms = 0;
+	double max_ms = 0, first_ms = 0, last_ms = 0;
 
 	if (!f) {
 		perror(path);
@@ -164,13 +176,16 @@ static int watch_states(int family, const char *path)
 		double dt = now_ms() - t0;
 
 		if (st != last && last != -3) {
-			fprintf(f, "%s answers=%d max_ms=%.1f\n",
+			fprintf(f, "%s answers=%d max_ms=%.1f for_ms=%.1f\n",
 				last >= 0 && last < 4 ? names[last] : last == -1 ? "none" : "error",
-				answers, max_ms);
+				answers, max_ms, last_ms - first_ms);
 			fflush(f);
 			answers = 0;
 			max_ms = 0;
 		}
+		if (st != last)
+			first_ms = t0;	/* for_ms: first to last answer in that state */
+		last_ms = t0 + dt;
 		last = st;
 		answers++;
 		if (dt > max_ms)
@@ -178,9 +193,9 @@ static int watch_states(int family, const char *path)
 		usleep(2000);
 	}
 	if (last != -3)
-		fprintf(f, "%s answers=%d max_ms=%.1f\n",
+		fprintf(f, "%s answers=%d max_ms=%.1f for_ms=%.1f\n",
 			last >= 0 && last < 4 ? names[last] : last == -1 ? "none" : "error",
-			answers, max_ms);
+			answers, max_ms, last_ms - first_ms);
 	fclose(f);
 	return 0;
 }
@@ -222,6 +237,63 @@ static int wait_state(int family, unsigned char want)
 	if (rc == -ETIMEDOUT)
 		fprintf(stderr, "nsk-genl-sub: state %u not reached within 60 s\n", want);
 	return rc;
+}
+
+static int stop_and_wait(int family);
+
+/*
+ * --when-starting ACTION: poll STATUS (1 ms) until starting, then act at once
+ * (see the header).  ready: written after the first answer (armed).
+ */
+static int when_starting(int family, const char *action, const char *ready)
+{
+	static const char *names[] = { "idle", "starting", "running", "stopping" };
+	int answers = 0, st, err, rc, prev = -3;
+	const char *msg;
+	double t0 = now_ms();
+	pid_t pid = 0;
+
+	if (!strncmp(action, "kill:", 5))
+		pid = atoi(action + 5);
+	else if (strcmp(action, "stop") && strcmp(action, "rmmod")) {
+		fprintf(stderr, "nsk-genl-sub: --when-starting stop|kill:PID|rmmod\n");
+		return 2;
+	}
+	for (;;) {
+		st = query_state(family, &err, &msg);
+		if (st < 0) {
+			fprintf(stderr, "nsk-genl-sub: STATUS failed or carried no state\n");
+			return 1;
+		}
+		answers++;
+		if (ready && answers == 1)
+			fclose(fopen(ready, "w"));
+		if (st == NSK_STATE_STARTING)
+			break;
+		if (st == NSK_STATE_RUNNING && prev == NSK_STATE_IDLE) {
+			fprintf(stderr, "nsk-genl-sub: the start completed before a STATUS saw it starting (%d answers)\n",
+				answers);
+			return 1;
+		}
+		if (now_ms() - t0 > 120000) {
+			fprintf(stderr, "nsk-genl-sub: not starting within 120 s (state %s)\n",
+				st < 4 ? names[st] : "?");
+			return 1;
+		}
+		prev = st;
+		usleep(1000);
+	}
+	if (pid > 0) {
+		rc = kill(pid, SIGKILL) ? -errno : 0;
+	} else if (!strcmp(action, "stop")) {
+		rc = stop_and_wait(family) ? -1 : 0;
+	} else {
+		rc = syscall(SYS_delete_module, "netstack_kmon", O_NONBLOCK) ? -errno : 0;
+	}
+	printf("starting seen after %d answers (%.0f ms after arming); %s: %s\n", answers,
+	       now_ms() - t0, action, rc == 0 ? "done" : rc == -1 ? "failed" : strerror(-rc));
+	fflush(stdout);
+	return rc ? 1 : 0;
 }
 
 static int start_port = -1;	/* --start-port: START carries a config nest */
@@ -430,7 +502,7 @@ int main(int argc, char **argv)
 	int start = 0, stop = 0, join = 1, noread = 0, until_stopped = 0, timeout_ms = 0;
 	int rcvbuf = 8 << 20, one = 1, rc = 0;
 	unsigned int grp = 0, cycles = 0;
-	const char *ready = NULL, *ids_path = NULL, *watch = NULL;
+	const char *ready = NULL, *ids_path = NULL, *watch = NULL, *when = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
@@ -440,6 +512,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "--stop")) stop = 1;
 		else if (!strcmp(o, "--start-port") && more) start_port = atoi(argv[++i]);
 		else if (!strcmp(o, "--watch") && more) watch = argv[++i];
+		else if (!strcmp(o, "--when-starting") && more) when = argv[++i];
 		else if (!strcmp(o, "--no-join")) join = 0;
 		else if (!strcmp(o, "--no-read")) noread = 1;
 		else if (!strcmp(o, "--until-stopped")) until_stopped = 1;
@@ -468,6 +541,8 @@ int main(int argc, char **argv)
 		return 3;
 	if (watch)
 		return watch_states(family, watch);
+	if (when)
+		return when_starting(family, when, ready);
 	if (stop)
 		return stop_and_wait(family) ? 1 : 0;
 	if (cycles) {

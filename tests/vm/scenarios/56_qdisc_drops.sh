@@ -12,18 +12,22 @@
 #    tx_dropped == D; no send journey incomplete; the receiver (b) got M - D, its row
 #    rx_packets == M - D; no receive-side drop blamed on the receiver;
 #  - no loss, no kprobe miss.
+# On a slower guest the tbf's rate is 1 Mbit/s / NSK_SLOW: the sender must
+# outrun it.  On the debug kernel (NSK_SLOW 10) the sender's 600 datagrams
+# never exceeded 1 Mbit/s (tbf: dropped 0, overlimits 0).
 . /scenarios/lib.sh
 M=${NSK_M:-600}
 PORT=9057
+RATE=$((1000 / NSK_SLOW))kbit
 
 router_topology
 A=$(ns_ino a)
 mod_load sch_tbf
-ns_exec a tc qdisc replace dev a0 root tbf rate 1mbit burst 3000 limit 3000 || fail "tbf on a0"
+ns_exec a tc qdisc replace dev a0 root tbf rate $RATE burst 3000 limit 3000 || fail "tbf on a0"
 load_module ring_kb=8192
 
 qdisc_drops() {
-	step "$M datagrams a -> b:$PORT through a 1 Mbit/s tbf on a0"
+	step "$M datagrams a -> b:$PORT through a $RATE tbf on a0"
 	rm -f /tmp/ready /tmp/recv.txt
 	ns_spawn b nsk-udp-recv --bind 10.54.2.1 --port $PORT --idle-ms 3000 \
 		--ready-file /tmp/ready --out /tmp/recv.txt --comm rx-b
@@ -72,7 +76,7 @@ exact_or_retry qdisc_drops
 # Issue 19: the verdict's change applied ("raise its limit"): a queue that holds the whole
 # burst (M datagrams of 500 bytes and their headers), the same load: no qdisc drop, no verdict.
 step "the verdict applied: tbf limit raised to hold the burst"
-ns_exec a tc qdisc replace dev a0 root tbf rate 1mbit burst 3000 limit $((M * 600)) ||
+ns_exec a tc qdisc replace dev a0 root tbf rate $RATE burst 3000 limit $((M * 600)) ||
 	fail "tbf limit raised"
 rm -f /tmp/ready /tmp/recv.txt
 ns_spawn b nsk-udp-recv --bind 10.54.2.1 --port $PORT --idle-ms 3000 \

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Issue 16: a soak of `live --listen` over socket churn.  For NSK_SOAK_S
-# seconds (default 50, about 65 s of VM time; a longer run outside CI:
+# seconds (default 50 x NSK_SLOW, about 65 s of VM time on Debian's kernel;
+# a slower guest churns sockets and samples that much slower, so it soaks that
+# much longer for the same amount of churn and samples; a longer run outside CI:
 # tests/vm/run-vm.sh --env NSK_SOAK_S=600 --timeout 900 --scenario-timeout 900
 # 61_soak_live):
 #  - UDP: senders that open a new socket every 4 datagrams (hundreds of
@@ -25,7 +27,7 @@
 #    tx_packets sum to journeys.tx.complete (pruning keeps the totals); the
 #    socket table stayed near its bound.
 . /scenarios/lib.sh
-DUR=${NSK_SOAK_S:-50}
+DUR=${NSK_SOAK_S:-$(slow_s 50)}
 UPORT=9470 TPORT=9471 MPORT=9464
 # the bounds (NSK_SOAK_MAX_SOCKETS=1000000 NSK_SOAK_SOCKET_AGE=100000: unbounded, to see the
 # RSS assertion fail without them)
@@ -66,7 +68,7 @@ USEND=$!
 		nsk-tcp --listen 127.0.0.1 --port $TPORT --ready-file /tmp/61-tr \
 			--out /tmp/61-trecv.$i --comm soak-tcp-rx >/dev/null &
 		r=$!
-		n=500; while [ ! -e /tmp/61-tr ] && [ $n -gt 0 ]; do usleep 10000; n=$((n - 1)); done
+		n=$(slow_s 500); while [ ! -e /tmp/61-tr ] && [ $n -gt 0 ]; do usleep 10000; n=$((n - 1)); done
 		nsk-tcp --connect 127.0.0.1 --port $TPORT --bytes 20000 --chunk 4096 \
 			--comm soak-tcp-tx >/dev/null || echo "tcp sender failed" >>/tmp/61-tsend.txt
 		wait $r
@@ -82,7 +84,7 @@ SCRAPES=0 SCRAPE_FAIL=0 EARLY=0 MAXSERIES=0 t=0
 while [ "$(cut -d. -f1 /proc/uptime)" -lt "$END" ]; do
 	awk '$1 == "VmRSS:" { print $2 }' /proc/$LIVE/status >>/tmp/61-rss
 	# (the scrapes are TCP traffic too: their bytes are added to the TCP totals)
-	if ! nsk-http-get 127.0.0.1 $MPORT /metrics /tmp/61-m 15000 >>/tmp/61-scrapes.txt; then
+	if ! nsk-http-get 127.0.0.1 $MPORT /metrics /tmp/61-m $(slow_s 15000) >>/tmp/61-scrapes.txt; then
 		SCRAPE_FAIL=$((SCRAPE_FAIL + 1))
 	elif grep -q '^netstack_kmon_events_total ' /tmp/61-m; then
 		SCRAPES=$((SCRAPES + 1))

@@ -3,7 +3,8 @@
 #  A. A burst: the reader is stopped (SIGSTOP) while B datagrams arrive at a small buffer,
 #     then resumes while M more arrive paced.  The verdict (in the live summary) is
 #     rcvbuf_burst for that socket: drops == the socket's drops == Udp.RcvbufErrors delta,
-#     sk_rcvbuf == what the receiver's getsockopt says, and the burst it sizes the buffer for
+#     sk_rcvbuf == what the receiver's getsockopt says, the burst's drops (Udp.RcvbufErrors
+#     before the reader resumes) are one episode, and the burst it sizes the buffer for
 #     is the whole burst: peak_bytes == B * truesize (every datagram of it queued at once).
 #     `diagnose CAPTURE` (the recording of that run) says the same.
 #     Fix: SO_RCVBUF = suggest.so_rcvbuf, net.core.rmem_max = suggest.rmem_max, the same load
@@ -11,15 +12,24 @@
 #  B. A reader too slow (one datagram per 3 ms, 1500/s arrive), collected with `diagnose`:
 #     the verdict is reader_too_slow with the reader's pace below the arrival rate and no
 #     buffer size offered; and indeed a 4x larger buffer still drops.
+# On a slower guest (NSK_SLOW > 1) the paces are scaled by NSK_SLOW so that the load means the
+# same: A's M paced datagrams at 500/NSK_SLOW per second, well under the reader's pace, so
+# normally the burst's drops are the only ones (on the debug kernel, NSK_SLOW 9, the
+# reader resumed at ~630 reads/s: 500/s arriving in bursts of the sender's catch-up overflowed
+# the 22-datagram buffer once more, a second episode of 1 drop after the burst's 378); B's
+# reader sleeps 3 ms x NSK_SLOW per datagram and 1500/NSK_SLOW per second arrive (the same
+# 4.5 : 1 ratio; a debug kernel's sender reaches only ~265/s).  The receivers' idle bound
+# (the end of a load) scales too.
 . /scenarios/lib.sh
 B=${NSK_B:-400} M=${NSK_M:-200} PORT=9620 SMALL=8192
+MPPS=$((500 / NSK_SLOW)) BPPS=$((1500 / NSK_SLOW)) BDELAY=$((3000 * NSK_SLOW)) IDLE=$(slow_s 3000)
 
 load_module ring_kb=8192
 
 # burst_load SO_RCVBUF TAG: one run of load A, collected by live --json (and recorded)
 burst_load() {
 	rm -f /tmp/62-r
-	spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --rcvbuf "$1" --idle-ms 3000 \
+	spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --rcvbuf "$1" --idle-ms $IDLE \
 		--ready-file /tmp/62-r --out /tmp/62-recv.$2 --comm burst-rx
 	R=$SPAWNED
 	wait_file /tmp/62-r 10
@@ -27,8 +37,13 @@ burst_load() {
 	start_live --port $PORT --record /tmp/62-$2.nsk
 	kill -STOP $R
 	run nsk-udp-send --dst 127.0.0.1 --port $PORT --count $B
+	# the burst's own drops (EB): Udp.RcvbufErrors once it stopped moving (the last
+	# datagrams may still be in the loopback backlog when the sender returns)
+	EB=$(snmp_get Udp RcvbufErrors)
+	while usleep $((100000 * NSK_SLOW)); e=$(snmp_get Udp RcvbufErrors); [ "$e" != "$EB" ]; do EB=$e; done
+	EB=$((EB - E0))
 	kill -CONT $R
-	run nsk-udp-send --dst 127.0.0.1 --port $PORT --count $M --pps 500
+	run nsk-udp-send --dst 127.0.0.1 --port $PORT --count $M --pps $MPPS
 	wait $R
 	stop_live
 	E1=$(snmp_get Udp RcvbufErrors)
@@ -52,7 +67,13 @@ assert_eq "$(jq_get $V.socket.comm)" "burst-rx" "... and its reader"
 assert_eq "$(jq_get $V.drops)" "$DROPS" "the verdict explains every drop"
 assert_eq "$(jq_get $V.evidence.sk_rcvbuf)" "$(kv rcvbuf /tmp/62-recv.a)" \
 	"evidence: sk_rcvbuf == the receiver's getsockopt(SO_RCVBUF)"
-assert_eq "$(jq_get $V.evidence.worst_episode.refused)" "$DROPS" "one episode with every drop"
+# The burst is one episode: every drop of it, and only those (the paced datagrams come after
+# the reader caught up; should they overflow the small buffer again, a host stalled the reader
+# or the sender's pacing caught up in a burst: a second, smaller episode, the verdict's drops
+# above still all of them).  On a busy host Debian's kernel saw that too: 380 drops, 378 of
+# the burst, 2 of the paced phase (2026-12-04).
+[ "$DROPS" = "$EB" ] || echo "NOTE: the paced phase dropped $((DROPS - EB)) more (after the burst's $EB): a second episode"
+assert_eq "$(jq_get $V.evidence.worst_episode.refused)" "$EB" "one episode with every drop of the burst (Udp.RcvbufErrors after it)"
 assert_eq "$(jq_get $V.evidence.worst_episode.reader_caught_up)" "true" "the reader caught up"
 TS=$(jq_get $V.evidence.truesize_max)
 assert_eq "$(jq_get $V.evidence.worst_episode.peak_bytes)" "$((B * TS))" \
@@ -79,11 +100,11 @@ assert_eq 0 "$((E1 - E0))" "Udp.RcvbufErrors did not move"
 assert_eq "$((B + M))" "$(kv received /tmp/62-recv.b)" "every datagram received"
 assert_eq missing "$(jq_get $V.kind)" "no buffer verdict any more"
 
-step "B. a reader too slow: one datagram per 3 ms, 1500/s arrive (collected by diagnose)"
+step "B. a reader too slow: one datagram per $BDELAY us, $BPPS/s arrive (collected by diagnose)"
 slow_load() { # SO_RCVBUF TAG
 	rm -f /tmp/62-r /tmp/62-d.$2
-	spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --rcvbuf "$1" --delay-us 3000 \
-		--idle-ms 3000 --ready-file /tmp/62-r --out /tmp/62-recv.$2 --comm slow-rx
+	spawn nsk-udp-recv --bind 127.0.0.1 --port $PORT --rcvbuf "$1" --delay-us $BDELAY \
+		--idle-ms $IDLE --ready-file /tmp/62-r --out /tmp/62-recv.$2 --comm slow-rx
 	R=$SPAWNED
 	wait_file /tmp/62-r 10
 	(netstack-kmon diagnose --json --duration 0 --port $PORT >/tmp/62-d.$2 2>/tmp/62-d.err &
@@ -92,11 +113,11 @@ slow_load() { # SO_RCVBUF TAG
 	while ! netstack-kmon status --json | grep -Eq '"collecting"[[:space:]]*:[[:space:]]*true'; do
 		n=$((n - 1)); [ $n -gt 0 ] || fail "diagnose never started collecting"; usleep 20000
 	done
-	run nsk-udp-send --dst 127.0.0.1 --port $PORT --count 1500 --pps 1500
+	run nsk-udp-send --dst 127.0.0.1 --port $PORT --count 1500 --pps $BPPS
 	wait $R
 	D=$(cat /tmp/62-d.pid)
 	kill -TERM "$D"
-	n=1500; while kill -0 "$D" 2>/dev/null; do
+	n=$(slow_s 1500); while kill -0 "$D" 2>/dev/null; do
 		n=$((n - 1)); [ $n -gt 0 ] || fail "diagnose did not exit"; usleep 20000; done
 	run cat /tmp/62-recv.$2
 }
