@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 		case 'R': ready = optarg; break;
 		case 'o': out = optarg; break;
 		case 'C': prctl(PR_SET_NAME, optarg, 0, 0, 0); break;
-		case 't': timeout_ms = (long)num(optarg, "--timeout-ms", 1, 3600000); break;
+		case 't': timeout_ms = (long)num(optarg, "--timeout-ms", 1, 86400000); break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}

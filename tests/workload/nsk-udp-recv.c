@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 		case 'r': rcvbuf = num(optarg, "rcvbuf", 0, 1L << 30); break;
 		case 'd': delay_us = num(optarg, "delay-us", 0, 60000000); break;
 		case 'e': expect = num(optarg, "expect", 0, 1L << 40); break;
-		case 'i': idle_ms = num(optarg, "idle-ms", 1, 3600000); break;
+		case 'i': idle_ms = num(optarg, "idle-ms", 1, 86400000); break;
 		case 'F': first_wait_ms = num(optarg, "first-wait-ms", 1, 3600000); break;
 		case 'R': ready = optarg; break;
 		case 'c': comm = optarg; break;
