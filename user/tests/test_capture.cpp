@@ -141,15 +141,18 @@ BOOST_AUTO_TEST_CASE(tick_and_end_frames_round_trip)
     t.proc.snmp = nsk::CounterMap{{"Udp.InErrors", 4}};
     t.gov_changes = 2;
     t.probe_missed = std::map<std::string, std::uint64_t>{{"ip_rcv", 7}};
+    t.reader_behind = true;
     const auto tj = nlohmann::json::parse(nsk::tick_json(t).dump());
     const auto tb = nsk::tick_from_json(tj, 999);
     BOOST_TEST(nsk::tick_json(tb).dump() == nsk::tick_json(t).dump());
+    BOOST_TEST(tb.reader_behind);
     // Older ticks: no cpus, no probe_missed; no now_ns: the frame's clock.
     const auto old = nsk::tick_from_json(nlohmann::json::parse(R"({"proc": {}})"), 999);
     BOOST_TEST(old.now_ns == 999u);
     BOOST_TEST(!old.cpus);
     BOOST_TEST(!old.probe_missed);
     BOOST_TEST(!old.gov_changes);
+    BOOST_TEST(!old.reader_behind); // a reader not behind: the tick releases, as it did
 
     nsk::EndFrame e;
     e.stop_ns = 456;

@@ -107,3 +107,50 @@ BOOST_AUTO_TEST_CASE(late_cut_is_marked_inexact)
     BOOST_TEST(ps[1].counts.events == 1u);
     BOOST_TEST(ps[0].counts.events + ps[1].counts.events == 13u);
 }
+
+namespace {
+// n datagrams to 127.0.0.1:9000 on one CPU, 1 us apart from t0, one batch each.
+void feed_cpu(Feeder &f, std::uint32_t cpu, std::uint64_t t0, int n, std::uint64_t skb0)
+{
+    for (int i = 0; i < n; ++i)
+        f.send(cpu, {sock(ev(NSK_PROBE_UDP_ENQUEUE, cpu, t0 + static_cast<std::uint64_t>(i) * 1000,
+                             skb0 + static_cast<std::uint64_t>(i), 0xA1),
+                          "127.0.0.1", 9000)});
+}
+} // namespace
+
+// A tick while the events socket still holds records (the reader lags) releases nothing by
+// the wall clock: the batches still unread (here CPU 1's) are older than `now`, and releasing
+// CPU 0's newer records past them made every one of them late (issue 16: scenario 51 on the
+// debug kernel, 213 late records).  Once the reader has caught up, the tick releases as before.
+BOOST_AUTO_TEST_CASE(tick_waits_for_a_reader_behind_its_socket)
+{
+    nsk::Pipeline p(window(1'000'000)); // 1 ms; the idle slack adds 1 s
+    Feeder f(p);
+    feed_cpu(f, 0, 20'000, 5, 200); // CPU 0's batch: 20..24 us
+    const std::uint64_t now = 10'000'000'000ULL; // 10 s later by the wall clock
+    p.tick(now, true);
+    BOOST_TEST(p.reorder().size() == 5u); // nothing released
+    feed_cpu(f, 1, 10'000, 5, 100); // CPU 1's, still in the socket at the tick: 10..14 us
+    BOOST_TEST(p.reorder().late() == 0u);
+    p.tick(now, false); // caught up: the wall clock releases everything older than 8.999 s
+    BOOST_TEST(p.reorder().size() == 0u);
+    p.finish(f.sent());
+    BOOST_TEST(p.reorder().late() == 0u);
+    BOOST_TEST(nsk::tally(p.correlator()).events == 10u);
+}
+
+// The same tick for a reader that had read everything: CPU 0's records are released, and
+// CPU 1's older batch that arrives after that is late (applied out of order, counted).
+BOOST_AUTO_TEST_CASE(tick_of_a_caught_up_reader_releases_by_the_wall_clock)
+{
+    nsk::Pipeline p(window(1'000'000));
+    Feeder f(p);
+    feed_cpu(f, 0, 20'000, 5, 200);
+    p.tick(10'000'000'000ULL, false);
+    BOOST_TEST(p.reorder().size() == 0u);
+    feed_cpu(f, 1, 10'000, 5, 100);
+    p.finish(f.sent());
+    BOOST_TEST(p.reorder().late() == 5u);
+    BOOST_TEST(nsk::tally(p.correlator()).events == 10u);
+}

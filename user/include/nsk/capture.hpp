@@ -126,6 +126,9 @@ struct TickFrame {
     std::optional<std::uint32_t> gov_changes;
     /// Kprobe hits skipped so far, by probe (absent: STATUS unread, or an older capture).
     std::optional<std::map<std::string, std::uint64_t>> probe_missed;
+    /// The events socket still held records when the tick ran: the wall clock said nothing
+    /// about them, so the tick released nothing by it (absent in older captures: false).
+    bool reader_behind = false;
 };
 
 /// END, the trailer: the collection's last inputs, and the summary the run printed.

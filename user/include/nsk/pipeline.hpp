@@ -48,7 +48,10 @@ public:
                   const std::uint8_t *data, std::size_t len);
     void on_enobufs() { decoder_.on_enobufs(); }
     /// Periodic tick with the current CLOCK_MONOTONIC time (0 = no wall clock, event time only).
-    void tick(std::uint64_t now_mono_ns);
+    /// The wall clock releases what waits longer than the window only for a reader that has
+    /// read everything the kernel sent (`reader_behind` false): records still in the events
+    /// socket are older than `now`, and releasing past them would make them late.
+    void tick(std::uint64_t now_mono_ns, bool reader_behind = false);
     /// End: release everything, close open journeys, account tail gaps from the final per-CPU
     /// "sent" counters (empty map when unknown).
     void finish(const std::map<std::uint32_t, std::uint64_t> &final_sent);

@@ -82,8 +82,10 @@ public:
     void governor(std::uint64_t mono_ns, const GovernorChange &c);
     /// One interval: age/release in the pipeline, sample /proc, report.  `cpus`: per-CPU
     /// counters now (STATUS), if read; `gov_changes`: the governor decisions STATUS counted.
+    /// `reader_behind`: the events socket still held records (Pipeline::tick); recorded.
     void tick(std::uint64_t now_mono_ns, const std::optional<std::vector<CpuCounters>> &cpus,
-              std::optional<std::uint32_t> gov_changes = std::nullopt);
+              std::optional<std::uint32_t> gov_changes = std::nullopt,
+              bool reader_behind = false);
     /// Kprobe hits the kernel skipped so far in this collection (STATUS's per-probe `missed`;
     /// read with each tick and after STOP).  Recorded with the next tick or end frame.
     void probe_status(const std::vector<ProbeStatus> &probes);

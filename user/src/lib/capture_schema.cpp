@@ -385,6 +385,8 @@ ojson tick_json(const TickFrame &t)
         j["cpus"] = *t.cpus;
     j["proc"] = proc_json(t.proc);
     put_status_reads(j, t.gov_changes, t.probe_missed);
+    if (t.reader_behind)
+        j["reader_behind"] = true;
     return j;
 }
 
@@ -397,6 +399,7 @@ TickFrame tick_from_json(const json &j, std::uint64_t mono_ns)
     t.proc = proc_from_json(j.value("proc", json::object()));
     t.gov_changes = gov_changes_from_json(j);
     t.probe_missed = probe_missed_from_json(j);
+    t.reader_behind = jr::flag(j, "reader_behind");
     return t;
 }
 

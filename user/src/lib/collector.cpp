@@ -179,7 +179,13 @@ Result<void> collect(const CollectOptions &o, SessionOutput &out, std::ostream &
                 gov_changes = st->gov_changes;
                 session.probe_status(st->probes);
             }
-            session.tick(now, cpus, gov_changes);
+            // Records still waiting in the events socket are older than `now`: the tick's
+            // wall-clock release must not pass them (they would all be "late"; a collector
+            // that lags its socket on a loaded or emulated box turned its read lag into late
+            // records, issue 16, scenario 51 on the debug kernel).
+            pollfd behind{events->fd(), POLLIN, 0};
+            const bool reader_behind = poll(&behind, 1, 0) > 0 && (behind.revents & POLLIN);
+            session.tick(now, cpus, gov_changes, reader_behind);
             // The next tick is due an interval after this one *ended*, and at least half an
             // interval of reading comes first: a tick slower than the interval (its /proc and
             // STATUS reads take seconds on a loaded or emulated debug kernel) used to start the

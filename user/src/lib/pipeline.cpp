@@ -97,10 +97,10 @@ std::vector<Period> Pipeline::periods() const
     return out;
 }
 
-void Pipeline::tick(std::uint64_t now_mono_ns)
+void Pipeline::tick(std::uint64_t now_mono_ns, bool reader_behind)
 {
     const std::uint64_t lag = reorder_.window_ns() + opts_.idle_slack_ns; // (the window now)
-    if (now_mono_ns > lag) {
+    if (!reader_behind && now_mono_ns > lag) {
         const std::uint64_t watermark = now_mono_ns - lag;
         release(watermark);
         if (reorder_.size() == 0 && watermark > correlator_.now())

@@ -152,13 +152,13 @@ void Session::probe_status(const std::vector<ProbeStatus> &probes)
 }
 
 void Session::tick(std::uint64_t now, const std::optional<std::vector<CpuCounters>> &cpus,
-                   std::optional<std::uint32_t> gov_changes)
+                   std::optional<std::uint32_t> gov_changes, bool reader_behind)
 {
     seen(now);
-    pipe_.tick(now);
+    pipe_.tick(now, reader_behind);
     ProcSnapshot snap = reconciler_.read_sample(reader_pids());
     if (w_) {
-        const TickFrame t{now, cpus, snap, gov_changes, ctx_.probe_missed};
+        const TickFrame t{now, cpus, snap, gov_changes, ctx_.probe_missed, reader_behind};
         w_->frame(FrameType::tick, now, tick_json(t).dump());
         w_->flush(); // at most one interval is lost when the collector is killed
     }
@@ -170,7 +170,7 @@ void Session::replay_tick(const TickFrame &t)
     if (t.probe_missed)
         ctx_.probe_missed = t.probe_missed;
     seen(t.now_ns);
-    pipe_.tick(t.now_ns);
+    pipe_.tick(t.now_ns, t.reader_behind);
     do_tick(t.now_ns, t.cpus, t.proc, t.gov_changes);
 }
 
