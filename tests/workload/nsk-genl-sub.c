@@ -266,8 +266,15 @@ static int when_starting(int family, const char *action, const char *ready)
 			return 1;
 		}
 		answers++;
-		if (ready && answers == 1)
-			fclose(fopen(ready, "w"));
+		if (ready && answers == 1) {
+			FILE *rf = fopen(ready, "w");
+
+			if (!rf) {
+				perror("nsk-genl-sub: --ready-file");
+				return 1;
+			}
+			fclose(rf);
+		}
 		if (st == NSK_STATE_STARTING)
 			break;
 		if (st == NSK_STATE_RUNNING && prev == NSK_STATE_IDLE) {
