@@ -525,7 +525,8 @@ void tcp_window_verdict(const Summary &s, std::vector<Verdict> &out)
     if (slow)
         v.evidence["queue_p99_ns"] = slow->queue.percentile(0.99);
     v.change = "read faster; or let the window grow: an application's fixed SO_RCVBUF caps it "
-               "(remove it so autotuning up to net.ipv4.tcp_rmem's max applies, or set it larger)";
+               "(remove it so autotuning up to net.ipv4.tcp_rmem's max applies, or set it larger: "
+               "SO_RCVBUF is capped by net.core.rmem_max)";
     v.confidence = "measured";
     out.push_back(std::move(v));
 }
