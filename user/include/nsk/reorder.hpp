@@ -63,8 +63,7 @@ public:
             late_record(ts);
         if (ts > max_ts_)
             max_ts_ = ts;
-        if (++size_ > peak_size_)
-            peak_size_ = size_;
+        ++size_; // (the peak is taken where records leave: release_to())
         // Every non-empty FIFO has a heap entry for its front; a new front gets its own entry
         // (the old one goes stale and is skipped when it surfaces).
         if (f.commit_back())
@@ -102,7 +101,7 @@ public:
     bool window_grew() const { return window_ns_ != initial_window_ns_; }
     std::uint64_t max_window_ns() const { return max_window_ns_; }
     /// The most records held at once (the memory the window cost).
-    std::size_t peak_size() const { return peak_size_; }
+    std::size_t peak_size() const { return std::max(peak_size_, size_); }
     /// Timestamp of the newest record released so far (valid when released_any()).
     std::uint64_t released_ts() const { return released_ts_; }
     bool released_any() const { return released_any_; }
@@ -165,6 +164,13 @@ private:
     public:
         bool empty() const { return n_ == 0; }
         const Record &front() const { return blocks_.front()[head_]; }
+        /// Before records leave (the first of a run): the most held since the last trim.  Only
+        /// leaving makes n_ smaller, so noting it there, not at every append, misses no peak.
+        void note_peak()
+        {
+            if (n_ > peak_)
+                peak_ = n_;
+        }
         void pop_front(BlockPool &pool)
         {
             --n_;
@@ -195,8 +201,6 @@ private:
         bool commit_back()
         {
             const std::size_t i = n_++;
-            if (n_ > peak_)
-                peak_ = n_;
             const std::uint64_t ts = back_->ev.ts_ns, seq = back_->seq;
             if (i != 0 && (last_ts_ > ts || (last_ts_ == ts && last_seq_ > seq)))
                 return move_back(i);
@@ -221,7 +225,7 @@ private:
         std::vector<Record *> blocks_; // records [head_, head_ + n_) of their concatenation
         std::size_t head_ = 0, n_ = 0;
         std::size_t room_ = 0;      // blocks_.size() * kBlockRecords (one compare per append)
-        std::size_t peak_ = 0;      // most records held since the last trim
+        std::size_t peak_ = 0;      // most records held since the last trim, as of note_peak()
         Record *back_ = nullptr;    // the slot back_slot() gave last
         std::uint64_t last_ts_ = 0; // (ts, seq) of the last record held (valid while n_ > 0)
         std::uint64_t last_seq_ = 0;
@@ -281,7 +285,8 @@ private:
     std::uint64_t trim_at_ = 0; // released_ts_ at which the FIFOs are looked at again
     void grow_window(std::uint64_t lateness_ns);
 
-    std::size_t size_ = 0, peak_size_ = 0;
+    std::size_t size_ = 0;
+    std::size_t peak_size_ = 0; // as of the last release (peak_size(): with what is held now)
     std::uint64_t window_ns_, initial_window_ns_, max_window_ns_;
     std::uint64_t max_ts_ = 0;
     std::uint64_t released_ts_ = 0; // ts of the newest record released so far
@@ -292,6 +297,9 @@ private:
 template <class Sink>
 void ReorderBuffer::release_to(std::uint64_t watermark, Sink &sink, bool all)
 {
+    // Only releasing makes size_ smaller: the peak is noted here, once per call.
+    if (size_ > peak_size_)
+        peak_size_ = size_;
     while (!heads_.empty()) {
         const Head h = heads_.front();
         if (!all && h.ts >= watermark)
@@ -304,13 +312,16 @@ void ReorderBuffer::release_to(std::uint64_t watermark, Sink &sink, bool all)
         // top is never later than another CPU's front (each front has its entry; a stale entry
         // is at most as late as the front that replaced it, which has its own), so the order
         // is the heap's, one pop and one push per run instead of per record.  With no other
-        // CPU waiting (heads_ empty) the run ends only at the watermark.
+        // CPU waiting (heads_ empty) the run ends only at the watermark.  A FIFO is sorted by
+        // ts, so the run's last record is its newest: the size and the newest released are
+        // updated once per run (the sink reads neither).
+        f.note_peak();
+        std::size_t run = 0;
+        std::uint64_t last_ts;
         for (;;) {
             const Record &r = f.front();
-            if (!released_any_ || r.ev.ts_ns > released_ts_)
-                released_ts_ = r.ev.ts_ns;
-            released_any_ = true;
-            --size_;
+            last_ts = r.ev.ts_ns;
+            ++run;
             sink(r);
             if (r.drop)
                 drops_.put(r.drop);
@@ -324,6 +335,10 @@ void ReorderBuffer::release_to(std::uint64_t watermark, Sink &sink, bool all)
                 break;
             }
         }
+        size_ -= run;
+        if (!released_any_ || last_ts > released_ts_)
+            released_ts_ = last_ts;
+        released_any_ = true;
     }
     after_release(all);
 }

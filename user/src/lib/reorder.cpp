@@ -16,6 +16,7 @@ bool later(const Record &a, const Record &b) // same CPU
 
 void ReorderBuffer::Fifo::trim(bool end, BlockPool &pool)
 {
+    note_peak();                                  // (what came since the last release)
     const bool idle = end ? n_ == 0 : peak_ == 0; // (peak_ >= n_)
     peak_ = n_;
     if (idle)
