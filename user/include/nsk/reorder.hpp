@@ -171,10 +171,14 @@ private:
             if (n_ > peak_)
                 peak_ = n_;
         }
-        void pop_front(BlockPool &pool)
+        /// The records held in the front block, from front() on (contiguous in memory).
+        std::size_t front_run() const { return std::min(n_, kBlockRecords - head_); }
+        /// The first k records leave (k <= front_run()).
+        void pop_front(std::size_t k, BlockPool &pool)
         {
-            --n_;
-            if (++head_ == kBlockRecords) { // that block is done with
+            n_ -= k;
+            head_ += k;
+            if (head_ == kBlockRecords) { // that block is done with
                 pool.give(blocks_.front());
                 blocks_.erase(blocks_.begin()); // (a few pointers)
                 room_ -= kBlockRecords;
@@ -312,25 +316,53 @@ void ReorderBuffer::release_to(std::uint64_t watermark, Sink &sink, bool all)
         // top is never later than another CPU's front (each front has its entry; a stale entry
         // is at most as late as the front that replaced it, which has its own), so the order
         // is the heap's, one pop and one push per run instead of per record.  With no other
-        // CPU waiting (heads_ empty) the run ends only at the watermark.  A FIFO is sorted by
-        // ts, so the run's last record is its newest: the size and the newest released are
-        // updated once per run (the sink reads neither).
+        // CPU waiting (heads_ empty) the run ends only at the watermark.  Neither moves during
+        // the run (the sink does not touch this buffer), so "before both" is one bound: a
+        // record goes while ts < end_ts, or ts == end_ts when `at_end` (the top is at the same
+        // ts on a later CPU).  The run walks the records of a block by pointer and they leave
+        // together; a FIFO is sorted by ts, so the run's last record is its newest: the size
+        // and the newest released are updated once per run.
+        std::uint64_t end_ts = all ? UINT64_MAX : watermark;
+        bool at_end = all;
+        if (!heads_.empty()) {
+            const Head &top = heads_.front();
+            if (top.ts < end_ts) {
+                end_ts = top.ts;
+                at_end = h.cpu <= top.cpu;
+            } else if (top.ts == end_ts) {
+                at_end = at_end && h.cpu <= top.cpu;
+            }
+        }
         f.note_peak();
         std::size_t run = 0;
-        std::uint64_t last_ts;
+        std::uint64_t last_ts = 0;
         for (;;) {
-            const Record &r = f.front();
-            last_ts = r.ev.ts_ns;
-            ++run;
-            sink(r);
-            if (r.drop)
-                drops_.put(r.drop);
-            f.pop_front(blocks_);
+            const Record *rec = &f.front();
+            const std::size_t avail = f.front_run();
+            std::size_t k = 0;
+            bool more;
+            for (;;) {
+                const Record &r = rec[k++];
+                sink(r);
+                if (r.drop)
+                    drops_.put(r.drop);
+                if (k == avail) {
+                    more = true; // (this block's records held are done; the FIFO may go on)
+                    break;
+                }
+                const std::uint64_t ts = rec[k].ev.ts_ns;
+                if (!(ts < end_ts || (at_end && ts == end_ts))) {
+                    more = false;
+                    break;
+                }
+            }
+            last_ts = rec[k - 1].ev.ts_ns;
+            run += k;
+            f.pop_front(k, blocks_);
             if (f.empty())
                 break;
             const std::uint64_t ts = f.front().ev.ts_ns;
-            if ((!all && ts >= watermark) ||
-                (!heads_.empty() && head_later(Head{ts, h.cpu}, heads_.front()))) {
+            if (!more || !(ts < end_ts || (at_end && ts == end_ts))) {
                 push_head(ts, h.cpu);
                 break;
             }
