@@ -181,31 +181,30 @@ private:
             if (head_ == kBlockRecords) { // that block is done with
                 pool.give(blocks_.front());
                 blocks_.erase(blocks_.begin()); // (a few pointers)
-                room_ -= kBlockRecords;
                 head_ = 0;
             } else if (n_ == 0) {
-                head_ = 0; // (its block stays for the next records)
+                head_ = 0; // (its block, the only one, stays for the next records)
+                next_ = blocks_.front();
+                end_ = next_ + kBlockRecords;
             }
         }
         /// Room for one more record at the back (a block from the pool when the last is full).
         Record &back_slot(BlockPool &pool)
         {
-            if (head_ + n_ == room_) {
-                blocks_.push_back(pool.take());
-                room_ += kBlockRecords;
-            }
-            back_ = &at(n_);
-            return *back_;
+            if (next_ == end_)
+                add_block(pool);
+            return *next_;
         }
         /// The slot back_slot() gave.
-        Record &back() { return *back_; }
+        Record &back() { return *next_; }
         /// File the record written in back_slot() in (ts, seq) order from the back; true when
         /// it became the front.  In order (nearly always) it stays where it is written and
         /// becomes the last; else it moves back past the newer ones (move_back()).
         bool commit_back()
         {
             const std::size_t i = n_++;
-            const std::uint64_t ts = back_->ev.ts_ns, seq = back_->seq;
+            const Record *r = next_++;
+            const std::uint64_t ts = r->ev.ts_ns, seq = r->seq;
             if (i != 0 && (last_ts_ > ts || (last_ts_ == ts && last_seq_ > seq)))
                 return move_back(i);
             last_ts_ = ts;
@@ -215,7 +214,7 @@ private:
         /// Once per window: an empty FIFO that held nothing since the last trim (or, at the
         /// end, any empty one) gives back its last block.  Starts the next period.
         void trim(bool end, BlockPool &pool);
-        std::size_t capacity() const { return room_; }
+        std::size_t capacity() const { return blocks_.size() * kBlockRecords; }
         void clear(BlockPool &pool);
 
     private:
@@ -226,11 +225,18 @@ private:
         }
         /// The record committed at position i is older than the one before it: move it back.
         bool move_back(std::size_t i);
+        void add_block(BlockPool &pool)
+        {
+            next_ = pool.take();
+            end_ = next_ + kBlockRecords;
+            blocks_.push_back(next_);
+        }
         std::vector<Record *> blocks_; // records [head_, head_ + n_) of their concatenation
         std::size_t head_ = 0, n_ = 0;
-        std::size_t room_ = 0;      // blocks_.size() * kBlockRecords (one compare per append)
-        std::size_t peak_ = 0;      // most records held since the last trim, as of note_peak()
-        Record *back_ = nullptr;    // the slot back_slot() gave last
+        std::size_t peak_ = 0; // most records held since the last trim, as of note_peak()
+        // The slot after the last record held (&at(n_)) and the end of its block, kept as
+        // pointers so an append is one compare (equal: no room, or no block at all).
+        Record *next_ = nullptr, *end_ = nullptr;
         std::uint64_t last_ts_ = 0; // (ts, seq) of the last record held (valid while n_ > 0)
         std::uint64_t last_seq_ = 0;
     };

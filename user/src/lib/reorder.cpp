@@ -28,7 +28,8 @@ void ReorderBuffer::Fifo::clear(BlockPool &pool)
     for (Record *b : blocks_)
         pool.give(b);
     blocks_.clear();
-    head_ = n_ = room_ = 0;
+    head_ = n_ = 0;
+    next_ = end_ = nullptr;
 }
 
 bool ReorderBuffer::Fifo::move_back(std::size_t i)
