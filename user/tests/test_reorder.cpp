@@ -143,6 +143,51 @@ BOOST_AUTO_TEST_CASE(same_order_as_one_global_heap)
     }
 }
 
+// A CPU's records leave in runs that walk a block by pointer, bounded once by the watermark and
+// the other CPUs' fronts: runs that cross block ends, stop at a tie with another CPU's front (at
+// the same ts the lower CPU goes first) and stop at a watermark inside a block release what one
+// global heap releases; the peak counts every record held.
+BOOST_AUTO_TEST_CASE(runs_cross_block_ends_and_stop_at_ties_and_watermarks)
+{
+    constexpr std::size_t B = nsk::ReorderBuffer::kBlockRecords;
+    nsk::ReorderBuffer rb(1'000'000);
+    Reference ref;
+    std::vector<std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>> got, want;
+    auto g = [&](const nsk::Record &r) { got.emplace_back(r.cpu, r.seq, r.ev.ts_ns); };
+    auto w = [&](const nsk::Record &r) { want.emplace_back(r.cpu, r.seq, r.ev.ts_ns); };
+    std::uint64_t seq0 = 0, seq1 = 0, seq2 = 0;
+    auto put = [&](std::uint16_t cpu, std::uint64_t ts, std::uint64_t &seq) {
+        auto r = ev(NSK_PROBE_IP_RCV, cpu, ts, 1);
+        r.seq = seq++;
+        rb.push(r);
+        ref.heap.push(r);
+    };
+    // CPU 1 holds 3.5 blocks, one record per ns; CPUs 0 and 2 one record every 500 ns, at the
+    // same ts as CPU 1's (ties on both sides of it).
+    for (std::uint64_t ts = 1; ts <= 3 * B + B / 2; ++ts) {
+        put(1, ts, seq1);
+        if (ts % 500 == 0) {
+            put(0, ts, seq0);
+            put(2, ts, seq2);
+        }
+    }
+    const std::size_t held = rb.size();
+    for (const std::uint64_t mark : {std::uint64_t{700}, std::uint64_t{B + 3}, std::uint64_t{B + 3},
+                                     std::uint64_t{2 * B}, std::uint64_t{3 * B + 17}}) {
+        rb.release_until(mark, g);
+        ref.release_until(mark, w);
+        BOOST_REQUIRE((got == want));
+        BOOST_REQUIRE(rb.size() == ref.heap.size());
+    }
+    put(1, 4 * B, seq1); // (after the FIFO's front block went back to the pool)
+    rb.flush(g);
+    ref.release_until(UINT64_MAX, w);
+    BOOST_TEST((got == want));
+    BOOST_TEST(got.size() == held + 1);
+    BOOST_TEST(rb.size() == 0u);
+    BOOST_TEST(rb.peak_size() == held);
+}
+
 BOOST_AUTO_TEST_CASE(out_of_order_on_one_cpu_and_sparse_cpu_numbers)
 {
     nsk::ReorderBuffer rb(0);

@@ -69,8 +69,11 @@ struct DecodedRecords {
 
 /// A compact record (NSK_REC_STAGE) rebuilt as the event it stands for: the description of
 /// `full` (an event of the same batch), the stage's own fields (`stage`: a whole nsk_stage).
-/// The stage's first 32 bytes (header, probe, cpu, ts_ns, skb_id, sk_id) have the event's
-/// layout, so they are copied in one piece over the description's.
+/// Each byte of the event is written once, in as few pieces as the two layouts allow: the
+/// stage's first 32 bytes (header, probe, cpu, ts_ns, skb_id, sk_id) have the event's layout;
+/// the description is the event's bytes 32 .. seq (the packet tuple to the socket tuple) with
+/// flags, ctx, len and aux inside it, written over afterwards; seq and payload are adjacent in
+/// both and end the event.
 inline void expand_stage(nsk_event &ev, const std::uint8_t *full, const std::uint8_t *stage)
 {
     static_assert(offsetof(nsk_stage, probe) == offsetof(nsk_event, probe) &&
@@ -80,17 +83,22 @@ inline void expand_stage(nsk_event &ev, const std::uint8_t *full, const std::uin
                       offsetof(nsk_stage, sk_id) == offsetof(nsk_event, sk_id) &&
                       offsetof(nsk_stage, flags) == offsetof(nsk_event, sk_id) + 8,
                   "nsk_stage starts like nsk_event");
+    static_assert(offsetof(nsk_stage, ctx) == offsetof(nsk_stage, flags) + 1 &&
+                      offsetof(nsk_event, ctx) == offsetof(nsk_event, flags) + 1 &&
+                      offsetof(nsk_stage, payload) == offsetof(nsk_stage, seq) + 4 &&
+                      offsetof(nsk_event, payload) == offsetof(nsk_event, seq) + 4 &&
+                      offsetof(nsk_event, payload) + 4 == sizeof(nsk_event),
+                  "flags/ctx and seq/payload are adjacent, seq/payload end the event");
     constexpr std::size_t kHead = offsetof(nsk_stage, flags); // 32
-    std::memcpy(&ev, full, sizeof(nsk_event));
+    constexpr std::size_t kTail = offsetof(nsk_event, seq);   // 152
     std::memcpy(&ev, stage, kHead);
-    ev.hdr.type = NSK_REC_EVENT;
-    ev.hdr.size = sizeof(nsk_event);
-    std::memcpy(&ev.flags, stage + offsetof(nsk_stage, flags), sizeof(ev.flags));
-    std::memcpy(&ev.ctx, stage + offsetof(nsk_stage, ctx), sizeof(ev.ctx));
+    const nsk_rec_hdr hdr{NSK_REC_EVENT, sizeof(nsk_event)};
+    std::memcpy(&ev.hdr, &hdr, sizeof(hdr));
+    std::memcpy(reinterpret_cast<std::uint8_t *>(&ev) + kHead, full + kHead, kTail - kHead);
+    std::memcpy(&ev.flags, stage + offsetof(nsk_stage, flags), 2); // flags, ctx
     std::memcpy(&ev.len, stage + offsetof(nsk_stage, len), sizeof(ev.len));
     std::memcpy(&ev.aux, stage + offsetof(nsk_stage, aux), sizeof(ev.aux));
-    std::memcpy(&ev.seq, stage + offsetof(nsk_stage, seq), sizeof(ev.seq));
-    std::memcpy(&ev.payload, stage + offsetof(nsk_stage, payload), sizeof(ev.payload));
+    std::memcpy(&ev.seq, stage + offsetof(nsk_stage, seq), 8); // seq, payload
 }
 
 /// Walk packed records.  Writes decoded records to `out` (seq numbered from `seq`), updates

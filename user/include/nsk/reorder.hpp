@@ -63,8 +63,7 @@ public:
             late_record(ts);
         if (ts > max_ts_)
             max_ts_ = ts;
-        if (++size_ > peak_size_)
-            peak_size_ = size_;
+        ++size_; // (the peak is taken where records leave: release_to())
         // Every non-empty FIFO has a heap entry for its front; a new front gets its own entry
         // (the old one goes stale and is skipped when it surfaces).
         if (f.commit_back())
@@ -102,7 +101,7 @@ public:
     bool window_grew() const { return window_ns_ != initial_window_ns_; }
     std::uint64_t max_window_ns() const { return max_window_ns_; }
     /// The most records held at once (the memory the window cost).
-    std::size_t peak_size() const { return peak_size_; }
+    std::size_t peak_size() const { return std::max(peak_size_, size_); }
     /// Timestamp of the newest record released so far (valid when released_any()).
     std::uint64_t released_ts() const { return released_ts_; }
     bool released_any() const { return released_any_; }
@@ -165,39 +164,47 @@ private:
     public:
         bool empty() const { return n_ == 0; }
         const Record &front() const { return blocks_.front()[head_]; }
-        void pop_front(BlockPool &pool)
+        /// Before records leave (the first of a run): the most held since the last trim.  Only
+        /// leaving makes n_ smaller, so noting it there, not at every append, misses no peak.
+        void note_peak()
         {
-            --n_;
-            if (++head_ == kBlockRecords) { // that block is done with
+            if (n_ > peak_)
+                peak_ = n_;
+        }
+        /// The records held in the front block, from front() on (contiguous in memory).
+        std::size_t front_run() const { return std::min(n_, kBlockRecords - head_); }
+        /// The first k records leave (k <= front_run()).
+        void pop_front(std::size_t k, BlockPool &pool)
+        {
+            n_ -= k;
+            head_ += k;
+            if (head_ == kBlockRecords) { // that block is done with
                 pool.give(blocks_.front());
                 blocks_.erase(blocks_.begin()); // (a few pointers)
-                room_ -= kBlockRecords;
                 head_ = 0;
             } else if (n_ == 0) {
-                head_ = 0; // (its block stays for the next records)
+                head_ = 0; // (its block, the only one, stays for the next records)
+                next_ = blocks_.front();
+                end_ = next_ + kBlockRecords;
             }
         }
         /// Room for one more record at the back (a block from the pool when the last is full).
         Record &back_slot(BlockPool &pool)
         {
-            if (head_ + n_ == room_) {
-                blocks_.push_back(pool.take());
-                room_ += kBlockRecords;
-            }
-            back_ = &at(n_);
-            return *back_;
+            if (next_ == end_)
+                add_block(pool);
+            return *next_;
         }
         /// The slot back_slot() gave.
-        Record &back() { return *back_; }
+        Record &back() { return *next_; }
         /// File the record written in back_slot() in (ts, seq) order from the back; true when
         /// it became the front.  In order (nearly always) it stays where it is written and
         /// becomes the last; else it moves back past the newer ones (move_back()).
         bool commit_back()
         {
             const std::size_t i = n_++;
-            if (n_ > peak_)
-                peak_ = n_;
-            const std::uint64_t ts = back_->ev.ts_ns, seq = back_->seq;
+            const Record *r = next_++;
+            const std::uint64_t ts = r->ev.ts_ns, seq = r->seq;
             if (i != 0 && (last_ts_ > ts || (last_ts_ == ts && last_seq_ > seq)))
                 return move_back(i);
             last_ts_ = ts;
@@ -207,7 +214,7 @@ private:
         /// Once per window: an empty FIFO that held nothing since the last trim (or, at the
         /// end, any empty one) gives back its last block.  Starts the next period.
         void trim(bool end, BlockPool &pool);
-        std::size_t capacity() const { return room_; }
+        std::size_t capacity() const { return blocks_.size() * kBlockRecords; }
         void clear(BlockPool &pool);
 
     private:
@@ -218,11 +225,18 @@ private:
         }
         /// The record committed at position i is older than the one before it: move it back.
         bool move_back(std::size_t i);
+        void add_block(BlockPool &pool)
+        {
+            next_ = pool.take();
+            end_ = next_ + kBlockRecords;
+            blocks_.push_back(next_);
+        }
         std::vector<Record *> blocks_; // records [head_, head_ + n_) of their concatenation
         std::size_t head_ = 0, n_ = 0;
-        std::size_t room_ = 0;      // blocks_.size() * kBlockRecords (one compare per append)
-        std::size_t peak_ = 0;      // most records held since the last trim
-        Record *back_ = nullptr;    // the slot back_slot() gave last
+        std::size_t peak_ = 0; // most records held since the last trim, as of note_peak()
+        // The slot after the last record held (&at(n_)) and the end of its block, kept as
+        // pointers so an append is one compare (equal: no room, or no block at all).
+        Record *next_ = nullptr, *end_ = nullptr;
         std::uint64_t last_ts_ = 0; // (ts, seq) of the last record held (valid while n_ > 0)
         std::uint64_t last_seq_ = 0;
     };
@@ -281,7 +295,8 @@ private:
     std::uint64_t trim_at_ = 0; // released_ts_ at which the FIFOs are looked at again
     void grow_window(std::uint64_t lateness_ns);
 
-    std::size_t size_ = 0, peak_size_ = 0;
+    std::size_t size_ = 0;
+    std::size_t peak_size_ = 0; // as of the last release (peak_size(): with what is held now)
     std::uint64_t window_ns_, initial_window_ns_, max_window_ns_;
     std::uint64_t max_ts_ = 0;
     std::uint64_t released_ts_ = 0; // ts of the newest record released so far
@@ -292,6 +307,9 @@ private:
 template <class Sink>
 void ReorderBuffer::release_to(std::uint64_t watermark, Sink &sink, bool all)
 {
+    // Only releasing makes size_ smaller: the peak is noted here, once per call.
+    if (size_ > peak_size_)
+        peak_size_ = size_;
     while (!heads_.empty()) {
         const Head h = heads_.front();
         if (!all && h.ts >= watermark)
@@ -304,26 +322,61 @@ void ReorderBuffer::release_to(std::uint64_t watermark, Sink &sink, bool all)
         // top is never later than another CPU's front (each front has its entry; a stale entry
         // is at most as late as the front that replaced it, which has its own), so the order
         // is the heap's, one pop and one push per run instead of per record.  With no other
-        // CPU waiting (heads_ empty) the run ends only at the watermark.
+        // CPU waiting (heads_ empty) the run ends only at the watermark.  Neither moves during
+        // the run (the sink does not touch this buffer), so "before both" is one bound: a
+        // record goes while ts < end_ts, or ts == end_ts when `at_end` (the top is at the same
+        // ts on a later CPU).  The run walks the records of a block by pointer and they leave
+        // together; a FIFO is sorted by ts, so the run's last record is its newest: the size
+        // and the newest released are updated once per run.
+        std::uint64_t end_ts = all ? UINT64_MAX : watermark;
+        bool at_end = all;
+        if (!heads_.empty()) {
+            const Head &top = heads_.front();
+            if (top.ts < end_ts) {
+                end_ts = top.ts;
+                at_end = h.cpu <= top.cpu;
+            } else if (top.ts == end_ts) {
+                at_end = at_end && h.cpu <= top.cpu;
+            }
+        }
+        f.note_peak();
+        std::size_t run = 0;
+        std::uint64_t last_ts = 0;
         for (;;) {
-            const Record &r = f.front();
-            if (!released_any_ || r.ev.ts_ns > released_ts_)
-                released_ts_ = r.ev.ts_ns;
-            released_any_ = true;
-            --size_;
-            sink(r);
-            if (r.drop)
-                drops_.put(r.drop);
-            f.pop_front(blocks_);
+            const Record *rec = &f.front();
+            const std::size_t avail = f.front_run();
+            std::size_t k = 0;
+            bool more;
+            for (;;) {
+                const Record &r = rec[k++];
+                sink(r);
+                if (r.drop)
+                    drops_.put(r.drop);
+                if (k == avail) {
+                    more = true; // (this block's records held are done; the FIFO may go on)
+                    break;
+                }
+                const std::uint64_t ts = rec[k].ev.ts_ns;
+                if (!(ts < end_ts || (at_end && ts == end_ts))) {
+                    more = false;
+                    break;
+                }
+            }
+            last_ts = rec[k - 1].ev.ts_ns;
+            run += k;
+            f.pop_front(k, blocks_);
             if (f.empty())
                 break;
             const std::uint64_t ts = f.front().ev.ts_ns;
-            if ((!all && ts >= watermark) ||
-                (!heads_.empty() && head_later(Head{ts, h.cpu}, heads_.front()))) {
+            if (!more || !(ts < end_ts || (at_end && ts == end_ts))) {
                 push_head(ts, h.cpu);
                 break;
             }
         }
+        size_ -= run;
+        if (!released_any_ || last_ts > released_ts_)
+            released_ts_ = last_ts;
+        released_any_ = true;
     }
     after_release(all);
 }

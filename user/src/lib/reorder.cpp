@@ -16,6 +16,7 @@ bool later(const Record &a, const Record &b) // same CPU
 
 void ReorderBuffer::Fifo::trim(bool end, BlockPool &pool)
 {
+    note_peak();                                  // (what came since the last release)
     const bool idle = end ? n_ == 0 : peak_ == 0; // (peak_ >= n_)
     peak_ = n_;
     if (idle)
@@ -27,7 +28,8 @@ void ReorderBuffer::Fifo::clear(BlockPool &pool)
     for (Record *b : blocks_)
         pool.give(b);
     blocks_.clear();
-    head_ = n_ = room_ = 0;
+    head_ = n_ = 0;
+    next_ = end_ = nullptr;
 }
 
 bool ReorderBuffer::Fifo::move_back(std::size_t i)
