@@ -325,7 +325,7 @@ void ReorderBuffer::release_to(std::uint64_t watermark, Sink &sink, bool all)
         // CPU waiting (heads_ empty) the run ends only at the watermark.  Neither moves during
         // the run (the sink does not touch this buffer), so "before both" is one bound: a
         // record goes while ts < end_ts, or ts == end_ts when `at_end` (the top is at the same
-        // ts on a later CPU).  The run walks the records of a block by pointer and they leave
+        // ts on this CPU or a later one: a stale entry of this CPU counts as not before it).  The run walks the records of a block by pointer and they leave
         // together; a FIFO is sorted by ts, so the run's last record is its newest: the size
         // and the newest released are updated once per run.
         std::uint64_t end_ts = all ? UINT64_MAX : watermark;
