@@ -325,9 +325,10 @@ void ReorderBuffer::release_to(std::uint64_t watermark, Sink &sink, bool all)
         // CPU waiting (heads_ empty) the run ends only at the watermark.  Neither moves during
         // the run (the sink does not touch this buffer), so "before both" is one bound: a
         // record goes while ts < end_ts, or ts == end_ts when `at_end` (the top is at the same
-        // ts on this CPU or a later one: a stale entry of this CPU counts as not before it).  The run walks the records of a block by pointer and they leave
-        // together; a FIFO is sorted by ts, so the run's last record is its newest: the size
-        // and the newest released are updated once per run.
+        // ts on this CPU or a later one: a stale entry of this CPU counts as not before it).
+        // The run walks the records of a block by pointer and they leave together; a FIFO is
+        // sorted by ts, so the run's last record is its newest: the size and the newest
+        // released are updated once per run.
         std::uint64_t end_ts = all ? UINT64_MAX : watermark;
         bool at_end = all;
         if (!heads_.empty()) {
