@@ -32,10 +32,20 @@ NCPU=$(cat /sys/devices/system/cpu/online | awk -F- '{ print ($2 == "" ? 1 : $2 
 echo "online CPUs: $NCPU"
 
 step "1: an idle module holds no ring"
-settle; F0=$(memfree)
-load_module ring_kb=65536
-settle; F1=$(memfree)
-echo "MemFree before load $F0 KiB, after $F1 KiB"
+# Free memory also moves with whatever else the young guest does between the two readings (one
+# CI run saw 3 024 KiB once where every other run saw 70-170): up to 3 tries, each a fresh
+# load; a ring held at load (64 MiB per CPU here) would exceed the bound in every try.
+try=1
+while :; do
+	settle; F0=$(memfree)
+	load_module ring_kb=65536
+	settle; F1=$(memfree)
+	echo "try $try: MemFree before load $F0 KiB, after $F1 KiB (module core $(cat /sys/module/$NSK_MOD/coresize) B)"
+	[ "$((F0 - F1))" -lt 1024 ] || [ $try -ge 3 ] && break
+	echo "NOTE: try $try cost $((F0 - F1)) KiB >= 1 MiB: unloading, trying again"
+	unload_module
+	try=$((try + 1))
+done
 assert_lt "$((F0 - F1))" 1024 "loading (idle, ring_kb=65536) costs < 1 MiB"
 
 step "2: largest ring: START allocates what the docs say"
