@@ -209,8 +209,18 @@ int nsk_desc_find(struct nsk_desc_dict *d, const struct nsk_event *ev,
 		  unsigned int *slot);
 void nsk_desc_add(struct nsk_desc_dict *d, unsigned int slot,
 		  const struct nsk_event *in_msg, u16 idx);
+/*
+ * The bytes ev takes as a stage: the short stage when aux, seq and payload
+ * are 0 (record version 3, the UAPI header).
+ */
+static inline unsigned int nsk_stage_size(const struct nsk_event *ev)
+{
+	return ev->aux | ev->seq | ev->payload ? sizeof(struct nsk_stage)
+					       : NSK_STAGE_SHORT_SIZE;
+}
+/* write ev as a stage of size bytes (nsk_stage_size) naming event ref */
 void nsk_stage_from_event(struct nsk_stage *st, const struct nsk_event *ev,
-			  u16 ref);
+			  u16 ref, unsigned int size);
 
 /* --- per-CPU rings (nsk_ring.c) ------------------------------------------ */
 

@@ -10,7 +10,8 @@
  * events.  So the drain, while it copies a batch (nsk_drain.c), remembers
  * where in the message it put each full event, by a hash of its description;
  * an event whose description is byte-for-byte that of an earlier one in the
- * same batch goes out as a 56-byte struct nsk_stage that names it.  The
+ * same batch goes out as a struct nsk_stage that names it: 56 bytes, or 40
+ * when its aux, seq and payload are 0 (the short stage).  The
  * reader rebuilds the event exactly (the UAPI header).
  *
  * Why here and not in the handler: the handler would need to know what the
@@ -55,7 +56,9 @@ void nsk_desc_init(void)
 	BUILD_BUG_ON(offsetof(struct nsk_event, sk_laddr) != 15 * 8);
 	BUILD_BUG_ON(offsetof(struct nsk_event, seq) != 19 * 8);
 	BUILD_BUG_ON(sizeof(struct nsk_stage) % 8);
-	BUILD_BUG_ON(NSK_BATCH_BYTES / sizeof(struct nsk_stage) > U16_MAX);
+	BUILD_BUG_ON(NSK_STAGE_SHORT_SIZE != offsetof(struct nsk_stage, aux) ||
+		     NSK_STAGE_SHORT_SIZE % 8);
+	BUILD_BUG_ON(NSK_BATCH_BYTES / NSK_STAGE_SHORT_SIZE > U16_MAX);	/* ref */
 }
 
 void nsk_desc_batch(struct nsk_desc_dict *d)
@@ -148,10 +151,10 @@ void nsk_desc_add(struct nsk_desc_dict *d, unsigned int slot,
 }
 
 void nsk_stage_from_event(struct nsk_stage *st, const struct nsk_event *ev,
-			  u16 ref)
+			  u16 ref, unsigned int size)
 {
 	st->hdr.type = NSK_REC_STAGE;
-	st->hdr.size = sizeof(*st);
+	st->hdr.size = size;
 	st->probe = ev->probe;
 	st->cpu = ev->cpu;
 	st->ts_ns = ev->ts_ns;
@@ -161,6 +164,8 @@ void nsk_stage_from_event(struct nsk_stage *st, const struct nsk_event *ev,
 	st->ctx = ev->ctx;
 	st->ref = ref;
 	st->len = ev->len;
+	if (size == NSK_STAGE_SHORT_SIZE)
+		return;			/* aux, seq, payload are 0: not sent */
 	st->aux = ev->aux;
 	st->seq = ev->seq;
 	st->payload = ev->payload;

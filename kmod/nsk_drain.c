@@ -100,7 +100,7 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 			    h->size == sizeof(struct nsk_event)) {
 				ref = nsk_desc_find(desc, (const void *)h, &slot);
 				if (ref >= 0)
-					size = sizeof(struct nsk_stage);
+					size = nsk_stage_size((const void *)h);
 			}
 			if (bt.len + size > NSK_BATCH_BYTES) {
 				nsk_ring_read_unget(&c, h);
@@ -109,7 +109,7 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 			if (!err && ref >= 0) {
 				struct nsk_stage *st = (void *)(bt.recs + bt.len);
 
-				nsk_stage_from_event(st, (const void *)h, ref);
+				nsk_stage_from_event(st, (const void *)h, ref, size);
 				st->skb_id = nsk_ptr_id_cached(ids, st->skb_id);
 				st->sk_id = nsk_ptr_id_cached(ids, st->sk_id);
 			} else if (!err) {

@@ -59,7 +59,7 @@
 
 #define MAX_CPUS 1024
 /* more records than a received message can hold (recv buffer / smallest record) */
-#define NSK_BATCH_MAX_RECORDS ((1 << 17) / sizeof(struct nsk_stage) + 1)
+#define NSK_BATCH_MAX_RECORDS ((1 << 17) / NSK_STAGE_SHORT_SIZE + 1)
 
 static volatile sig_atomic_t done;
 static unsigned long long batches, records, gaps, stopped, enobufs, st_sent, st_fail, st_written;
@@ -415,8 +415,9 @@ static void on_batch(const struct nlattr *a, const char *end)
 	bytes += len;
 	if (!ids || !recs)
 		return;
-	/* a compact stage (record version 2) has the description of the
-	 * event it names earlier in the batch: offsets of those, by index */
+	/* a compact stage (record version 2; version 3 also sends it short,
+	 * NSK_STAGE_SHORT_SIZE) has the description of the event it names
+	 * earlier in the batch: offsets of those, by index */
 	static size_t event_off[NSK_BATCH_MAX_RECORDS];
 	size_t n = 0;
 
@@ -432,8 +433,9 @@ static void on_batch(const struct nlattr *a, const char *end)
 		if ((h->type == NSK_REC_EVENT || h->type == NSK_REC_DROP) &&
 		    h->size >= sizeof(ev)) {
 			memcpy(&ev, h, sizeof(ev));
-		} else if (h->type == NSK_REC_STAGE && h->size >= sizeof(st)) {
-			memcpy(&st, h, sizeof(st));
+		} else if (h->type == NSK_REC_STAGE && h->size >= NSK_STAGE_SHORT_SIZE) {
+			memset(&st, 0, sizeof(st));
+			memcpy(&st, h, h->size < sizeof(st) ? h->size : sizeof(st));
 			stages++;
 			if (st.ref >= n || st.ref >= NSK_BATCH_MAX_RECORDS ||
 			    event_off[st.ref] == SIZE_MAX) {

@@ -183,6 +183,47 @@ BOOST_AUTO_TEST_CASE(compact_stages_rebuild_the_exact_event)
     BOOST_TEST(out[2].ev.pid == 77u);
 }
 
+// Record version 3: a stage whose aux, seq and payload are 0 comes short (its first
+// NSK_STAGE_SHORT_SIZE bytes) and is rebuilt with them 0, even where the event it names has
+// them set; a whole stage beside it still brings its own.
+BOOST_AUTO_TEST_CASE(short_stages_rebuild_the_exact_event)
+{
+    Record base = ev(NSK_PROBE_UDP_ENQUEUE, 0, 500, 7, 9);
+    dport(base, 9000, "10.0.0.9");
+    Record full = task(sock(base, "10.0.0.9", 9000, 515), 42, "svc");
+    full.ev.aux = 768; // receive memory: a whole event whose own fields are set
+    full.ev.seq = 4096;
+    full.ev.payload = 212992;
+    full.ev.flags = static_cast<std::uint8_t>(full.ev.flags | NSK_EF_MEM);
+    nsk_event quiet = full.ev; // a later stage of the same description, nothing of its own
+    quiet.probe = NSK_PROBE_UDP_DEQUEUE;
+    quiet.ts_ns = 800;
+    quiet.skb_id = 11;
+    quiet.flags = static_cast<std::uint8_t>(full.ev.flags & ~NSK_EF_MEM);
+    quiet.len = 64;
+    quiet.aux = quiet.seq = quiet.payload = 0;
+    nsk_event busy = quiet; // whole: one of the three set
+    busy.ts_ns = 801;
+    busy.payload = 1;
+    std::vector<std::uint8_t> b = pack(std::vector<Record>{full});
+    nsk_stage q = stage_of(quiet, 0);
+    q.hdr.size = NSK_STAGE_SHORT_SIZE;
+    put(b, &q, NSK_STAGE_SHORT_SIZE);
+    const nsk_stage w = stage_of(busy, 0);
+    put(b, &w, sizeof(w));
+    put_hdr(b, NSK_REC_STAGE, NSK_STAGE_SHORT_SIZE - 4); // shorter than short: malformed
+
+    nsk::DecodedRecords out;
+    DecodeStats st;
+    BOOST_TEST(nsk::decode_records(0, 0, 4, b.data(), b.size(), out, st) == 4u);
+    BOOST_REQUIRE(out.size() == 3u);
+    BOOST_TEST(st.malformed == 1u);
+    BOOST_TEST(std::memcmp(&out[1].ev, &quiet, sizeof(nsk_event)) == 0); // byte for byte
+    BOOST_TEST(std::memcmp(&out[2].ev, &busy, sizeof(nsk_event)) == 0);
+    BOOST_TEST(out[1].ev.aux == 0u);
+    BOOST_TEST(out[2].seq == 2u);
+}
+
 // References never cross batches: a stage first in its batch names nothing.
 BOOST_AUTO_TEST_CASE(compact_stage_does_not_reach_into_another_batch)
 {

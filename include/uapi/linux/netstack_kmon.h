@@ -43,8 +43,9 @@
 #define NSK_GENL_NAME		"netstack_kmon"
 #define NSK_GENL_VERSION	1	/* bump on incompatible command/attr change */
 #define NSK_MCGRP_EVENTS	"events"
-#define NSK_RECORD_VERSION	2	/* bump on incompatible record change
-					 * (2: struct nsk_stage, NSK_REC_STAGE) */
+#define NSK_RECORD_VERSION	3	/* bump on incompatible record change
+					 * (2: struct nsk_stage, NSK_REC_STAGE;
+					 * 3: the short stage, NSK_STAGE_SHORT_SIZE) */
 
 enum nsk_cmd {
 	NSK_CMD_UNSPEC,
@@ -374,7 +375,8 @@ struct nsk_drop {
  * batches, so a lost batch loses nothing more than its own records.
  */
 struct nsk_stage {
-	struct nsk_rec_hdr hdr;	/* NSK_REC_STAGE, sizeof(struct nsk_stage) */
+	struct nsk_rec_hdr hdr;	/* NSK_REC_STAGE, sizeof(struct nsk_stage) or
+				 * NSK_STAGE_SHORT_SIZE */
 	__u16 probe;
 	__u16 cpu;
 	__u64 ts_ns;
@@ -385,10 +387,21 @@ struct nsk_stage {
 	__u16 ref;		/* index in this batch (0 = first record) of the
 				 * NSK_REC_EVENT whose description this one has */
 	__u32 len;
+	/* a short stage (record version 3) ends here: aux, seq, payload are 0 */
 	__u32 aux;
 	__u32 seq;
 	__u32 payload;
 	__u32 pad;		/* 0 */
 };
+
+/*
+ * Record version 3: a stage whose aux, seq and payload are all 0 (most
+ * stages of a UDP journey: only TCP segments, receive-memory events and a
+ * few probes' own values fill them) is sent without them, as the first
+ * NSK_STAGE_SHORT_SIZE bytes of struct nsk_stage (hdr.size says which).  A
+ * reader rebuilds it with those three fields 0.  Version 2 sent every stage
+ * whole; a reader of version 3 reads both.
+ */
+#define NSK_STAGE_SHORT_SIZE	40	/* offsetof(struct nsk_stage, aux) */
 
 #endif /* _UAPI_LINUX_NETSTACK_KMON_H */

@@ -68,13 +68,15 @@ struct DecodedRecords {
 };
 
 /// A compact record (NSK_REC_STAGE) rebuilt as the event it stands for: the description of
-/// `full` (an event of the same batch), the stage's own fields (`stage`: a whole nsk_stage).
+/// `full` (an event of the same batch), the stage's own fields (`stage`: `size` bytes, a whole
+/// nsk_stage or a short one, NSK_STAGE_SHORT_SIZE, whose aux, seq and payload are 0).
 /// Each byte of the event is written once, in as few pieces as the two layouts allow: the
 /// stage's first 32 bytes (header, probe, cpu, ts_ns, skb_id, sk_id) have the event's layout;
 /// the description is the event's bytes 32 .. seq (the packet tuple to the socket tuple) with
 /// flags, ctx, len and aux inside it, written over afterwards; seq and payload are adjacent in
 /// both and end the event.
-inline void expand_stage(nsk_event &ev, const std::uint8_t *full, const std::uint8_t *stage)
+inline void expand_stage(nsk_event &ev, const std::uint8_t *full, const std::uint8_t *stage,
+                         std::size_t size)
 {
     static_assert(offsetof(nsk_stage, probe) == offsetof(nsk_event, probe) &&
                       offsetof(nsk_stage, cpu) == offsetof(nsk_event, cpu) &&
@@ -97,6 +99,13 @@ inline void expand_stage(nsk_event &ev, const std::uint8_t *full, const std::uin
     std::memcpy(reinterpret_cast<std::uint8_t *>(&ev) + kHead, full + kHead, kTail - kHead);
     std::memcpy(&ev.flags, stage + offsetof(nsk_stage, flags), 2); // flags, ctx
     std::memcpy(&ev.len, stage + offsetof(nsk_stage, len), sizeof(ev.len));
+    static_assert(NSK_STAGE_SHORT_SIZE == offsetof(nsk_stage, aux), "a short stage ends at aux");
+    if (size < sizeof(nsk_stage)) { // short: aux, seq, payload are 0
+        ev.aux = 0;
+        ev.seq = 0;
+        ev.payload = 0;
+        return;
+    }
     std::memcpy(&ev.aux, stage + offsetof(nsk_stage, aux), sizeof(ev.aux));
     std::memcpy(&ev.seq, stage + offsetof(nsk_stage, seq), 8); // seq, payload
 }
@@ -146,7 +155,7 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
                            : kNoEvent;
         if (hdr.type == NSK_REC_STAGE) {
             std::uint16_t ref;
-            if (hdr.size < sizeof(nsk_stage)) {
+            if (hdr.size < NSK_STAGE_SHORT_SIZE) {
                 ++st.malformed; // too short for what we must read; skip by size
             } else {
                 std::memcpy(&ref, p + offsetof(nsk_stage, ref), sizeof(ref));
@@ -154,7 +163,7 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
                     ++st.malformed; // names no earlier event of this batch
                 } else {
                     Record &r = out.slot(cpu);
-                    expand_stage(r.ev, data + offs[ref], p);
+                    expand_stage(r.ev, data + offs[ref], p, hdr.size);
                     r.seq = seq + walked;
                     r.cpu = cpu;
                     r.type = NSK_REC_EVENT;
