@@ -15,6 +15,7 @@
 #define NSK_H
 
 #include <linux/types.h>
+#include <linux/hash.h>
 #include <linux/percpu.h>
 #include <linux/skbuff.h>
 #include <linux/kprobes.h>
@@ -186,7 +187,17 @@ struct nsk_id_cache {			/* one per ring's drain */
 	u64 ptr[1 << NSK_ID_CACHE_BITS];
 	u64 id[1 << NSK_ID_CACHE_BITS];
 };
-u64 nsk_ptr_id_cached(struct nsk_id_cache *c, u64 ptr);
+u64 nsk_ptr_id_fill(struct nsk_id_cache *c, unsigned int i, u64 ptr);
+/* ptr's id through the cache: a hit is inline (the drain asks twice a record) */
+static inline u64 nsk_ptr_id_cached(struct nsk_id_cache *c, u64 ptr)
+{
+	unsigned int i = hash_64(ptr, NSK_ID_CACHE_BITS);
+
+	/* a slot never holds pointer 0 with an id: 0's id is 0 either way */
+	if (likely(c->ptr[i] == ptr))
+		return c->id[i];
+	return nsk_ptr_id_fill(c, i, ptr);
+}
 
 /* --- compact records: descriptions within a batch (nsk_desc.c) ----------- */
 
@@ -219,8 +230,28 @@ static inline unsigned int nsk_stage_size(const struct nsk_event *ev)
 					       : NSK_STAGE_SHORT_SIZE;
 }
 /* write ev as a stage of size bytes (nsk_stage_size) naming event ref */
-void nsk_stage_from_event(struct nsk_stage *st, const struct nsk_event *ev,
-			  u16 ref, unsigned int size);
+static inline void nsk_stage_from_event(struct nsk_stage *st,
+					const struct nsk_event *ev, u16 ref,
+					unsigned int size)
+{
+	st->hdr.type = NSK_REC_STAGE;
+	st->hdr.size = size;
+	st->probe = ev->probe;
+	st->cpu = ev->cpu;
+	st->ts_ns = ev->ts_ns;
+	st->skb_id = ev->skb_id;
+	st->sk_id = ev->sk_id;
+	st->flags = ev->flags;
+	st->ctx = ev->ctx;
+	st->ref = ref;
+	st->len = ev->len;
+	if (size == NSK_STAGE_SHORT_SIZE)
+		return;			/* aux, seq, payload are 0: not sent */
+	st->aux = ev->aux;
+	st->seq = ev->seq;
+	st->payload = ev->payload;
+	st->pad = 0;
+}
 
 /* --- per-CPU rings (nsk_ring.c) ------------------------------------------ */
 
@@ -232,16 +263,49 @@ void nsk_ring_deactivate(void);
 void *nsk_ring_reserve(unsigned int size);
 void nsk_ring_commit(void);
 /* consumer: one at a time per ring (nsk_drain.c) */
+#define NSK_REC_ALIGN	8	/* every record starts 8-byte aligned in a ring */
 struct nsk_cpu_ring;
 struct nsk_ring_cursor {
 	struct nsk_cpu_ring *ring;
+	const u8 *data;		/* the ring's area and its size, for the */
+	u32 size;		/* inline nsk_ring_read_next */
 	u64 tail, head;
 	u32 toff;
 };
 bool nsk_ring_has_records(int cpu);
 u64 nsk_ring_unread_bytes(int cpu);
 void nsk_ring_read_begin(int cpu, struct nsk_ring_cursor *c);
-const struct nsk_rec_hdr *nsk_ring_read_next(struct nsk_ring_cursor *c);
+const struct nsk_rec_hdr *nsk_ring_read_broken(struct nsk_ring_cursor *c);
+
+/*
+ * The next record (valid until nsk_ring_read_end), or NULL at the head.  The
+ * cursor moves past it.  Inline: the drain calls it for every record.
+ */
+static inline const struct nsk_rec_hdr *nsk_ring_read_next(struct nsk_ring_cursor *c)
+{
+	const struct nsk_rec_hdr *h;
+	u32 len;
+
+	if (c->tail == c->head)
+		return NULL;
+	h = (const void *)(c->data + c->toff);
+	if (h->type == NSK_REC_UNSPEC) {
+		/* wrap marker: the rest of the area is padding */
+		c->tail += c->size - c->toff;
+		c->toff = 0;
+		if (c->tail == c->head)
+			return NULL;
+		h = (const void *)c->data;
+	}
+	len = ALIGN(h->size, NSK_REC_ALIGN);
+	if (unlikely(h->size < sizeof(*h) || len > c->head - c->tail))
+		return nsk_ring_read_broken(c);
+	c->tail += len;
+	c->toff += len;
+	if (c->toff == c->size)
+		c->toff = 0;
+	return h;
+}
 void nsk_ring_read_unget(struct nsk_ring_cursor *c, const struct nsk_rec_hdr *h);
 void nsk_ring_read_end(struct nsk_ring_cursor *c);
 

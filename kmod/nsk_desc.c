@@ -149,25 +149,3 @@ void nsk_desc_add(struct nsk_desc_dict *d, unsigned int slot,
 	d->slot[slot].ev = in_msg;
 	d->by_probe[p] = &d->slot[slot];
 }
-
-void nsk_stage_from_event(struct nsk_stage *st, const struct nsk_event *ev,
-			  u16 ref, unsigned int size)
-{
-	st->hdr.type = NSK_REC_STAGE;
-	st->hdr.size = size;
-	st->probe = ev->probe;
-	st->cpu = ev->cpu;
-	st->ts_ns = ev->ts_ns;
-	st->skb_id = ev->skb_id;
-	st->sk_id = ev->sk_id;
-	st->flags = ev->flags;
-	st->ctx = ev->ctx;
-	st->ref = ref;
-	st->len = ev->len;
-	if (size == NSK_STAGE_SHORT_SIZE)
-		return;			/* aux, seq, payload are 0: not sent */
-	st->aux = ev->aux;
-	st->seq = ev->seq;
-	st->payload = ev->payload;
-	st->pad = 0;
-}

@@ -32,16 +32,12 @@ u64 nsk_ptr_id(u64 ptr)
 	return ptr ? siphash_1u64(ptr, &nsk_id_key) : 0;
 }
 
-u64 nsk_ptr_id_cached(struct nsk_id_cache *c, u64 ptr)
+/* a miss of nsk_ptr_id_cached (nsk.h): slot i now holds ptr */
+u64 nsk_ptr_id_fill(struct nsk_id_cache *c, unsigned int i, u64 ptr)
 {
-	unsigned int i;
-
 	if (!ptr)
 		return 0;
-	i = hash_64(ptr, NSK_ID_CACHE_BITS);
-	if (c->ptr[i] != ptr) {
-		c->ptr[i] = ptr;
-		c->id[i] = siphash_1u64(ptr, &nsk_id_key);
-	}
+	c->ptr[i] = ptr;
+	c->id[i] = siphash_1u64(ptr, &nsk_id_key);
 	return c->id[i];
 }

@@ -63,7 +63,6 @@ static DEFINE_PER_CPU_SHARED_ALIGNED(struct nsk_cpu_ring, nsk_rings);
 static bool nsk_rings_active;
 static int nsk_ring_hp_state = -1;
 
-#define NSK_REC_ALIGN	8
 
 static int nsk_ring_alloc_cpu(unsigned int cpu)
 {
@@ -233,53 +232,31 @@ void nsk_ring_read_begin(int cpu, struct nsk_ring_cursor *c)
 	struct nsk_cpu_ring *r = per_cpu_ptr(&nsk_rings, cpu);
 
 	c->ring = r;
+	c->data = r->data;
+	c->size = r->size;
 	c->tail = r->tail;
 	c->toff = r->toff;
 	c->head = r->data ? smp_load_acquire(&r->head) : r->tail;
 }
 
 /*
- * The next record (valid until nsk_ring_read_end), or NULL at the head.  The
- * cursor moves past it.
+ * A record that cannot be (only whole records are committed): nothing after
+ * it can be trusted, so the cursor skips to the head.  Out of line, rare.
  */
-const struct nsk_rec_hdr *nsk_ring_read_next(struct nsk_ring_cursor *c)
+const struct nsk_rec_hdr *nsk_ring_read_broken(struct nsk_ring_cursor *c)
 {
-	const struct nsk_cpu_ring *r = c->ring;
-	const struct nsk_rec_hdr *h;
-	u32 len;
+	u64 off = c->toff + (c->head - c->tail);
 
-	if (c->tail == c->head)
-		return NULL;
-	h = (const void *)(r->data + c->toff);
-	if (h->type == NSK_REC_UNSPEC) {
-		/* wrap marker: the rest of the area is padding */
-		c->tail += r->size - c->toff;
-		c->toff = 0;
-		if (c->tail == c->head)
-			return NULL;
-		h = (const void *)r->data;
-	}
-	len = ALIGN(h->size, NSK_REC_ALIGN);
-	if (WARN_ON_ONCE(h->size < sizeof(*h) || len > c->head - c->tail)) {
-		/* cannot happen (only whole records are committed): skip all */
-		u64 off = c->toff + (c->head - c->tail);
-
-		c->tail = c->head;
-		c->toff = off >= r->size ? off - r->size : off;
-		return NULL;
-	}
-	c->tail += len;
-	c->toff += len;
-	if (c->toff == r->size)
-		c->toff = 0;
-	return h;
+	WARN_ON_ONCE(1);
+	c->tail = c->head;
+	c->toff = off >= c->size ? off - c->size : off;
+	return NULL;
 }
 
 /* Step back over the record nsk_ring_read_next returned last (not consumed). */
 void nsk_ring_read_unget(struct nsk_ring_cursor *c, const struct nsk_rec_hdr *h)
 {
-	const struct nsk_cpu_ring *r = c->ring;
-	u32 off = (const u8 *)h - r->data;
+	u32 off = (const u8 *)h - c->data;
 	u32 len = ALIGN(h->size, NSK_REC_ALIGN);
 
 	/* the wrap marker skipped before it, if any, stays consumed */
