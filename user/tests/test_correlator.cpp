@@ -5,6 +5,9 @@
 
 #include "nsk/summary.hpp"
 
+#include <algorithm>
+#include <set>
+
 using namespace synth;
 using nsk::Pipeline;
 using nsk::Record;
@@ -1296,4 +1299,108 @@ BOOST_AUTO_TEST_CASE(qdisc_drop_named_by_stage_and_site_without_kernel_reasons)
     BOOST_TEST(got["QDISC_DROP@dev_queue_xmit"] == 3u);
     BOOST_TEST(got["UNKNOWN@udp_rcv"] == 1u);
     BOOST_TEST(c.tx_journeys().dropped == 3u);
+}
+
+// The socket table learns a socket's description only when an event says something new
+// (SocketTable: a repeated description is not learned again).  These check that what changes
+// between repeats is still learned, exactly as when every event was learned.
+namespace {
+
+/// A datagram to socket `sk` (its view laddr:lport, inode `ino`) read by `pid`/`comm`.
+void datagram_to(std::vector<Record> &out, std::uint64_t t, std::uint64_t skb, std::uint64_t sk,
+                 const char *laddr, std::uint16_t lport, std::uint32_t ino, std::uint32_t pid,
+                 const char *comm)
+{
+    rx_to_socket(out, 0, t, skb, sk, laddr, lport, ino);
+    out.push_back(task(sock(ev(RECVMSG, 0, t + 5000, 0, sk), laddr, lport, ino), pid, comm));
+    out.push_back(task(sock(ev(DEQ, 0, t + 6000, skb, sk), laddr, lport, ino), pid, comm));
+}
+
+void process_all(nsk::Correlator &c, const std::vector<Record> &v)
+{
+    for (const auto &r : v)
+        c.process(r);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(socket_description_changed_between_repeats_is_learned)
+{
+    nsk::Correlator c;
+    std::vector<Record> v;
+    datagram_to(v, 1'000'000, 1, 0xE1, "127.0.0.1", 9010, 0, 5, "reader-a");
+    datagram_to(v, 2'000'000, 2, 0xE1, "127.0.0.1", 9010, 0, 5, "reader-a"); // the same again
+    // A new reader (pid, comm) and tuple for the rest of one journey: its enqueue still says
+    // the old tuple, the read the new one.
+    rx_to_socket(v, 0, 3'000'000, 3, 0xE1, "127.0.0.1", 9010);
+    v.push_back(task(sock(ev(DEQ, 0, 3'006'000, 3, 0xE1), "127.0.0.2", 9011), 6, "reader-b"));
+    process_all(c, v);
+    auto s = sock_by_id(c, 0xE1);
+    BOOST_TEST(s.local == "127.0.0.2:9011");
+    BOOST_TEST(s.comm == "reader-b");
+    BOOST_TEST(s.pid == 6u);
+    BOOST_TEST((s.pids == std::set<std::uint32_t>{5, 6}));
+    BOOST_TEST(s.dequeued == 3u);
+    // Back to the first description: learned again although that socket said it before.
+    v.clear();
+    datagram_to(v, 4'000'000, 4, 0xE1, "127.0.0.1", 9010, 0, 5, "reader-a");
+    process_all(c, v);
+    s = sock_by_id(c, 0xE1);
+    BOOST_TEST(s.local == "127.0.0.1:9010");
+    BOOST_TEST(s.comm == "reader-a");
+    BOOST_TEST(s.pid == 5u);
+    BOOST_TEST(s.dequeued == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(socket_id_reused_by_a_new_socket_learns_the_new_one)
+{
+    nsk::Correlator c;
+    std::vector<Record> v;
+    datagram_to(v, 1'000'000, 1, 0xE2, "127.0.0.1", 9020, 100, 5, "old");
+    datagram_to(v, 2'000'000, 2, 0xE2, "127.0.0.1", 9020, 100, 5, "old");
+    // The address of the socket is reused by another (inode 200): a new row.
+    datagram_to(v, 3'000'000, 3, 0xE2, "127.0.0.1", 9021, 200, 7, "new");
+    datagram_to(v, 4'000'000, 4, 0xE2, "127.0.0.1", 9021, 200, 7, "new");
+    process_all(c, v);
+    c.finish();
+    std::vector<nsk::SocketStats> rows;
+    for (const auto &s : c.sockets())
+        if (s.sk_id == 0xE2)
+            rows.push_back(s);
+    BOOST_REQUIRE(rows.size() == 2u);
+    std::sort(rows.begin(), rows.end(),
+              [](const auto &a, const auto &b) { return a.sk_ino < b.sk_ino; });
+    BOOST_TEST(rows[0].sk_ino == 100u);
+    BOOST_TEST(rows[0].local == "127.0.0.1:9020");
+    BOOST_TEST(rows[0].comm == "old");
+    BOOST_TEST(rows[0].dequeued == 2u);
+    BOOST_TEST(rows[1].sk_ino == 200u);
+    BOOST_TEST(rows[1].local == "127.0.0.1:9021");
+    BOOST_TEST(rows[1].comm == "new");
+    BOOST_TEST(rows[1].pid == 7u);
+    BOOST_TEST((rows[1].pids == std::set<std::uint32_t>{7}));
+    BOOST_TEST(rows[1].dequeued == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(socket_pruned_then_seen_again_is_learned_again)
+{
+    nsk::CorrelatorOptions o;
+    o.socket_age_ns = 1'000'000'000ULL; // 1 s idle: pruned at the next sweep
+    nsk::Correlator c(o);
+    std::vector<Record> v;
+    datagram_to(v, 1'000'000, 1, 0xE3, "127.0.0.1", 9030, 0, 5, "reader");
+    datagram_to(v, 2'000'000, 2, 0xE3, "127.0.0.1", 9030, 0, 5, "reader");
+    v.push_back(ev(CONSUME, 0, 5'000'000'000ULL, 999)); // time passes: the socket is pruned
+    process_all(c, v);
+    BOOST_TEST(c.pruned_sockets().entries == 1u);
+    // The same socket, the same description: a new row, which learns it.
+    v.clear();
+    datagram_to(v, 5'100'000'000ULL, 3, 0xE3, "127.0.0.1", 9030, 0, 5, "reader");
+    process_all(c, v);
+    const auto s = sock_by_id(c, 0xE3);
+    BOOST_TEST(s.local == "127.0.0.1:9030");
+    BOOST_TEST(s.comm == "reader");
+    BOOST_TEST(s.pid == 5u);
+    BOOST_TEST(s.netns == 4026531840U);
+    BOOST_TEST(s.dequeued == 1u);
 }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <netinet/in.h>
+#include <new>
 #include <string>
 #include <tsl/robin_map.h>
 #include <vector>
@@ -98,7 +99,10 @@ public:
             slot = take();
         std::vector<Visit> v = std::move(slot->visits);
         v.clear();
-        *slot = J{};
+        // Made anew in place: no default journey built aside and move-assigned field by field
+        // (its strings and vector each cost a move and a destructor).
+        slot->~J();
+        ::new (static_cast<void *>(slot)) J{};
         slot->visits = std::move(v);
         return *slot;
     }

@@ -11,27 +11,30 @@ namespace nsk::corr {
 
 SocketStats &SocketTable::get(const nsk_event &ev, std::uint64_t sk_id)
 {
-    auto it = sockets_.find(sk_id);
-    if (it != sockets_.end()) {
-        SocketStats &s = it->second;
-        if (!(s.sk_ino && ev.sk_ino && s.sk_ino != ev.sk_ino))
-            return stamp(s);
+    SocketStats &s = *row(sk_id).s;
+    if (s.sk_ino && ev.sk_ino && s.sk_ino != ev.sk_ino) {
         // Same keyed id, different inode: the socket address was reused by a new socket.
         if (s.active)
             closed_.push_back(std::move(s));
         s = SocketStats{};
         s.sk_id = sk_id;
-        return stamp(s);
     }
-    return of_id(sk_id);
+    return stamp(s);
 }
 
 SocketStats &SocketTable::of_id(std::uint64_t sk_id)
 {
+    return stamp(*row(sk_id).s);
+}
+
+SocketTable::Recent &SocketTable::row_miss(Recent &c, std::uint64_t sk_id)
+{
     auto [it, fresh] = sockets_.try_emplace(sk_id);
     if (fresh)
         it->second.sk_id = sk_id;
-    return stamp(it->second);
+    c.sk_id = sk_id;
+    c.s = &it->second;
+    return c;
 }
 
 SocketStats *SocketTable::find(std::uint64_t sk_id)
@@ -245,6 +248,7 @@ void SocketTable::fold(SocketStats &s)
 
 void SocketTable::prune(std::uint64_t age_ns, std::uint64_t max_entries)
 {
+    recent_.fill(Recent{}); // (rows may be erased below)
     const auto idle = [&](const SocketStats &s) { return now_ > s.last_ts + age_ns; };
     auto keep_end = std::partition(closed_.begin(), closed_.end(),
                                    [&](const SocketStats &s) { return !idle(s); });

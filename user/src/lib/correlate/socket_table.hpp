@@ -3,12 +3,17 @@
 // as closed.  Bounded: a socket without an event for longer than the socket age, and the least
 // recently active beyond the table's bound, leave it; their counts are folded into one
 // aggregate (PrunedSockets), so totals over the sockets stay exact.
+//
+// A socket's row is found through a small direct-mapped cache of recent rows by sk_id before
+// the hash table: a flow's events come in runs of a few sockets, so nearly every event finds
+// its row with one compare.  Pruning (the only erase) empties the cache.
 #pragma once
 
 #include "nsk/correlator.hpp"
 #include "nsk/uapi.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -53,6 +58,22 @@ public:
     std::vector<std::uint32_t> reader_pids() const;
 
 private:
+    /// A recently used row: the map's node for `sk_id` (nodes stay put until erased).
+    struct Recent {
+        std::uint64_t sk_id = 0;
+        SocketStats *s = nullptr;
+    };
+    static constexpr std::size_t kRecent = 64; // rows cached (a power of two)
+    Recent &recent(std::uint64_t sk_id) { return recent_[sk_id & (kRecent - 1)]; }
+    /// The cache entry of `sk_id`'s row, the row created when unknown (not stamped).
+    Recent &row(std::uint64_t sk_id)
+    {
+        Recent &c = recent(sk_id);
+        if (c.s && c.sk_id == sk_id)
+            return c;
+        return row_miss(c, sk_id);
+    }
+    Recent &row_miss(Recent &c, std::uint64_t sk_id);
     void fold(SocketStats &s);
     SocketStats &stamp(SocketStats &s)
     {
@@ -62,6 +83,7 @@ private:
 
     std::unordered_map<std::uint64_t, SocketStats> sockets_;
     std::vector<SocketStats> closed_;
+    std::array<Recent, kRecent> recent_{}; // see the top of the file
     PrunedSockets pruned_;
     std::uint64_t now_ = 0;
 };

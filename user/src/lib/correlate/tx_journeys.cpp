@@ -198,6 +198,8 @@ void TxJourneys::close(TxJourney &j, End how, bool reused)
         handoff_[j.skb_id] = j.handoff();
         if (is_reported_proto(j.proto)) {
             const Visit &v = j.visits.back();
+            if (v.cpu >= at_driver_.size())
+                at_driver_.resize(std::size_t{v.cpu} + 1);
             auto &q = at_driver_[v.cpu];
             if (q.size() == kAtDriverDepth)
                 q.erase(q.begin());
@@ -248,6 +250,8 @@ void TxJourneys::move_handoff(std::uint64_t from, std::uint64_t to)
 
 void TxJourneys::xmit_done(const Record &r)
 {
+    if (r.ev.cpu >= at_driver_.size())
+        return; // (no journey reached the driver on that CPU)
     auto &q = at_driver_[r.ev.cpu];
     auto it = std::find_if(q.rbegin(), q.rend(),
                            [&](const AtDriver &d) { return d.skb_id == r.ev.skb_id; });

@@ -129,9 +129,10 @@ private:
     };
     // Per CPU, the last journeys that reached the driver, newest last: net_dev_xmit follows
     // on the same CPU (a nested transmit, a tunnel's, comes in between).  A few deep, so a
-    // kernel without the tracepoint costs nothing.
+    // kernel without the tracepoint costs nothing.  Indexed by the CPU number (a u16), grown
+    // to the highest CPU that sent: one load per transmit instead of a hash lookup.
     static constexpr std::size_t kAtDriverDepth = 8;
-    tsl::robin_map<std::uint16_t, std::vector<AtDriver>> at_driver_;
+    std::vector<std::vector<AtDriver>> at_driver_;
     JourneyCounts n_;
     Histogram total_; // first send stage -> driver
 };
