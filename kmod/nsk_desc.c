@@ -78,7 +78,8 @@ static unsigned int nsk_desc_slot(const struct nsk_event *ev)
 	return hash_64(h, NSK_DESC_BITS);
 }
 
-static bool nsk_desc_same(const struct nsk_event *a, const struct nsk_event *b)
+static __always_inline bool nsk_desc_same(const struct nsk_event *a,
+					  const struct nsk_event *b)
 {
 	u64 d;
 

@@ -45,21 +45,7 @@
 #include <linux/topology.h>
 #include "nsk.h"
 
-struct nsk_cpu_ring {
-	u8 *data;		/* NULL: no ring on this CPU */
-	u32 size;		/* bytes, a multiple of 8 */
-	/* producer: this CPU's writers, interrupts off */
-	u32 hoff;		/* head modulo size */
-	u32 next_hoff;		/* hoff after the reserved record's commit */
-	bool busy;		/* between reserve and commit */
-	u64 next_head;		/* head after the reserved record's commit */
-	u64 head;		/* bytes committed (release store) */
-	/* consumer: the drain of this ring, own cache line */
-	u64 tail ____cacheline_aligned;	/* bytes consumed (release store) */
-	u32 toff;		/* tail modulo size */
-};
-
-static DEFINE_PER_CPU_SHARED_ALIGNED(struct nsk_cpu_ring, nsk_rings);
+DEFINE_PER_CPU_SHARED_ALIGNED(struct nsk_cpu_ring, nsk_rings);
 static bool nsk_rings_active;
 static int nsk_ring_hp_state = -1;
 
@@ -164,48 +150,6 @@ bool nsk_ring_active(void)
 void nsk_ring_deactivate(void)
 {
 	WRITE_ONCE(nsk_rings_active, false);
-}
-
-/*
- * Reserve `size` bytes for a record in this CPU's ring.  Interrupts off, not
- * in NMI context (see the top of this file).  NULL: no room (or no ring, or a
- * nested writer); the caller counts it.
- */
-void *nsk_ring_reserve(unsigned int size)
-{
-	struct nsk_cpu_ring *r = this_cpu_ptr(&nsk_rings);
-	u32 need = ALIGN(size, NSK_REC_ALIGN), off, pad = 0;
-	u8 *data = READ_ONCE(r->data);
-	u64 tail;
-
-	if (unlikely(!data || r->busy))
-		return NULL;
-	off = r->hoff;
-	if (unlikely(off + need > r->size))
-		pad = r->size - off;	/* starts again at 0 */
-	/* the consumer has read everything below tail: those bytes are free */
-	tail = smp_load_acquire(&r->tail);
-	if (unlikely(r->head + pad + need - tail > r->size))
-		return NULL;
-	if (unlikely(pad)) {
-		/* a zero header: "wrap" (pad >= 8, every offset is aligned) */
-		memset(data + off, 0, sizeof(struct nsk_rec_hdr));
-		off = 0;
-	}
-	r->busy = true;
-	r->next_head = r->head + pad + need;
-	r->next_hoff = off + need == r->size ? 0 : off + need;
-	return data + off;
-}
-
-/* Publish the record reserved last on this CPU. */
-void nsk_ring_commit(void)
-{
-	struct nsk_cpu_ring *r = this_cpu_ptr(&nsk_rings);
-
-	r->hoff = r->next_hoff;
-	smp_store_release(&r->head, r->next_head);
-	r->busy = false;
 }
 
 /* --- consumer ------------------------------------------------------------ */
