@@ -216,7 +216,7 @@ static u8 nsk_sk_protocol(const struct sock *sk)
 }
 
 /* The socket's ports (sock_common: any socket state). */
-static void nsk_view_sock(struct nsk_view *v, const struct sock *sk)
+static __always_inline void nsk_view_sock(struct nsk_view *v, const struct sock *sk)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	u16 family = READ_ONCE(sk->sk_family);
@@ -379,8 +379,9 @@ static noinline bool nsk_filter_addr(const struct nsk_view *v,
  * more: the addresses, the netns and the task only when a filter asks.  The
  * pid is only known in task context; other contexts pass (documented).
  */
-static bool nsk_filter(const struct nsk_view *v, const struct sk_buff *skb,
-		       const struct sock *sk, unsigned int pf)
+static __always_inline bool nsk_filter(const struct nsk_view *v,
+					const struct sk_buff *skb,
+					const struct sock *sk, unsigned int pf)
 {
 	const struct nsk_config *c = &nsk_cfg;
 
@@ -401,9 +402,10 @@ static bool nsk_filter(const struct nsk_view *v, const struct sk_buff *skb,
 
 /*
  * True when a filter of this collection rejects the hit (counted).  No
- * filter at all costs one patched-out jump.
+ * filter at all costs one patched-out jump, inline in each emitter; the
+ * filter itself runs only when there is one.
  */
-static bool nsk_filtered_out(const struct nsk_view *v, const struct sk_buff *skb,
+static __always_inline bool nsk_filtered_out(const struct nsk_view *v, const struct sk_buff *skb,
 			     const struct sock *sk, unsigned int pf)
 {
 	if (!static_branch_unlikely(&nsk_filter_on))
