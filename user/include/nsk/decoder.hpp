@@ -127,37 +127,26 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
 {
     std::size_t off = 0;
     std::size_t walked = 0;
-    bool broken = false;
     constexpr std::size_t kMinEvent = offsetof(nsk_event, sk_id) + sizeof(nsk_event::sk_id);
     constexpr std::uint32_t kNoEvent = ~0u;
     // Offset of each walked record that a stage may name (a whole event), else kNoEvent;
-    // written by index (grown ahead to what the batch claims, at most one per 4 bytes, so a
-    // forged count cannot make it huge; never shrunk; one compare per record).
+    // written by index into a buffer sized ahead for the most records the batch's bytes can
+    // hold (one per 4 bytes: a record is at least its header; a 15 KiB batch, 15 KiB here),
+    // so the loop checks no bound, whatever the batch claims; never shrunk.
     thread_local std::vector<std::uint32_t> events;
-    if (const std::size_t most = std::min<std::size_t>(count, len / sizeof(nsk_rec_hdr));
-        events.size() < most)
+    if (const std::size_t most = len / sizeof(nsk_rec_hdr); events.size() < most)
         events.resize(most);
-    std::uint32_t *offs = events.data(); // (the loop reads these, not the vector)
-    std::size_t room = events.size();
+    std::uint32_t *const offs = events.data(); // (the loop reads these, not the vector)
     std::size_t decoded = 0; // (st.records at the end: a local stays in a register)
     auto w = out.writer(cpu);
-    while (off < len) {
-        if (len - off < sizeof(nsk_rec_hdr)) {
-            broken = true;
-            break;
-        }
+    // Each record advances `off` by its size, at most to `len`: the walk stopped early (too
+    // few bytes left for a header, a size below a header's or past the end) iff off < len.
+    while (len - off >= sizeof(nsk_rec_hdr)) {
         nsk_rec_hdr hdr;
         std::memcpy(&hdr, data + off, sizeof(hdr));
-        if (hdr.size < sizeof(nsk_rec_hdr) || hdr.size > len - off) {
-            broken = true;
+        if (hdr.size < sizeof(nsk_rec_hdr) || hdr.size > len - off)
             break;
-        }
         const std::uint8_t *p = data + off;
-        if (walked == room) { // (more records than the batch claims)
-            events.resize(2 * walked + 16);
-            offs = events.data();
-            room = events.size();
-        }
         offs[walked] = hdr.type == NSK_REC_EVENT && hdr.size >= sizeof(nsk_event)
                            ? static_cast<std::uint32_t>(off)
                            : kNoEvent;
@@ -220,6 +209,7 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
         off += hdr.size;
     }
     st.records += decoded;
+    const bool broken = off < len;
     if (broken || walked < count) {
         // Everything the batch announced but we could not walk is lost in user space.
         st.malformed += count > walked ? count - walked : (broken ? 1 : 0);
