@@ -11,9 +11,9 @@
 // record) and the per-record part of commit() is inline: both run once per record.  The decoder
 // writes each record straight into the back of its CPU's FIFO (a Writer per batch: slot() /
 // drop_text() / commit(), see decode_records), so the one copy in is the decode itself; a drop's
-// strings wait in a pool on the side until the sink returns.  A FIFO is a chain of fixed blocks from a pool shared by all CPUs
-// (see capacity()): growing never copies, and a block one CPU gave back is reused by another before
-// new memory is touched.
+// strings wait in a pool on the side until the sink returns.  A FIFO is a chain of fixed blocks
+// from a pool shared by all CPUs (see capacity()): growing never copies, and a block one CPU gave
+// back is reused by another before new memory is touched.
 //
 // The window adapts, like perf's ordered events bound their queue and flush in rounds: a
 // record that arrives older than something already released (a CPU's batch came late: its
@@ -324,7 +324,7 @@ public:
     {
         const Record *r = next_++;
         const std::uint64_t ts = r->ev.ts_ns, seq = r->seq;
-        if (ts < released_ts_) { // (0 until something is released: never late before that)
+        if (ts < released_ts_) {   // (0 until something is released: never late before that)
             rb_.max_ts_ = max_ts_; // (what late_record() measures the lateness from)
             rb_.late_record(ts);
         }
@@ -347,8 +347,8 @@ private:
     ReorderBuffer &rb_;
     Fifo &f_;
     const std::uint32_t cpu_;
-    Record *next_, *end_; // the FIFO's: the slot after its last record, the end of its block
-    std::size_t n_;       // the FIFO's count
+    Record *next_, *end_;  // the FIFO's: the slot after its last record, the end of its block
+    std::size_t n_;        // the FIFO's count
     const std::size_t n0_; // (its count before)
     std::uint64_t last_ts_, last_seq_; // the FIFO's last (ts, seq), valid while n_ > 0
     std::uint64_t max_ts_;             // the buffer's newest timestamp
