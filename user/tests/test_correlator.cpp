@@ -1404,3 +1404,47 @@ BOOST_AUTO_TEST_CASE(socket_pruned_then_seen_again_is_learned_again)
     BOOST_TEST(s.netns == 4026531840U);
     BOOST_TEST(s.dequeued == 1u);
 }
+
+BOOST_AUTO_TEST_CASE(probe_ids_beyond_this_build_are_counted_apart)
+{
+    // The known ids are counted in a fixed array; an id a newer module may send is counted on
+    // the side, under the name the module gave it (or probe_<id>), and otherwise ignored.
+    constexpr std::uint16_t NEWER = NSK_PROBE_MAX + 5;
+    nsk::Correlator c;
+    c.set_probe_names({{NEWER, "newer_probe"}});
+    c.process(ev(IPRCV, 0, 1'000, 50));
+    c.process(ev(NEWER, 0, 2'000, 50));
+    c.process(ev(NEWER, 0, 3'000, 51));
+    c.process(ev(NSK_PROBE_MAX, 0, 4'000, 52));
+    c.process(ev(NEWER + 1, 0, 5'000, 53));
+    const auto seen = c.probes_seen();
+    BOOST_TEST(seen.at("ip_rcv") == 1u);
+    BOOST_TEST(seen.at("newer_probe") == 2u);
+    BOOST_TEST(seen.at("probe_" + std::to_string(NEWER + 1)) == 1u);
+    BOOST_TEST(seen.at(nsk::probe_name(NSK_PROBE_MAX)) == 1u);
+    BOOST_TEST(c.events() == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(socket_entries_count_new_closed_and_pruned_rows)
+{
+    // The table's row count is kept where rows come and go: a new socket, a socket whose
+    // address a new inode took (the old row kept as closed), a prune.
+    nsk::CorrelatorOptions o;
+    o.socket_age_ns = 1'000'000'000ULL;
+    o.sweep_ns = 500'000'000ULL;
+    nsk::Correlator c(o);
+    BOOST_TEST(c.socket_entries() == 0u);
+    c.process(sock(ev(ENQ, 0, 1'000, 50, 7), "10.0.0.2", 9000, 100));
+    BOOST_TEST(c.socket_entries() == 1u);
+    c.process(sock(ev(ENQ, 0, 2'000, 51, 8), "10.0.0.2", 9001, 101));
+    BOOST_TEST(c.socket_entries() == 2u);
+    c.process(sock(ev(ENQ, 0, 3'000, 52, 7), "10.0.0.2", 9002, 102)); // sk 7 reused
+    BOOST_TEST(c.socket_entries() == 3u);
+    c.process(sock(ev(ENQ, 0, 4'000, 53, 7), "10.0.0.2", 9002, 102));
+    BOOST_TEST(c.socket_entries() == 3u);
+    // Later than the age: every row is idle at the next sweep but the one just seen.
+    c.process(sock(ev(ENQ, 0, 2'000'000'000ULL, 54, 9), "10.0.0.2", 9003, 103));
+    BOOST_TEST(c.socket_entries() == 1u);
+    c.process(sock(ev(ENQ, 0, 2'000'001'000ULL, 55, 10), "10.0.0.2", 9004, 104));
+    BOOST_TEST(c.socket_entries() == 2u);
+}

@@ -284,3 +284,43 @@ BOOST_AUTO_TEST_CASE(batch_from_an_impossible_cpu_is_malformed)
     d.on_batch(nsk::kMaxCpus - 1, 0, 2, bytes.data(), bytes.size(), out);
     BOOST_TEST(out.size() == 2u); // the largest possible CPU is fine
 }
+
+// The stages' table of event offsets is sized by the batch's bytes, not by its claimed count:
+// a batch holding more records than it claims has them all decoded, a stage beyond the claim
+// finds the event it names beyond the claim too, and a tail too short for a header is one
+// malformed record (the walk stopped before the end).
+BOOST_AUTO_TEST_CASE(records_beyond_the_claimed_count_are_decoded)
+{
+    Record a = sock(ev(NSK_PROBE_UDP_ENQUEUE, 0, 500, 7, 9), "10.0.0.9", 9000, 515);
+    Record b = sock(ev(NSK_PROBE_UDP_ENQUEUE, 0, 700, 8, 10), "10.0.0.8", 9001, 516);
+    nsk_event a2 = a.ev, b2 = b.ev;
+    a2.probe = b2.probe = NSK_PROBE_UDP_DEQUEUE;
+    a2.ts_ns = 600;
+    b2.ts_ns = 800;
+    std::vector<std::uint8_t> bytes = pack(std::vector<Record>{a});
+    const nsk_stage sa = stage_of(a2, 0);
+    put(bytes, &sa, sizeof(sa));
+    put(bytes, &b.ev, sizeof(b.ev));
+    const nsk_stage sb = stage_of(b2, 2);
+    put(bytes, &sb, sizeof(sb));
+    bytes.push_back(0); // a 2-byte tail
+    bytes.push_back(0);
+
+    nsk::DecodedRecords out;
+    DecodeStats st;
+    BOOST_TEST(nsk::decode_records(0, 10, 1, bytes.data(), bytes.size(), out, st) == 4u);
+    BOOST_REQUIRE(out.size() == 4u);
+    BOOST_TEST(st.records == 4u);
+    BOOST_TEST(st.malformed == 1u);
+    BOOST_TEST(std::memcmp(&out[1].ev, &a2, sizeof(nsk_event)) == 0);
+    BOOST_TEST(std::memcmp(&out[3].ev, &b2, sizeof(nsk_event)) == 0);
+    BOOST_TEST(out[3].seq == 13u);
+
+    // The same batch claiming all four and without the tail: nothing malformed.
+    bytes.resize(bytes.size() - 2);
+    nsk::DecodedRecords whole;
+    DecodeStats st2;
+    BOOST_TEST(nsk::decode_records(0, 10, 4, bytes.data(), bytes.size(), whole, st2) == 4u);
+    BOOST_TEST(whole.size() == 4u);
+    BOOST_TEST(st2.malformed == 0u);
+}

@@ -384,3 +384,88 @@ BOOST_AUTO_TEST_CASE(drop_strings_are_held_until_the_sink_returns)
     BOOST_TEST(got[0] == "SOCKET_RCVBUFF@sock_queue_rcv_skb+0x1c/0x80");
     BOOST_TEST(got[1] == "@");
 }
+
+// The decoder writes a batch through one Writer, which keeps the FIFO's back in its own fields
+// and writes them back when it goes: batches that cross block ends, hold records out of order
+// (a later one first), late records and drops leave the buffer as the same records pushed one
+// by one do, with the same counts (size, late, window, newest timestamp, peak).
+BOOST_AUTO_TEST_CASE(a_writers_batch_files_records_as_pushes_do)
+{
+    constexpr std::size_t B = nsk::ReorderBuffer::kBlockRecords;
+    nsk::ReorderBuffer batched(1000, 100'000), pushed(1000, 100'000);
+    using Out = std::vector<std::tuple<std::uint32_t, std::uint64_t, std::uint64_t, std::string>>;
+    Out got, want;
+    auto into = [](Out &o) {
+        return [&o](const nsk::Record &r) {
+            o.emplace_back(r.cpu, r.seq, r.ev.ts_ns, std::string(r.location_sv()));
+        };
+    };
+    std::map<std::uint32_t, std::uint64_t> seqs;
+    std::vector<nsk::Record> batch;
+    auto rec = [&](std::uint16_t cpu, std::uint64_t ts) {
+        auto r = ev(NSK_PROBE_IP_RCV, cpu, ts, 1);
+        r.seq = seqs[cpu]++;
+        batch.push_back(r);
+    };
+    nsk::DropText text;
+    std::strcpy(text.location, "udp_queue_rcv_one_skb+0x1c");
+    auto send = [&](std::uint32_t cpu) {
+        {
+            auto w = batched.writer(cpu);
+            for (const auto &r : batch) {
+                nsk::Record &s = w.slot();
+                s = r;
+                if (r.ev.skb_id % 5 == 0) { // (every fifth a drop)
+                    nsk::DropText &t = w.drop_text();
+                    t = text;
+                    s.type = NSK_REC_DROP;
+                    s.drop = &t;
+                }
+                w.commit();
+            }
+        }
+        for (auto r : batch) {
+            if (r.ev.skb_id % 5 == 0) {
+                r.type = NSK_REC_DROP;
+                r.drop = &text;
+            }
+            pushed.push(r);
+        }
+        batch.clear();
+    };
+    std::uint64_t skb = 0;
+    auto run = [&](std::uint16_t cpu, std::uint64_t from, std::size_t n, std::uint64_t step) {
+        for (std::size_t k = 0; k < n; ++k) {
+            rec(cpu, from + k * step);
+            batch.back().ev.skb_id = ++skb;
+        }
+    };
+    run(0, 100, 1, 1); // a FIFO's first record
+    send(0);
+    run(3, 50, B + 5, 1); // across a block end, on a sparse CPU number
+    rec(3, 60);           // out of order: back past the newer ones
+    rec(3, 40);           // ... to the front
+    send(3);
+    run(0, 101, 7, 2);
+    rec(0, 102); // a tie in ts, a later seq
+    send(0);
+    batched.release(into(got));
+    pushed.release(into(want));
+    BOOST_REQUIRE((got == want));
+    BOOST_REQUIRE(!got.empty());
+    run(0, 5, 2, 1); // late: older than what was released (the window grows)
+    run(0, 2000, 3, 1);
+    send(0);
+    BOOST_TEST(batched.late() == 2u);
+    BOOST_TEST(batched.late() == pushed.late());
+    BOOST_TEST(batched.window_ns() == pushed.window_ns());
+    BOOST_TEST(batched.window_grew());
+    BOOST_TEST(batched.max_ts() == pushed.max_ts());
+    BOOST_TEST(batched.size() == pushed.size());
+    batched.flush(into(got));
+    pushed.flush(into(want));
+    BOOST_TEST((got == want));
+    BOOST_TEST(got.size() == B + 5 + 2 + 1 + 8 + 5);
+    BOOST_TEST(batched.peak_size() == pushed.peak_size());
+    BOOST_TEST(batched.size() == 0u);
+}

@@ -18,6 +18,7 @@
 #include "nsk/queue_memory.hpp"
 #include "nsk/record.hpp"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -236,13 +237,18 @@ public:
     void set_probe_names(std::map<std::uint16_t, std::string> names);
 
 private:
+    /// An id beyond this build's probes: counted on the side, its row (if any) from probe_info().
+    const ProbeInfo *other_probe(std::uint16_t id);
     void on_consume(const Record &r);
     void on_drop(const Record &r, const ProbeInfo &info);
     void sweep();
     void bound_journeys();
 
     std::unique_ptr<corr::Parts> p_;
-    std::vector<std::uint64_t> probes_seen_; // indexed by probe id (a dense array, not a map)
+    // Records per probe id: the ids this build knows in a fixed array (the one compare that
+    // picks the probe's row bounds it too), any other id on the side (a newer module's).
+    std::array<std::uint64_t, NSK_PROBE_MAX + 1> probes_seen_{};
+    std::map<std::uint16_t, std::uint64_t> other_probes_seen_;
     std::uint64_t events_ = 0;
     std::uint64_t last_sweep_ = 0;
 };

@@ -49,19 +49,25 @@ private:
 };
 
 /// Where decode_records() puts records, written in place (no scratch copy): `Out` provides
-///   Record &slot(std::uint32_t cpu);  // room for the next record of `cpu` (contents undefined)
-///   DropText &drop_text();            // room for a drop's strings, owned by `Out`
-///   void commit(std::uint32_t cpu);   // the record in slot(cpu) is complete
-/// ReorderBuffer is one (straight into the CPU's FIFO); DecodedRecords below is another.
+///   W writer(std::uint32_t cpu); // the batch's records, all of `cpu`, go through a W:
+///   Record &W::slot();           // room for the next record (contents undefined)
+///   DropText &W::drop_text();    // room for a drop's strings, owned by `Out`
+///   void W::commit();            // the record in slot() is complete
+/// and W's destructor ends the batch.  ReorderBuffer is one (straight into the CPU's FIFO);
+/// DecodedRecords below is another.
 
 /// Records decoded into memory of their own (tests, tools): drop strings live in `texts`.
 struct DecodedRecords {
     std::vector<Record> records;
     std::deque<DropText> texts;
 
-    Record &slot(std::uint32_t) { return records.emplace_back(); }
-    DropText &drop_text() { return texts.emplace_back(); }
-    void commit(std::uint32_t) {}
+    struct Writer {
+        DecodedRecords &d;
+        Record &slot() { return d.records.emplace_back(); }
+        DropText &drop_text() { return d.texts.emplace_back(); }
+        void commit() {}
+    };
+    Writer writer(std::uint32_t) { return Writer{*this}; }
     std::size_t size() const { return records.size(); }
     bool empty() const { return records.empty(); }
     const Record &operator[](std::size_t i) const { return records[i]; }
@@ -121,35 +127,26 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
 {
     std::size_t off = 0;
     std::size_t walked = 0;
-    bool broken = false;
     constexpr std::size_t kMinEvent = offsetof(nsk_event, sk_id) + sizeof(nsk_event::sk_id);
     constexpr std::uint32_t kNoEvent = ~0u;
     // Offset of each walked record that a stage may name (a whole event), else kNoEvent;
-    // written by index (grown ahead to what the batch claims, at most one per 4 bytes, so a
-    // forged count cannot make it huge; never shrunk; one compare per record).
+    // written by index into a buffer sized ahead for the most records the batch's bytes can
+    // hold (one per 4 bytes: a record is at least its header; a 15 KiB batch, 15 KiB here),
+    // so the loop checks no bound, whatever the batch claims; never shrunk.
     thread_local std::vector<std::uint32_t> events;
-    if (const std::size_t most = std::min<std::size_t>(count, len / sizeof(nsk_rec_hdr));
-        events.size() < most)
+    if (const std::size_t most = len / sizeof(nsk_rec_hdr); events.size() < most)
         events.resize(most);
-    std::uint32_t *offs = events.data(); // (the loop reads these, not the vector)
-    std::size_t room = events.size();
-    while (off < len) {
-        if (len - off < sizeof(nsk_rec_hdr)) {
-            broken = true;
-            break;
-        }
+    std::uint32_t *const offs = events.data(); // (the loop reads these, not the vector)
+    std::size_t decoded = 0; // (st.records at the end: a local stays in a register)
+    auto w = out.writer(cpu);
+    // Each record advances `off` by its size, at most to `len`: the walk stopped early (too
+    // few bytes left for a header, a size below a header's or past the end) iff off < len.
+    while (len - off >= sizeof(nsk_rec_hdr)) {
         nsk_rec_hdr hdr;
         std::memcpy(&hdr, data + off, sizeof(hdr));
-        if (hdr.size < sizeof(nsk_rec_hdr) || hdr.size > len - off) {
-            broken = true;
+        if (hdr.size < sizeof(nsk_rec_hdr) || hdr.size > len - off)
             break;
-        }
         const std::uint8_t *p = data + off;
-        if (walked == room) { // (more records than the batch claims)
-            events.resize(2 * walked + 16);
-            offs = events.data();
-            room = events.size();
-        }
         offs[walked] = hdr.type == NSK_REC_EVENT && hdr.size >= sizeof(nsk_event)
                            ? static_cast<std::uint32_t>(off)
                            : kNoEvent;
@@ -162,14 +159,14 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
                 if (ref >= walked || offs[ref] == kNoEvent) {
                     ++st.malformed; // names no earlier event of this batch
                 } else {
-                    Record &r = out.slot(cpu);
+                    Record &r = w.slot();
                     expand_stage(r.ev, data + offs[ref], p, hdr.size);
                     r.seq = seq + walked;
                     r.cpu = cpu;
                     r.type = NSK_REC_EVENT;
                     r.drop = nullptr;
-                    out.commit(cpu);
-                    ++st.records;
+                    w.commit();
+                    ++decoded;
                 }
             }
         } else if (hdr.type == NSK_REC_EVENT || hdr.type == NSK_REC_DROP) {
@@ -177,7 +174,7 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
             if (hdr.size < need) {
                 ++st.malformed; // too short to hold what we must read; skip by size
             } else {
-                Record &r = out.slot(cpu);
+                Record &r = w.slot();
                 // The event part: what the record holds of it, zeros for the rest (an older,
                 // shorter layout).  A drop's event is whole (need above).
                 const std::size_t n = std::min<std::size_t>(hdr.size, sizeof(nsk_event));
@@ -190,7 +187,7 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
                 r.type = hdr.type;
                 r.drop = nullptr;
                 if (hdr.type == NSK_REC_DROP) {
-                    DropText &t = out.drop_text();
+                    DropText &t = w.drop_text();
                     // A short drop (an older layout) has zeros where its strings would be.
                     const std::size_t have = hdr.size - sizeof(nsk_event);
                     const std::size_t nl = std::min(have, sizeof(t.location));
@@ -202,8 +199,8 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
                     t.reason_name[sizeof(t.reason_name) - 1] = '\0';
                     r.drop = &t;
                 }
-                out.commit(cpu);
-                ++st.records;
+                w.commit();
+                ++decoded;
             }
         } else {
             ++st.unknown_skipped;
@@ -211,6 +208,8 @@ std::size_t decode_records(std::uint32_t cpu, std::uint64_t seq, std::uint32_t c
         ++walked;
         off += hdr.size;
     }
+    st.records += decoded;
+    const bool broken = off < len;
     if (broken || walked < count) {
         // Everything the batch announced but we could not walk is lost in user space.
         st.malformed += count > walked ? count - walked : (broken ? 1 : 0);

@@ -9,11 +9,11 @@
 // one pop and one push of a 16-byte head, instead of sifting whole records through one heap of
 // everything buffered.  The release loop is a template over its sink (no std::function call per
 // record) and the per-record part of commit() is inline: both run once per record.  The decoder
-// writes each record straight into the back of its CPU's FIFO (slot() / drop_text() / commit(): see
-// decode_records), so the one copy in is the decode itself; a drop's strings wait in a pool on the
-// side until the sink returns.  A FIFO is a chain of fixed blocks from a pool shared by all CPUs
-// (see capacity()): growing never copies, and a block one CPU gave back is reused by another before
-// new memory is touched.
+// writes each record straight into the back of its CPU's FIFO (a Writer per batch: slot() /
+// drop_text() / commit(), see decode_records), so the one copy in is the decode itself; a drop's
+// strings wait in a pool on the side until the sink returns.  A FIFO is a chain of fixed blocks
+// from a pool shared by all CPUs (see capacity()): growing never copies, and a block one CPU gave
+// back is reused by another before new memory is touched.
 //
 // The window adapts, like perf's ordered events bound their queue and flush in rounds: a
 // record that arrives older than something already released (a CPU's batch came late: its
@@ -47,28 +47,10 @@ public:
 
     /// A record from elsewhere (copied in; its drop text too).
     void push(const Record &r);
-    /// In place, for the decoder: room for the next record of `cpu` at the back of its FIFO,
-    /// room for a drop's strings (held until the record's sink returns), and commit(), which
-    /// files the record written in slot(cpu).  One slot() per commit(), nothing in between
-    /// but drop_text().
-    Record &slot(std::uint32_t cpu) { return fifo(cpu).back_slot(blocks_); }
-    DropText &drop_text() { return drops_.get(); }
-    // (Forced inline: the decoder's loop calls it once per record, and as a call it saved
-    // and restored half the registers each time.)
-    __attribute__((always_inline)) void commit(std::uint32_t cpu)
-    {
-        Fifo &f = fifos_[cpu]; // (slot() made it)
-        const std::uint64_t ts = f.back().ev.ts_ns;
-        if (ts < released_ts_) // (0 until something is released: never late before that)
-            late_record(ts);
-        if (ts > max_ts_)
-            max_ts_ = ts;
-        ++size_; // (the peak is taken where records leave: release_to())
-        // Every non-empty FIFO has a heap entry for its front; a new front gets its own entry
-        // (the old one goes stale and is skipped when it surfaces).
-        if (f.commit_back())
-            push_head(ts, cpu);
-    }
+    class Writer;
+    /// In place, for the decoder: the records of one batch (one CPU) written at the back of
+    /// the CPU's FIFO, each filed as it is committed (see Writer).
+    Writer writer(std::uint32_t cpu);
     /// Release records older than max_ts_seen - window, to `sink(const Record &)` (any
     /// callable; the record and its drop text are valid until it returns).
     template <class Sink>
@@ -160,7 +142,10 @@ private:
         std::uint64_t window_ = 0;
     };
     /// The records of one CPU, sorted by (ts_ns, seq): a chain of blocks from the pool.
+    /// Records come in through a Writer, which holds the back's state while it writes.
     class Fifo {
+        friend class ReorderBuffer::Writer;
+
     public:
         bool empty() const { return n_ == 0; }
         const Record &front() const { return blocks_.front()[head_]; }
@@ -188,48 +173,29 @@ private:
                 end_ = next_ + kBlockRecords;
             }
         }
-        /// Room for one more record at the back (a block from the pool when the last is full).
-        Record &back_slot(BlockPool &pool)
-        {
-            if (next_ == end_)
-                add_block(pool);
-            return *next_;
-        }
-        /// The slot back_slot() gave.
-        Record &back() { return *next_; }
-        /// File the record written in back_slot() in (ts, seq) order from the back; true when
-        /// it became the front.  In order (nearly always) it stays where it is written and
-        /// becomes the last; else it moves back past the newer ones (move_back()).
-        bool commit_back()
-        {
-            const std::size_t i = n_++;
-            const Record *r = next_++;
-            const std::uint64_t ts = r->ev.ts_ns, seq = r->seq;
-            if (i != 0 && (last_ts_ > ts || (last_ts_ == ts && last_seq_ > seq)))
-                return move_back(i);
-            last_ts_ = ts;
-            last_seq_ = seq;
-            return i == 0;
-        }
         /// Once per window: an empty FIFO that held nothing since the last trim (or, at the
         /// end, any empty one) gives back its last block.  Starts the next period.
         void trim(bool end, BlockPool &pool);
         std::size_t capacity() const { return blocks_.size() * kBlockRecords; }
         void clear(BlockPool &pool);
 
+        /// A block from the pool at the back (the last one is full); its first slot.
+        Record *add_block(BlockPool &pool)
+        {
+            next_ = pool.take();
+            end_ = next_ + kBlockRecords;
+            blocks_.push_back(next_);
+            return next_;
+        }
+        /// The record committed at position i is older than the one before it: move it back.
+        /// True when it became the front.
+        bool move_back(std::size_t i);
+
     private:
         Record &at(std::size_t i)
         {
             const std::size_t g = head_ + i;
             return blocks_[g >> kBlockShift][g & (kBlockRecords - 1)];
-        }
-        /// The record committed at position i is older than the one before it: move it back.
-        bool move_back(std::size_t i);
-        void add_block(BlockPool &pool)
-        {
-            next_ = pool.take();
-            end_ = next_ + kBlockRecords;
-            blocks_.push_back(next_);
         }
         std::vector<Record *> blocks_; // records [head_, head_ + n_) of their concatenation
         std::size_t head_ = 0, n_ = 0;
@@ -287,6 +253,12 @@ private:
     Fifo &add_fifo(std::uint32_t cpu);
     /// A record older than something released: counted, and the window grows.
     void late_record(std::uint64_t ts);
+    /// The Writer's rare steps, out of line: a new block at the back of `f` (returns its first
+    /// slot); the record committed at position i of `f`, older than the one before it, moved
+    /// back, and a heap entry when it became the front; a FIFO's first record's heap entry.
+    Record *new_block(Fifo &f);
+    void out_of_order(Fifo &f, std::size_t i, std::uint64_t ts, std::uint32_t cpu);
+    void new_front(std::uint64_t ts, std::uint32_t cpu);
 
     std::vector<Fifo> fifos_; // by CPU number
     std::vector<Head> heads_; // min-heap by (ts, cpu); may hold stale entries
@@ -303,6 +275,90 @@ private:
     bool released_any_ = false;
     std::uint64_t late_ = 0;
 };
+
+/// Writes the records of one batch (one CPU) in place at the back of the CPU's FIFO: slot()
+/// gives room for the next record, drop_text() room for a drop's strings (held until the
+/// record's sink returns), commit() files the record written in slot() in (ts, seq) order —
+/// in order (nearly always) it stays where it is written and becomes the last; else it moves
+/// back past the newer ones.  One slot() per commit(), nothing in between but drop_text().
+///
+/// The state an append updates (the FIFO's next slot and the end of its block, its count and
+/// last (ts, seq), the newest timestamp) is copied into the writer and written back once, when
+/// it goes (the end of the batch): the compiler keeps a local object's fields in registers
+/// across the record's copy, where through the FIFO it reloaded and stored them for every
+/// record (a record's bytes, written through a pointer, might have been any of them).  The rare
+/// steps (a new block, a record out of order, a late one, a FIFO's first record) are calls
+/// with values, so the writer's address never escapes.  Nothing else may touch the buffer
+/// while a writer lives.
+class ReorderBuffer::Writer {
+public:
+    Writer(ReorderBuffer &rb, std::uint32_t cpu)
+        : rb_(rb), f_(rb.fifo(cpu)), cpu_(cpu), next_(f_.next_), end_(f_.end_), n_(f_.n_),
+          n0_(f_.n_), last_ts_(f_.last_ts_), last_seq_(f_.last_seq_), max_ts_(rb.max_ts_),
+          released_ts_(rb.released_ts_)
+    {}
+    Writer(const Writer &) = delete;
+    Writer &operator=(const Writer &) = delete;
+    ~Writer()
+    {
+        f_.next_ = next_;
+        f_.end_ = end_;
+        f_.n_ = n_;
+        f_.last_ts_ = last_ts_;
+        f_.last_seq_ = last_seq_;
+        rb_.max_ts_ = max_ts_;
+        rb_.size_ += n_ - n0_; // (the peak is taken where records leave: release_to())
+    }
+
+    __attribute__((always_inline)) Record &slot()
+    {
+        if (next_ == end_) {
+            next_ = rb_.new_block(f_);
+            end_ = next_ + kBlockRecords;
+        }
+        return *next_;
+    }
+    DropText &drop_text() { return rb_.drops_.get(); }
+    // (Forced inline: the decoder's loop calls it once per record.)
+    __attribute__((always_inline)) void commit()
+    {
+        const Record *r = next_++;
+        const std::uint64_t ts = r->ev.ts_ns, seq = r->seq;
+        if (ts < released_ts_) {   // (0 until something is released: never late before that)
+            rb_.max_ts_ = max_ts_; // (what late_record() measures the lateness from)
+            rb_.late_record(ts);
+        }
+        if (ts > max_ts_)
+            max_ts_ = ts;
+        const std::size_t i = n_++;
+        if (i != 0 && (last_ts_ > ts || (last_ts_ == ts && last_seq_ > seq))) {
+            rb_.out_of_order(f_, i, ts, cpu_); // (the last record stays the last)
+            return;
+        }
+        last_ts_ = ts;
+        last_seq_ = seq;
+        // Every non-empty FIFO has a heap entry for its front; a new front gets its own entry
+        // (the old one goes stale and is skipped when it surfaces).
+        if (i == 0)
+            rb_.new_front(ts, cpu_);
+    }
+
+private:
+    ReorderBuffer &rb_;
+    Fifo &f_;
+    const std::uint32_t cpu_;
+    Record *next_, *end_;  // the FIFO's: the slot after its last record, the end of its block
+    std::size_t n_;        // the FIFO's count
+    const std::size_t n0_; // (its count before)
+    std::uint64_t last_ts_, last_seq_; // the FIFO's last (ts, seq), valid while n_ > 0
+    std::uint64_t max_ts_;             // the buffer's newest timestamp
+    const std::uint64_t released_ts_;  // (no release while the writer lives)
+};
+
+inline ReorderBuffer::Writer ReorderBuffer::writer(std::uint32_t cpu)
+{
+    return Writer(*this, cpu);
+}
 
 template <class Sink>
 void ReorderBuffer::release_to(std::uint64_t watermark, Sink &sink, bool all)

@@ -26,10 +26,8 @@ public:
         for (std::size_t id = 0; id < rows_.size(); ++id)
             rows_[id] = probe_info(static_cast<std::uint16_t>(id));
     }
-    const ProbeInfo *operator[](std::uint16_t id) const
-    {
-        return id < rows_.size() ? rows_[id] : probe_info(id);
-    }
+    /// The row of a known id (id <= NSK_PROBE_MAX).
+    const ProbeInfo *operator[](std::uint16_t id) const { return rows_[id]; }
 
 private:
     std::array<const ProbeInfo *, NSK_PROBE_MAX + 1> rows_{};
@@ -79,7 +77,6 @@ using corr::TxJourney;
 Correlator::Correlator(CorrelatorOptions opts) : p_(std::make_unique<corr::Parts>(opts))
 {
     p_->socket_ceiling = socket_ceiling(opts.max_sockets);
-    probes_seen_.resize(NSK_PROBE_MAX + 1); // (an unknown id beyond grows it)
 }
 Correlator::~Correlator() = default;
 Correlator::Correlator(Correlator &&) noexcept = default;
@@ -92,11 +89,14 @@ void Correlator::process(const Record &r)
     ++events_;
     p.now = std::max<std::uint64_t>(p.now, ev.ts_ns);
     p.sockets.set_now(p.now);
-    if (ev.probe >= probes_seen_.size())
-        probes_seen_.resize(static_cast<std::size_t>(ev.probe) + 1);
-    ++probes_seen_[ev.probe];
-
-    if (const ProbeInfo *info = kRows[ev.probe]) {
+    const ProbeInfo *info;
+    if (ev.probe <= NSK_PROBE_MAX) {
+        ++probes_seen_[ev.probe];
+        info = kRows[ev.probe];
+    } else {
+        info = other_probe(ev.probe);
+    }
+    if (info) {
         switch (info->role) {
         case Role::start:
         case Role::mid:
@@ -134,6 +134,12 @@ void Correlator::process(const Record &r)
         sweep();
     else if (p.sockets.entries() > p.socket_ceiling)
         p.sockets.prune(p.opts.socket_age_ns, p.opts.max_sockets); // (churn between sweeps)
+}
+
+const ProbeInfo *Correlator::other_probe(std::uint16_t id)
+{
+    ++other_probes_seen_[id];
+    return probe_info(id);
 }
 
 void Correlator::on_consume(const Record &r)
@@ -341,6 +347,8 @@ std::map<std::string, std::uint64_t> Correlator::probes_seen() const
     for (std::size_t id = 0; id < probes_seen_.size(); ++id)
         if (const std::uint64_t n = probes_seen_[id])
             out[p_->name_of(static_cast<std::uint16_t>(id))] += n;
+    for (const auto &[id, n] : other_probes_seen_)
+        out[p_->name_of(id)] += n;
     return out;
 }
 

@@ -95,14 +95,31 @@ ReorderBuffer::Fifo &ReorderBuffer::add_fifo(std::uint32_t cpu)
 
 void ReorderBuffer::push(const Record &r)
 {
-    Record &s = slot(r.cpu);
+    Writer w(*this, r.cpu);
+    Record &s = w.slot();
     s = r;
     if (r.drop) {
-        DropText &t = drop_text();
+        DropText &t = w.drop_text();
         t = *r.drop;
         s.drop = &t;
     }
-    commit(r.cpu);
+    w.commit();
+}
+
+Record *ReorderBuffer::new_block(Fifo &f)
+{
+    return f.add_block(blocks_);
+}
+
+void ReorderBuffer::out_of_order(Fifo &f, std::size_t i, std::uint64_t ts, std::uint32_t cpu)
+{
+    if (f.move_back(i))
+        new_front(ts, cpu);
+}
+
+void ReorderBuffer::new_front(std::uint64_t ts, std::uint32_t cpu)
+{
+    push_head(ts, cpu);
 }
 
 void ReorderBuffer::late_record(std::uint64_t ts)

@@ -14,8 +14,10 @@ SocketStats &SocketTable::get(const nsk_event &ev, std::uint64_t sk_id)
     SocketStats &s = *row(sk_id).s;
     if (s.sk_ino && ev.sk_ino && s.sk_ino != ev.sk_ino) {
         // Same keyed id, different inode: the socket address was reused by a new socket.
-        if (s.active)
+        if (s.active) {
             closed_.push_back(std::move(s));
+            ++entries_;
+        }
         s = SocketStats{};
         s.sk_id = sk_id;
     }
@@ -30,8 +32,10 @@ SocketStats &SocketTable::of_id(std::uint64_t sk_id)
 SocketTable::Recent &SocketTable::row_miss(Recent &c, std::uint64_t sk_id)
 {
     auto [it, fresh] = sockets_.try_emplace(sk_id);
-    if (fresh)
+    if (fresh) {
         it->second.sk_id = sk_id;
+        ++entries_;
+    }
     c.sk_id = sk_id;
     c.s = &it->second;
     return c;
@@ -246,7 +250,7 @@ void SocketTable::fold(SocketStats &s)
     a.tcp_duplicates += s.tcp_duplicates;
 }
 
-void SocketTable::prune(std::uint64_t age_ns, std::uint64_t max_entries)
+void SocketTable::prune_rows(std::uint64_t age_ns, std::uint64_t max_entries)
 {
     recent_.fill(Recent{}); // (rows may be erased below)
     const auto idle = [&](const SocketStats &s) { return now_ > s.last_ts + age_ns; };
@@ -263,16 +267,16 @@ void SocketTable::prune(std::uint64_t age_ns, std::uint64_t max_entries)
             ++it;
         }
     }
-    if (entries() <= max_entries)
+    if (count() <= max_entries)
         return;
     // Beyond the bound: the least recently active go, oldest first (ties: closed rows first).
     std::vector<std::uint64_t> stamps;
-    stamps.reserve(entries());
+    stamps.reserve(count());
     for (const auto &s : closed_)
         stamps.push_back(s.last_ts);
     for (const auto &kv : sockets_)
         stamps.push_back(kv.second.last_ts);
-    std::size_t excess = entries() - static_cast<std::size_t>(max_entries);
+    std::size_t excess = count() - static_cast<std::size_t>(max_entries);
     std::nth_element(stamps.begin(), stamps.begin() + static_cast<std::ptrdiff_t>(excess - 1),
                      stamps.end());
     const std::uint64_t cut = stamps[excess - 1]; // the newest stamp that goes

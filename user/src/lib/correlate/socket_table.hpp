@@ -44,7 +44,11 @@ public:
     void set_now(std::uint64_t now) { now_ = now; }
     /// Fold the sockets idle longer than `age_ns`, then the least recently active beyond
     /// `max_entries`, into the aggregate.  Linear in the table's size.
-    void prune(std::uint64_t age_ns, std::uint64_t max_entries);
+    void prune(std::uint64_t age_ns, std::uint64_t max_entries)
+    {
+        prune_rows(age_ns, max_entries);
+        entries_ = count();
+    }
 
     // --- results ---
     /// Reported sockets (active, of a reported protocol), closed ones included; request sockets
@@ -53,7 +57,9 @@ public:
     /// The report's order: most drops, then most packets, then address.
     static void sort(std::vector<SocketStats> &v);
     const PrunedSockets &pruned() const { return pruned_; }
-    std::size_t entries() const { return sockets_.size() + closed_.size(); }
+    /// Rows (live and closed): a count kept where rows come and go, because the facade
+    /// compares it with its ceiling after every record (closed_.size() is a division).
+    std::size_t entries() const { return entries_; }
     /// Readers of the reported sockets (sorted, unique).
     std::vector<std::uint32_t> reader_pids() const;
 
@@ -74,6 +80,8 @@ private:
         return row_miss(c, sk_id);
     }
     Recent &row_miss(Recent &c, std::uint64_t sk_id);
+    void prune_rows(std::uint64_t age_ns, std::uint64_t max_entries);
+    std::size_t count() const { return sockets_.size() + closed_.size(); }
     void fold(SocketStats &s);
     SocketStats &stamp(SocketStats &s)
     {
@@ -85,6 +93,7 @@ private:
     std::vector<SocketStats> closed_;
     std::array<Recent, kRecent> recent_{}; // see the top of the file
     PrunedSockets pruned_;
+    std::size_t entries_ = 0; // == count(): +1 for a new row or a closed one, recounted by prune()
     std::uint64_t now_ = 0;
 };
 
