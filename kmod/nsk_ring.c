@@ -36,6 +36,10 @@
  * every record it would write is refused and counted as ring_full).  A ring is
  * kept until STOP when its CPU goes offline: the drain empties it from
  * another CPU.  The measurement behind this ring is in docs/performance.md.
+ *
+ * The structure, the producer's reserve/commit and the consumer's
+ * read_next are inline in nsk.h (every record runs them); this file holds
+ * the rest of both sides.
  */
 
 #include <linux/cpu.h>
@@ -48,7 +52,6 @@
 DEFINE_PER_CPU_SHARED_ALIGNED(struct nsk_cpu_ring, nsk_rings);
 static bool nsk_rings_active;
 static int nsk_ring_hp_state = -1;
-
 
 static int nsk_ring_alloc_cpu(unsigned int cpu)
 {
