@@ -97,7 +97,13 @@ struct nsk_probe_info {
 
 struct pt_regs;
 struct nsk_fentry {
-	void (*handler)(struct nsk_fentry *fe, struct pt_regs *regs);
+	/*
+	 * Called as the kprobe's pre_handler would be, with interrupts off
+	 * ("Interrupts off" below): the callback calls it directly, one
+	 * indirect call per hit (docs/performance.md).
+	 */
+	kprobe_pre_handler_t handler;
+	struct kprobe *kp;	/* the handler's first argument */
 	atomic_long_t missed;	/* hits the recursion guard refused */
 };
 
@@ -379,17 +385,24 @@ void nsk_drain_stop(void);	/* final drain, frees; after the probes are detached 
 extern struct genl_family nsk_genl_family;
 int nsk_genl_init(void);
 void nsk_genl_exit(void);
-/* one batch of records, copied by the drain straight into the message */
+/*
+ * One batch of records, copied by the drain straight into the message: into
+ * a page of the drain's (nsk_drain.c, the batch pages) that the message
+ * carries as its one fragment, behind the headers in its small linear part.
+ */
+#define NSK_BATCH_ORDER		2	/* pages of 2^order hold NSK_BATCH_BYTES */
 struct nsk_batch {
 	struct sk_buff *msg;
 	void *hdr;
 	struct nlattr *count_attr, *recs_attr;
-	u8 *recs;		/* room for NSK_BATCH_BYTES */
+	struct page *page;	/* a compound page of NSK_BATCH_ORDER */
+	u8 *recs;		/* its address: room for NSK_BATCH_BYTES */
 	u32 count;
 	size_t len;
 };
-int nsk_genl_batch_begin(struct nsk_batch *b, u32 cpu, u64 seq);
-int nsk_genl_batch_send(struct nsk_batch *b);	/* consumes b->msg */
+int nsk_genl_batch_begin(struct nsk_batch *b, u32 cpu, u64 seq, struct page *page);
+/* consumes b->msg; the message takes a reference of its own to b->page */
+int nsk_genl_batch_send(struct nsk_batch *b);
 void nsk_genl_send_stopped(void);
 
 /* --- overhead governor (nsk_governor.c) ------------------------------------ */

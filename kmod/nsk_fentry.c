@@ -38,6 +38,8 @@
 
 struct nsk_fentry_site {
 	unsigned long ip;	/* the address ftrace reports for the function */
+	kprobe_pre_handler_t handler;	/* fe's, copied: one load less per hit */
+	struct kprobe *kp;
 	struct nsk_fentry *fe;
 };
 
@@ -80,6 +82,7 @@ static void notrace nsk_fentry_cb(NSK_FENTRY_CB_ARGS(fregs))
 {
 	struct pt_regs *regs = NSK_FENTRY_PT_REGS(fregs);
 	const struct nsk_fentry_site *s;
+	unsigned long flags;
 	int bit;
 
 	s = nsk_site_find(ip);
@@ -90,7 +93,10 @@ static void notrace nsk_fentry_cb(NSK_FENTRY_CB_ARGS(fregs))
 		atomic_long_inc(&s->fe->missed);
 		return;
 	}
-	s->fe->handler(s->fe, regs);
+	/* interrupts off while the handler runs (nsk.h, "Interrupts off") */
+	local_irq_save(flags);
+	s->handler(s->kp, regs);
+	local_irq_restore(flags);
 	nsk_fentry_recursion_unlock(bit);
 }
 
@@ -137,6 +143,8 @@ int nsk_fentry_add(struct nsk_fentry *fe, const char *sym)
 	if (err)
 		return err;
 	nsk_sites[nsk_nsites].ip = ip;
+	nsk_sites[nsk_nsites].handler = fe->handler;
+	nsk_sites[nsk_nsites].kp = fe->kp;
 	nsk_sites[nsk_nsites].fe = fe;
 	nsk_nsites++;
 	return 0;

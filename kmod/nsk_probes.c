@@ -473,17 +473,6 @@ static int nsk_kp_run(struct nsk_probe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* An ftrace callback hit: the same handler, interrupts off while it runs. */
-static void nsk_fe_run(struct nsk_fentry *fe, struct pt_regs *regs)
-{
-	struct nsk_probe *p = container_of(fe, struct nsk_probe, fe);
-	unsigned long flags;
-
-	local_irq_save(flags);
-	p->kp_handler(&p->kp, regs);
-	local_irq_restore(flags);
-}
-
 static int nsk_kp_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	return nsk_kp_run(container_of(kp, struct nsk_probe, kp), regs);
@@ -542,7 +531,9 @@ static int nsk_attach_fentry(struct nsk_probe *p)
 {
 	int i, err = -ENOENT;
 
-	p->fe.handler = nsk_fe_run;
+	/* the same handler as a kprobe's, on the probe's own kprobe (its id) */
+	p->fe.handler = p->kp_handler;
+	p->fe.kp = &p->kp;
 	atomic_long_set(&p->fe.missed, 0);
 	for (i = 0; i < NSK_MAX_CANDIDATES && p->targets[i]; i++) {
 		err = nsk_fentry_add(&p->fe, p->targets[i]);
