@@ -10,13 +10,14 @@
  * item never runs concurrently with itself, so each ring has one consumer at
  * a time; different CPUs' rings drain in parallel, with no lock between them.
  *
- * One copy: a drain reserves the records attribute of a netlink message and
- * copies records from the ring straight into it, finishing them there: the
- * raw skb and socket pointers the handler stored become ids (nsk_ids.c), a
- * drop's location becomes a symbol (nsk_fixup_drop), and an event whose
- * description repeats one already in the message goes out as a compact
- * struct nsk_stage (nsk_desc.c), before the message can be seen by anyone.  Up to NSK_BATCH_BYTES per message; then it gives the
- * bytes back to the ring and multicasts the message on the "events" group.
+ * One copy: a drain copies records from the ring straight into the page a
+ * netlink message carries them in (the batch pages, below), finishing them
+ * there: the raw skb and socket pointers the handler stored become ids
+ * (nsk_ids.c), a drop's location becomes a symbol (nsk_fixup_drop), and an
+ * event whose description repeats one already in the message goes out as a
+ * compact struct nsk_stage (nsk_desc.c), before the message can be seen by
+ * anyone.  Up to NSK_BATCH_BYTES per message; then it gives the bytes back
+ * to the ring and multicasts the message on the "events" group.
  * Each batch carries the CPU and the per-CPU sequence number of its first
  * record; records are numbered in ring order, so a reader that misses a batch
  * knows exactly how many records it lost.  A batch whose multicast fails (no
@@ -31,6 +32,8 @@
 
 #include <linux/workqueue.h>
 #include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
 #include <linux/kallsyms.h>
 #include <linux/string.h>
 #include "nsk.h"
@@ -39,11 +42,68 @@ static void nsk_tick_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(nsk_tick_work, nsk_tick_fn);
 static struct work_struct *nsk_cpu_work;	/* [nr_cpu_ids]: drain of CPU n's ring */
 static struct workqueue_struct *nsk_wq;		/* unbound, the module's own */
+/*
+ * The batch pages: each ring's drain writes its batches into pages of its
+ * own (order NSK_BATCH_ORDER, nsk_genl.c) and reuses one as soon as no
+ * message holds it any more (its count is back to the drain's one
+ * reference: every reader copied the message out, and it was freed), so a
+ * batch costs no 16 KiB allocation and no zeroing of it.  A page still
+ * queued at a slow reader is never written; with all of them queued, the
+ * batch gets a page of its own, freed with its message.  Pages are zeroed
+ * once, when allocated, and a message shows only the bytes its batch wrote.
+ */
+#define NSK_BATCH_PAGES		16
+#define NSK_BATCH_GFP		(GFP_KERNEL | __GFP_COMP | __GFP_ZERO | __GFP_NOWARN)
+
 /* [nr_cpu_ids]: what the drain of one ring keeps between its records */
 static struct nsk_drain_ring {
 	struct nsk_id_cache ids;
 	struct nsk_desc_dict desc;
+	struct page *pages[NSK_BATCH_PAGES];	/* allocated when first needed */
+	unsigned int next_page;			/* where the search starts */
 } *nsk_drain_rings;
+
+/*
+ * A page for the next batch: one of the ring's no message holds (*pooled),
+ * else a page for this batch only (the caller drops its reference once the
+ * message took its own), NULL without memory.
+ */
+static struct page *nsk_batch_page(struct nsk_drain_ring *d, bool *pooled)
+{
+	unsigned int i;
+
+	for (i = 0; i < NSK_BATCH_PAGES; i++) {
+		unsigned int j = (d->next_page + i) % NSK_BATCH_PAGES;
+		struct page *p = d->pages[j];
+
+		if (!p) {
+			p = alloc_pages(NSK_BATCH_GFP, NSK_BATCH_ORDER);
+			if (!p)
+				break;
+			d->pages[j] = p;
+		}
+		if (page_ref_count(p) == 1) {
+			/* the readers' last put_page is before our writes */
+			smp_acquire__after_ctrl_dep();
+			d->next_page = (j + 1) % NSK_BATCH_PAGES;
+			*pooled = true;
+			return p;
+		}
+	}
+	*pooled = false;
+	return alloc_pages(NSK_BATCH_GFP, NSK_BATCH_ORDER);
+}
+
+/* STOP, after the final drain: messages still queued keep their pages. */
+static void nsk_batch_pages_free(void)
+{
+	int cpu, i;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < NSK_BATCH_PAGES; i++)
+			if (nsk_drain_rings[cpu].pages[i])
+				put_page(nsk_drain_rings[cpu].pages[i]);
+}
 
 /* Batches per ring per wake-up before yielding the worker. */
 #define NSK_DRAIN_BATCHES_PER_CPU	64
@@ -76,11 +136,13 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 	struct nsk_id_cache *ids = &nsk_drain_rings[cpu].ids;
 	struct nsk_desc_dict *desc = &nsk_drain_rings[cpu].desc;
 	unsigned int b;
+	bool pooled;
 
 	for (b = 0; b < max_batches; b++) {
 		const struct nsk_rec_hdr *h;
 		struct nsk_ring_cursor c;
 		struct nsk_batch bt;
+		struct page *page;
 		int err;
 
 		nsk_ring_read_begin(cpu, &c);
@@ -89,7 +151,8 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 			nsk_ring_read_end(&c);	/* a wrap marker read is consumed */
 			return false;
 		}
-		err = nsk_genl_batch_begin(&bt, cpu, ds->sent);
+		page = nsk_batch_page(&nsk_drain_rings[cpu], &pooled);
+		err = page ? nsk_genl_batch_begin(&bt, cpu, ds->sent, page) : -ENOMEM;
 		nsk_desc_batch(desc);
 		do {
 			unsigned int size = h->size, slot = 0;
@@ -141,6 +204,8 @@ static bool nsk_drain_cpu(int cpu, unsigned int max_batches)
 		/* no message (no memory): the records are counted, not sent */
 		if (!err)
 			err = nsk_genl_batch_send(&bt);
+		if (page && !pooled)
+			put_page(page);		/* the message has its own reference */
 		ds->sent += bt.count;
 		ds->batches++;
 		if (err)
@@ -244,6 +309,7 @@ void nsk_drain_stop(void)
 		while (nsk_drain_cpu(cpu, UINT_MAX))
 			;
 	nsk_drain_check_empty();
+	nsk_batch_pages_free();
 	nsk_ring_free();
 	kvfree(nsk_drain_rings);
 	nsk_drain_rings = NULL;
