@@ -39,13 +39,18 @@ if [ $MODE = capture ]; then
 	BUILD_DIR=${BUILD_DIR:-$here/build}
 	. "$BUILD_DIR/nsk-paths.sh" 2>/dev/null || true
 	tool=${NSK_PATH_TOOL:-$BUILD_DIR/user/netstack-kmon}
+	out=$(mktemp)
 	"$here/tests/vm/run-vm.sh" --mem 2048 --timeout 1800 --scenario-dir "$here/tests/bench" \
 		--env NSK_CAPTURE_N="$N" ${VMARGS[@]+"${VMARGS[@]}"} bench_capture |
-		grep -v '^[A-Za-z0-9+/=]\{60,\}$'
+		grep -v '^[A-Za-z0-9+/=]\{60,\}$' | tee "$out"
+	# the console log of this run (its name carries the kernel version with --kver)
+	vmlog=$(sed -n 's/^==== vm: .*log: \(.*\)$/\1/p' "$out" | tail -n1)
+	rm -f "$out"
+	[ -n "$vmlog" ] || { echo "bench: no VM log for the capture" >&2; exit 1; }
 	mkdir -p "$BUILD_DIR/bench"
 	cap=$BUILD_DIR/bench/udp-$N.nsk
 	awk '/@@CAPTURE-END@@/ { on = 0 } on { print } /@@CAPTURE-BEGIN@@/ { on = 1 }' \
-		"$BUILD_DIR/vm/logs/bench_capture.log" | tr -d '\r' | base64 -d >"$cap"
+		"$vmlog" | tr -d '\r' | base64 -d >"$cap"
 	ev=$("$tool" report "$cap" --json | grep -o '"events":[0-9]*' | tail -n1 | cut -d: -f2)
 	echo "capture $cap: $(stat -c %s "$cap") bytes, $ev events"
 	for i in 1 2 3 4 5; do
