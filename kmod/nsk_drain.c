@@ -51,6 +51,9 @@ static struct workqueue_struct *nsk_wq;		/* unbound, the module's own */
  * queued at a slow reader is never written; with all of them queued, the
  * batch gets a page of its own, freed with its message.  Pages are zeroed
  * once, when allocated, and a message shows only the bytes its batch wrote.
+ * Not the kernel's page_pool: its recycling of skb fragments
+ * (skb_mark_for_recycle) is 5.14+ and made for drivers in NAPI context;
+ * a page whose count came back to one is all the reuse this needs.
  */
 #define NSK_BATCH_PAGES		16
 #define NSK_BATCH_GFP		(GFP_KERNEL | __GFP_COMP | __GFP_ZERO | __GFP_NOWARN)

@@ -399,11 +399,11 @@ enum nsk_mcgrp { NSK_MCGRP_EVENTS_ID };
  * @page, which nsk_genl_batch_send() attaches as the message's fragment: the
  * drain copies records into b->recs (the page), then the send fills in the
  * count and the lengths and multicasts.  Readers see one contiguous message
- * (the copy to user space walks the fragment).  The records are not copied
- * into a message of their size: a 16 KiB allocation per batch, zeroed on
- * allocation where init_on_alloc is on (Debian's default), was ~48
- * instructions per record under icount (docs/performance.md).  Error: no
- * message (b->msg NULL); the page stays the caller's.
+ * (the copy to user space walks the fragment).  Why not a message with room
+ * for the records: that was a 16 KiB allocation per batch, zeroed on
+ * allocation where init_on_alloc is on (Debian's default): ~48 instructions
+ * per record under icount (docs/performance.md).  Error: no message
+ * (b->msg NULL); the page stays the caller's.
  */
 int nsk_genl_batch_begin(struct nsk_batch *b, u32 cpu, u64 seq, struct page *page)
 {
